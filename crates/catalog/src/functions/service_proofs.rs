@@ -1,0 +1,68 @@
+//! The service proofs functions.
+
+use crate::model::*;
+
+pub(crate) const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "getServiceProofRequest",
+        title: "Get service proof request",
+        category: Category::ServiceProofs,
+        summary: "Read one service-proof request.",
+        access: Access::Read,
+        effect: Effect::Read,
+        idempotent: true,
+        spec_method: HttpMethod::Get,
+        operation_id: None,
+        hosted: true,
+        in_spec: true,
+        params: &[
+            Param::req("service_proof_id", Ty::Integer, "Service proof request ID"),
+        ],
+    },
+    Function {
+        name: "listServiceProofRequests",
+        title: "List service proof requests",
+        category: Category::ServiceProofs,
+        summary: "List Digistore24's requests for proof that a service was delivered (refund disputes).",
+        access: Access::Read,
+        effect: Effect::Read,
+        idempotent: true,
+        spec_method: HttpMethod::Get,
+        operation_id: Some("listServiceProofRequests"),
+        hosted: true,
+        in_spec: true,
+        params: &[
+            Param::opt("search", Ty::Object(&[
+                Param::opt("purchase_id", Ty::String, "Digistore24 order ID (8 alphanumeric chars, e.g. ABCD1234); some functions accept a comma list"),
+                Param::opt("product_id", Ty::Integer, "Numeric Digistore24 product ID"),
+                Param::opt("delivery_type", Ty::String, "Kind of delivery (digital, shipping, service, event, download)").one_of(&["digital", "shipping", "service", "event", "download"]),
+                Param::opt("approval_status", Ty::String, "Approval state (new / pending / approved / rejected, depending on the object)").one_of(&["new", "pending", "approved", "rejected"]),
+                Param::opt("request_status", Ty::String, "New status: proof_provided or exec_refund").one_of(&["pending", "proof_provided", "exec_refund"]),
+            ]), "Filters: search[purchase_id], search[product_id], search[delivery_type], search[approval_status], search[request_status]"),
+        ],
+    },
+    Function {
+        name: "updateServiceProofRequest",
+        title: "Update service proof request",
+        category: Category::ServiceProofs,
+        summary: "Answer a service-proof request: upload proof files or accept the refund.",
+        access: Access::Full,
+        effect: Effect::Destructive,
+        idempotent: false,
+        spec_method: HttpMethod::Put,
+        operation_id: Some("updateServiceProofRequest"),
+        hosted: true,
+        in_spec: true,
+        params: &[
+            Param::req("service_proof_id", Ty::Integer, "Numeric service proof request ID"),
+            Param::req("data", Ty::Object(&[
+                Param::req("request_status", Ty::String, "New status: proof_provided or exec_refund").one_of(&["proof_provided", "exec_refund"]),
+                Param::opt("message", Ty::String, "Explanation for Digistore24 support"),
+            ]), "Answer: data[request_status] and data[message]"),
+            Param::opt("files", Ty::Array(&[
+                Param::req("url", Ty::String, "Download URL of the proof file"),
+                Param::opt("filename", Ty::String, "File name to store the file under"),
+            ]), "Proof files: files[0][url]=...&files[0][filename]=..."),
+        ],
+    },
+];

@@ -1,0 +1,28 @@
+//! The Digistore24 vendor API as data.
+//!
+//! Every API function is one [`Function`] value in `functions/<category>.rs`. That entry is the
+//! single source of truth: the MCP tool list, argument validation and encoding, annotations,
+//! toolset filters and the README's tool table are all derived from it. Adding a Digistore24
+//! function means adding one entry here and nothing else.
+//!
+//! The crate is pure data with no I/O and no dependencies, so it can be read on its own and
+//! used by any layer (the server derives tools from it; the sandbox only uses it in a coverage
+//! test, because it must implement the API on its own side of the wire).
+
+mod functions;
+mod model;
+
+pub use model::{Access, Category, Effect, Function, HttpMethod, Param, Ty};
+
+/// All functions, sorted by name (the order `tools/list` uses).
+pub fn all() -> impl Iterator<Item = &'static Function> {
+    functions::SORTED.iter().copied()
+}
+
+/// Looks a function up by its Digistore24 name (case-sensitive, like the API).
+pub fn get(name: &str) -> Option<&'static Function> {
+    functions::SORTED
+        .binary_search_by(|f| f.name.cmp(name))
+        .ok()
+        .and_then(|i| functions::SORTED.get(i).copied())
+}

@@ -1,0 +1,183 @@
+//! The response envelope and everything that can go wrong with a call.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Digistore24's error codes, as its official connector names them. The server never
+/// documented the list, so unknown codes are kept as they are and never branched on alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// 2: the key is unknown, revoked or inactive.
+    BadApiKey,
+    /// 3: a parameter is missing or invalid.
+    BadParameters,
+    /// 4: the object does not exist.
+    NotFound,
+    /// 8: the key may not call this function (read-only key on a write function).
+    PermissionDenied,
+    /// 9: the function does not exist.
+    UnknownFunction,
+    /// Anything else.
+    Other(i64),
+}
+
+impl ErrorCode {
+    /// Maps the numeric code.
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            2 => Self::BadApiKey,
+            3 => Self::BadParameters,
+            4 => Self::NotFound,
+            8 => Self::PermissionDenied,
+            9 => Self::UnknownFunction,
+            other => Self::Other(other),
+        }
+    }
+
+    /// Refines a missing or generic code with the HTTP status the spec assigns (401/403/404),
+    /// for servers that signal errors through the status line.
+    fn from_status(code: Option<i64>, status: u16) -> Option<Self> {
+        match (code.map(Self::from_code), status) {
+            (Some(c @ (Self::BadApiKey | Self::BadParameters | Self::NotFound)), _)
+            | (Some(c @ (Self::PermissionDenied | Self::UnknownFunction)), _) => Some(c),
+            (_, 401) => Some(Self::BadApiKey),
+            (_, 403) => Some(Self::PermissionDenied),
+            (_, 404) => Some(Self::NotFound),
+            (Some(c), _) => Some(c),
+            (None, 400) => Some(Self::BadParameters),
+            (None, _) => None,
+        }
+    }
+}
+
+/// Why a call did not return data. Messages never contain the API key.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// Digistore24 answered with `result: "error"`.
+    #[error("Digistore24 error{}: {message}", code.map(|c| format!(" {c}")).unwrap_or_default())]
+    Api {
+        /// The numeric code, when the envelope had one.
+        code: Option<i64>,
+        /// The code as understood (also derived from the HTTP status).
+        kind: Option<ErrorCode>,
+        /// Digistore24's message, as it wrote it.
+        message: String,
+        /// The HTTP status it came with.
+        status: u16,
+    },
+    /// No complete answer within the configured time.
+    #[error("Digistore24 did not answer within {} s", .0.as_secs_f64())]
+    Timeout(Duration),
+    /// The connection could not be made or broke.
+    #[error("could not reach Digistore24: {0}")]
+    Connect(String),
+    /// The connection broke after the request may have been sent.
+    #[error("the connection to Digistore24 failed: {0}")]
+    Transport(String),
+    /// The answer was not a Digistore24 envelope (an HTML error page, a truncated body, ...).
+    #[error("Digistore24 sent an unreadable answer (HTTP {status}): {detail}")]
+    BadResponse {
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong, with the start of the body.
+        detail: String,
+    },
+}
+
+impl CallError {
+    /// Whether the failure happened before Digistore24 could have acted on the request, so a
+    /// retry cannot duplicate an effect.
+    pub(crate) fn is_safe_to_retry(&self) -> bool {
+        matches!(self, Self::Connect(_))
+    }
+}
+
+/// Reads an envelope from a response body, whatever the status: Digistore24 sends errors both
+/// as HTTP 200 with `result: "error"` and as 4xx with the same body.
+pub(crate) fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
+    let snippet = || {
+        let text = String::from_utf8_lossy(body);
+        let mut s: String = text.chars().take(160).collect();
+        if text.chars().count() > 160 {
+            s.push('…');
+        }
+        s
+    };
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) if body.is_empty() => {
+            return Err(CallError::BadResponse { status, detail: format!("empty body ({e})") });
+        }
+        Err(e) => {
+            return Err(CallError::BadResponse {
+                status,
+                detail: format!("not JSON ({e}); body starts: {}", snippet()),
+            });
+        }
+    };
+    let Some(envelope) = value.as_object() else {
+        return Err(CallError::BadResponse { status, detail: format!("not an envelope: {}", snippet()) });
+    };
+    match envelope.get("result").and_then(Value::as_str) {
+        Some("success") if (200..300).contains(&status) => {
+            Ok(envelope.get("data").cloned().unwrap_or(Value::Null))
+        }
+        Some("error") | Some("success") => {
+            let code = envelope.get("code").and_then(|c| c.as_i64().or_else(|| c.as_str()?.trim().parse().ok()));
+            let message = envelope
+                .get("message")
+                .and_then(Value::as_str)
+                .filter(|m| !m.trim().is_empty())
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("no message (HTTP {status})"));
+            Err(CallError::Api { code, kind: ErrorCode::from_status(code, status), message, status })
+        }
+        _ => Err(CallError::BadResponse {
+            status,
+            detail: format!("no \"result\" field in the answer: {}", snippet()),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn success_returns_data() {
+        let data = decode(200, br#"{"api_version":"1.2","result":"success","data":{"a":"1"}}"#).unwrap();
+        assert_eq!(data["a"], "1");
+    }
+
+    #[test]
+    fn error_envelope_on_200_and_4xx() {
+        for status in [200, 403] {
+            let err = decode(status, br#"{"result":"error","code":8,"message":"read only"}"#).unwrap_err();
+            match err {
+                CallError::Api { code, kind, message, .. } => {
+                    assert_eq!(code, Some(8));
+                    assert_eq!(kind, Some(ErrorCode::PermissionDenied));
+                    assert_eq!(message, "read only");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn status_refines_missing_code() {
+        let err = decode(401, br#"{"result":"error","message":"nope"}"#).unwrap_err();
+        assert!(matches!(err, CallError::Api { kind: Some(ErrorCode::BadApiKey), .. }));
+        let err = decode(404, br#"{"result":"error","code":"4","message":"x"}"#).unwrap_err();
+        assert!(matches!(err, CallError::Api { code: Some(4), kind: Some(ErrorCode::NotFound), .. }));
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_bad_responses() {
+        assert!(matches!(decode(200, b"<html>oops</html>"), Err(CallError::BadResponse { .. })));
+        assert!(matches!(decode(200, br#"{"result":"succ"#), Err(CallError::BadResponse { .. })));
+        assert!(matches!(decode(502, b""), Err(CallError::BadResponse { status: 502, .. })));
+        assert!(matches!(decode(200, b"[1,2]"), Err(CallError::BadResponse { .. })));
+    }
+}

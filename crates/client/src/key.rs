@@ -1,0 +1,60 @@
+//! The API key as a secret: it can be sent upstream but never printed.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+/// A Digistore24 API key. `Debug` shows only a salted fingerprint and there is no `Display`,
+/// so the key cannot end up in a log line, an error message or a panic by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key. Surrounding whitespace is trimmed; `None` for an empty key.
+    pub fn new(key: impl AsRef<str>) -> Option<Self> {
+        let key = key.as_ref().trim();
+        (!key.is_empty()).then(|| Self(key.to_owned()))
+    }
+
+    /// The raw key, for the `X-DS-API-KEY` header only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A short salted fingerprint (12 hex digits of SHA-256) that identifies a key in logs
+    /// without revealing it. The salt is per process unless configured, so fingerprints cannot
+    /// be matched against a precomputed table.
+    pub fn fingerprint(&self, salt: &[u8]) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(salt);
+        hasher.update(self.0.as_bytes());
+        let digest = hasher.finalize();
+        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let key = ApiKey::new("123-secretsecret").unwrap();
+        assert!(!format!("{key:?}").contains("secret"));
+    }
+
+    #[test]
+    fn fingerprint_is_salted_and_stable() {
+        let key = ApiKey::new("123-secretsecret").unwrap();
+        assert_eq!(key.fingerprint(b"a"), key.fingerprint(b"a"));
+        assert_ne!(key.fingerprint(b"a"), key.fingerprint(b"b"));
+        assert_eq!(key.fingerprint(b"a").len(), 12);
+        assert!(ApiKey::new("  ").is_none());
+    }
+}
