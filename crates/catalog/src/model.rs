@@ -99,11 +99,25 @@ pub struct Param {
 impl Param {
     /// A required parameter.
     pub const fn req(name: &'static str, ty: Ty, doc: &'static str) -> Self {
-        Self { name, ty, required: true, doc, values: &[], mutating: false }
+        Self {
+            name,
+            ty,
+            required: true,
+            doc,
+            values: &[],
+            mutating: false,
+        }
     }
     /// An optional parameter.
     pub const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> Self {
-        Self { name, ty, required: false, doc, values: &[], mutating: false }
+        Self {
+            name,
+            ty,
+            required: false,
+            doc,
+            values: &[],
+            mutating: false,
+        }
     }
     /// Restricts the parameter to these values.
     pub const fn one_of(mut self, values: &'static [&'static str]) -> Self {
@@ -133,14 +147,13 @@ pub enum Ty {
     DateTime,
     /// A date: `YYYY-MM-DD`, `today`, `now` or relative (`-7d`).
     Date,
-    /// An object with known fields, sent as `name[field]=value`.
+    /// An object with known fields, sent as `name[field]=value`. With no fields listed: free-form
+    /// keys with text values (placeholders, per-key settings).
     Object(&'static [Param]),
-    /// A list of objects with known fields, sent as `name[0][field]=value`.
+    /// A list of objects, sent as `name[0][field]=value` (free-form when no fields are listed).
     Array(&'static [Param]),
     /// A list of strings, sent as `name[0]=value`.
     StringList,
-    /// Free-form keys with text values (placeholders, per-key settings), sent as `name[key]=value`.
-    Map,
 }
 
 /// Toolsets: which part of the account a function works on.
@@ -325,6 +338,11 @@ impl Function {
         let mut chars = self.name.chars();
         let first = chars.next().map(|c| c.to_ascii_uppercase());
         let rest: String = chars.as_str().to_ascii_lowercase();
-        format!("{}{}{}", self.spec_method.capitalised(), first.map(String::from).unwrap_or_default(), rest)
+        format!(
+            "{}{}{}",
+            self.spec_method.capitalised(),
+            first.map(String::from).unwrap_or_default(),
+            rest
+        )
     }
 }

@@ -79,7 +79,10 @@ impl Client {
             .user_agent(concat!("ds24-mcp/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CallError::Connect(format!("cannot build HTTP client: {e}")))?;
-        Ok(Self { http, config: std::sync::Arc::new(config) })
+        Ok(Self {
+            http,
+            config: std::sync::Arc::new(config),
+        })
     }
 
     /// The configured base URL.
@@ -88,7 +91,13 @@ impl Client {
     }
 
     /// Calls `function` with form `params` and returns the envelope's `data`.
-    pub async fn call(&self, function: &str, key: &ApiKey, params: &FormPairs, retry: Retry) -> Result<Value, CallError> {
+    pub async fn call(
+        &self,
+        function: &str,
+        key: &ApiKey,
+        params: &FormPairs,
+        retry: Retry,
+    ) -> Result<Value, CallError> {
         match self.call_once(function, key, params).await {
             Err(e) if retry == Retry::OnConnectFailure && e.is_safe_to_retry() => {
                 tracing::debug!(function, error = %e, "retrying read after connection failure");
@@ -98,21 +107,32 @@ impl Client {
         }
     }
 
-    async fn call_once(&self, function: &str, key: &ApiKey, params: &FormPairs) -> Result<Value, CallError> {
+    async fn call_once(
+        &self,
+        function: &str,
+        key: &ApiKey,
+        params: &FormPairs,
+    ) -> Result<Value, CallError> {
         let url = format!("{}/{}", self.config.api_url.trim_end_matches('/'), function);
         let mut pairs = params.clone();
-        if let Some(lang) = self.config.language {
-            if !pairs.iter().any(|(k, _)| k == "language") {
-                pairs.push(("language".to_owned(), lang.code().to_owned()));
-            }
+        if let Some(lang) = self.config.language
+            && !pairs.iter().any(|(k, _)| k == "language")
+        {
+            pairs.push(("language".to_owned(), lang.code().to_owned()));
         }
-        let key_header = HeaderValue::from_str(key.expose())
-            .map_err(|_| CallError::Connect("the API key contains characters that cannot be sent in a header".to_owned()))?;
+        let key_header = HeaderValue::from_str(key.expose()).map_err(|_| {
+            CallError::Connect(
+                "the API key contains characters that cannot be sent in a header".to_owned(),
+            )
+        })?;
         let response = self
             .http
             .post(&url)
             .header("X-DS-API-KEY", key_header)
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded; charset=utf-8")
+            .header(
+                CONTENT_TYPE,
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
             .header(ACCEPT, "application/json")
             .header(ACCEPT_CHARSET, "utf-8")
             .body(to_body(&pairs))
@@ -120,7 +140,10 @@ impl Client {
             .await
             .map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| self.transport_error(e))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
         decode(status, &body)
     }
 
@@ -137,7 +160,10 @@ impl Client {
             source = inner.source();
         }
         if e.is_body() || e.is_decode() {
-            return CallError::BadResponse { status: e.status().map_or(0, |s| s.as_u16()), detail };
+            return CallError::BadResponse {
+                status: e.status().map_or(0, |s| s.as_u16()),
+                detail,
+            };
         }
         if e.is_connect() {
             CallError::Connect(detail)

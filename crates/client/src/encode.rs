@@ -57,7 +57,9 @@ fn decimal(n: &serde_json::Number) -> String {
 
 /// Serialises pairs as a request body.
 pub(crate) fn to_body(pairs: &FormPairs) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 #[cfg(test)]
@@ -99,7 +101,10 @@ mod tests {
     fn numbers_are_plain_decimals() {
         let pairs = enc(json!({"a": 89.99, "b": 9.0, "c": -10, "d": 0.5, "e": 1e20}));
         let values: Vec<_> = pairs.into_iter().map(|(_, v)| v).collect();
-        assert_eq!(values, ["89.99", "9", "-10", "0.5", "100000000000000000000"]);
+        assert_eq!(
+            values,
+            ["89.99", "9", "-10", "0.5", "100000000000000000000"]
+        );
     }
 
     #[test]

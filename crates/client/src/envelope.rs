@@ -107,7 +107,10 @@ pub(crate) fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) if body.is_empty() => {
-            return Err(CallError::BadResponse { status, detail: format!("empty body ({e})") });
+            return Err(CallError::BadResponse {
+                status,
+                detail: format!("empty body ({e})"),
+            });
         }
         Err(e) => {
             return Err(CallError::BadResponse {
@@ -117,21 +120,31 @@ pub(crate) fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
         }
     };
     let Some(envelope) = value.as_object() else {
-        return Err(CallError::BadResponse { status, detail: format!("not an envelope: {}", snippet()) });
+        return Err(CallError::BadResponse {
+            status,
+            detail: format!("not an envelope: {}", snippet()),
+        });
     };
     match envelope.get("result").and_then(Value::as_str) {
         Some("success") if (200..300).contains(&status) => {
             Ok(envelope.get("data").cloned().unwrap_or(Value::Null))
         }
         Some("error") | Some("success") => {
-            let code = envelope.get("code").and_then(|c| c.as_i64().or_else(|| c.as_str()?.trim().parse().ok()));
+            let code = envelope
+                .get("code")
+                .and_then(|c| c.as_i64().or_else(|| c.as_str()?.trim().parse().ok()));
             let message = envelope
                 .get("message")
                 .and_then(Value::as_str)
                 .filter(|m| !m.trim().is_empty())
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("no message (HTTP {status})"));
-            Err(CallError::Api { code, kind: ErrorCode::from_status(code, status), message, status })
+            Err(CallError::Api {
+                code,
+                kind: ErrorCode::from_status(code, status),
+                message,
+                status,
+            })
         }
         _ => Err(CallError::BadResponse {
             status,
@@ -146,16 +159,29 @@ mod tests {
 
     #[test]
     fn success_returns_data() {
-        let data = decode(200, br#"{"api_version":"1.2","result":"success","data":{"a":"1"}}"#).unwrap();
+        let data = decode(
+            200,
+            br#"{"api_version":"1.2","result":"success","data":{"a":"1"}}"#,
+        )
+        .unwrap();
         assert_eq!(data["a"], "1");
     }
 
     #[test]
     fn error_envelope_on_200_and_4xx() {
         for status in [200, 403] {
-            let err = decode(status, br#"{"result":"error","code":8,"message":"read only"}"#).unwrap_err();
+            let err = decode(
+                status,
+                br#"{"result":"error","code":8,"message":"read only"}"#,
+            )
+            .unwrap_err();
             match err {
-                CallError::Api { code, kind, message, .. } => {
+                CallError::Api {
+                    code,
+                    kind,
+                    message,
+                    ..
+                } => {
                     assert_eq!(code, Some(8));
                     assert_eq!(kind, Some(ErrorCode::PermissionDenied));
                     assert_eq!(message, "read only");
@@ -168,16 +194,41 @@ mod tests {
     #[test]
     fn status_refines_missing_code() {
         let err = decode(401, br#"{"result":"error","message":"nope"}"#).unwrap_err();
-        assert!(matches!(err, CallError::Api { kind: Some(ErrorCode::BadApiKey), .. }));
+        assert!(matches!(
+            err,
+            CallError::Api {
+                kind: Some(ErrorCode::BadApiKey),
+                ..
+            }
+        ));
         let err = decode(404, br#"{"result":"error","code":"4","message":"x"}"#).unwrap_err();
-        assert!(matches!(err, CallError::Api { code: Some(4), kind: Some(ErrorCode::NotFound), .. }));
+        assert!(matches!(
+            err,
+            CallError::Api {
+                code: Some(4),
+                kind: Some(ErrorCode::NotFound),
+                ..
+            }
+        ));
     }
 
     #[test]
     fn garbage_and_truncation_are_bad_responses() {
-        assert!(matches!(decode(200, b"<html>oops</html>"), Err(CallError::BadResponse { .. })));
-        assert!(matches!(decode(200, br#"{"result":"succ"#), Err(CallError::BadResponse { .. })));
-        assert!(matches!(decode(502, b""), Err(CallError::BadResponse { status: 502, .. })));
-        assert!(matches!(decode(200, b"[1,2]"), Err(CallError::BadResponse { .. })));
+        assert!(matches!(
+            decode(200, b"<html>oops</html>"),
+            Err(CallError::BadResponse { .. })
+        ));
+        assert!(matches!(
+            decode(200, br#"{"result":"succ"#),
+            Err(CallError::BadResponse { .. })
+        ));
+        assert!(matches!(
+            decode(502, b""),
+            Err(CallError::BadResponse { status: 502, .. })
+        ));
+        assert!(matches!(
+            decode(200, b"[1,2]"),
+            Err(CallError::BadResponse { .. })
+        ));
     }
 }

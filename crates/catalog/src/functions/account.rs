@@ -15,8 +15,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "getUserInfo",
@@ -30,8 +29,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "listAccountAccess",
@@ -45,8 +43,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listAccountAccess"),
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "logMemberAccess",
@@ -61,13 +58,37 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("purchase_id", Ty::String, "Order ID whose content was accessed"),
-            Param::req("platform_name", Ty::String, "Human-readable name of the membership area"),
-            Param::req("login_name", Ty::String, "Member's user name in the membership area"),
+            Param::req(
+                "purchase_id",
+                Ty::String,
+                "Order ID whose content was accessed",
+            ),
+            Param::req(
+                "platform_name",
+                Ty::String,
+                "Human-readable name of the membership area",
+            ),
+            Param::req(
+                "login_name",
+                Ty::String,
+                "Member's user name in the membership area",
+            ),
             Param::req("login_url", Ty::String, "URL the member used to log in"),
-            Param::req("number_of_unlocked_lectures", Ty::Integer, "Lessons unlocked for this purchase; min 0"),
-            Param::req("total_number_of_lectures", Ty::Integer, "Total lessons of the course (locked + unlocked); min 0"),
-            Param::opt("login_at", Ty::DateTime, "Login time (default now); use for batch logging"),
+            Param::req(
+                "number_of_unlocked_lectures",
+                Ty::Integer,
+                "Lessons unlocked for this purchase; min 0",
+            ),
+            Param::req(
+                "total_number_of_lectures",
+                Ty::Integer,
+                "Total lessons of the course (locked + unlocked); min 0",
+            ),
+            Param::opt(
+                "login_at",
+                Ty::DateTime,
+                "Login time (default now); use for batch logging",
+            ),
         ],
     },
     Function {
@@ -82,7 +103,6 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("ping"),
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
 ];

@@ -16,11 +16,32 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: false,
         in_spec: true,
         params: &[
-            Param::req("permissions", Ty::String, "read-only or writable (rights of the key to be created)").one_of(&["read-only", "writable"]),
-            Param::req("return_url", Ty::String, "Public https URL the user returns to after approving the key"),
-            Param::opt("cancel_url", Ty::String, "Where the user is sent if they decline the API key request"),
-            Param::opt("site_url", Ty::String, "Public https URL of the requesting site, shown to the user"),
-            Param::opt("comment", Ty::String, "Note stored with the new key, shown to the vendor on the approval page"),
+            Param::req(
+                "permissions",
+                Ty::String,
+                "read-only or writable (rights of the key to be created)",
+            )
+            .one_of(&["read-only", "writable"]),
+            Param::req(
+                "return_url",
+                Ty::String,
+                "Public https URL the user returns to after approving the key",
+            ),
+            Param::opt(
+                "cancel_url",
+                Ty::String,
+                "Where the user is sent if they decline the API key request",
+            ),
+            Param::opt(
+                "site_url",
+                Ty::String,
+                "Public https URL of the requesting site, shown to the user",
+            ),
+            Param::opt(
+                "comment",
+                Ty::String,
+                "Note stored with the new key, shown to the vendor on the approval page",
+            ),
         ],
     },
     Function {
@@ -35,9 +56,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("retrieveApiKey"),
         hosted: false,
         in_spec: true,
-        params: &[
-            Param::req("token", Ty::String, "request_token returned by requestApiKey"),
-        ],
+        params: &[Param::req(
+            "token",
+            Ty::String,
+            "request_token returned by requestApiKey",
+        )],
     },
     Function {
         name: "unregister",
@@ -51,7 +74,6 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("unregister"),
         hosted: false,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
 ];

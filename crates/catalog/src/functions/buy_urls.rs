@@ -16,7 +16,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("product_id", Ty::String, "Numeric Digistore24 product ID"),
+            Param::req("product_id", Ty::String, "Product ID"),
             Param::opt("buyer", Ty::Object(&[
                 Param::opt("email", Ty::String, "E-mail address; e-mail format"),
                 Param::opt("salutation", Ty::String, "Salutation code (M or F, sometimes empty)").one_of(&["M", "F"]),
@@ -37,7 +37,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
             Param::opt("payment_plan", Ty::Object(&[
                 Param::opt("first_amount", Ty::Number, "First payment (or the single price) as a decimal amount"),
                 Param::opt("other_amounts", Ty::Number, "Amount of each follow-up payment"),
-                Param::opt("currency", Ty::String, "Three-letter ISO currency code (EUR, USD, CHF, ...); max 3 chars"),
+                Param::opt("currency", Ty::String, "Currency code, e.g. EUR; max 3 chars"),
                 Param::opt("number_of_installments", Ty::Integer, "1 = single payment (default), 0 = subscription, n>=2 installments; min 0"),
                 Param::opt("first_billing_interval", Ty::String, "Interval before the 2nd payment (default 1_month)"),
                 Param::opt("other_billing_intervals", Ty::String, "Interval between follow-up payments, e.g. 1_month"),
@@ -65,7 +65,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
                 Param::opt("fallback_url", Ty::String, "Where visitors go if the buy URL is invalid or expired"),
                 Param::opt("upgrade_error_url", Ty::String, "Where to send the buyer if the upgrade fails"),
             ]), "URL overrides block (urls[thankyou_url], urls[fallback_url], ...)"),
-            Param::opt("placeholders", Ty::Object(&[]), "Values for placeholders in product title/description, e.g. placeholders[TITLE] (free-form keys)"),
+            Param::opt("placeholders", Ty::Object(&[]), "Values for placeholders in product title/description, e.g. placeholders[TITLE]"),
             Param::opt("settings", Ty::Object(&[
                 Param::opt("orderform_id", Ty::String, "Numeric order form ID"),
                 Param::opt("img", Ty::String, "Image ID, or a product-ID-to-image-ID map, to show on the order form"),
@@ -80,14 +80,14 @@ pub(crate) const FUNCTIONS: &[Function] = &[
                 Param::opt("pay_methods", Ty::StringList, "Allowed payment method keys"),
             ]), "Order form settings (orderform, discounts, affiliate commission, force_rebilling, pay methods)"),
             Param::opt("addons", Ty::Array(&[
-                Param::opt("product_id", Ty::String, "Numeric Digistore24 product ID"),
+                Param::opt("product_id", Ty::String, "Product ID"),
                 Param::opt("first_amount", Ty::Number, "First payment (or the single price) as a decimal amount"),
                 Param::opt("other_amounts", Ty::Number, "Amount of each follow-up payment"),
                 Param::opt("single_amount", Ty::Number, "Price for single-payment add-ons"),
                 Param::opt("default_quantity", Ty::Integer, "Quantity preselected on the order form; min 1 (default 1)"),
                 Param::opt("max_quantity_type", Ty::String, "unlimited, like_main_item or number (then max_quantity applies) (default unlimited)").one_of(&["unlimited", "like_main_item", "number"]),
                 Param::opt("max_quantity", Ty::Integer, "Maximum purchasable quantity; min 1"),
-                Param::opt("currency", Ty::String, "Three-letter ISO currency code (EUR, USD, CHF, ...); max 3 chars"),
+                Param::opt("currency", Ty::String, "Currency code, e.g. EUR; max 3 chars"),
                 Param::opt("is_quantity_editable_before_purchase", Ty::String, "Y = buyer may change the quantity on the order form (default N)").one_of(&["Y", "N"]),
                 Param::opt("is_quantity_editable_after_purchase", Ty::String, "Y = buyer may change the add-on quantity later (default N)").one_of(&["Y", "N"]),
             ]), "Extra products sold together with the main product; indexed list (addons[0][field]=...)"),

@@ -15,9 +15,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("buyer_id", Ty::Integer, "Buyer ID (getPurchase buyer.id)"),
-        ],
+        params: &[Param::req(
+            "buyer_id",
+            Ty::Integer,
+            "Buyer ID (getPurchase buyer.id)",
+        )],
     },
     Function {
         name: "listBuyers",
@@ -32,8 +34,16 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::opt("page_no", Ty::Integer, "Page number, starting at 1; min 1 (default 1)"),
-            Param::opt("page_size", Ty::Integer, "Rows per page (default 100); min 1"),
+            Param::opt(
+                "page_no",
+                Ty::Integer,
+                "Page number, starting at 1; min 1 (default 1)",
+            ),
+            Param::opt(
+                "page_size",
+                Ty::Integer,
+                "Rows per page (default 100); min 1",
+            ),
         ],
     },
     Function {
@@ -49,22 +59,39 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("buyer_id", Ty::Integer, "Numeric Digistore24 buyer ID (as returned in getPurchase buyer.id)"),
-            Param::req("data", Ty::Object(&[
-                Param::opt("email", Ty::String, "E-mail address; e-mail format"),
-                Param::opt("first_name", Ty::String, "First name"),
-                Param::opt("last_name", Ty::String, "Last name"),
-                Param::opt("salutation", Ty::String, "Salutation code (M or F, sometimes empty)").one_of(&["", "M", "F"]),
-                Param::opt("title", Ty::String, "Academic title (e.g. Dr.)"),
-                Param::opt("company", Ty::String, "Company name"),
-                Param::opt("street_name", Ty::String, "Street name"),
-                Param::opt("street_number", Ty::String, "House number"),
-                Param::opt("phone_number", Ty::String, "Phone number (empty string clears it)"),
-                Param::opt("city", Ty::String, "City"),
-                Param::opt("zipcode", Ty::String, "Postal code"),
-                Param::opt("state", Ty::String, "State / province"),
-                Param::opt("country", Ty::String, "Two-letter ISO country code"),
-            ]), "Contact fields to change"),
+            Param::req(
+                "buyer_id",
+                Ty::Integer,
+                "Numeric Digistore24 buyer ID (as returned in getPurchase buyer.id)",
+            ),
+            Param::req(
+                "data",
+                Ty::Object(&[
+                    Param::opt("email", Ty::String, "E-mail address; e-mail format"),
+                    Param::opt("first_name", Ty::String, "First name"),
+                    Param::opt("last_name", Ty::String, "Last name"),
+                    Param::opt(
+                        "salutation",
+                        Ty::String,
+                        "Salutation code (M or F, sometimes empty)",
+                    )
+                    .one_of(&["", "M", "F"]),
+                    Param::opt("title", Ty::String, "Academic title (e.g. Dr.)"),
+                    Param::opt("company", Ty::String, "Company name"),
+                    Param::opt("street_name", Ty::String, "Street name"),
+                    Param::opt("street_number", Ty::String, "House number"),
+                    Param::opt(
+                        "phone_number",
+                        Ty::String,
+                        "Phone number (empty string clears it)",
+                    ),
+                    Param::opt("city", Ty::String, "City"),
+                    Param::opt("zipcode", Ty::String, "Postal code"),
+                    Param::opt("state", Ty::String, "State / province"),
+                    Param::opt("country", Ty::String, "Two-letter ISO country code"),
+                ]),
+                "Contact fields to change",
+            ),
         ],
     },
 ];

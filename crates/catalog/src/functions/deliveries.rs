@@ -34,7 +34,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         in_spec: true,
         params: &[
             Param::opt("search", Ty::Object(&[
-                Param::opt("purchase_id", Ty::String, "Digistore24 order ID (8 alphanumeric chars, e.g. ABCD1234); some functions accept a comma list"),
+                Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
                 Param::opt("from", Ty::Date, "Earliest date"),
                 Param::opt("to", Ty::Date, "Latest date"),
                 Param::opt("type", Ty::String, "Comma list of delivery types (request,in_progress,delivery,partial_delivery,return,cancel)"),

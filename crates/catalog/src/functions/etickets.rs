@@ -16,20 +16,44 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("buyer", Ty::Object(&[
-                Param::opt("email", Ty::String, "E-mail address; e-mail format"),
-                Param::opt("title", Ty::String, "Academic title (e.g. Dr.)"),
-                Param::opt("salutation", Ty::String, "m or f").one_of(&["m", "f"]),
-                Param::opt("last_name", Ty::String, "Last name"),
-                Param::opt("first_name", Ty::String, "First name"),
-            ]), "Ticket holder: buyer[email], buyer[first_name], buyer[last_name], buyer[salutation], buyer[title]"),
+            Param::req(
+                "buyer",
+                Ty::Object(&[
+                    Param::opt("email", Ty::String, "E-mail address; e-mail format"),
+                    Param::opt("title", Ty::String, "Academic title (e.g. Dr.)"),
+                    Param::opt("salutation", Ty::String, "m or f").one_of(&["m", "f"]),
+                    Param::opt("last_name", Ty::String, "Last name"),
+                    Param::opt("first_name", Ty::String, "First name"),
+                ]),
+                "Ticket holder: buyer[email], buyer[first_name], buyer[last_name], buyer[salutation], buyer[title]",
+            ),
             Param::req("product_id", Ty::String, "Event product"),
-            Param::req("location_id", Ty::String, "Location ID from listEticketLocations"),
-            Param::req("template_id", Ty::String, "Template ID from listEticketTemplates"),
+            Param::req(
+                "location_id",
+                Ty::String,
+                "Location ID from listEticketLocations",
+            ),
+            Param::req(
+                "template_id",
+                Ty::String,
+                "Template ID from listEticketTemplates",
+            ),
             Param::req("date", Ty::Date, "Event date (YYYY-MM-DD)"),
-            Param::opt("days", Ty::Integer, "Number of event days (default 1); min 1"),
-            Param::opt("note", Ty::String, "Optional note printed on the ticket (e.g. start time)"),
-            Param::opt("count", Ty::Integer, "Number of tickets to create (default 1); min 1"),
+            Param::opt(
+                "days",
+                Ty::Integer,
+                "Number of event days (default 1); min 1",
+            ),
+            Param::opt(
+                "note",
+                Ty::String,
+                "Optional note printed on the ticket (e.g. start time)",
+            ),
+            Param::opt(
+                "count",
+                Ty::Integer,
+                "Number of tickets to create (default 1); min 1",
+            ),
         ],
     },
     Function {
@@ -44,9 +68,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("eticket_id", Ty::String, "20-digit numeric e-ticket ID"),
-        ],
+        params: &[Param::req(
+            "eticket_id",
+            Ty::String,
+            "20-digit numeric e-ticket ID",
+        )],
     },
     Function {
         name: "getEticketSettings",
@@ -60,8 +86,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "listEticketLocations",
@@ -75,8 +100,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listEticketLocations"),
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "listEticketTemplates",
@@ -90,8 +114,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listEticketTemplates"),
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "listEtickets",
@@ -105,18 +128,36 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listEtickets"),
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::opt("search", Ty::Object(&[
-                Param::opt("owner_id", Ty::String, "Comma list of vendor IDs whose tickets to search"),
-                Param::opt("purchase_id", Ty::String, "Digistore24 order ID (8 alphanumeric chars, e.g. ABCD1234); some functions accept a comma list"),
+        params: &[Param::opt(
+            "search",
+            Ty::Object(&[
+                Param::opt(
+                    "owner_id",
+                    Ty::String,
+                    "Comma list of vendor IDs whose tickets to search",
+                ),
+                Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
                 Param::opt("first_name", Ty::String, "First name"),
                 Param::opt("last_name", Ty::String, "Last name"),
                 Param::opt("email", Ty::String, "E-mail address"),
-                Param::opt("template_id", Ty::String, "E-ticket template ID (or comma list)"),
-                Param::opt("location_id", Ty::String, "E-ticket location ID (or comma list)"),
-                Param::opt("date", Ty::String, "Day the ticket must be valid for (2017-12-31 or today)"),
-            ]), "Filters: search[owner_id], search[purchase_id], search[email], search[template_id], search[location_id], search[date], ..."),
-        ],
+                Param::opt(
+                    "template_id",
+                    Ty::String,
+                    "E-ticket template ID (or comma list)",
+                ),
+                Param::opt(
+                    "location_id",
+                    Ty::String,
+                    "E-ticket location ID (or comma list)",
+                ),
+                Param::opt(
+                    "date",
+                    Ty::String,
+                    "Day the ticket must be valid for (2017-12-31 or today)",
+                ),
+            ]),
+            "Filters: search[owner_id], search[purchase_id], search[email], search[template_id], search[location_id], search[date], ...",
+        )],
     },
     Function {
         name: "validateEticket",
@@ -131,11 +172,31 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("eticket_id", Ty::String, "Ticket serial number or ID to check"),
-            Param::req("template_id", Ty::String, "Accepted template ID(s), comma list"),
-            Param::req("location_id", Ty::String, "Accepted location ID(s), comma list"),
-            Param::opt("date", Ty::String, "Date or comma list of dates to accept (default today)"),
-            Param::opt("seperator", Ty::String, "Separator used inside the returned message (spelled this way in the API) (default  )"),
+            Param::req(
+                "eticket_id",
+                Ty::String,
+                "Ticket serial number or ID to check",
+            ),
+            Param::req(
+                "template_id",
+                Ty::String,
+                "Accepted template ID(s), comma list",
+            ),
+            Param::req(
+                "location_id",
+                Ty::String,
+                "Accepted location ID(s), comma list",
+            ),
+            Param::opt(
+                "date",
+                Ty::String,
+                "Date or comma list of dates to accept (default today)",
+            ),
+            Param::opt(
+                "seperator",
+                Ty::String,
+                "Separator used inside the returned message (default  )",
+            ),
         ],
     },
 ];

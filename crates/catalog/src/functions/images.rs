@@ -15,14 +15,24 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("data", Ty::Object(&[
+        params: &[Param::req(
+            "data",
+            Ty::Object(&[
                 Param::req("name", Ty::String, "Image name (max 63 chars)"),
-                Param::req("image-url", Ty::String, "Public URL Digistore24 downloads the image from (note the hyphen in the name)"),
-                Param::opt("usage_type", Ty::String, "Image usage type, e.g. product (values in getGlobalSettings)"),
+                Param::req(
+                    "image-url",
+                    Ty::String,
+                    "Public URL Digistore24 downloads the image from (note the hyphen in the name)",
+                ),
+                Param::opt(
+                    "usage_type",
+                    Ty::String,
+                    "Image usage type, e.g. product (values in getGlobalSettings)",
+                ),
                 Param::opt("alt_tag", Ty::String, "Alternative (alt) text of the image"),
-            ]), "Image properties (data[name], data[image-url], data[usage_type], data[alt_tag])"),
-        ],
+            ]),
+            "Image properties (data[name], data[image-url], data[usage_type], data[alt_tag])",
+        )],
     },
     Function {
         name: "deleteImage",
@@ -36,9 +46,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: false,
         in_spec: true,
-        params: &[
-            Param::req("image_id", Ty::Integer, "Image ID to delete"),
-        ],
+        params: &[Param::req("image_id", Ty::Integer, "Image ID to delete")],
     },
     Function {
         name: "getImage",
@@ -52,9 +60,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("image_id", Ty::String, "Alphanumeric image ID (e.g. 05CZEP6G)"),
-        ],
+        params: &[Param::req(
+            "image_id",
+            Ty::String,
+            "Alphanumeric image ID (e.g. 05CZEP6G)",
+        )],
     },
     Function {
         name: "listImages",
@@ -68,8 +78,10 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listImages"),
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("usage_type", Ty::String, "Image usage type to list, e.g. product"),
-        ],
+        params: &[Param::req(
+            "usage_type",
+            Ty::String,
+            "Image usage type to list, e.g. product",
+        )],
     },
 ];

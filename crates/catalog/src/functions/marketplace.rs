@@ -15,9 +15,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("entry_id", Ty::Integer, "Marketplace entry ID"),
-        ],
+        params: &[Param::req("entry_id", Ty::Integer, "Marketplace entry ID")],
     },
     Function {
         name: "listMarketplaceEntries",
@@ -31,8 +29,10 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listMarketplaceEntries"),
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::opt("sort_by", Ty::String, "Sort key for the entries (values undocumented)"),
-        ],
+        params: &[Param::opt(
+            "sort_by",
+            Ty::String,
+            "Sort key for the entries (values undocumented)",
+        )],
     },
 ];

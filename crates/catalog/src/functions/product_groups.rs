@@ -15,13 +15,20 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("data", Ty::Object(&[
+        params: &[Param::req(
+            "data",
+            Ty::Object(&[
                 Param::req("name", Ty::String, "Group name (max 31 chars)"),
                 Param::opt("position", Ty::Integer, "Sort position (default 10)"),
-                Param::opt("is_shown_as_tab", Ty::String, "Y = show the group as a tab in the product list").one_of(&["Y", "N"]),
-            ]), "Group properties (data[name], data[position], data[is_shown_as_tab])"),
-        ],
+                Param::opt(
+                    "is_shown_as_tab",
+                    Ty::String,
+                    "Y = show the group as a tab in the product list",
+                )
+                .one_of(&["Y", "N"]),
+            ]),
+            "Group properties (data[name], data[position], data[is_shown_as_tab])",
+        )],
     },
     Function {
         name: "deleteProductGroup",
@@ -35,9 +42,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: false,
         in_spec: true,
-        params: &[
-            Param::req("product_group_id", Ty::Integer, "Group ID to delete"),
-        ],
+        params: &[Param::req(
+            "product_group_id",
+            Ty::Integer,
+            "Group ID to delete",
+        )],
     },
     Function {
         name: "getProductGroup",
@@ -51,9 +60,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("product_group_id", Ty::Integer, "Group ID"),
-        ],
+        params: &[Param::req("product_group_id", Ty::Integer, "Group ID")],
     },
     Function {
         name: "listProductGroups",
@@ -67,8 +74,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listProductGroups"),
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "updateProductGroup",
@@ -83,12 +89,24 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("product_group_id", Ty::Integer, "Numeric product group (folder) ID"),
-            Param::req("data", Ty::Object(&[
-                Param::opt("name", Ty::String, "Group name (max 31 chars)"),
-                Param::opt("position", Ty::Integer, "Sort position (default 10)"),
-                Param::opt("is_shown_as_tab", Ty::Boolean, "Y = show the group as a tab in the product list"),
-            ]), "Group properties to change"),
+            Param::req(
+                "product_group_id",
+                Ty::Integer,
+                "Numeric product group (folder) ID",
+            ),
+            Param::req(
+                "data",
+                Ty::Object(&[
+                    Param::opt("name", Ty::String, "Group name (max 31 chars)"),
+                    Param::opt("position", Ty::Integer, "Sort position (default 10)"),
+                    Param::opt(
+                        "is_shown_as_tab",
+                        Ty::Boolean,
+                        "Y = show the group as a tab in the product list",
+                    ),
+                ]),
+                "Group properties to change",
+            ),
         ],
     },
 ];

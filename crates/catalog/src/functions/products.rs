@@ -149,7 +149,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("product_id", Ty::Integer, "Numeric Digistore24 product ID"),
+            Param::req("product_id", Ty::Integer, "Product ID"),
             Param::req("data", Ty::Object(&[
                 Param::opt("name_de", Ty::String, "German name (max 63 chars)"),
                 Param::opt("name_en", Ty::String, "English name (max 63 chars)"),
@@ -163,9 +163,9 @@ pub(crate) const FUNCTIONS: &[Function] = &[
                 Param::opt("thankyou_url", Ty::String, "Thank-you page URL (https; max 255 chars)"),
                 Param::opt("image_url", Ty::String, "Public https URL of the product image (max 255 chars)"),
                 Param::opt("product_type_id", Ty::Integer, "Product type ID (see listProductTypes / getGlobalSettings)"),
-                Param::opt("currency", Ty::String, "Three-letter ISO currency code (EUR, USD, CHF, ...)"),
+                Param::opt("currency", Ty::String, "Currency code, e.g. EUR"),
                 Param::opt("approval_status", Ty::String, "Approval state (new / pending / approved / rejected, depending on the object)").one_of(&["new", "pending"]),
-                Param::opt("affiliate_commision", Ty::Number, "Affiliate commission for this product (field name is misspelled this way in the API)"),
+                Param::opt("affiliate_commision", Ty::Number, "Affiliate commission for this product"),
                 Param::opt("buyer_type", Ty::String, "consumer = entered prices include VAT; business = prices are net").one_of(&["consumer", "business"]),
                 Param::opt("is_address_input_mandatory", Ty::Boolean, "Y = buyer must always enter an address; N = only when needed for shipping"),
                 Param::opt("add_order_data_to_thankyou_page_url", Ty::Boolean, "Y = append signed order data to the thank-you URL; N = plain URL"),

@@ -16,8 +16,12 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: false,
         in_spec: true,
         params: &[
-            Param::req("purchase_id", Ty::String, "Digistore24 order ID (8 alphanumeric chars, e.g. ABCD1234); some functions accept a comma list"),
-            Param::req("amount", Ty::Number, "Balance to add in order currency; negative reduces it (never below 0)"),
+            Param::req("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
+            Param::req(
+                "amount",
+                Ty::Number,
+                "Balance to add in order currency; negative reduces it (never below 0)",
+            ),
         ],
     },
     Function {
@@ -32,9 +36,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("purchase_id", Ty::String, "Order ID or comma list of order IDs"),
-        ],
+        params: &[Param::req(
+            "purchase_id",
+            Ty::String,
+            "Order ID or comma list of order IDs",
+        )],
     },
     Function {
         name: "getPurchaseDownloads",
@@ -48,9 +54,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("purchase_id", Ty::String, "Order ID or comma list"),
-        ],
+        params: &[Param::req(
+            "purchase_id",
+            Ty::String,
+            "Order ID or comma list",
+        )],
     },
     Function {
         name: "getPurchaseTracking",
@@ -64,9 +72,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("purchase_id", Ty::String, "Order ID or comma list"),
-        ],
+        params: &[Param::req(
+            "purchase_id",
+            Ty::String,
+            "Order ID or comma list",
+        )],
     },
     Function {
         name: "listPurchases",
@@ -81,28 +91,78 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::opt("from", Ty::DateTime, "Start of the time range (default -24h)"),
+            Param::opt(
+                "from",
+                Ty::DateTime,
+                "Start of the time range (default -24h)",
+            ),
             Param::opt("to", Ty::DateTime, "End of the time range (default now)"),
-            Param::opt("search", Ty::Object(&[
-                Param::opt("role", Ty::String, "Comma list of roles: vendor, affiliate, other"),
-                Param::opt("product_id", Ty::String, "Numeric Digistore24 product ID"),
-                Param::opt("first_name", Ty::String, "First name"),
-                Param::opt("last_name", Ty::String, "Last name"),
-                Param::opt("email", Ty::String, "E-mail address"),
-                Param::opt("has_affiliate", Ty::Boolean, "Filter for purchases with (Y) or without (N) affiliate"),
-                Param::opt("affiliate_name", Ty::String, "Digistore24 user name of the affiliate"),
-                Param::opt("order_type", Ty::String, "live or test").one_of(&["live", "test"]),
-                Param::opt("pay_method", Ty::String, "Payment method key(s), comma list allowed (values in getGlobalSettings types.pay_method)"),
-                Param::opt("billing_type", Ty::String, "Billing type filter (single_payment, installment, subscription); comma list allowed"),
-                Param::opt("transaction_type", Ty::String, "Transaction type filter: payment, refund, chargeback, refund_request (comma list)"),
-                Param::opt("currency", Ty::String, "Three-letter ISO currency code (EUR, USD, CHF, ...)"),
-                Param::opt("purchase_id", Ty::String, "Digistore24 order ID (8 alphanumeric chars, e.g. ABCD1234); some functions accept a comma list"),
-            ]), "Filters: search[role], search[product_id], search[email], search[order_type], search[billing_type], ... (see fields)"),
-            Param::opt("sort_by", Ty::String, "Sort by date (default), earning or amount").one_of(&["date", "earning", "amount"]),
-            Param::opt("sort_order", Ty::String, "asc or desc (default asc)").one_of(&["asc", "desc"]),
-            Param::opt("load_transactions", Ty::Boolean, "Y = include each purchase's transaction list (named show_transactions in the old docs) (default N)"),
-            Param::opt("page_no", Ty::Integer, "Page number, starting at 1; min 1 (default 1)"),
-            Param::opt("page_size", Ty::Integer, "Rows per page; min 1 (default 500)"),
+            Param::opt(
+                "search",
+                Ty::Object(&[
+                    Param::opt(
+                        "role",
+                        Ty::String,
+                        "Comma list of roles: vendor, affiliate, other",
+                    ),
+                    Param::opt("product_id", Ty::String, "Product ID"),
+                    Param::opt("first_name", Ty::String, "First name"),
+                    Param::opt("last_name", Ty::String, "Last name"),
+                    Param::opt("email", Ty::String, "E-mail address"),
+                    Param::opt(
+                        "has_affiliate",
+                        Ty::Boolean,
+                        "Filter for purchases with (Y) or without (N) affiliate",
+                    ),
+                    Param::opt(
+                        "affiliate_name",
+                        Ty::String,
+                        "Digistore24 user name of the affiliate",
+                    ),
+                    Param::opt("order_type", Ty::String, "live or test").one_of(&["live", "test"]),
+                    Param::opt(
+                        "pay_method",
+                        Ty::String,
+                        "Payment method key(s), comma list allowed (see getGlobalSettings)",
+                    ),
+                    Param::opt(
+                        "billing_type",
+                        Ty::String,
+                        "Billing type filter (single_payment, installment, subscription); comma list allowed",
+                    ),
+                    Param::opt(
+                        "transaction_type",
+                        Ty::String,
+                        "Transaction type filter: payment, refund, chargeback, refund_request (comma list)",
+                    ),
+                    Param::opt("currency", Ty::String, "Currency code, e.g. EUR"),
+                    Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
+                ]),
+                "Filters: search[role], search[product_id], search[email], search[order_type], search[billing_type], ... (see fields)",
+            ),
+            Param::opt(
+                "sort_by",
+                Ty::String,
+                "Sort by date (default), earning or amount",
+            )
+            .one_of(&["date", "earning", "amount"]),
+            Param::opt("sort_order", Ty::String, "asc or desc (default asc)")
+                .one_of(&["asc", "desc"]),
+            Param::opt(
+                "load_transactions",
+                Ty::Boolean,
+                "Y = include each purchase's transaction list (default N)",
+            ),
+            Param::opt(
+                "page_no",
+                Ty::Integer,
+                "Page number, starting at 1; min 1 (default 1)",
+            ),
+            Param::opt(
+                "page_size",
+                Ty::Integer,
+                "Rows per page; min 1 (default 500)",
+            ),
         ],
     },
     Function {
@@ -119,7 +179,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         in_spec: true,
         params: &[
             Param::req("email", Ty::String, "E-mail address; e-mail format"),
-            Param::opt("limit", Ty::Integer, "Maximum number of purchases (default 100); min 1"),
+            Param::opt(
+                "limit",
+                Ty::Integer,
+                "Maximum number of purchases (default 100); min 1",
+            ),
         ],
     },
     Function {
@@ -134,9 +198,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("resendInvoiceMail"),
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("purchase_id", Ty::String, "Order ID"),
-        ],
+        params: &[Param::req("purchase_id", Ty::String, "Order ID")],
     },
     Function {
         name: "resendPurchaseConfirmationMail",
@@ -150,9 +212,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("resendPurchaseConfirmationMail"),
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("purchase_id", Ty::String, "Order ID"),
-        ],
+        params: &[Param::req("purchase_id", Ty::String, "Order ID")],
     },
     Function {
         name: "updatePurchase",
@@ -167,13 +227,33 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: false,
         in_spec: true,
         params: &[
-            Param::req("purchase_id", Ty::String, "Digistore24 order ID (8 alphanumeric chars, e.g. ABCD1234); some functions accept a comma list"),
-            Param::req("data", Ty::Object(&[
-                Param::opt("tracking_param", Ty::String, "Vendor tracking key of the order"),
-                Param::opt("custom", Ty::String, "Free vendor reference string carried through to IPN and purchase data"),
-                Param::opt("unlock_invoices", Ty::Boolean, "Y = re-enable the buyer's access to invoices/order details (expires after 3 years by default)"),
-                Param::opt("next_payment_at", Ty::DateTime, "New (later) date of the next rebilling payment; can only postpone"),
-            ]), "Order fields to change (tracking_param, custom, unlock_invoices, next_payment_at)"),
+            Param::req("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
+            Param::req(
+                "data",
+                Ty::Object(&[
+                    Param::opt(
+                        "tracking_param",
+                        Ty::String,
+                        "Vendor tracking key of the order",
+                    ),
+                    Param::opt(
+                        "custom",
+                        Ty::String,
+                        "Free vendor reference string carried through to IPN and purchase data",
+                    ),
+                    Param::opt(
+                        "unlock_invoices",
+                        Ty::Boolean,
+                        "Y = re-enable the buyer's access to invoices/order details (expires after 3 years by default)",
+                    ),
+                    Param::opt(
+                        "next_payment_at",
+                        Ty::DateTime,
+                        "New (later) date of the next rebilling payment; can only postpone",
+                    ),
+                ]),
+                "Order fields to change (tracking_param, custom, unlock_invoices, next_payment_at)",
+            ),
         ],
     },
 ];

@@ -15,9 +15,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: false,
         in_spec: true,
-        params: &[
-            Param::req("purchase_id", Ty::String, "Order ID whose plan is in 'billing by trigger' mode"),
-        ],
+        params: &[Param::req(
+            "purchase_id",
+            Ty::String,
+            "Order ID whose plan is in 'billing by trigger' mode",
+        )],
     },
     Function {
         name: "listRebillingStatusChanges",
@@ -50,9 +52,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("startRebilling"),
         hosted: false,
         in_spec: true,
-        params: &[
-            Param::req("purchase_id", Ty::String, "Order ID"),
-        ],
+        params: &[Param::req("purchase_id", Ty::String, "Order ID")],
     },
     Function {
         name: "stopRebilling",
@@ -68,8 +68,16 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         in_spec: true,
         params: &[
             Param::req("purchase_id", Ty::String, "Order ID"),
-            Param::opt("force", Ty::Boolean, "Y = cancel immediately even inside a minimum term (default N)"),
-            Param::opt("ignore_refund_possibility", Ty::Boolean, "Y = cancel at the regular end even if a refund would still be possible (default N)"),
+            Param::opt(
+                "force",
+                Ty::Boolean,
+                "Y = cancel immediately even inside a minimum term (default N)",
+            ),
+            Param::opt(
+                "ignore_refund_possibility",
+                Ty::Boolean,
+                "Y = cancel at the regular end even if a refund would still be possible (default N)",
+            ),
         ],
     },
 ];

@@ -15,8 +15,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listCountries"),
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "listCurrencies",
@@ -30,8 +29,10 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listCurrencies"),
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::opt("convert_to", Ty::String, "Currencies to return exchange rates for (e.g. EUR, EUR,USD or all)"),
-        ],
+        params: &[Param::opt(
+            "convert_to",
+            Ty::String,
+            "Currencies to return exchange rates for (e.g. EUR, EUR,USD or all)",
+        )],
     },
 ];

@@ -17,7 +17,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         in_spec: true,
         params: &[
             Param::req("purchase_id", Ty::String, "Order ID"),
-            Param::req("amount", Ty::Number, "Amount to refund; must not exceed a single payment"),
+            Param::req(
+                "amount",
+                Ty::Number,
+                "Amount to refund; must not exceed a single payment",
+            ),
         ],
     },
     Function {
@@ -34,8 +38,16 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         in_spec: true,
         params: &[
             Param::req("purchase_id", Ty::String, "Order ID"),
-            Param::opt("force", Ty::Boolean, "Y = refund even if the refund policy does not allow it (default N)"),
-            Param::opt("request_date", Ty::Date, "Date of the buyer's refund request; refund policy is evaluated at this date (default now)"),
+            Param::opt(
+                "force",
+                Ty::Boolean,
+                "Y = refund even if the refund policy does not allow it (default N)",
+            ),
+            Param::opt(
+                "request_date",
+                Ty::Date,
+                "Date of the buyer's refund request; refund policy is evaluated at this date (default now)",
+            ),
         ],
     },
     Function {
@@ -52,8 +64,16 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         in_spec: true,
         params: &[
             Param::req("transaction_id", Ty::String, "Numeric transaction ID"),
-            Param::opt("force", Ty::Boolean, "Y = refund even if the refund policy does not allow it (default N)"),
-            Param::opt("request_date", Ty::Date, "Date of the buyer's refund request; refund policy is evaluated at this date (default now)"),
+            Param::opt(
+                "force",
+                Ty::Boolean,
+                "Y = refund even if the refund policy does not allow it (default N)",
+            ),
+            Param::opt(
+                "request_date",
+                Ty::Date,
+                "Date of the buyer's refund request; refund policy is evaluated at this date (default now)",
+            ),
         ],
     },
 ];

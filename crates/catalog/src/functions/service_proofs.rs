@@ -15,9 +15,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("service_proof_id", Ty::Integer, "Service proof request ID"),
-        ],
+        params: &[Param::req(
+            "service_proof_id",
+            Ty::Integer,
+            "Service proof request ID",
+        )],
     },
     Function {
         name: "listServiceProofRequests",
@@ -31,15 +33,32 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("listServiceProofRequests"),
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::opt("search", Ty::Object(&[
-                Param::opt("purchase_id", Ty::String, "Digistore24 order ID (8 alphanumeric chars, e.g. ABCD1234); some functions accept a comma list"),
-                Param::opt("product_id", Ty::Integer, "Numeric Digistore24 product ID"),
-                Param::opt("delivery_type", Ty::String, "Kind of delivery (digital, shipping, service, event, download)").one_of(&["digital", "shipping", "service", "event", "download"]),
-                Param::opt("approval_status", Ty::String, "Approval state (new / pending / approved / rejected, depending on the object)").one_of(&["new", "pending", "approved", "rejected"]),
-                Param::opt("request_status", Ty::String, "New status: proof_provided or exec_refund").one_of(&["pending", "proof_provided", "exec_refund"]),
-            ]), "Filters: search[purchase_id], search[product_id], search[delivery_type], search[approval_status], search[request_status]"),
-        ],
+        params: &[Param::opt(
+            "search",
+            Ty::Object(&[
+                Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
+                Param::opt("product_id", Ty::Integer, "Product ID"),
+                Param::opt(
+                    "delivery_type",
+                    Ty::String,
+                    "Kind of delivery (digital, shipping, service, event, download)",
+                )
+                .one_of(&["digital", "shipping", "service", "event", "download"]),
+                Param::opt(
+                    "approval_status",
+                    Ty::String,
+                    "Approval state (new / pending / approved / rejected, depending on the object)",
+                )
+                .one_of(&["new", "pending", "approved", "rejected"]),
+                Param::opt(
+                    "request_status",
+                    Ty::String,
+                    "New status: proof_provided or exec_refund",
+                )
+                .one_of(&["pending", "proof_provided", "exec_refund"]),
+            ]),
+            "Filters: search[purchase_id], search[product_id], search[delivery_type], search[approval_status], search[request_status]",
+        )],
     },
     Function {
         name: "updateServiceProofRequest",
@@ -54,15 +73,32 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("service_proof_id", Ty::Integer, "Numeric service proof request ID"),
-            Param::req("data", Ty::Object(&[
-                Param::req("request_status", Ty::String, "New status: proof_provided or exec_refund").one_of(&["proof_provided", "exec_refund"]),
-                Param::opt("message", Ty::String, "Explanation for Digistore24 support"),
-            ]), "Answer: data[request_status] and data[message]"),
-            Param::opt("files", Ty::Array(&[
-                Param::req("url", Ty::String, "Download URL of the proof file"),
-                Param::opt("filename", Ty::String, "File name to store the file under"),
-            ]), "Proof files: files[0][url]=...&files[0][filename]=..."),
+            Param::req(
+                "service_proof_id",
+                Ty::Integer,
+                "Numeric service proof request ID",
+            ),
+            Param::req(
+                "data",
+                Ty::Object(&[
+                    Param::req(
+                        "request_status",
+                        Ty::String,
+                        "New status: proof_provided or exec_refund",
+                    )
+                    .one_of(&["proof_provided", "exec_refund"]),
+                    Param::opt("message", Ty::String, "Explanation for Digistore24 support"),
+                ]),
+                "Answer: data[request_status] and data[message]",
+            ),
+            Param::opt(
+                "files",
+                Ty::Array(&[
+                    Param::req("url", Ty::String, "Download URL of the proof file"),
+                    Param::opt("filename", Ty::String, "File name to store the file under"),
+                ]),
+                "Proof files: files[0][url]=...&files[0][filename]=...",
+            ),
         ],
     },
 ];

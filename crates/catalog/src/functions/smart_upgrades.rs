@@ -17,7 +17,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         in_spec: true,
         params: &[
             Param::req("smartupgrade_id", Ty::String, "Smart upgrade ID"),
-            Param::opt("purchase_id", Ty::String, "Order ID(s); when given, the widget HTML for these orders is included"),
+            Param::opt(
+                "purchase_id",
+                Ty::String,
+                "Order ID(s); when given, the widget HTML for these orders is included",
+            ),
         ],
     },
     Function {
@@ -32,7 +36,6 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
 ];

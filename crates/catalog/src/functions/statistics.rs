@@ -18,7 +18,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         params: &[
             Param::req("from", Ty::DateTime, "First month, YYYY-MM; format YYYY-MM"),
             Param::req("to", Ty::DateTime, "Last month, YYYY-MM; format YYYY-MM"),
-            Param::opt("affiliate", Ty::String, "Restrict to one affiliate (Digistore24 ID)"),
+            Param::opt(
+                "affiliate",
+                Ty::String,
+                "Restrict to one affiliate (Digistore24 ID)",
+            ),
             Param::opt("currency", Ty::String, "Currency to report revenue in"),
         ],
     },
@@ -51,8 +55,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("statsExpectedPayouts"),
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
     Function {
         name: "statsMarketplace",
@@ -66,9 +69,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("statsMarketplace"),
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::opt("language", Ty::String, "Marketplace language code, e.g. de"),
-        ],
+        params: &[Param::opt(
+            "language",
+            Ty::String,
+            "Marketplace language code, e.g. de",
+        )],
     },
     Function {
         name: "statsSales",
@@ -83,7 +88,12 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::opt("period", Ty::String, "Grouping: day, week, month, quarter or year (default week)").one_of(&["day", "month", "quarter", "year"]),
+            Param::opt(
+                "period",
+                Ty::String,
+                "Grouping: day, week, month, quarter or year (default week)",
+            )
+            .one_of(&["day", "month", "quarter", "year"]),
             Param::opt("from", Ty::Date, "Start date"),
             Param::opt("to", Ty::Date, "End date"),
         ],
@@ -100,7 +110,6 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: Some("statsSalesSummary"),
         hosted: true,
         in_spec: true,
-        params: &[
-        ],
+        params: &[],
     },
 ];

@@ -15,9 +15,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: false,
         in_spec: true,
-        params: &[
-            Param::req("product_id", Ty::Integer, "Product whose upsell tree is removed"),
-        ],
+        params: &[Param::req(
+            "product_id",
+            Ty::Integer,
+            "Product whose upsell tree is removed",
+        )],
     },
     Function {
         name: "getUpsells",
@@ -31,9 +33,11 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         operation_id: None,
         hosted: true,
         in_spec: true,
-        params: &[
-            Param::req("product_id", Ty::Integer, "Initial product of the upsell tree"),
-        ],
+        params: &[Param::req(
+            "product_id",
+            Ty::Integer,
+            "Initial product of the upsell tree",
+        )],
     },
     Function {
         name: "updateUpsells",
@@ -48,8 +52,16 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         hosted: true,
         in_spec: true,
         params: &[
-            Param::req("product_id", Ty::Integer, "Initial product of the upsell tree"),
-            Param::req("data", Ty::Object(&[]), "Upsell tree: position code (y, yy, yn, ...) -> product ID (free-form keys)"),
+            Param::req(
+                "product_id",
+                Ty::Integer,
+                "Initial product of the upsell tree",
+            ),
+            Param::req(
+                "data",
+                Ty::Object(&[]),
+                "Upsell tree: position code (y, yy, yn, ...) -> product ID",
+            ),
         ],
     },
 ];

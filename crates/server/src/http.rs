@@ -1,0 +1,319 @@
+//! The HTTP front door: MCP Streamable HTTP, stateless, for every protocol era at once.
+//!
+//! Before a request reaches rmcp it passes three gates, outermost first, so each failure has
+//! one clear status: Host/Origin (403, DNS-rebinding protection), method (405: the endpoint is
+//! POST-only), and the bearer key (401 with `WWW-Authenticate`). The last gate also records
+//! the per-request narrowing (`/readonly`, `X-DS24-Read-Only`, `X-DS24-Toolsets`) for the
+//! handler.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use ds24_catalog::Category;
+use ds24_client::ApiKey;
+use http::{HeaderMap, Method, StatusCode, header};
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::mcp::{Ds24Service, RequestAuth};
+use crate::tools::Scope;
+
+/// Paths that serve MCP. The hosted server documents the bare root; `/readonly` variants give
+/// the documented two-connection setup a server-enforced read connection.
+pub const MCP_PATHS: [&str; 4] = ["/", "/mcp", "/readonly", "/mcp/readonly"];
+
+/// Front-door settings.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Host header values accepted (`host` or `host:port`); `*` accepts any.
+    pub allowed_hosts: Vec<String>,
+    /// Browser origins accepted (`scheme://host[:port]`); `*` accepts any. Requests without an
+    /// Origin header (CLI and desktop clients) always pass.
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Sandbox only: the key used when a request carries none (for test suites that cannot
+    /// send headers). Never set for a real upstream.
+    pub anonymous_key: Option<ApiKey>,
+}
+
+struct Gate {
+    opts: HttpOptions,
+}
+
+/// Builds the application: MCP on [`MCP_PATHS`], `/healthz` without auth.
+pub fn app(service: Ds24Service, opts: HttpOptions, shutdown: CancellationToken) -> Router {
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        // Host and Origin are checked by our own gate, before authentication, so that a
+        // rebinding attempt gets 403 whether or not it carries a key.
+        .disable_allowed_hosts()
+        .with_max_request_body_bytes(opts.max_body_bytes)
+        .with_cancellation_token(shutdown);
+    let mcp = StreamableHttpService::new(
+        move || Ok(service.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    let gate = Arc::new(Gate { opts });
+    let mut router = Router::new();
+    for path in MCP_PATHS {
+        router = router.route_service(path, mcp.clone());
+    }
+    router
+        .layer(middleware::from_fn_with_state(gate.clone(), authenticate))
+        .layer(middleware::from_fn(post_only))
+        .layer(middleware::from_fn_with_state(gate, check_host_and_origin))
+        .route("/healthz", get(|| async { "ok" }))
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn check_host_and_origin(
+    State(gate): State<Arc<Gate>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let headers = req.headers();
+    if let Some(problem) = host_problem(headers, &gate.opts.allowed_hosts)
+        .or_else(|| origin_problem(headers, &gate.opts.allowed_origins))
+    {
+        return (StatusCode::FORBIDDEN, axum::Json(json!({"error": problem}))).into_response();
+    }
+    next.run(req).await
+}
+
+fn host_problem(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
+    if allowed.iter().any(|h| h == "*") {
+        return None;
+    }
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return Some("Forbidden: missing Host header".into());
+    };
+    let host = host.trim().to_ascii_lowercase();
+    let bare = strip_port(&host);
+    let ok = allowed
+        .iter()
+        .map(|a| a.to_ascii_lowercase())
+        .any(|a| a == host || a.trim_matches(['[', ']']) == bare);
+    (!ok).then(|| {
+        format!(
+            "Forbidden: Host `{host}` is not allowed. A public deployment must list its hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS)."
+        )
+    })
+}
+
+fn strip_port(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !host.contains(':') => {
+            host
+        }
+        _ => authority,
+    }
+}
+
+fn origin_problem(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
+    let origin = headers.get(header::ORIGIN)?;
+    let origin = origin
+        .to_str()
+        .unwrap_or("<non-ASCII>")
+        .trim()
+        .to_ascii_lowercase();
+    let ok = allowed
+        .iter()
+        .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
+    (!ok).then(|| {
+        format!("Forbidden: Origin `{origin}` is not allowed. Allow browser origins with --allowed-origins (env DS24_MCP_ALLOWED_ORIGINS).")
+    })
+}
+
+async fn post_only(req: Request, next: Next) -> Response {
+    if req.method() == Method::POST {
+        return next.run(req).await;
+    }
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, "POST")],
+        axum::Json(json!({"error": "This MCP endpoint is stateless and takes POST requests only (no SSE stream, no sessions)."})),
+    )
+        .into_response()
+}
+
+async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Next) -> Response {
+    let key = match bearer(req.headers()) {
+        Ok(Some(key)) => key,
+        Ok(None) => match &gate.opts.anonymous_key {
+            Some(key) => key.clone(),
+            None => return unauthorized("Missing Authorization header."),
+        },
+        Err(problem) => return unauthorized(problem),
+    };
+    let scope = match scope(req.uri().path(), req.headers()) {
+        Ok(scope) => scope,
+        Err(problem) => {
+            return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
+                .into_response();
+        }
+    };
+    req.extensions_mut().insert(RequestAuth { key, scope });
+    next.run(req).await
+}
+
+fn bearer(headers: &HeaderMap) -> Result<Option<ApiKey>, &'static str> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| "The Authorization header is not plain text.")?
+        .trim();
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or("The Authorization header must read `Bearer <key>`.")?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err("The Authorization header must use the Bearer scheme: `Bearer <key>`.");
+    }
+    ApiKey::new(token)
+        .map(Some)
+        .ok_or("The Authorization header has an empty key.")
+}
+
+fn unauthorized(problem: &str) -> Response {
+    let message = format!(
+        "{problem} Send your Digistore24 API key as `Authorization: Bearer <key>`. \
+         Claude Desktop: use mcp-remote with --header \"Authorization:${{DS24_AUTH}}\" and DS24_AUTH=\"Bearer <key>\"; \
+         Cursor, Windsurf and VS Code: add a headers entry to the server's configuration (see the README)."
+    );
+    Response::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .header(header::WWW_AUTHENTICATE, r#"Bearer realm="digistore24""#)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32001, "message": message}})
+                .to_string(),
+        ))
+        .unwrap_or_else(|_| StatusCode::UNAUTHORIZED.into_response())
+}
+
+fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
+    let header_text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let read_only_header = match header_text("x-ds24-read-only")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("" | "false" | "0" | "no" | "n") => false,
+        Some("true" | "1" | "yes" | "y") => true,
+        Some(other) => {
+            return Err(format!(
+                "X-DS24-Read-Only must be true or false, not `{other}`."
+            ));
+        }
+    };
+    let toolsets = match header_text("x-ds24-toolsets") {
+        None | Some("" | "all") => None,
+        Some(list) => Some(
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|name| {
+                    Category::from_name(name).ok_or_else(|| {
+                        format!(
+                            "X-DS24-Toolsets names an unknown toolset `{name}`; known: {}.",
+                            crate::tools::toolset_names().join(", ")
+                        )
+                    })
+                })
+                .collect::<Result<BTreeSet<_>, _>>()?,
+        ),
+    };
+    Ok(Scope {
+        read_only: read_only_header || path.ends_with("/readonly"),
+        toolsets,
+    })
+}
+
+/// The address clients should use, for startup messages.
+pub fn endpoint_url(addr: SocketAddr) -> String {
+    format!("http://{addr}/mcp")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_ports_and_ipv6() {
+        assert_eq!(strip_port("localhost:8787"), "localhost");
+        assert_eq!(strip_port("[::1]:8787"), "::1");
+        assert_eq!(strip_port("example.com"), "example.com");
+        let allowed = vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+        ];
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "127.0.0.1:9".parse().unwrap());
+        assert!(host_problem(&h, &allowed).is_none());
+        h.insert(header::HOST, "[::1]:9".parse().unwrap());
+        assert!(host_problem(&h, &allowed).is_none());
+        h.insert(header::HOST, "evil.example".parse().unwrap());
+        assert!(host_problem(&h, &allowed).is_some());
+    }
+
+    #[test]
+    fn bearer_parsing() {
+        let mut h = HeaderMap::new();
+        assert!(bearer(&h).unwrap().is_none());
+        h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert!(bearer(&h).is_err());
+        h.insert(header::AUTHORIZATION, "bearer  k-1 ".parse().unwrap());
+        assert!(bearer(&h).unwrap().is_some());
+    }
+
+    #[test]
+    fn narrowing() {
+        let mut h = HeaderMap::new();
+        assert_eq!(scope("/mcp", &h).unwrap(), Scope::default());
+        assert!(scope("/mcp/readonly", &h).unwrap().read_only);
+        h.insert("x-ds24-toolsets", "products, statistics".parse().unwrap());
+        h.insert("x-ds24-read-only", "true".parse().unwrap());
+        let s = scope("/", &h).unwrap();
+        assert!(s.read_only && s.toolsets.unwrap().len() == 2);
+        h.insert("x-ds24-toolsets", "nope".parse().unwrap());
+        assert!(scope("/", &h).is_err());
+    }
+}

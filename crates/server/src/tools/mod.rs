@@ -1,0 +1,231 @@
+//! The catalog as MCP tools: names, descriptions, schemas, annotations, and which tools a
+//! connection may see.
+//!
+//! Everything here is derived from `ds24_catalog` once at startup; `tools/list` and
+//! `tools/call` only look things up.
+
+mod schema;
+mod select;
+mod validate;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use ds24_catalog::{Access, Category, Effect, Function, Param, Ty};
+use rmcp::model::{Tool, ToolAnnotations};
+use serde_json::{Map, Value};
+
+pub use select::{Scope, Selection, SelectionError, ToolsetSpec};
+
+/// Which names tools are listed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum NameStyle {
+    /// Digistore24 function names (`createProduct`).
+    #[default]
+    Ds24,
+    /// The hosted Digistore24 MCP server's names (`PostCreateproduct`).
+    Official,
+}
+
+/// One tool: its function and its two views.
+#[derive(Debug)]
+pub struct ToolEntry {
+    /// The catalog entry.
+    pub function: &'static Function,
+    /// The name the tool is listed under.
+    pub name: String,
+    full: Tool,
+    read_only: Option<Tool>,
+}
+
+impl ToolEntry {
+    /// The tool as a connection with this read-only setting sees it; `None` if that connection
+    /// may not use it at all.
+    pub fn view(&self, read_only: bool) -> Option<&Tool> {
+        if read_only {
+            self.read_only.as_ref()
+        } else {
+            Some(&self.full)
+        }
+    }
+
+    /// The parameters a call may use under this read-only setting.
+    pub fn params(&self, read_only: bool) -> Vec<&'static Param> {
+        self.function
+            .params
+            .iter()
+            .filter(|p| !(read_only && p.mutating))
+            .collect()
+    }
+
+    /// Validates and normalises call arguments (see [`validate`](validate::validate)).
+    pub fn validate(
+        &self,
+        read_only: bool,
+        args: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, Vec<String>> {
+        validate::validate(&self.params(read_only), args)
+    }
+}
+
+/// All tools of the catalog, built once.
+#[derive(Debug)]
+pub struct Inventory {
+    entries: Vec<ToolEntry>,
+    by_name: HashMap<String, usize>,
+    selection: Selection,
+    style: NameStyle,
+}
+
+impl Inventory {
+    /// Builds every tool under `style` and remembers which ones `selection` enables.
+    pub fn new(style: NameStyle, selection: Selection) -> Self {
+        let mut entries: Vec<ToolEntry> = ds24_catalog::all().map(|f| build(f, style)).collect();
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut by_name = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_name.insert(e.name.clone(), i);
+        }
+        // The other style's names are accepted in calls too, so existing prompts keep working
+        // whichever style is listed; listed names win on a clash.
+        for (i, e) in entries.iter().enumerate() {
+            let alias = match style {
+                NameStyle::Ds24 => e.function.official_name(),
+                NameStyle::Official => e.function.name.to_owned(),
+            };
+            by_name.entry(alias).or_insert(i);
+        }
+        Self {
+            entries,
+            by_name,
+            selection,
+            style,
+        }
+    }
+
+    /// The naming style in use.
+    pub fn style(&self) -> NameStyle {
+        self.style
+    }
+
+    /// Looks a tool up by any of its names, enabled or not.
+    pub fn get(&self, name: &str) -> Option<&ToolEntry> {
+        self.by_name.get(name).and_then(|&i| self.entries.get(i))
+    }
+
+    /// Whether the server's configuration enables this tool at all.
+    pub fn enabled(&self, entry: &ToolEntry) -> bool {
+        self.selection.enables(entry.function)
+    }
+
+    /// The tools a connection with `scope` sees, in deterministic (name) order.
+    pub fn visible<'a>(
+        &'a self,
+        scope: &'a Scope,
+    ) -> impl Iterator<Item = (&'a ToolEntry, &'a Tool)> + 'a {
+        self.entries
+            .iter()
+            .filter(move |e| {
+                self.selection.enables(e.function) && scope.allows_category(e.function.category)
+            })
+            .filter_map(move |e| e.view(self.read_only(scope)).map(|t| (e, t)))
+    }
+
+    /// Whether `scope` is read-only, counting the server-wide setting.
+    pub fn read_only(&self, scope: &Scope) -> bool {
+        self.selection.read_only || scope.read_only
+    }
+
+    /// Every entry, enabled or not (for docs).
+    pub fn entries(&self) -> &[ToolEntry] {
+        &self.entries
+    }
+
+    /// The toolsets enabled by the configuration.
+    pub fn enabled_toolsets(&self) -> BTreeSet<Category> {
+        self.entries
+            .iter()
+            .filter(|e| self.enabled(e))
+            .map(|e| e.function.category)
+            .collect()
+    }
+}
+
+fn build(f: &'static Function, style: NameStyle) -> ToolEntry {
+    let name = match style {
+        NameStyle::Ds24 => f.name.to_owned(),
+        NameStyle::Official => f.official_name(),
+    };
+    let has_mutating = f.params.iter().any(|p| p.mutating);
+    let make = |read_only_view: bool| {
+        let schema = schema::input_schema(f.params, read_only_view);
+        let reads = f.effect == Effect::Read && (read_only_view || !has_mutating);
+        // The title is on the tool itself; repeating it in the annotations only costs context.
+        let annotations = ToolAnnotations::new()
+            .read_only(reads)
+            .destructive(f.effect == Effect::Destructive)
+            .idempotent(f.idempotent)
+            .open_world(true);
+        Tool::new(name.clone(), describe(f, read_only_view), Arc::new(schema))
+            .with_title(f.title)
+            .with_annotations(annotations)
+    };
+    let read_only = (f.effect == Effect::Read).then(|| make(true));
+    let full = make(false);
+    ToolEntry {
+        function: f,
+        name,
+        full,
+        read_only,
+    }
+}
+
+/// The description a model reads: what it does, the key it needs, what it risks, and how to
+/// write times. Each fact once.
+fn describe(f: &Function, read_only_view: bool) -> String {
+    let mut text = f.summary.trim_end().to_owned();
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text.push_str(match f.access {
+        Access::Any => " Any key.",
+        Access::Read => " Read-only key suffices.",
+        Access::Full if f.writes() => " Needs a full-access key.",
+        Access::Full => " Needs a full-access key, though it only reads.",
+        Access::Developer => " Needs a developer key.",
+    });
+    if f.effect == Effect::Destructive {
+        text.push_str(" DESTRUCTIVE: moves money, changes billing or commissions, or deletes; cannot be undone. Confirm with the user first.");
+    }
+    if !read_only_view {
+        for p in f.params.iter().filter(|p| p.mutating) {
+            text.push_str(&format!(" Setting `{}` changes data.", p.name));
+        }
+    }
+    let mut times = (false, false);
+    visit_types(f.params, &mut |ty| match ty {
+        Ty::DateTime => times.0 = true,
+        Ty::Date => times.1 = true,
+        _ => {}
+    });
+    if times.0 {
+        text.push_str(" Times: 'YYYY-MM-DD HH:MM:SS', ISO 8601, 'now', 'start' or relative ('-24h', '-7d', '-30m').");
+    } else if times.1 {
+        text.push_str(" Dates: 'YYYY-MM-DD', 'today' or relative ('-7d').");
+    }
+    text
+}
+
+fn visit_types(params: &[Param], visit: &mut impl FnMut(&Ty)) {
+    for p in params {
+        visit(&p.ty);
+        if let Ty::Object(fields) | Ty::Array(fields) = &p.ty {
+            visit_types(fields, visit);
+        }
+    }
+}
+
+/// Toolset names with their tool counts, for help texts and error messages.
+pub fn toolset_names() -> Vec<&'static str> {
+    Category::ALL.iter().map(|c| c.name()).collect()
+}

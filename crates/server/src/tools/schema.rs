@@ -1,0 +1,70 @@
+//! Catalog parameters → JSON Schema, flat and strict-client friendly: no `$ref`, `$defs` or
+//! `$schema`, every object typed, `additionalProperties: false` wherever the fields are known.
+
+use ds24_catalog::{Param, Ty};
+use serde_json::{Map, Value, json};
+
+/// The input schema of a tool with these parameters. `read_only` leaves out parameters that
+/// would make the call write.
+pub(crate) fn input_schema(params: &[Param], read_only: bool) -> Map<String, Value> {
+    object_schema(params.iter().filter(|p| !(read_only && p.mutating)))
+}
+
+fn object_schema<'a>(params: impl Iterator<Item = &'a Param>) -> Map<String, Value> {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for p in params {
+        if p.required {
+            required.push(Value::from(p.name));
+        }
+        properties.insert(p.name.to_owned(), param_schema(p));
+    }
+    let mut schema = Map::new();
+    schema.insert("type".into(), "object".into());
+    if !properties.is_empty() {
+        schema.insert("properties".into(), Value::Object(properties));
+    }
+    if !required.is_empty() {
+        schema.insert("required".into(), Value::Array(required));
+    }
+    schema.insert("additionalProperties".into(), false.into());
+    schema
+}
+
+fn param_schema(p: &Param) -> Value {
+    let mut schema = type_schema(&p.ty);
+    if let Value::Object(map) = &mut schema {
+        if !p.values.is_empty() {
+            map.insert(
+                "enum".into(),
+                p.values.iter().copied().map(Value::from).collect(),
+            );
+        }
+        if !p.doc.is_empty() {
+            map.insert("description".into(), p.doc.into());
+        }
+    }
+    schema
+}
+
+/// Free-form objects (placeholders, per-key settings) have no known fields; their values are
+/// text, which is what the wire carries anyway.
+fn free_form() -> Value {
+    json!({"type": "object", "additionalProperties": {"type": "string"}})
+}
+
+fn type_schema(ty: &Ty) -> Value {
+    match ty {
+        Ty::String | Ty::DateTime | Ty::Date => json!({"type": "string"}),
+        Ty::Integer => json!({"type": "integer"}),
+        Ty::Number => json!({"type": "number"}),
+        Ty::Boolean => json!({"type": "boolean"}),
+        Ty::Object([]) => free_form(),
+        Ty::Object(fields) => Value::Object(object_schema(fields.iter())),
+        Ty::Array([]) => json!({"type": "array", "items": free_form()}),
+        Ty::Array(fields) => {
+            json!({"type": "array", "items": Value::Object(object_schema(fields.iter()))})
+        }
+        Ty::StringList => json!({"type": "array", "items": {"type": "string"}}),
+    }
+}

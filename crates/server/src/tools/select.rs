@@ -1,0 +1,204 @@
+//! Which tools are enabled. The order of rules is documented once, here:
+//!
+//! 1. `--toolsets` picks the base set: `default` (the 93 functions the hosted Digistore24
+//!    server offers), `all`, or a list of toolset names (which may include `default`).
+//! 2. `--tools` adds single tools by name, `--exclude-tools` removes them.
+//! 3. `--read-only` removes every tool that writes and drops write-only parameters.
+//! 4. Per request (HTTP only), `X-DS24-Toolsets`, `X-DS24-Read-Only` and the `/readonly` paths
+//!    narrow further. They can never enable what the configuration left out.
+
+use std::collections::BTreeSet;
+
+use ds24_catalog::{Category, Function};
+
+/// The base set named by `--toolsets`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolsetSpec {
+    /// Every function.
+    All,
+    /// The hosted server's set, plus these toolsets in full.
+    Default(BTreeSet<Category>),
+    /// Only these toolsets.
+    Only(BTreeSet<Category>),
+}
+
+/// A configuration error, named precisely so a user can fix the flag.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectionError {
+    /// An unknown toolset name.
+    #[error("unknown toolset `{0}`; known toolsets: default, all, {known}", known = super::toolset_names().join(", "))]
+    UnknownToolset(String),
+    /// An unknown tool name.
+    #[error(
+        "unknown tool `{0}` (use a Digistore24 function name such as `listProducts`; `ds24-mcp tools --toolsets all` lists them)"
+    )]
+    UnknownTool(String),
+}
+
+impl ToolsetSpec {
+    /// Parses `default`, `all` or a comma list of toolset names.
+    pub fn parse(list: &str) -> Result<Self, SelectionError> {
+        let mut sets = BTreeSet::new();
+        let mut default = false;
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "all" => return Ok(Self::All),
+                "default" => default = true,
+                other => {
+                    sets.insert(
+                        Category::from_name(other)
+                            .ok_or_else(|| SelectionError::UnknownToolset(other.to_owned()))?,
+                    );
+                }
+            }
+        }
+        Ok(if default || sets.is_empty() {
+            Self::Default(sets)
+        } else {
+            Self::Only(sets)
+        })
+    }
+}
+
+/// The server-wide selection (rules 1–3).
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Base set.
+    pub toolsets: ToolsetSpec,
+    /// Tools added by name (Digistore24 names).
+    pub include: BTreeSet<&'static str>,
+    /// Tools removed by name.
+    pub exclude: BTreeSet<&'static str>,
+    /// Server-wide read-only mode.
+    pub read_only: bool,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Self {
+            toolsets: ToolsetSpec::Default(BTreeSet::new()),
+            include: BTreeSet::new(),
+            exclude: BTreeSet::new(),
+            read_only: false,
+        }
+    }
+}
+
+impl Selection {
+    /// Builds a selection from flag values; tool names may be Digistore24 or official names.
+    pub fn new(
+        toolsets: &str,
+        include: &[String],
+        exclude: &[String],
+        read_only: bool,
+    ) -> Result<Self, SelectionError> {
+        Ok(Self {
+            toolsets: ToolsetSpec::parse(toolsets)?,
+            include: resolve(include)?,
+            exclude: resolve(exclude)?,
+            read_only,
+        })
+    }
+
+    /// Whether rules 1 and 2 enable `f` (read-only is applied per view).
+    pub fn enables(&self, f: &Function) -> bool {
+        if self.exclude.contains(f.name) {
+            return false;
+        }
+        if self.include.contains(f.name) {
+            return true;
+        }
+        match &self.toolsets {
+            ToolsetSpec::All => true,
+            ToolsetSpec::Default(extra) => f.hosted || extra.contains(&f.category),
+            ToolsetSpec::Only(sets) => sets.contains(&f.category),
+        }
+    }
+}
+
+fn resolve(names: &[String]) -> Result<BTreeSet<&'static str>, SelectionError> {
+    names
+        .iter()
+        .flat_map(|n| n.split(','))
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            ds24_catalog::get(n)
+                .or_else(|| ds24_catalog::all().find(|f| f.official_name() == n))
+                .map(|f| f.name)
+                .ok_or_else(|| SelectionError::UnknownTool(n.to_owned()))
+        })
+        .collect()
+}
+
+/// Per-request narrowing (rule 4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Read-only for this request.
+    pub read_only: bool,
+    /// Only these toolsets for this request (`None`: no narrowing).
+    pub toolsets: Option<BTreeSet<Category>>,
+}
+
+impl Scope {
+    /// Whether this request may see a tool of `category`.
+    pub fn allows_category(&self, category: Category) -> bool {
+        self.toolsets.as_ref().is_none_or(|s| s.contains(&category))
+    }
+
+    /// Whether the scope narrows anything, so lists may differ between requests.
+    pub fn narrows(&self) -> bool {
+        self.read_only || self.toolsets.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(sel: &Selection) -> usize {
+        ds24_catalog::all().filter(|f| sel.enables(f)).count()
+    }
+
+    #[test]
+    fn default_is_the_hosted_set_and_all_is_everything() {
+        assert_eq!(count(&Selection::default()), 93);
+        assert_eq!(count(&Selection::new("all", &[], &[], false).unwrap()), 123);
+    }
+
+    #[test]
+    fn lists_include_and_exclude() {
+        let sel = Selection::new(
+            "refunds,products",
+            &["ipnInfo".into()],
+            &["deleteProduct".into()],
+            false,
+        )
+        .unwrap();
+        let names: BTreeSet<_> = ds24_catalog::all()
+            .filter(|f| sel.enables(f))
+            .map(|f| f.name)
+            .collect();
+        assert!(
+            names.contains("refundPurchase")
+                && names.contains("getProduct")
+                && names.contains("ipnInfo")
+        );
+        assert!(!names.contains("deleteProduct") && !names.contains("listPurchases"));
+        let sel = Selection::new("default,refunds", &[], &[], false).unwrap();
+        assert_eq!(count(&sel), 96);
+    }
+
+    #[test]
+    fn unknown_names_are_errors() {
+        assert!(matches!(
+            ToolsetSpec::parse("prodcts"),
+            Err(SelectionError::UnknownToolset(_))
+        ));
+        assert!(Selection::new("default", &["PostCreateproduct".into()], &[], false).is_ok());
+        assert!(matches!(
+            Selection::new("default", &["nope".into()], &[], false),
+            Err(SelectionError::UnknownTool(_))
+        ));
+    }
+}

@@ -1,0 +1,287 @@
+//! Arguments are checked against the catalog before anything goes upstream, so a model gets
+//! an error it can act on ("`data.first_amount`: expected a number, got \"abc\"") instead of
+//! a vague Digistore24 message, and a malformed call never reaches the account.
+//!
+//! Validation is a little lenient where models commonly are: numbers and integers may come as
+//! numeric strings, booleans as `Y`/`N`, and `Y`/`N` enums as booleans. The result is
+//! normalised so the encoder sees one representation.
+
+use ds24_catalog::{Param, Ty};
+use serde_json::{Map, Value};
+
+/// Checks `args` against `params` and returns the normalised arguments, or every problem found.
+pub(crate) fn validate(
+    params: &[&Param],
+    args: &Map<String, Value>,
+) -> Result<Map<String, Value>, Vec<String>> {
+    let mut problems = Vec::new();
+    let out = check_object(params.iter().copied(), args, "", &mut problems);
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+fn check_object<'a>(
+    params: impl Iterator<Item = &'a Param> + Clone,
+    args: &Map<String, Value>,
+    prefix: &str,
+    problems: &mut Vec<String>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in args {
+        let path = format!("{prefix}{name}");
+        match params.clone().find(|p| p.name == name) {
+            None => {
+                let known: Vec<&str> = params.clone().map(|p| p.name).collect();
+                problems.push(if known.is_empty() {
+                    format!("`{path}`: unknown argument (this takes no arguments)")
+                } else {
+                    format!(
+                        "`{path}`: unknown argument; expected one of: {}",
+                        known.join(", ")
+                    )
+                });
+            }
+            Some(_) if value.is_null() => {}
+            Some(param) => {
+                if let Some(v) = check_value(param, value, &path, problems) {
+                    out.insert(name.clone(), v);
+                }
+            }
+        }
+    }
+    for p in params.filter(|p| p.required) {
+        if !out.contains_key(p.name) && !args.contains_key(p.name) {
+            problems.push(format!(
+                "`{prefix}{}`: missing required argument ({})",
+                p.name,
+                describe(&p.ty)
+            ));
+        }
+    }
+    out
+}
+
+fn check_value(
+    param: &Param,
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<String>,
+) -> Option<Value> {
+    let checked = match (&param.ty, value) {
+        (Ty::String | Ty::DateTime | Ty::Date, Value::String(_)) => Some(value.clone()),
+        (Ty::String, Value::Bool(b)) if is_yes_no(param) => {
+            Some(Value::from(if *b { "Y" } else { "N" }))
+        }
+        (Ty::String | Ty::DateTime | Ty::Date, Value::Number(n)) if param.values.is_empty() => {
+            Some(Value::from(n.to_string()))
+        }
+        (Ty::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => Some(value.clone()),
+        (Ty::Integer, Value::String(s)) if s.trim().parse::<i64>().is_ok() => {
+            Some(Value::from(s.trim()))
+        }
+        (Ty::Number, Value::Number(_)) => Some(value.clone()),
+        (Ty::Number, Value::String(s)) if is_decimal(s.trim()) => Some(Value::from(s.trim())),
+        (Ty::Boolean, Value::Bool(_)) => Some(value.clone()),
+        (Ty::Boolean, Value::String(s)) => parse_bool(s).map(Value::Bool),
+        (Ty::Object([]), Value::Object(map)) => free_form(map, path, problems),
+        (Ty::Object(fields), Value::Object(map)) => Some(Value::Object(check_object(
+            fields.iter(),
+            map,
+            &format!("{path}."),
+            problems,
+        ))),
+        (Ty::Array(fields), Value::Array(items)) => Some(Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| {
+                    let at = format!("{path}[{i}]");
+                    match (fields.is_empty(), item) {
+                        (true, Value::Object(map)) => free_form(map, &at, problems),
+                        (false, Value::Object(map)) => Some(Value::Object(check_object(
+                            fields.iter(),
+                            map,
+                            &format!("{at}."),
+                            problems,
+                        ))),
+                        _ => {
+                            problems
+                                .push(format!("`{at}`: expected an object, got {}", shown(item)));
+                            None
+                        }
+                    }
+                })
+                .collect(),
+        )),
+        (Ty::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Some(value.clone())
+        }
+        _ => None,
+    };
+    let Some(checked) = checked else {
+        problems.push(format!(
+            "`{path}`: expected {}, got {}",
+            describe(&param.ty),
+            shown(value)
+        ));
+        return None;
+    };
+    if let Some(s) = checked.as_str()
+        && !param.values.is_empty()
+        && !param.values.contains(&s)
+    {
+        problems.push(format!(
+            "`{path}`: expected one of {}, got {}",
+            param.values.join(", "),
+            shown(value)
+        ));
+        return None;
+    }
+    Some(checked)
+}
+
+fn free_form(map: &Map<String, Value>, path: &str, problems: &mut Vec<String>) -> Option<Value> {
+    let mut out = Map::new();
+    for (k, v) in map {
+        match v {
+            Value::String(_) => {
+                out.insert(k.clone(), v.clone());
+            }
+            Value::Number(n) => {
+                out.insert(k.clone(), Value::from(n.to_string()));
+            }
+            Value::Bool(b) => {
+                out.insert(k.clone(), Value::from(if *b { "Y" } else { "N" }));
+            }
+            other => problems.push(format!("`{path}.{k}`: expected text, got {}", shown(other))),
+        }
+    }
+    Some(Value::Object(out))
+}
+
+fn is_yes_no(param: &Param) -> bool {
+    param.values == ["Y", "N"]
+}
+
+fn is_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let mut parts = digits.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let frac = parts.next();
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" | "true" | "1" => Some(true),
+        "n" | "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn describe(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::String => "a string",
+        Ty::Integer => "an integer",
+        Ty::Number => "a number",
+        Ty::Boolean => "a boolean",
+        Ty::DateTime => {
+            "a point in time as a string (e.g. \"2026-01-31 12:00:00\", \"-24h\", \"now\")"
+        }
+        Ty::Date => "a date as a string (e.g. \"2026-01-31\", \"today\", \"-7d\")",
+        Ty::Object(_) => "an object",
+        Ty::Array(_) => "an array of objects",
+        Ty::StringList => "an array of strings",
+    }
+}
+
+fn shown(value: &Value) -> String {
+    let kind = match value {
+        Value::Null => return "null".into(),
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let mut text = value.to_string();
+    if text.chars().count() > 40 {
+        text = text.chars().take(40).collect::<String>() + "…";
+    }
+    format!("{kind} {text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(name: &str, args: Value) -> Result<Map<String, Value>, Vec<String>> {
+        let f = ds24_catalog::get(name).unwrap();
+        let params: Vec<&Param> = f.params.iter().collect();
+        validate(&params, args.as_object().unwrap())
+    }
+
+    #[test]
+    fn wrong_type_names_the_argument() {
+        let err = run("getProduct", json!({"product_id": "abc"})).unwrap_err();
+        assert_eq!(
+            err,
+            ["`product_id`: expected an integer, got string \"abc\""]
+        );
+        let err = run(
+            "createPaymentplan",
+            json!({"product_id": "1", "data": {"first_amount": [1]}}),
+        )
+        .unwrap_err();
+        assert!(
+            err[0].starts_with("`data.first_amount`: expected a number"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn missing_and_unknown_arguments() {
+        let err = run("getProduct", json!({"id": 1})).unwrap_err();
+        assert!(
+            err.iter()
+                .any(|e| e.contains("`id`: unknown argument; expected one of: product_id")),
+            "{err:?}"
+        );
+        assert!(
+            err.iter()
+                .any(|e| e.contains("`product_id`: missing required argument")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn lenient_forms_are_normalised() {
+        let ok = run(
+            "copyProduct",
+            json!({"product_id": "12", "data": {"is_active": false, "product_group_id": "7"}}),
+        )
+        .unwrap();
+        assert_eq!(ok["data"]["is_active"], "N");
+        assert_eq!(ok["data"]["product_group_id"], "7");
+        let ok = run(
+            "listPurchases",
+            json!({"load_transactions": "Y", "search": {"billing_type": "subscription"}}),
+        )
+        .unwrap();
+        assert_eq!(ok["load_transactions"], true);
+        let err = run("listPurchases", json!({"sort_order": "up"})).unwrap_err();
+        assert!(err[0].contains("expected one of asc, desc"), "{err:?}");
+    }
+
+    #[test]
+    fn decimals() {
+        assert!(is_decimal("89.99") && is_decimal("-1") && is_decimal("10"));
+        assert!(!is_decimal("1.") && !is_decimal("1,5") && !is_decimal("") && !is_decimal("1e3"));
+    }
+}
