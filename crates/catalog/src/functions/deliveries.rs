@@ -58,7 +58,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         in_spec: true,
         params: &[
             Param::req("delivery_id", Ty::Integer, "Numeric delivery ID"),
-            Param::req("data", Ty::Object(&[
+            Param::opt("data", Ty::Object(&[
                 Param::opt("type", Ty::String, "New delivery state: request, in_progress, delivery, partial_delivery, return, cancel").one_of(&["request", "in_progress", "delivery", "partial_delivery", "return", "cancel"]),
                 Param::opt("is_shipped", Ty::Boolean, "Y = fully shipped (type becomes delivery); N = delivery cancelled (type becomes cancel)"),
                 Param::opt("quantity_delivered", Ty::Integer, "Set the delivered quantity to this value"),

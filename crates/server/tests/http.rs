@@ -1,0 +1,375 @@
+//! The HTTP front door, end to end: the real binary, real HTTP, the sandbox as upstream behind
+//! a recording proxy.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::*;
+
+async fn setup() -> (Upstream, Server) {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    (up, server)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn both_eras_list_and_call_on_every_endpoint_path() {
+    let (up, server) = setup().await;
+    for era in [Era::Legacy, Era::Modern] {
+        for path in ["/mcp", "/"] {
+            let mcp = Mcp::new(format!("{}{path}", server.base), Some(READ_KEY), era);
+            let hello = mcp.connect().await;
+            assert!(hello.get("error").is_none(), "{hello}");
+            let names = mcp.tool_names().await;
+            assert_eq!(names.len(), 93, "{era:?} {path}");
+            let mut sorted = names.clone();
+            sorted.sort();
+            assert_eq!(names, sorted, "deterministic order");
+            let data = mcp.ok("listProducts", json!({})).await;
+            assert!(!data["products"].as_array().unwrap().is_empty(), "{data}");
+        }
+    }
+    let recorded = up.take();
+    assert_eq!(recorded.len(), 4);
+    for r in &recorded {
+        assert_eq!(r.function, "listProducts");
+        assert_eq!(r.key.as_deref(), Some(READ_KEY));
+        assert_eq!(
+            r.content_type.as_deref(),
+            Some("application/x-www-form-urlencoded; charset=utf-8")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn modern_results_carry_cache_hints_and_result_type() {
+    let (_up, server) = setup().await;
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Modern);
+    let r = mcp.rpc("tools/list", json!({})).await;
+    assert_eq!(
+        r["result"]["resultType"], "complete",
+        "{}",
+        r["result"]["resultType"]
+    );
+    assert!(r["result"]["ttlMs"].as_u64().unwrap() > 0);
+    assert_eq!(r["result"]["cacheScope"], "public");
+    let narrowed = mcp.clone().header("X-DS24-Read-Only", "true");
+    let r = narrowed.rpc("tools/list", json!({})).await;
+    assert_eq!(r["result"]["cacheScope"], "private");
+    let legacy = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let r = legacy.rpc("tools/list", json!({})).await;
+    assert!(r["result"].get("ttlMs").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn call_encodes_nested_arguments_and_returns_structured_and_compact_text() {
+    let (up, server) = setup().await;
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let created = mcp
+        .call(
+            "createProduct",
+            json!({"data": {"name_de": "Kurs für Ärzte", "name_intern": "kurs-aerzte", "is_active": false, "product_type_id": 1}}),
+        )
+        .await;
+    assert_ne!(created["isError"], json!(true), "{created}");
+    let structured = &created["structuredContent"];
+    assert!(structured.is_object());
+    assert_eq!(
+        text(&created),
+        structured.to_string(),
+        "text block is the compact JSON of structuredContent"
+    );
+    let r = up.take().pop().unwrap();
+    assert_eq!(r.function, "createProduct");
+    assert_eq!(r.key.as_deref(), Some(FULL_KEY));
+    assert_eq!(field(&r, "data[name_de]"), Some("Kurs für Ärzte"));
+    assert_eq!(field(&r, "data[is_active]"), Some("N"));
+    assert_eq!(field(&r, "data[product_type_id]"), Some("1"));
+    assert_eq!(field(&r, "language"), Some("en"));
+    let id = structured["product_id"]
+        .to_string()
+        .trim_matches('"')
+        .to_owned();
+    let got = mcp
+        .ok(
+            "getProduct",
+            json!({"product_id": id.parse::<i64>().unwrap()}),
+        )
+        .await;
+    assert!(got.to_string().contains("Kurs für Ärzte"), "{got}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_or_malformed_key_is_401_with_instructions() {
+    let (up, server) = setup().await;
+    for auth in [None, Some("Basic abc"), Some("Bearer ")] {
+        let mut mcp = Mcp::new(server.url(), None, Era::Legacy);
+        if let Some(a) = auth {
+            mcp = mcp.header("authorization", a);
+        }
+        let r = mcp.raw("tools/list", json!({})).await;
+        assert_eq!(r.status, 401, "{auth:?}");
+        assert_eq!(
+            r.headers["www-authenticate"],
+            r#"Bearer realm="digistore24""#
+        );
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Authorization: Bearer"),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(up.count(), 0);
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn foreign_origin_and_host_are_403_get_is_405() {
+    let (_up, server) = setup().await;
+    let evil = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy)
+        .header("origin", "https://evil.example");
+    assert_eq!(evil.raw("tools/list", json!({})).await.status, 403);
+    let evil_no_key =
+        Mcp::new(server.url(), None, Era::Legacy).header("origin", "https://evil.example");
+    assert_eq!(
+        evil_no_key.raw("tools/list", json!({})).await.status,
+        403,
+        "rebinding is refused before auth"
+    );
+    let host = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy).header("host", "evil.example");
+    assert_eq!(host.raw("tools/list", json!({})).await.status, 403);
+    let get = reqwest::Client::new()
+        .get(server.url())
+        .header("authorization", "Bearer x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 405);
+    assert_eq!(get.headers()["allow"], "POST");
+    let fine = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    assert_eq!(
+        fine.raw("tools/list", json!({})).await.status,
+        200,
+        "still serving"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn allowed_origins_admit_listed_browser_origins() {
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--allowed-origins",
+        "https://app.example",
+    ]);
+    let ok =
+        Mcp::new(server.url(), Some(READ_KEY), Era::Legacy).header("origin", "https://app.example");
+    assert_eq!(ok.raw("tools/list", json!({})).await.status, 200);
+    let other = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy)
+        .header("origin", "https://other.example");
+    assert_eq!(other.raw("tools/list", json!({})).await.status, 403);
+}
+
+async fn assert_api_error(error_status: ds24_sandbox::ErrorStatus, expected_http: u16) {
+    let up = upstream_with(error_status).await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let r = mcp
+        .call("getPurchase", json!({"purchase_id": "ZZZZ9999"}))
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let err = &r["structuredContent"]["error"];
+    assert_eq!(err["code"], 4, "{r}");
+    assert_eq!(err["kind"], "not_found");
+    assert_eq!(err["http_status"], expected_http);
+    assert!(text(&r).contains("Digistore24 error 4"), "{r}");
+    // A read-only key on a write function: permission denied, with the two-key hint.
+    let r = mcp
+        .call("createProduct", json!({"data": {"name_de": "x"}}))
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert_eq!(r["structuredContent"]["error"]["code"], 8, "{r}");
+    assert!(
+        text(&r).contains("needs a full-access API key; the key in use is read-only"),
+        "{r}"
+    );
+    // An unknown key.
+    let bad = Mcp::new(server.url(), Some("123-not-a-key"), Era::Legacy);
+    let r = bad.call("ping", json!({})).await;
+    assert_eq!(r["structuredContent"]["error"]["code"], 2, "{r}");
+    assert!(text(&r).contains("Check the API key"), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstream_error_envelope_with_http_200_becomes_is_error() {
+    assert_api_error(ds24_sandbox::ErrorStatus::Envelope, 200).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstream_error_envelope_with_http_4xx_becomes_is_error() {
+    assert_api_error(ds24_sandbox::ErrorStatus::Http, 404).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstream_that_never_answers_times_out_as_is_error() {
+    let hole = black_hole().await;
+    let server = serve(&[
+        "--api-url",
+        &format!("http://{hole}/api/call"),
+        "--timeout",
+        "1",
+    ]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let started = std::time::Instant::now();
+    let r = mcp.call("listProducts", json!({})).await;
+    let took = started.elapsed();
+    assert_eq!(r["isError"], true, "{r}");
+    assert_eq!(r["structuredContent"]["error"]["kind"], "timeout", "{r}");
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    let r = mcp
+        .call("createProduct", json!({"data": {"name_de": "x"}}))
+        .await;
+    assert!(text(&r).contains("not retried automatically"), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_and_garbage_upstreams_are_is_errors() {
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let server = serve(&["--api-url", &format!("http://{dead}/api/call")]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let r = mcp.call("ping", json!({})).await;
+    assert_eq!(
+        r["structuredContent"]["error"]["kind"], "unreachable",
+        "{r}"
+    );
+
+    let mut opts = ds24_sandbox::SandboxOptions::in_memory();
+    opts.fail_rate = 1.0;
+    let failing = ds24_sandbox::start(opts, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let server = serve(&["--api-url", &failing.api_url()]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let r = mcp.call("ping", json!({})).await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).contains("HTTP 500"), "{r}");
+    assert_eq!(
+        mcp.raw("tools/list", json!({})).await.status,
+        200,
+        "still serving"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_argument_type_names_the_argument_and_sends_nothing() {
+    let (up, server) = setup().await;
+    for era in [Era::Legacy, Era::Modern] {
+        let mcp = Mcp::new(server.url(), Some(FULL_KEY), era);
+        let r = mcp.call("getProduct", json!({"product_id": "abc"})).await;
+        assert_eq!(r["isError"], true, "{r}");
+        assert!(
+            text(&r).contains("`product_id`: expected an integer"),
+            "{r}"
+        );
+        let r = mcp
+            .call(
+                "createPaymentplan",
+                json!({"product_id": "1", "data": {"first_amount": true}}),
+            )
+            .await;
+        assert!(
+            text(&r).contains("`data.first_amount`: expected a number"),
+            "{r}"
+        );
+        let r = mcp.call("listPurchases", json!({"frm": "-7d"})).await;
+        assert!(text(&r).contains("`frm`: unknown argument"), "{r}");
+    }
+    assert_eq!(up.count(), 0, "nothing reached Digistore24");
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let r = mcp
+        .rpc("tools/call", json!({"name": "noSuchTool", "arguments": {}}))
+        .await;
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_key_never_reaches_the_logs() {
+    let secret = "98765-SeCrEtKeYdOnOtLoG0123456789";
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    let mcp = Mcp::new(server.url(), Some(secret), Era::Legacy);
+    mcp.connect().await;
+    let r = mcp.call("ping", json!({})).await;
+    assert_eq!(
+        r["isError"], true,
+        "an unknown key is refused upstream: {r}"
+    );
+    assert!(
+        !r.to_string().contains("SeCrEt"),
+        "not echoed in the result"
+    );
+    let _ = mcp.call("getProduct", json!({"product_id": "abc"})).await;
+    let bad = Mcp::new(server.url(), None, Era::Legacy)
+        .header("authorization", &format!("Basic {secret}"));
+    let reply = bad.raw("tools/list", json!({})).await;
+    assert!(!reply.body.to_string().contains("SeCrEt"));
+    let logs = server.logs();
+    assert!(
+        logs.contains("tool call"),
+        "the call was logged at all:\n{logs}"
+    );
+    assert!(!logs.contains("SeCrEt"), "key leaked into logs:\n{logs}");
+    assert_eq!(
+        up.take().pop().unwrap().key.as_deref(),
+        Some(secret),
+        "but it was forwarded upstream"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_body_is_413_and_malformed_json_is_a_parse_error() {
+    let (_up, server) = setup().await;
+    let client = reqwest::Client::new();
+    let big = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{{"x":"{}"}}}}"#,
+        "a".repeat(2 << 20)
+    );
+    let r = client
+        .post(server.url())
+        .header("authorization", "Bearer sandbox-read")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let r = client
+        .post(server.url())
+        .header("authorization", "Bearer sandbox-read")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], -32700, "{status} {body}");
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    assert_eq!(
+        mcp.raw("tools/list", json!({})).await.status,
+        200,
+        "still serving"
+    );
+}

@@ -1,0 +1,150 @@
+//! The stdio front door, driven as a local client would drive it.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::*;
+
+struct StdioClient {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+    next_id: u64,
+}
+
+impl StdioClient {
+    fn start(args: &[&str], key: Option<&str>) -> Self {
+        let mut cmd = Command::new(bin());
+        cmd.arg("stdio").args(args).env_remove("DS24_API_KEY");
+        if let Some(k) = key {
+            cmd.env("DS24_API_KEY", k);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut c = Self {
+            child,
+            lines,
+            next_id: 0,
+        };
+        let init = c.request("initialize", json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}));
+        assert_eq!(init["result"]["serverInfo"]["name"], "ds24-mcp", "{init}");
+        c.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        c
+    }
+
+    fn send(&mut self, msg: Value) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{msg}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(20))
+                .expect("a reply on stdout");
+            let v: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("stdout carries only JSON-RPC, got {line:?}: {e}"));
+            if v["id"] == json!(id) {
+                return v;
+            }
+        }
+    }
+
+    fn call(&mut self, name: &str, args: Value) -> Value {
+        self.request("tools/call", json!({"name": name, "arguments": args}))["result"].clone()
+    }
+}
+
+impl Drop for StdioClient {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_lists_and_calls_with_the_key_from_the_environment() {
+    let up = upstream().await;
+    let mut c = StdioClient::start(&["--api-url", &up.api_url()], Some(READ_KEY));
+    let tools = c.request("tools/list", json!({}));
+    assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 93);
+    let r = c.call("listProducts", json!({}));
+    assert_ne!(r["isError"], true, "{r}");
+    assert!(r["structuredContent"]["products"].is_array(), "{r}");
+    let r = c.call("createProduct", json!({"data": {"name_de": "x"}}));
+    assert_eq!(r["isError"], true, "read-only key: {r}");
+    let recorded = up.take();
+    assert_eq!(recorded.len(), 2);
+    assert!(recorded.iter().all(|r| r.key.as_deref() == Some(READ_KEY)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_honours_read_only_and_official_names() {
+    let up = upstream().await;
+    let mut c = StdioClient::start(
+        &[
+            "--api-url",
+            &up.api_url(),
+            "--read-only",
+            "--tool-names",
+            "official",
+        ],
+        Some(FULL_KEY),
+    );
+    let tools = c.request("tools/list", json!({}));
+    let names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"GetGetproduct") && !names.contains(&"PostCreateproduct"),
+        "{names:?}"
+    );
+    let r = c.call("PostCreateproduct", json!({"data": {"name_de": "x"}}));
+    assert_eq!(r["isError"], true);
+    assert!(
+        r["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("read-only"),
+        "{r}"
+    );
+    assert_eq!(up.count(), 0);
+}
+
+#[test]
+fn stdio_without_a_key_explains_and_exits_2() {
+    let out = Command::new(bin())
+        .arg("stdio")
+        .env_remove("DS24_API_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DS24_API_KEY"));
+}

@@ -1,0 +1,114 @@
+//! Every tool, called once with example arguments through the real server: the exact request
+//! that reaches Digistore24 (function path, key header, decoded form fields) is checked against
+//! expectations built here, independently of the server's encoder.
+
+mod support;
+
+use ds24_catalog::{Param, Ty};
+use serde_json::{Map, Value, json};
+use support::*;
+
+/// Example arguments for `params`, and the form pairs they must become on the wire.
+fn example(
+    params: &[Param],
+    prefix: Option<&str>,
+    args: &mut Map<String, Value>,
+    wire: &mut Vec<(String, String)>,
+) {
+    for p in params {
+        let key = match prefix {
+            Some(pre) => format!("{pre}[{}]", p.name),
+            None => p.name.to_owned(),
+        };
+        let (value, pairs): (Value, Vec<(String, String)>) = match &p.ty {
+            Ty::String if !p.values.is_empty() => {
+                (json!(p.values[0]), vec![(key, p.values[0].to_owned())])
+            }
+            Ty::String => {
+                let v = format!("{} ä&=[x]", p.name);
+                (json!(v), vec![(key, v)])
+            }
+            Ty::Integer => (json!(7), vec![(key, "7".into())]),
+            Ty::Number => (json!(12.5), vec![(key, "12.5".into())]),
+            Ty::Boolean => (json!(true), vec![(key, "Y".into())]),
+            Ty::DateTime => (json!("-7d"), vec![(key, "-7d".into())]),
+            Ty::Date => (json!("2026-01-31"), vec![(key, "2026-01-31".into())]),
+            Ty::StringList => (
+                json!(["a", "b"]),
+                vec![
+                    (format!("{key}[0]"), "a".into()),
+                    (format!("{key}[1]"), "b".into()),
+                ],
+            ),
+            Ty::Object([]) => (
+                json!({"TITLE": "Pro"}),
+                vec![(format!("{key}[TITLE]"), "Pro".into())],
+            ),
+            Ty::Array([]) => (
+                json!([{"k": "v"}]),
+                vec![(format!("{key}[0][k]"), "v".into())],
+            ),
+            Ty::Object(fields) => {
+                let mut inner = Map::new();
+                let mut pairs = Vec::new();
+                example(fields, Some(&key), &mut inner, &mut pairs);
+                (Value::Object(inner), pairs)
+            }
+            Ty::Array(fields) => {
+                let mut inner = Map::new();
+                let mut pairs = Vec::new();
+                example(fields, Some(&format!("{key}[0]")), &mut inner, &mut pairs);
+                (json!([Value::Object(inner)]), pairs)
+            }
+        };
+        args.insert(p.name.to_owned(), value);
+        wire.extend(pairs);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_tool_sends_the_exact_wire_request() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--toolsets", "all"]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let mut checked = 0;
+    for f in ds24_catalog::all() {
+        let mut args = Map::new();
+        let mut expected = Vec::new();
+        example(f.params, None, &mut args, &mut expected);
+        expected.push(("language".to_owned(), "en".to_owned()));
+        let result = mcp.call(f.name, Value::Object(args.clone())).await;
+        assert!(result["content"].is_array(), "{}: {result}", f.name);
+        let recorded = up.take();
+        assert_eq!(
+            recorded.len(),
+            1,
+            "{}: one request upstream, got {recorded:?}; result {result}",
+            f.name
+        );
+        let r = &recorded[0];
+        assert_eq!(r.function, f.name);
+        assert_eq!(r.key.as_deref(), Some(FULL_KEY));
+        let mut got = r.form.clone();
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{} with {}", f.name, Value::Object(args));
+        checked += 1;
+    }
+    assert_eq!(checked, 123);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn official_names_call_the_same_functions() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--tool-names", "official"]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Modern);
+    let names = mcp.tool_names().await;
+    assert!(
+        names.contains(&"GetGetproduct".to_owned()) && !names.contains(&"getProduct".to_owned())
+    );
+    mcp.ok("PostListvouchers", json!({})).await;
+    mcp.ok("listVouchers", json!({})).await; // the Digistore24 name still works as an alias
+    let fns: Vec<_> = up.take().into_iter().map(|r| r.function).collect();
+    assert_eq!(fns, ["listVouchers", "listVouchers"]);
+}
