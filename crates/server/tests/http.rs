@@ -1,6 +1,8 @@
 //! The HTTP front door, end to end: the real binary, real HTTP, the sandbox as upstream behind
 //! a recording proxy.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use serde_json::{Value, json};

@@ -2,6 +2,8 @@
 //! MCP server, each checked afterwards against the sandbox's own state, read directly over the
 //! Digistore24 wire protocol (not through the server under test).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::{Duration, NaiveDateTime, Utc};
@@ -48,7 +50,7 @@ fn has(v: &Value, key: &str, want: &str) -> bool {
     values_of(v, key, &mut found);
     found
         .iter()
-        .any(|x| x.as_str() == Some(want) || x.to_string() == want)
+        .any(|x| x.as_str() == Some(want) || x.as_f64().is_some_and(|n| want.parse() == Ok(n)))
 }
 
 fn id_of(v: &Value, key: &str) -> String {

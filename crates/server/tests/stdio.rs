@@ -1,5 +1,7 @@
 //! The stdio front door, driven as a local client would drive it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::{BufRead, BufReader, Write};

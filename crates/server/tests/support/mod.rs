@@ -1,6 +1,6 @@
 //! Test harness: the real binary over real HTTP, the sandbox as upstream, and a recording
 //! proxy between them that keeps exactly what reached "Digistore24".
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -204,11 +204,11 @@ pub fn serve_env(args: &[&str], env: &[(&str, &str)]) -> Server {
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("MCP endpoint ready at http://").nth(1) {
-                if let Some(tx) = tx.take() {
-                    let addr = rest.split(['/', ' ']).next().unwrap_or_default().to_owned();
-                    let _ = tx.send(addr);
-                }
+            if let Some(rest) = line.split("MCP endpoint ready at http://").nth(1)
+                && let Some(tx) = tx.take()
+            {
+                let addr = rest.split(['/', ' ']).next().unwrap_or_default().to_owned();
+                let _ = tx.send(addr);
             }
             let mut l = sink.lock().unwrap();
             l.push_str(&line);
@@ -391,8 +391,7 @@ fn parse_body(text: &str) -> Value {
     text.lines()
         .filter_map(|l| l.strip_prefix("data:"))
         .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-        .filter(|v| v.get("id").is_some())
-        .last()
+        .rfind(|v| v.get("id").is_some())
         .unwrap_or_else(|| Value::String(text.to_owned()))
 }
 
