@@ -1,0 +1,1 @@
+//! Affiliates: commissions, affiliations, referrers and e-mail attribution.

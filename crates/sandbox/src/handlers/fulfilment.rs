@@ -1,0 +1,1 @@
+//! Fulfilment: e-tickets, deliveries and service proof requests.

@@ -1,0 +1,1 @@
+//! The shop front: order forms, images and shipping cost policies.

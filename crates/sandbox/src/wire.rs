@@ -1,0 +1,359 @@
+//! The HTTP side of the simulator: routes, key extraction, request decoding, fault injection,
+//! rate limiting and the response envelope. This is the only module that knows HTTP.
+//!
+//! Accepted URL forms (protocol.md §1): `/api/call/{function}`,
+//! `/api/call/{function}/format/json` and the legacy `/api/call/{KEY}/json/{function}`. One
+//! catch-all route parses them, because the first and third form both have three segments.
+//! POST bodies may be form-encoded (PHP brackets, raw or percent-encoded) or JSON; GET (and
+//! every other method) reads the query string, which is also merged under a POST body.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use serde_json::{Map, Value, json};
+
+use crate::config::{ErrorStatus, KeySpec, SandboxOptions};
+use crate::error::{ApiError, ErrorKind, Lang, SandboxError};
+use crate::handlers;
+use crate::params::Params;
+use crate::store::Store;
+use crate::time;
+
+/// The envelope's `api_version`.
+pub const API_VERSION: &str = "1.2";
+
+/// Shared state of a running sandbox: the account and the fault/rate settings.
+#[derive(Clone)]
+pub struct SandboxState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Mutex<Store>,
+    keys: Vec<KeySpec>,
+    opts: SandboxOptions,
+    rate: Mutex<HashMap<String, (Instant, u32)>>,
+    dice: AtomicU64,
+}
+
+impl std::fmt::Debug for SandboxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxState")
+            .field("state", &self.inner.opts.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxState {
+    /// Opens (and if needed seeds) the account described by `opts`. Blocking: SQLite I/O.
+    pub fn open(opts: SandboxOptions) -> Result<Self, SandboxError> {
+        opts.validate().map_err(SandboxError::Config)?;
+        let (mut store, fresh) = Store::open(&opts.state, opts.reset)?;
+        if fresh {
+            let now = time::now();
+            {
+                let mut tx = store.begin();
+                crate::seed::populate(&mut tx, opts.seed, now);
+                tx.commit().map_err(|e| SandboxError::Corrupt {
+                    location: opts.state.to_string(),
+                    detail: e.message(Lang::En).to_string(),
+                })?;
+            }
+            store.mark_seeded(opts.seed, &time::fmt(now))?;
+            tracing::info!(state = %opts.state, seed = opts.seed, "generated the demo account");
+        } else {
+            tracing::info!(state = %opts.state, "opened the sandbox account");
+        }
+        let keys = opts.effective_keys();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store: Mutex::new(store),
+                keys,
+                dice: AtomicU64::new(opts.seed ^ 0x5EED),
+                opts,
+                rate: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The accepted keys.
+    pub fn keys(&self) -> &[KeySpec] {
+        &self.inner.keys
+    }
+
+    fn roll(&self) -> f64 {
+        let n = self.inner.dice.fetch_add(1, Ordering::Relaxed);
+        let r = crate::seed::splitmix(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        (r >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Counts a request against the key's per-second budget; `false` when over it.
+    fn admit(&self, key: &str) -> bool {
+        let Some(limit) = self.inner.opts.rate_limit else {
+            return true;
+        };
+        let mut map = self
+            .inner
+            .rate
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        let slot = map.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(slot.0).as_secs_f64() >= 1.0 {
+            *slot = (now, 0);
+        }
+        if slot.1 >= limit {
+            return false;
+        }
+        slot.1 += 1;
+        true
+    }
+
+    fn in_fault_scope(&self, function: &str) -> bool {
+        let scope = &self.inner.opts.fault_functions;
+        scope.is_empty() || scope.iter().any(|f| f == function)
+    }
+}
+
+/// The axum router of a sandbox.
+pub fn router(state: SandboxState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/api/call/{*rest}", any(api_call))
+        .with_state(state)
+}
+
+async fn index() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "ds24-mcp sandbox: a simulated Digistore24 vendor account.\n\
+         POST /api/call/<function> with the X-DS-API-KEY header.\n",
+    )
+}
+
+/// Where a call is addressed: function name and, for the legacy form, the key in the path.
+fn parse_path(rest: &str) -> (String, Option<String>) {
+    let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.as_slice() {
+        [function] => ((*function).to_string(), None),
+        [function, "format", _fmt] => ((*function).to_string(), None),
+        [key, _fmt, function] => ((*function).to_string(), Some((*key).to_string())),
+        _ => (rest.to_string(), None),
+    }
+}
+
+fn decode_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, ApiError> {
+    let mut params = Params::default();
+    if let Some(q) = uri.query() {
+        params.merge_form(q.as_bytes());
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(params);
+    }
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let looks_json = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    if ctype.contains("json") || (ctype.is_empty() && looks_json) {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => params.merge_json(m),
+            _ => {
+                return Err(ApiError::new(
+                    ErrorKind::BadParams,
+                    "Der JSON-Body ist kein gültiges JSON-Objekt.",
+                    "The JSON body is not a valid JSON object.",
+                ));
+            }
+        }
+    } else {
+        params.merge_form(body);
+    }
+    Ok(params)
+}
+
+fn envelope_base() -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("api_version".into(), json!(API_VERSION));
+    m.insert("current_time".into(), json!(time::fmt(time::now())));
+    m
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
+}
+
+fn success(data: Value, started: Instant) -> Response {
+    let mut m = envelope_base();
+    m.insert("result".into(), json!("success"));
+    m.insert("data".into(), data);
+    let secs = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10_000.0;
+    m.insert("runtime_seconds".into(), json!(secs));
+    json_response(StatusCode::OK, &Value::Object(m))
+}
+
+fn failure(err: &ApiError, lang: Lang, mode: ErrorStatus) -> Response {
+    let mut m = envelope_base();
+    m.insert("result".into(), json!("error"));
+    m.insert("code".into(), json!(err.code()));
+    m.insert("message".into(), json!(err.message(lang)));
+    let status = match mode {
+        ErrorStatus::Envelope => StatusCode::OK,
+        ErrorStatus::Http => {
+            StatusCode::from_u16(err.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+        }
+    };
+    let mut resp = json_response(status, &Value::Object(m));
+    if err.kind == ErrorKind::RateLimited {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        if mode == ErrorStatus::Http {
+            *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        }
+    }
+    resp
+}
+
+fn injected_failure(state: &SandboxState) -> Response {
+    if state.roll() < 0.5 {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<html><body><h1>500 Internal Server Error</h1>\
+             <p>Injected by the ds24-mcp sandbox (--fail-rate).</p></body></html>",
+        )
+            .into_response()
+    } else {
+        let mut m = envelope_base();
+        m.insert("result".into(), json!("error"));
+        m.insert("code".into(), json!(0));
+        m.insert(
+            "message".into(),
+            json!("Internal server error (injected by the sandbox --fail-rate)."),
+        );
+        json_response(StatusCode::INTERNAL_SERVER_ERROR, &Value::Object(m))
+    }
+}
+
+async fn api_call(
+    State(state): State<SandboxState>,
+    Path(rest): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let (function, path_key) = parse_path(&rest);
+    let mode = state.inner.opts.error_status;
+    let params = decode_params(&uri, &headers, &body);
+    let lang = params
+        .as_ref()
+        .ok()
+        .and_then(|p| p.view().opt_str("language"))
+        .map_or(Lang::De, |l| Lang::parse(&l));
+    let key = headers
+        .get("x-ds-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or(path_key);
+
+    if state.in_fault_scope(&function) {
+        let latency = state.inner.opts.latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        let rate = state.inner.opts.fail_rate;
+        if rate > 0.0 && state.roll() < rate {
+            tracing::debug!(%function, "injected HTTP 500");
+            return injected_failure(&state);
+        }
+    }
+    if !state.admit(key.as_deref().unwrap_or("")) {
+        let limit = state.inner.opts.rate_limit.unwrap_or(0);
+        tracing::debug!(%function, "rate limited");
+        return failure(&ApiError::rate_limited(limit), lang, mode);
+    }
+    let params = match params {
+        Ok(p) => p,
+        Err(e) => return failure(&e, lang, mode),
+    };
+
+    let st = state.clone();
+    let fname = function.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut store = st
+            .inner
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        handlers::call(
+            &mut store,
+            &st.inner.keys,
+            key.as_deref(),
+            &fname,
+            params,
+            lang,
+        )
+    })
+    .await;
+    let result = match outcome {
+        Ok(r) => r,
+        Err(join) => {
+            tracing::error!(%function, error = %join, "handler panicked");
+            let mut resp = failure(
+                &ApiError::internal("handler failure"),
+                lang,
+                ErrorStatus::Envelope,
+            );
+            *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            return resp;
+        }
+    };
+    match result {
+        Ok(data) => {
+            tracing::debug!(%function, %method, ms = started.elapsed().as_millis() as u64, "ok");
+            success(data, started)
+        }
+        Err(e) => {
+            tracing::debug!(%function, %method, code = e.code(), "api error");
+            failure(&e, lang, mode)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_forms() {
+        assert_eq!(parse_path("ping"), ("ping".into(), None));
+        assert_eq!(
+            parse_path("getPurchase/format/json"),
+            ("getPurchase".into(), None)
+        );
+        assert_eq!(
+            parse_path("123-abc/json/getPurchase"),
+            ("getPurchase".into(), Some("123-abc".into()))
+        );
+    }
+}
