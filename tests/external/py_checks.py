@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""Drive ds24-mcp with the official Python MCP SDK (`mcp`, pinned in requirements.txt) and check
+what it gets against the simulated Digistore24 account itself.
+
+    py_checks.py http URL MODE SANDBOX_API   MODE: legacy | 2026-07-28 | auto
+    py_checks.py stdio BINARY STATE_FILE
+
+`http` talks Streamable HTTP to a `ds24-mcp serve` whose upstream is the sandbox API at SANDBOX_API
+(`ds24-mcp sandbox`, e.g. http://127.0.0.1:PORT/api/call), so every answer can be compared with
+what the sandbox says about the same state. `stdio` launches `BINARY stdio --sandbox --state
+STATE_FILE` through the SDK's stdio client, once with the read-only key and once with the
+full-access key, and in between opens the same state file with `BINARY sandbox` to look at it.
+
+Prints one `PASS <client>: <check>` or `FAIL <client>: <check> — <what it saw>` line per check
+and exits 1 if any check failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, AsyncIterator, Iterator
+
+import anyio
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
+
+READ_KEY = "sandbox-read"
+FULL_KEY = "sandbox-full"
+TIMEOUT = 60  # seconds for one client session
+EXPECTED_VERSION = {"legacy": "2025-11-25", "2026-07-28": "2026-07-28", "auto": "2026-07-28"}
+
+failures = 0
+
+
+def snippet(value: Any, limit: int = 400) -> str:
+    """A one-line, bounded rendering of what a check saw."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def report(client: str, check: str, ok: bool, saw: Any = "") -> bool:
+    global failures
+    if ok:
+        print(f"PASS {client}: {check}", flush=True)
+    else:
+        failures += 1
+        print(f"FAIL {client}: {check} — {snippet(saw)}", flush=True)
+    return ok
+
+
+def crashed(client: str, check: str, exc: BaseException) -> None:
+    report(client, check, False, f"{type(exc).__name__}: {exc}")
+
+
+# --- the sandbox, asked directly --------------------------------------------------------------
+
+
+class Sandbox:
+    """The Digistore24 API of `ds24-mcp sandbox`: POST {api}/{function}, form-encoded."""
+
+    def __init__(self, api: str) -> None:
+        self.api = api.rstrip("/")
+
+    def call(self, function: str, key: str = READ_KEY, **params: str) -> dict[str, Any]:
+        # The MCP server asks for English answers; ask the same so labels compare equal.
+        body = urllib.parse.urlencode({"language": "en", **params}).encode()
+        req = urllib.request.Request(
+            f"{self.api}/{function}",
+            data=body,
+            headers={"X-DS-API-KEY": key, "Accept": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=15) as resp:
+            envelope = json.load(resp)
+        if envelope.get("result") != "success":
+            raise RuntimeError(f"sandbox {function} answered {snippet(envelope)}")
+        return envelope.get("data") or {}
+
+    def product_ids(self) -> set[str]:
+        return product_ids(self.call("listProducts"))
+
+
+def product_ids(data: Any) -> set[str]:
+    products = data.get("products", []) if isinstance(data, dict) else []
+    return {str(p.get("product_id", p.get("id"))) for p in products if isinstance(p, dict)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def sandbox_on(binary: str, state: str, log_path: str) -> Iterator[Sandbox]:
+    """`ds24-mcp sandbox --state STATE` on a free loopback port, for as long as the block runs."""
+    port = free_port()
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [binary, "sandbox", "--listen", f"127.0.0.1:{port}", "--state", state],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        sandbox = Sandbox(f"http://127.0.0.1:{port}/api/call")
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"`ds24-mcp sandbox` exited with {proc.returncode}; see {log_path}")
+            try:
+                sandbox.call("ping")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"`ds24-mcp sandbox` not answering after 30 s; see {log_path}")
+                time.sleep(0.1)  # polling a port with a deadline, not a fixed wait
+        yield sandbox
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- MCP sessions -----------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def http_session(url: str, mode: str, key: str) -> AsyncIterator[Client]:
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {key}"})
+    async with http:
+        async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:
+            yield client
+
+
+@asynccontextmanager
+async def stdio_session(binary: str, state: str, key: str) -> AsyncIterator[Client]:
+    params = StdioServerParameters(
+        command=binary,
+        args=["stdio", "--sandbox", "--state", state],
+        env={"DS24_API_KEY": key, "NO_COLOR": "1"},
+    )
+    async with Client(params) as client:
+        yield client
+
+
+def text_of(result: Any) -> str:
+    return " ".join(getattr(block, "text", "") for block in result.content or [])
+
+
+def new_product_name(client: str) -> str:
+    return f"ext {client} {uuid.uuid4().hex[:8]}"[:60]
+
+
+def create_args(name: str) -> dict[str, Any]:
+    return {"data": {"name_en": name, "name_de": name, "is_active": "N"}}
+
+
+# --- individual checks (each reports exactly one line) ------------------------------------------
+
+
+async def check_tools_list(client_name: str, c: Client) -> None:
+    try:
+        tools = (await c.list_tools()).tools
+        names = [t.name for t in tools]
+        wanted = {"listProducts", "getProduct", "createProduct", "listPurchases", "getUserInfo"}
+        missing = sorted(wanted - set(names))
+        bad_schema = [t.name for t in tools if (t.input_schema or {}).get("type") != "object"]
+        report(
+            client_name,
+            f"tools/list ({len(names)} tools)",
+            len(names) >= 50 and not missing and not bad_schema and len(set(names)) == len(names),
+            {"count": len(names), "missing": missing, "non_object_schemas": bad_schema[:5]},
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure is a failed check
+        crashed(client_name, "tools/list", exc)
+
+
+async def call_list_products(client_name: str, c: Client) -> dict[str, Any] | None:
+    """listProducts through MCP; reports a failure and returns None if the call itself fails."""
+    r = await c.call_tool("listProducts", {})
+    if r.is_error or not isinstance(r.structured_content, dict):
+        report(client_name, "listProducts", False, {"isError": r.is_error, "text": text_of(r)})
+        return None
+    return r.structured_content
+
+
+async def check_read_matches(client_name: str, c: Client, sandbox: Sandbox) -> None:
+    try:
+        got = await call_list_products(client_name, c)
+        if got is None:
+            return
+        truth = sandbox.call("listProducts")
+        text_json = json.loads(text_of(await c.call_tool("listProducts", {})) or "null")
+        report(
+            client_name,
+            f"listProducts matches the sandbox ({len(product_ids(truth))} products, text block mirrors it)",
+            got == truth and text_json == truth and len(product_ids(truth)) > 0,
+            {"mcp": got, "sandbox": truth} if got != truth else {"text_block": text_json},
+        )
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, "listProducts matches the sandbox", exc)
+
+
+async def check_write_refused(client_name: str, c: Client, sandbox: Sandbox | None) -> tuple[str, set[str]] | None:
+    """createProduct with the read-only key: a clear isError and nothing created.
+
+    With `sandbox` None (stdio), the state is checked later by the caller; returns the name tried
+    and the product ids seen through MCP before the call."""
+    name = new_product_name(client_name)
+    check = "createProduct with the read-only key is refused and changes nothing"
+    try:
+        before = sandbox.product_ids() if sandbox else product_ids(await call_list_products(client_name, c) or {})
+        r = await c.call_tool("createProduct", create_args(name))
+        text = text_of(r)
+        after = sandbox.product_ids() if sandbox else product_ids(await call_list_products(client_name, c) or {})
+        clear = r.is_error is True and "full-access" in text
+        if sandbox is None:
+            report(client_name, check + " (as seen through MCP)", clear and before == after and bool(before),
+                   {"isError": r.is_error, "text": text, "new_ids": sorted(after - before)})
+        else:
+            report(client_name, check, clear and before == after,
+                   {"isError": r.is_error, "text": text, "new_ids": sorted(after - before)})
+        return name, before
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, check, exc)
+        return None
+
+
+async def check_write_succeeds(client_name: str, c: Client, sandbox: Sandbox | None) -> tuple[str, str] | None:
+    """createProduct with the full-access key: succeeds, and (HTTP) the sandbox has the product."""
+    name = new_product_name(client_name)
+    check = "createProduct with the full-access key creates the product"
+    try:
+        before = sandbox.product_ids() if sandbox else set()
+        r = await c.call_tool("createProduct", create_args(name))
+        sc = r.structured_content if isinstance(r.structured_content, dict) else {}
+        pid = sc.get("product_id")
+        if r.is_error or pid in (None, ""):
+            report(client_name, check, False, {"isError": r.is_error, "text": text_of(r), "structured": sc})
+            return None
+        pid = str(pid)
+        if sandbox is None:
+            got = await c.call_tool("getProduct", {"product_id": pid})
+            report(client_name, check + f" (product {pid}, read back through MCP)",
+                   not got.is_error and name in json.dumps(got.structured_content, ensure_ascii=False),
+                   {"isError": got.is_error, "text": text_of(got)})
+            return name, pid
+        stored = sandbox.call("getProduct", product_id=pid)
+        after = sandbox.product_ids()
+        report(
+            client_name,
+            check + f" (product {pid} is in the sandbox)",
+            name in json.dumps(stored, ensure_ascii=False) and after == before | {pid},
+            {"sandbox_getProduct": stored, "new_ids": sorted(after - before)},
+        )
+        via_mcp = await c.call_tool("getProduct", {"product_id": pid})
+        report(client_name, "getProduct of the new product matches the sandbox",
+               not via_mcp.is_error and via_mcp.structured_content == stored,
+               {"mcp": via_mcp.structured_content, "sandbox": stored, "text": text_of(via_mcp)})
+        return name, pid
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, check, exc)
+        return None
+
+
+async def check_protocol_errors(client_name: str, c: Client) -> None:
+    check = "unknown tool is a JSON-RPC -32602 error"
+    try:
+        r = await c.call_tool("noSuchTool", {})
+        report(client_name, check, False, {"no error raised; isError": r.is_error, "text": text_of(r)})
+    except MCPError as exc:
+        report(client_name, check, exc.code == -32602, {"code": exc.code, "message": str(exc)})
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, check, exc)
+    check = "getProduct with a non-numeric product_id is an isError naming product_id"
+    try:
+        r = await c.call_tool("getProduct", {"product_id": "abc"})
+        report(client_name, check, r.is_error is True and "product_id" in text_of(r),
+               {"isError": r.is_error, "text": text_of(r)})
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, check, exc)
+
+
+# --- the two ways in ----------------------------------------------------------------------------
+
+
+async def run_http(url: str, mode: str, sandbox_api: str) -> None:
+    client_name = f"python-sdk {mode}"
+    sandbox = Sandbox(sandbox_api)
+    try:
+        with anyio.fail_after(TIMEOUT):
+            async with http_session(url, mode, READ_KEY) as c:
+                report(client_name, f"connects with the read-only key (protocol {c.protocol_version})",
+                       c.protocol_version == EXPECTED_VERSION[mode],
+                       f"negotiated {c.protocol_version}, expected {EXPECTED_VERSION[mode]}")
+                await check_tools_list(client_name, c)
+                await check_read_matches(client_name, c, sandbox)
+                await check_write_refused(client_name, c, sandbox)
+                await check_protocol_errors(client_name, c)
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, "session with the read-only key", exc)
+    try:
+        with anyio.fail_after(TIMEOUT):
+            async with http_session(url, mode, FULL_KEY) as c:
+                await check_write_succeeds(client_name, c, sandbox)
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, "session with the full-access key", exc)
+
+
+async def run_stdio(binary: str, state: str) -> None:
+    client_name = "python-sdk stdio"
+    log = state + ".sandbox.log"
+    for path in (state, state + "-wal", state + "-shm"):
+        if os.path.exists(path):
+            os.remove(path)
+    seen: dict[str, Any] | None = None
+    refused: tuple[str, set[str]] | None = None
+    try:
+        with anyio.fail_after(TIMEOUT):
+            async with stdio_session(binary, state, READ_KEY) as c:
+                report(client_name, f"connects with DS24_API_KEY={READ_KEY} (protocol {c.protocol_version})",
+                       bool(c.protocol_version), c.protocol_version)
+                await check_tools_list(client_name, c)
+                seen = await call_list_products(client_name, c)
+                refused = await check_write_refused(client_name, c, None)
+                await check_protocol_errors(client_name, c)
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, f"session with DS24_API_KEY={READ_KEY}", exc)
+
+    # The same state file, opened by the sandbox itself.
+    try:
+        with sandbox_on(binary, state, log) as sandbox:
+            truth = sandbox.call("listProducts")
+            if seen is not None:
+                report(client_name, f"listProducts matches the sandbox ({len(product_ids(truth))} products)",
+                       seen == truth and len(product_ids(truth)) > 0, {"mcp": seen, "sandbox": truth})
+            if refused is not None:
+                name, before = refused
+                report(client_name, "refused createProduct left the sandbox state unchanged",
+                       product_ids(truth) == before and name not in json.dumps(truth, ensure_ascii=False),
+                       {"ids_before": sorted(before), "ids_now": sorted(product_ids(truth))})
+            ids_before_write = product_ids(truth)
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, "reading the state file with `ds24-mcp sandbox`", exc)
+        return
+
+    created: tuple[str, str] | None = None
+    try:
+        with anyio.fail_after(TIMEOUT):
+            async with stdio_session(binary, state, FULL_KEY) as c:
+                created = await check_write_succeeds(client_name, c, None)
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, f"session with DS24_API_KEY={FULL_KEY}", exc)
+    if created is None:
+        return
+    name, pid = created
+    try:
+        with sandbox_on(binary, state, log) as sandbox:
+            stored = sandbox.call("getProduct", product_id=pid)
+            ids = sandbox.product_ids()
+            report(client_name, f"the sandbox state has the product created over stdio ({pid})",
+                   name in json.dumps(stored, ensure_ascii=False) and ids == ids_before_write | {pid},
+                   {"getProduct": stored, "new_ids": sorted(ids - ids_before_write)})
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, "the sandbox state has the product created over stdio", exc)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 5 and argv[1] == "http" and argv[3] in EXPECTED_VERSION:
+        asyncio.run(run_http(argv[2], argv[3], argv[4]))
+    elif len(argv) == 4 and argv[1] == "stdio":
+        asyncio.run(run_stdio(argv[2], argv[3]))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
