@@ -246,9 +246,7 @@ pub enum Entity {
     ServiceProof,
     ShippingPolicy,
     MarketplaceEntry,
-    IpnConfig,
     ApiKeyRequest,
-    Email,
 }
 
 impl Entity {
@@ -274,9 +272,7 @@ impl Entity {
             Self::ServiceProof => ("Leistungsnachweis-Anfrage", "Service proof request"),
             Self::ShippingPolicy => ("Versandkostenregel", "Shipping cost policy"),
             Self::MarketplaceEntry => ("Marktplatzeintrag", "Marketplace entry"),
-            Self::IpnConfig => ("IPN-Verbindung", "IPN connection"),
             Self::ApiKeyRequest => ("API-Schlüssel-Anfrage", "API key request"),
-            Self::Email => ("E-Mail-Adresse", "E-mail address"),
         }
     }
 }

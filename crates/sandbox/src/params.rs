@@ -119,9 +119,10 @@ impl Params {
         for (i, name) in names.iter().enumerate() {
             let arg = format!("arg{}", i + 1);
             if let Some(v) = self.map.remove(&arg)
-                && !self.map.contains_key(*name) {
-                    self.map.insert((*name).to_string(), v);
-                }
+                && !self.map.contains_key(*name)
+            {
+                self.map.insert((*name).to_string(), v);
+            }
         }
     }
 

@@ -93,9 +93,10 @@ impl Store {
             StateLocation::Memory => Connection::open_in_memory().map_err(store_err)?,
             StateLocation::File(path) => {
                 if let Some(dir) = path.parent()
-                    && !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir)?;
-                    }
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir)?;
+                }
                 let c = Connection::open(path).map_err(store_err)?;
                 c.busy_timeout(std::time::Duration::from_secs(5))
                     .map_err(store_err)?;

@@ -166,9 +166,10 @@ pub fn add_interval(t: NaiveDateTime, (n, unit): (u32, char)) -> NaiveDateTime {
 pub fn parse_month(s: &str, now: NaiveDateTime, start: NaiveDateTime) -> Option<NaiveDate> {
     let s = s.trim();
     if let Some((y, m)) = s.split_once('-')
-        && let (Ok(y), Ok(m)) = (y.parse::<i32>(), m.parse::<u32>()) {
-            return NaiveDate::from_ymd_opt(y, m, 1);
-        }
+        && let (Ok(y), Ok(m)) = (y.parse::<i32>(), m.parse::<u32>())
+    {
+        return NaiveDate::from_ymd_opt(y, m, 1);
+    }
     let t = parse_point(s, now, start, DateEnd::Start)?;
     NaiveDate::from_ymd_opt(t.year(), t.month(), 1)
 }

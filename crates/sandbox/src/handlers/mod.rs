@@ -172,6 +172,28 @@ pub static FUNCTIONS: &[FnSpec] = &[
         offers::create_buy_url,
     ),
     f(
+        "createEticket",
+        Access::Write,
+        &[
+            "buyer",
+            "product_id",
+            "location_id",
+            "template_id",
+            "date",
+            "days",
+            "note",
+            "count",
+        ],
+        fulfilment::create_eticket,
+    ),
+    f("createImage", Access::Write, &["data"], shop::create_image),
+    f(
+        "createOrderform",
+        Access::Write,
+        &["data"],
+        shop::create_orderform,
+    ),
+    f(
         "createPaymentplan",
         Access::Write,
         &["product_id", "data"],
@@ -194,6 +216,12 @@ pub static FUNCTIONS: &[FnSpec] = &[
         Access::Write,
         &["purchase_id"],
         payments::create_rebilling_payment,
+    ),
+    f(
+        "createShippingCostPolicy",
+        Access::Write,
+        &["data"],
+        shop::create_shipping_cost_policy,
     ),
     f(
         "createUpgrade",
@@ -234,6 +262,18 @@ pub static FUNCTIONS: &[FnSpec] = &[
         offers::delete_buy_url,
     ),
     f(
+        "deleteImage",
+        Access::Write,
+        &["image_id"],
+        shop::delete_image,
+    ),
+    f(
+        "deleteOrderform",
+        Access::Write,
+        &["orderform_id"],
+        shop::delete_orderform,
+    ),
+    f(
         "deletePaymentplan",
         Access::Write,
         &["paymentplan_id"],
@@ -250,6 +290,12 @@ pub static FUNCTIONS: &[FnSpec] = &[
         Access::Write,
         &["product_group_id"],
         products::delete_product_group,
+    ),
+    f(
+        "deleteShippingCostPolicy",
+        Access::Write,
+        &["policy_id"],
+        shop::delete_shipping_cost_policy,
     ),
     f(
         "deleteUpgrade",
@@ -270,10 +316,46 @@ pub static FUNCTIONS: &[FnSpec] = &[
         offers::delete_voucher,
     ),
     f(
+        "getAffiliateCommission",
+        Access::Read,
+        &["affiliate_id", "product_ids"],
+        affiliates::get_affiliate_commission,
+    ),
+    f(
+        "getAffiliateForEmail",
+        Access::Read,
+        &["email"],
+        affiliates::get_affiliate_for_email,
+    ),
+    f(
         "getBuyer",
         Access::Read,
         &["buyer_id"],
         purchases::get_buyer,
+    ),
+    f(
+        "getCustomerToAffiliateBuyerDetails",
+        Access::Write,
+        &["purchase_id"],
+        affiliates::get_customer_to_affiliate_buyer_details,
+    ),
+    f(
+        "getDelivery",
+        Access::Read,
+        &["delivery_id", "set_in_progress"],
+        fulfilment::get_delivery,
+    ),
+    f(
+        "getEticket",
+        Access::Read,
+        &["eticket_id"],
+        fulfilment::get_eticket,
+    ),
+    f(
+        "getEticketSettings",
+        Access::Read,
+        &[],
+        fulfilment::get_eticket_settings,
     ),
     f(
         "getGlobalSettings",
@@ -281,11 +363,24 @@ pub static FUNCTIONS: &[FnSpec] = &[
         &[],
         account::get_global_settings,
     ),
+    f("getImage", Access::Read, &["image_id"], shop::get_image),
     f(
         "getMarketplaceEntry",
         Access::Read,
         &["entry_id"],
         stats::get_marketplace_entry,
+    ),
+    f(
+        "getOrderform",
+        Access::Read,
+        &["orderform_id"],
+        shop::get_orderform,
+    ),
+    f(
+        "getOrderformMetas",
+        Access::Read,
+        &[],
+        shop::get_orderform_metas,
     ),
     f(
         "getProduct",
@@ -316,6 +411,24 @@ pub static FUNCTIONS: &[FnSpec] = &[
         Access::Read,
         &["purchase_id"],
         purchases::get_purchase_tracking,
+    ),
+    f(
+        "getReferringAffiliate",
+        Access::Read,
+        &["affiliate_id"],
+        affiliates::get_referring_affiliate,
+    ),
+    f(
+        "getServiceProofRequest",
+        Access::Read,
+        &["service_proof_id"],
+        fulfilment::get_service_proof_request,
+    ),
+    f(
+        "getShippingCostPolicy",
+        Access::Read,
+        &["policy_id"],
+        shop::get_shipping_cost_policy,
     ),
     f(
         "getSmartupgrade",
@@ -413,6 +526,36 @@ pub static FUNCTIONS: &[FnSpec] = &[
         account::list_custom_form_records,
     ),
     f(
+        "listDeliveries",
+        Access::Read,
+        &["search"],
+        fulfilment::list_deliveries,
+    ),
+    f(
+        "listEticketLocations",
+        Access::Read,
+        &[],
+        fulfilment::list_eticket_locations,
+    ),
+    f(
+        "listEticketTemplates",
+        Access::Read,
+        &[],
+        fulfilment::list_eticket_templates,
+    ),
+    f(
+        "listEtickets",
+        Access::Read,
+        &["search"],
+        fulfilment::list_etickets,
+    ),
+    f(
+        "listImages",
+        Access::Read,
+        &["usage_type"],
+        shop::list_images,
+    ),
+    f(
         "listInvoices",
         Access::Write,
         &["purchase_id"],
@@ -423,6 +566,12 @@ pub static FUNCTIONS: &[FnSpec] = &[
         Access::Read,
         &["sort_by"],
         stats::list_marketplace_entries,
+    ),
+    f(
+        "listOrderforms",
+        Access::Read,
+        &["layout"],
+        shop::list_orderforms,
     ),
     f(
         "listPaymentPlans",
@@ -475,6 +624,18 @@ pub static FUNCTIONS: &[FnSpec] = &[
         Access::Read,
         &["from", "to", "page_no", "page_size"],
         payments::list_rebilling_status_changes,
+    ),
+    f(
+        "listServiceProofRequests",
+        Access::Read,
+        &["search"],
+        fulfilment::list_service_proof_requests,
+    ),
+    f(
+        "listShippingCostPolicies",
+        Access::Read,
+        &[],
+        shop::list_shipping_cost_policies,
     ),
     f(
         "listSmartUpgrades",
@@ -579,6 +740,24 @@ pub static FUNCTIONS: &[FnSpec] = &[
         account::retrieve_api_key,
     ), // catalog: developer
     f(
+        "setAffiliateForEmail",
+        Access::Write,
+        &[
+            "email",
+            "affiliate",
+            "campaignkey",
+            "trackingkey",
+            "click_id",
+        ],
+        affiliates::set_affiliate_for_email,
+    ),
+    f(
+        "setReferringAffiliate",
+        Access::Write,
+        &["referrer_id", "affiliate_id", "commission"],
+        affiliates::set_referring_affiliate,
+    ),
+    f(
         "startRebilling",
         Access::Write,
         &["purchase_id"],
@@ -628,10 +807,28 @@ pub static FUNCTIONS: &[FnSpec] = &[
     ),
     f("unregister", Access::Write, &[], account::unregister),
     f(
+        "updateAffiliateCommission",
+        Access::Write,
+        &["affiliate_id", "product_ids", "data"],
+        affiliates::update_affiliate_commission,
+    ),
+    f(
         "updateBuyer",
         Access::Write,
         &["buyer_id", "data"],
         purchases::update_buyer,
+    ),
+    f(
+        "updateDelivery",
+        Access::Write,
+        &["delivery_id", "data", "tracking", "notify_via_email"],
+        fulfilment::update_delivery,
+    ),
+    f(
+        "updateOrderform",
+        Access::Write,
+        &["orderform_id", "data"],
+        shop::update_orderform,
     ),
     f(
         "updatePaymentplan",
@@ -658,6 +855,18 @@ pub static FUNCTIONS: &[FnSpec] = &[
         purchases::update_purchase,
     ),
     f(
+        "updateServiceProofRequest",
+        Access::Write,
+        &["service_proof_id", "data", "files"],
+        fulfilment::update_service_proof_request,
+    ),
+    f(
+        "updateShippingCostPolicy",
+        Access::Write,
+        &["policy_id", "data"],
+        shop::update_shipping_cost_policy,
+    ),
+    f(
         "updateUpsells",
         Access::Write,
         &["product_id", "data"],
@@ -670,11 +879,29 @@ pub static FUNCTIONS: &[FnSpec] = &[
         offers::update_voucher,
     ),
     f(
+        "validateAffiliate",
+        Access::Any,
+        &["affiliate_name", "product_ids"],
+        affiliates::validate_affiliate,
+    ), // catalog: readonly_or_developer
+    f(
         "validateCouponCode",
         Access::Read,
         &["code"],
         offers::validate_coupon_code,
     ),
+    f(
+        "validateEticket",
+        Access::Read,
+        &[
+            "eticket_id",
+            "template_id",
+            "location_id",
+            "date",
+            "seperator",
+        ],
+        fulfilment::validate_eticket,
+    ), // catalog: unknown
     f(
         "validateLicenseKey",
         Access::Read,

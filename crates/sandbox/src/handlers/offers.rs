@@ -241,19 +241,21 @@ pub fn validate_coupon_code(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, Api
     };
     let now = req.now_s();
     if let Some(from) = v.get("valid_from").and_then(Value::as_str)
-        && from > now.as_str() {
-            return Ok(error(
-                "Der Gutscheincode ist noch nicht gültig.",
-                "The voucher code is not valid yet.",
-            ));
-        }
+        && from > now.as_str()
+    {
+        return Ok(error(
+            "Der Gutscheincode ist noch nicht gültig.",
+            "The voucher code is not valid yet.",
+        ));
+    }
     if let Some(to) = v.get("expires_at").and_then(Value::as_str)
-        && to < now.as_str() {
-            return Ok(error(
-                "Der Gutscheincode ist abgelaufen.",
-                "The voucher code has expired.",
-            ));
-        }
+        && to < now.as_str()
+    {
+        return Ok(error(
+            "Der Gutscheincode ist abgelaufen.",
+            "The voucher code has expired.",
+        ));
+    }
     if s(&v, "is_count_limited") == "Y" && model::int(&v, "count_left") <= 0 {
         return Ok(error(
             "Der Gutscheincode wurde bereits aufgebraucht.",
@@ -314,46 +316,50 @@ pub fn create_buy_url(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError>
             }
         }
         if let Some(sal) = b.opt_str("salutation")
-            && !matches!(sal.to_uppercase().as_str(), "M" | "F") {
-                return Err(ApiError::invalid(
-                    &b.path("salutation"),
-                    "erlaubt sind M und F.",
-                    "allowed values are M and F.",
-                ));
-            }
+            && !matches!(sal.to_uppercase().as_str(), "M" | "F")
+        {
+            return Err(ApiError::invalid(
+                &b.path("salutation"),
+                "erlaubt sind M und F.",
+                "allowed values are M and F.",
+            ));
+        }
     }
     let mut upgrade_status = "none";
     if let Some(pl) = req.p.opt_obj("payment_plan")? {
         for f in ["first_amount", "other_amounts"] {
             if let Some(a) = pl.opt_money(f)?
-                && a < 0 {
-                    return Err(ApiError::invalid(
-                        &pl.path(f),
-                        "Beträge dürfen nicht negativ sein.",
-                        "amounts must not be negative.",
-                    ));
-                }
-        }
-        if let Some(c) = pl.opt_str("currency")
-            && !crate::reference::is_currency(&c.to_uppercase()) {
+                && a < 0
+            {
                 return Err(ApiError::invalid(
-                    &pl.path("currency"),
-                    &format!("unbekannte Währung '{c}'."),
-                    &format!("unknown currency '{c}'."),
+                    &pl.path(f),
+                    "Beträge dürfen nicht negativ sein.",
+                    "amounts must not be negative.",
                 ));
             }
+        }
+        if let Some(c) = pl.opt_str("currency")
+            && !crate::reference::is_currency(&c.to_uppercase())
+        {
+            return Err(ApiError::invalid(
+                &pl.path("currency"),
+                &format!("unbekannte Währung '{c}'."),
+                &format!("unknown currency '{c}'."),
+            ));
+        }
         if pl.has("number_of_installments") {
             pl.int_in("number_of_installments", 0, 0, 120)?;
         }
         for f in ["first_billing_interval", "other_billing_intervals"] {
             if let Some(i) = pl.opt_str(f)
-                && time::parse_interval(&i).is_none() {
-                    return Err(ApiError::invalid(
-                        &pl.path(f),
-                        &format!("'{i}' ist kein Intervall (z. B. 1_month)."),
-                        &format!("'{i}' is not an interval (e.g. 1_month)."),
-                    ));
-                }
+                && time::parse_interval(&i).is_none()
+            {
+                return Err(ApiError::invalid(
+                    &pl.path(f),
+                    &format!("'{i}' ist kein Intervall (z. B. 1_month)."),
+                    &format!("'{i}' is not an interval (e.g. 1_month)."),
+                ));
+            }
         }
         pl.opt_enum("upgrade_type", &["upgrade", "downgrade"])?;
         pl.opt_enum("tax_mode", &["as_set", "exclude", "include"])?;
@@ -367,9 +373,10 @@ pub fn create_buy_url(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError>
     }
     if let Some(t) = req.p.opt_obj("tracking")? {
         if let Some(a) = t.opt_str("affiliate")
-            && affiliate_by_name(tx, &a).is_none() {
-                return Err(ApiError::not_found(Entity::Affiliate, &a));
-            }
+            && affiliate_by_name(tx, &a).is_none()
+        {
+            return Err(ApiError::not_found(Entity::Affiliate, &a));
+        }
         t.opt_enum("affiliate_priority", &["email", "as_set"])?;
     }
     if let Some(u) = req.p.opt_obj("urls")? {
@@ -384,9 +391,10 @@ pub fn create_buy_url(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError>
             must(tx, kind::ORDERFORM, &o, Entity::Orderform)?;
         }
         if let Some(v) = st.opt_str("voucher_code")
-            && find_voucher(tx, &v).is_none() {
-                return Err(ApiError::not_found(Entity::Voucher, &v));
-            }
+            && find_voucher(tx, &v).is_none()
+        {
+            return Err(ApiError::not_found(Entity::Voucher, &v));
+        }
         st.opt_bool("force_rebilling")?;
         for f in [
             "affiliate_commission_rate",
@@ -412,13 +420,14 @@ pub fn create_buy_url(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError>
         None => Some(req.now + Duration::hours(24)),
     };
     if let Some(v) = valid_until
-        && v <= req.now {
-            return Err(ApiError::invalid(
-                "valid_until",
-                "der Zeitpunkt muss in der Zukunft liegen.",
-                "the point in time must be in the future.",
-            ));
-        }
+        && v <= req.now
+    {
+        return Err(ApiError::invalid(
+            "valid_until",
+            "der Zeitpunkt muss in der Zukunft liegen.",
+            "the point in time must be in the future.",
+        ));
+    }
     let id = tx.next_id(kind::BUY_URL, 8_721_900).to_string();
     let mut rng = crate::seed::Rng::new(tx.random());
     let tok = token(&mut rng, 10);

@@ -515,9 +515,10 @@ pub fn derive_purchase(
         set(&mut doc, k, v);
     }
     if let Some(c) = tracking_custom
-        && let Some(tr) = doc.get_mut("tracking") {
-            set(tr, "custom", c);
-        }
+        && let Some(tr) = doc.get_mut("tracking")
+    {
+        set(tr, "custom", c);
+    }
     tx.put(kind::PURCHASE, &id, doc);
     if first > 0 {
         ledger::book_payment(tx, &id, first, req.now);

@@ -317,29 +317,35 @@ impl Search {
             return false;
         }
         if let Some(h) = self.has_affiliate
-            && h == sr(p, "affiliate_id").is_empty() {
-                return false;
-            }
+            && h == sr(p, "affiliate_id").is_empty()
+        {
+            return false;
+        }
         if let Some(a) = &self.affiliate_name
-            && sr(p, "affiliate_name").to_lowercase() != *a {
-                return false;
-            }
+            && sr(p, "affiliate_name").to_lowercase() != *a
+        {
+            return false;
+        }
         if let Some(o) = &self.order_type
-            && sr(p, "order_type") != o {
-                return false;
-            }
+            && sr(p, "order_type") != o
+        {
+            return false;
+        }
         if let Some(pm) = &self.pay_methods
-            && !pm.iter().any(|x| x == sr(p, "pay_method")) {
-                return false;
-            }
+            && !pm.iter().any(|x| x == sr(p, "pay_method"))
+        {
+            return false;
+        }
         if let Some(bt) = &self.billing_types
-            && !bt.iter().any(|x| x == sr(p, "billing_type")) {
-                return false;
-            }
+            && !bt.iter().any(|x| x == sr(p, "billing_type"))
+        {
+            return false;
+        }
         if let Some(c) = &self.currency
-            && sr(p, "currency") != c {
-                return false;
-            }
+            && sr(p, "currency") != c
+        {
+            return false;
+        }
         if self.first_name.is_some() || self.last_name.is_some() || self.email.is_some() {
             let Some(b) = tx.get(kind::BUYER, sr(p, "buyer_id")) else {
                 return false;

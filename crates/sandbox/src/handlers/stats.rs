@@ -373,9 +373,11 @@ pub fn stats_affiliate_toplist(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, 
             .map(|a| s(a, "name"))
             .unwrap_or_default();
         if let Some(want) = &affiliate
-            && name.to_lowercase() != *want && aff != want {
-                continue;
-            }
+            && name.to_lowercase() != *want
+            && aff != want
+        {
+            continue;
+        }
         let cur = s(t, "currency");
         if currency.as_ref().is_some_and(|c| *c != cur) {
             continue;
