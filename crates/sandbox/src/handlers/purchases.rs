@@ -181,6 +181,7 @@ pub fn render_purchase(tx: &Tx<'_>, req: &Req<'_>, p: &Value) -> Value {
             "count": s(p, "quantity"),
             "variant_key": "",
             "variant_name": "",
+            "license_key": s(p, "license_key"),
         }]),
     );
     Value::Object(out)

@@ -107,3 +107,107 @@ pub fn money(v: &Value) -> i64 {
     let c = a.parse::<i64>().unwrap() * 100 + format!("{b:0<2}")[..2].parse::<i64>().unwrap();
     if neg { -c } else { c }
 }
+
+/// Ids from the seeded demo account that the table tests address.
+#[derive(Debug, Clone, Default)]
+pub struct Fixtures {
+    /// Purchases of the first (single payment) product with a payment.
+    pub singles: Vec<String>,
+    /// Running monthly subscriptions that can be charged (rebilling active, not bank transfer).
+    pub subscriptions: Vec<String>,
+    /// Purchases of the software product (they carry license keys).
+    pub licensed: Vec<(String, String)>,
+    /// A payment transaction that can be refunded.
+    pub payment_txns: Vec<String>,
+    pub buyer_email: String,
+    pub eticket: String,
+    pub images: Vec<String>,
+    pub delivery: String,
+}
+
+impl Fixtures {
+    pub async fn discover(sb: &Sb) -> Self {
+        let mut fx = Fixtures::default();
+        let purchases = sb
+            .ok(
+                "listPurchases",
+                &[
+                    ("from", "start"),
+                    ("page_size", "1000"),
+                    ("load_transactions", "Y"),
+                ],
+            )
+            .await;
+        for p in purchases["purchase_list"].as_array().unwrap() {
+            let id = s(&p["id"]);
+            let paid = p["transaction_list"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["type"] == "payment");
+            let refunded = p["transaction_list"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["type"] != "payment");
+            if p["product_id"] == "512340" && paid && !refunded {
+                fx.singles.push(id.clone());
+            }
+            if p["product_id"] == "512341"
+                && p["rebilling_active"] == "Y"
+                && p["billing_status"] == "paying"
+                && p["pay_method"] != "banktransfer"
+                && !refunded
+            {
+                fx.subscriptions.push(id.clone());
+            }
+            if p["product_id"] == "512343" && p["billing_status"] == "completed" && !refunded {
+                fx.licensed.push((id.clone(), String::new()));
+            }
+        }
+        for (id, key) in fx.licensed.iter_mut().take(3) {
+            let p = sb.ok("getPurchase", &[("purchase_id", id.as_str())]).await;
+            *key = s(&p["items"][0]["license_key"]);
+        }
+        fx.licensed.retain(|(_, k)| !k.is_empty());
+        let p = sb
+            .ok("getPurchase", &[("purchase_id", fx.singles[0].as_str())])
+            .await;
+        fx.buyer_email = s(&p["buyer"]["email"]);
+        let txns = sb
+            .ok(
+                "listTransactions",
+                &[
+                    ("from", "-30d"),
+                    ("page_size", "1000"),
+                    ("search[transaction_type]", "payment"),
+                ],
+            )
+            .await;
+        fx.payment_txns = txns["transaction_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| !fx.singles.contains(&s(&t["purchase_id"])))
+            .filter(|t| !fx.subscriptions.contains(&s(&t["purchase_id"])))
+            .map(|t| s(&t["id"]))
+            .collect();
+        let tickets = sb.ok("listEtickets", &[]).await;
+        fx.eticket = s(&tickets["etickets"][0]["id"]);
+        let images = sb.ok("listImages", &[("usage_type", "all")]).await;
+        fx.images = images["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| s(&i["id"]))
+            .collect();
+        let del = sb.ok("listDeliveries", &[]).await;
+        fx.delivery = s(&del["delivery"][0]["id"]);
+        assert!(fx.singles.len() >= 6, "{:?}", fx.singles);
+        assert!(fx.subscriptions.len() >= 6, "{:?}", fx.subscriptions);
+        assert!(!fx.licensed.is_empty());
+        assert!(fx.payment_txns.len() >= 2);
+        assert!(fx.images.len() >= 2);
+        fx
+    }
+}
