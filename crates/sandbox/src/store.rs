@@ -12,6 +12,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
@@ -50,10 +51,20 @@ impl PartialOrd for IdKey {
 
 type Table = BTreeMap<IdKey, Value>;
 
-/// The open account: SQLite connection plus the cache of every document.
+/// The open account: the cache of every document, written through to SQLite for file state.
+/// In-memory state (`:memory:`) has no database at all: nothing would survive anyway, and
+/// skipping serialisation keeps test sandboxes cheap to start.
 pub struct Store {
-    conn: Connection,
+    conn: Option<Connection>,
     location: String,
+    tables: HashMap<String, Table>,
+    counters: HashMap<String, i64>,
+    meta: HashMap<String, String>,
+}
+
+/// A copy of a whole account (used to start in-memory sandboxes from one generated seed).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
     tables: HashMap<String, Table>,
     counters: HashMap<String, i64>,
     meta: HashMap<String, String>,
@@ -80,63 +91,65 @@ enum Undo {
     },
 }
 
+fn open_file(path: &Path, reset: bool, loc: &str) -> Result<(Connection, bool), SandboxError> {
+    let store_err = |source| SandboxError::Store {
+        location: loc.to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let conn = Connection::open(path).map_err(store_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(store_err)?;
+    // WAL keeps commits cheap; NORMAL is durable enough for a simulator.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| SandboxError::Corrupt {
+            location: loc.to_string(),
+            detail: format!("not a SQLite database ({e})"),
+        })?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(store_err)?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS entities (
+             kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+             PRIMARY KEY (kind, id)) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS counters (kind TEXT PRIMARY KEY, next INTEGER NOT NULL);
+         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    )
+    .map_err(store_err)?;
+    let schema: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(store_err)?;
+    let must_seed = reset || schema.as_deref() != Some(SCHEMA_VERSION);
+    if must_seed {
+        if schema.is_some() && !reset {
+            tracing::warn!(state = %loc, "sandbox state has an old layout; regenerating the demo account");
+        }
+        conn.execute_batch("DELETE FROM entities; DELETE FROM counters; DELETE FROM meta;")
+            .map_err(store_err)?;
+    }
+    Ok((conn, must_seed))
+}
+
 impl Store {
     /// Opens (creating if needed) the state at `location` and loads it into memory. Returns
-    /// whether the account is empty and must be seeded (fresh file, `reset`, or an old schema).
+    /// whether the account is empty and must be seeded (fresh file, `reset`, an old schema, or
+    /// in-memory state).
     pub fn open(location: &StateLocation, reset: bool) -> Result<(Self, bool), SandboxError> {
         let loc = location.to_string();
-        let store_err = |source| SandboxError::Store {
-            location: loc.clone(),
-            source,
-        };
-        let conn = match location {
-            StateLocation::Memory => Connection::open_in_memory().map_err(store_err)?,
+        let (conn, must_seed) = match location {
+            StateLocation::Memory => (None, true),
             StateLocation::File(path) => {
-                if let Some(dir) = path.parent()
-                    && !dir.as_os_str().is_empty()
-                {
-                    std::fs::create_dir_all(dir)?;
-                }
-                let c = Connection::open(path).map_err(store_err)?;
-                c.busy_timeout(std::time::Duration::from_secs(5))
-                    .map_err(store_err)?;
-                // WAL keeps commits cheap; NORMAL is durable enough for a simulator.
-                c.pragma_update(None, "journal_mode", "WAL").map_err(|e| {
-                    SandboxError::Corrupt {
-                        location: loc.clone(),
-                        detail: format!("not a SQLite database ({e})"),
-                    }
-                })?;
-                c.pragma_update(None, "synchronous", "NORMAL")
-                    .map_err(store_err)?;
-                c
+                let (c, seed) = open_file(path, reset, &loc)?;
+                (Some(c), seed)
             }
         };
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS entities (
-                 kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
-                 PRIMARY KEY (kind, id)) WITHOUT ROWID;
-             CREATE TABLE IF NOT EXISTS counters (kind TEXT PRIMARY KEY, next INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-        )
-        .map_err(store_err)?;
-
-        let schema: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(store_err)?;
-        let seeded = schema.is_some();
-        let must_seed = reset || schema.as_deref() != Some(SCHEMA_VERSION);
-        if must_seed {
-            if seeded && !reset {
-                tracing::warn!(state = %loc, "sandbox state has an old layout; regenerating the demo account");
-            }
-            conn.execute_batch("DELETE FROM entities; DELETE FROM counters; DELETE FROM meta;")
-                .map_err(store_err)?;
-        }
-
         let mut store = Self {
             conn,
             location: loc.clone(),
@@ -159,8 +172,27 @@ impl Store {
         Ok((store, must_seed))
     }
 
+    /// A copy of the whole account.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            tables: self.tables.clone(),
+            counters: self.counters.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+
+    /// Replaces the (in-memory) account by a snapshot.
+    pub fn restore(&mut self, snap: &Snapshot) {
+        self.tables = snap.tables.clone();
+        self.counters = snap.counters.clone();
+        self.meta = snap.meta.clone();
+    }
+
     fn load(&mut self) -> Result<(), LoadError> {
-        let mut stmt = self.conn.prepare("SELECT kind, id, doc FROM entities")?;
+        let Some(conn) = &self.conn else {
+            return Ok(());
+        };
+        let mut stmt = conn.prepare("SELECT kind, id, doc FROM entities")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -175,14 +207,14 @@ impl Store {
             self.tables.entry(kind).or_default().insert(IdKey(id), v);
         }
         drop(stmt);
-        let mut stmt = self.conn.prepare("SELECT kind, next FROM counters")?;
+        let mut stmt = conn.prepare("SELECT kind, next FROM counters")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             let (k, n) = row?;
             self.counters.insert(k, n);
         }
         drop(stmt);
-        let mut stmt = self.conn.prepare("SELECT key, value FROM meta")?;
+        let mut stmt = conn.prepare("SELECT key, value FROM meta")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (k, v) = row?;
@@ -193,32 +225,30 @@ impl Store {
 
     /// Records that the account has been seeded (with the schema version).
     pub fn mark_seeded(&mut self, seed: u64, at: &str) -> Result<(), SandboxError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|source| SandboxError::Store {
-                location: self.location.clone(),
-                source,
-            })?;
-        for (k, v) in [
+        let entries = [
             ("schema", SCHEMA_VERSION.to_string()),
             ("seed", seed.to_string()),
             ("seeded_at", at.to_string()),
-        ] {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                params![k, v],
-            )
-            .map_err(|source| SandboxError::Store {
+        ];
+        if let Some(conn) = &mut self.conn {
+            let err = |source| SandboxError::Store {
                 location: self.location.clone(),
                 source,
-            })?;
+            };
+            let tx = conn.transaction().map_err(err)?;
+            for (k, v) in &entries {
+                tx.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )
+                .map_err(err)?;
+            }
+            tx.commit().map_err(err)?;
+        }
+        for (k, v) in entries {
             self.meta.insert(k.to_string(), v);
         }
-        tx.commit().map_err(|source| SandboxError::Store {
-            location: self.location.clone(),
-            source,
-        })
+        Ok(())
     }
 
     /// A `meta` value.
@@ -242,7 +272,10 @@ impl Store {
         dirty: &BTreeSet<(String, String)>,
         dirty_counters: &BTreeSet<String>,
     ) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
+        let Some(conn) = &mut self.conn else {
+            return Ok(());
+        };
+        let tx = conn.transaction()?;
         {
             let mut put = tx.prepare_cached(
                 "INSERT OR REPLACE INTO entities (kind, id, doc) VALUES (?1, ?2, ?3)",

@@ -20,11 +20,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde_json::{Map, Value, json};
 
-use crate::config::{ErrorStatus, KeySpec, SandboxOptions};
+use crate::config::{ErrorStatus, KeySpec, SandboxOptions, StateLocation};
 use crate::error::{ApiError, ErrorKind, Lang, SandboxError};
 use crate::handlers;
 use crate::params::Params;
-use crate::store::Store;
+use crate::store::{Snapshot, Store};
 use crate::time;
 
 /// The envelope's `api_version`.
@@ -57,18 +57,27 @@ impl SandboxState {
     pub fn open(opts: SandboxOptions) -> Result<Self, SandboxError> {
         opts.validate().map_err(SandboxError::Config)?;
         let (mut store, fresh) = Store::open(&opts.state, opts.reset)?;
+        let memory = opts.state == StateLocation::Memory;
         if fresh {
-            let now = time::now();
-            {
-                let mut tx = store.begin();
-                crate::seed::populate(&mut tx, opts.seed, now);
-                tx.commit().map_err(|e| SandboxError::Corrupt {
-                    location: opts.state.to_string(),
-                    detail: e.message(Lang::En).to_string(),
-                })?;
+            match memory.then(|| cached_seed(opts.seed)).flatten() {
+                Some(snap) => store.restore(&snap),
+                None => {
+                    let now = time::now();
+                    {
+                        let mut tx = store.begin();
+                        crate::seed::populate(&mut tx, opts.seed, now);
+                        tx.commit().map_err(|e| SandboxError::Corrupt {
+                            location: opts.state.to_string(),
+                            detail: e.message(Lang::En).to_string(),
+                        })?;
+                    }
+                    store.mark_seeded(opts.seed, &time::fmt(now))?;
+                    if memory {
+                        remember_seed(opts.seed, store.snapshot());
+                    }
+                    tracing::info!(state = %opts.state, seed = opts.seed, "generated the demo account");
+                }
             }
-            store.mark_seeded(opts.seed, &time::fmt(now))?;
-            tracing::info!(state = %opts.state, seed = opts.seed, "generated the demo account");
         } else {
             tracing::info!(state = %opts.state, "opened the sandbox account");
         }
@@ -121,6 +130,25 @@ impl SandboxState {
         let scope = &self.inner.opts.fault_functions;
         scope.is_empty() || scope.iter().any(|f| f == function)
     }
+}
+
+/// Generated in-memory accounts, per seed, so a process that starts many sandboxes (a test
+/// suite) generates the demo account once. Entries expire after an hour so "the last 24 hours"
+/// stays meaningful in long-running processes.
+static SEED_CACHE: Mutex<Vec<(u64, Instant, Arc<Snapshot>)>> = Mutex::new(Vec::new());
+
+fn cached_seed(seed: u64) -> Option<Arc<Snapshot>> {
+    let cache = SEED_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    cache
+        .iter()
+        .find(|(s, at, _)| *s == seed && at.elapsed().as_secs() < 3600)
+        .map(|(_, _, snap)| Arc::clone(snap))
+}
+
+fn remember_seed(seed: u64, snap: Snapshot) {
+    let mut cache = SEED_CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    cache.retain(|(s, _, _)| *s != seed);
+    cache.push((seed, Instant::now(), Arc::new(snap)));
 }
 
 /// The axum router of a sandbox.

@@ -12,16 +12,18 @@ use ds24_sandbox::{KeyPermission, KeySpec, SandboxOptions};
 
 const LONG_NAME: &str = "A product group name that is far too long";
 
+type Pairs = Vec<(String, String)>;
+
 struct Row {
     f: &'static str,
-    ok: Vec<(String, String)>,
+    ok: Pairs,
     /// A JSON pointer into `data` that must exist after the valid call.
     expect: &'static str,
     /// Bad arguments, the expected code, and a word the message must contain.
-    bad: Option<(Vec<(String, String)>, i64, &'static str)>,
+    bad: Option<(Pairs, i64, &'static str)>,
 }
 
-fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+fn pairs(p: &[(&str, &str)]) -> Pairs {
     p.iter()
         .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
         .collect()

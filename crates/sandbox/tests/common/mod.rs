@@ -1,5 +1,5 @@
 //! Shared helpers: a sandbox on an ephemeral port and a small client for the wire protocol.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 
