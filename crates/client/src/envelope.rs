@@ -55,7 +55,12 @@ impl ErrorCode {
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     /// Digistore24 answered with `result: "error"`.
-    #[error("Digistore24 error{}: {message}", code.map(|c| format!(" {c}")).unwrap_or_default())]
+    #[error(
+        "Digistore24 error{}{}: {}",
+        code.map(|c| format!(" {c}")).unwrap_or_default(),
+        if *status == 200 { String::new() } else { format!(" (HTTP {status})") },
+        message.trim_end_matches('.')
+    )]
     Api {
         /// The numeric code, when the envelope had one.
         code: Option<i64>,

@@ -72,6 +72,7 @@ pub fn app(service: Ds24Service, opts: HttpOptions, shutdown: CancellationToken)
         router = router.route_service(path, mcp.clone());
     }
     router
+        .layer(middleware::from_fn_with_state(gate.clone(), json_rpc_body))
         .layer(middleware::from_fn_with_state(gate.clone(), authenticate))
         .layer(middleware::from_fn(post_only))
         .layer(middleware::from_fn_with_state(gate, check_host_and_origin))
@@ -154,6 +155,46 @@ fn origin_problem(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
     (!ok).then(|| {
         format!("Forbidden: Origin `{origin}` is not allowed. Allow browser origins with --allowed-origins (env DS24_MCP_ALLOWED_ORIGINS).")
     })
+}
+
+/// Reads the body (bounded: 413 beyond the limit) and answers malformed JSON with a JSON-RPC
+/// parse error, which clients understand, instead of a bare HTTP error.
+async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let limit = gate.opts.max_body_bytes;
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": format!("Request body larger than {limit} bytes.")}})),
+        )
+            .into_response();
+    };
+    let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Err(e) => Some((
+            -32700,
+            format!("Parse error: the body is not valid JSON ({e})."),
+        )),
+        Ok(serde_json::Value::Object(msg))
+            if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") =>
+        {
+            None
+        }
+        Ok(_) => Some((
+            -32600,
+            "Invalid Request: expected one JSON-RPC 2.0 message object.".to_owned(),
+        )),
+    };
+    if let Some((code, message)) = problem {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}}),
+            ),
+        )
+            .into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 async fn post_only(req: Request, next: Next) -> Response {

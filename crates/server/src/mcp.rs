@@ -360,7 +360,7 @@ fn tool_error(text: String, structured: Option<Value>) -> CallToolResult {
 fn upstream_error(entry: &ToolEntry, err: &CallError) -> CallToolResult {
     let f = entry.function;
     let (kind, hint) = match err {
-        CallError::Api { kind, .. } => match kind {
+        CallError::Api { kind, status, .. } => match kind {
             Some(ErrorCode::BadApiKey) => (
                 "invalid_key",
                 "Check the API key: it must be an active Digistore24 API key (Digistore24: Settings > Account access > API keys), sent as `Authorization: Bearer <key>`.".to_owned(),
@@ -385,6 +385,13 @@ fn upstream_error(entry: &ToolEntry, err: &CallError) -> CallToolResult {
                 "unknown_function",
                 "This Digistore24 endpoint does not offer the function; the account or API version may not support it.".to_owned(),
             ),
+            Some(ErrorCode::Other(_)) | None if *status >= 500 && f.writes() => (
+                "server_error",
+                "Digistore24 had an internal problem. It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
+            ),
+            Some(ErrorCode::Other(_)) | None if *status >= 500 => {
+                ("server_error", "Digistore24 had an internal problem; try again later.".to_owned())
+            }
             Some(ErrorCode::Other(_)) | None => ("api_error", "See Digistore24's message above.".to_owned()),
         },
         CallError::Timeout(_) if f.writes() => (

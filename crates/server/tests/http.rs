@@ -368,6 +368,18 @@ async fn oversized_body_is_413_and_malformed_json_is_a_parse_error() {
     let status = r.status().as_u16();
     let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(body["error"]["code"], -32700, "{status} {body}");
+    assert_eq!(status, 400);
+    let r = client
+        .post(server.url())
+        .header("authorization", "Bearer sandbox-read")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"foo": 1}"#)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], -32600, "{body}");
     let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
     assert_eq!(
         mcp.raw("tools/list", json!({})).await.status,

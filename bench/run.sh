@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmark: ds24-mcp's cost on top of the Digistore24 call, as ratios measured in one run.
+# Usage: bash bench/run.sh   (BENCH_N=1000 for more samples)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -p ds24-mcp -p ds24-bench
+exec target/release/ds24-bench
