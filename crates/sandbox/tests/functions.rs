@@ -3,6 +3,8 @@
 //! the parameter) or code 4. The table must cover exactly the functions the sandbox registers,
 //! and those must be exactly the functions of the shared catalog.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions may panic too
+
 mod common;
 
 use std::collections::BTreeSet;

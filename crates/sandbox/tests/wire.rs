@@ -1,6 +1,8 @@
 //! The wire protocol: URL forms, key sources, body encodings, positional arguments, envelope,
 //! error codes and both error-status modes.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions may panic too
+
 mod common;
 
 use common::*;
@@ -444,7 +446,8 @@ async fn error_status_modes() {
         ..SandboxOptions::in_memory()
     })
     .await;
-    let cases: [(&str, &str, &[(&str, &str)], u16, i64); 5] = [
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16, i64);
+    let cases: [Case; 5] = [
         (FULL, "getProduct", &[], 400, 3),
         ("wrong-key", "ping", &[], 401, 2),
         (READ, "createProduct", &[("data[name_de]", "x")], 403, 8),
