@@ -56,8 +56,9 @@ run_client() {
   local name=$1 limit=$2
   shift 2
   local out="$LOGS/$name.out" log="$LOGS/$name.log" rc
-  timeout -k 10 "$limit" "$@" 2>"$log" | tee "$out" | grep -E '^(PASS|FAIL) ' >>"$RESULTS"
+  timeout -k 10 "$limit" "$@" 2>"$log" | tee "$out"
   rc=${PIPESTATUS[0]}
+  grep -E '^(PASS|FAIL) ' "$out" >>"$RESULTS"
   if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
     local why="exit $rc"
     [ "$rc" -eq 124 ] && why="timed out after ${limit}s"
