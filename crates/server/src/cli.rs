@@ -166,6 +166,9 @@ pub struct CommonArgs {
     /// Set the same value on every replica; random per process when unset.
     #[arg(long, env = "DS24_MCP_STATE_SECRET", hide_env_values = true)]
     pub state_secret: Option<String>,
+    /// Tool calls allowed per second and API key (bursts up to twice that); 0 turns the limit off.
+    #[arg(long, env = "DS24_MCP_KEY_RATE_LIMIT", default_value_t = 20)]
+    pub key_rate_limit: u32,
     /// Use the built-in sandbox account as the upstream instead of Digistore24.
     #[arg(long)]
     pub sandbox: bool,
@@ -236,12 +239,15 @@ impl CommonArgs {
         let secret = self.secret()?;
         let codec = RequestStateCodec::try_new(secret.clone())
             .map_err(|e| anyhow::anyhow!("state secret: {e}"))?;
+        let limiter =
+            (self.key_rate_limit > 0).then(|| crate::limit::RateLimiter::new(self.key_rate_limit));
         let shared = Shared {
             inventory,
             client,
             codec,
             salt: secret,
             env_key,
+            limiter,
         };
         Ok((Ds24Service(Arc::new(shared)), sandbox))
     }

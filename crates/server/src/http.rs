@@ -162,12 +162,15 @@ fn origin_problem(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
 async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let limit = gate.opts.max_body_bytes;
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": format!("Request body larger than {limit} bytes.")}})),
-        )
-            .into_response();
+    let bytes = match read_bounded(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(()) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": format!("Request body larger than {limit} bytes.")}})),
+            )
+                .into_response();
+        }
     };
     let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Err(e) => Some((
@@ -195,6 +198,40 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Collects at most `limit` bytes. An oversized body is still read (and dropped) for a while,
+/// so the client finishes sending and sees the 413 instead of a reset connection.
+async fn read_bounded(mut body: Body, limit: usize) -> Result<Vec<u8>, ()> {
+    use http_body_util::BodyExt as _;
+    let mut buf = Vec::new();
+    let mut too_big = false;
+    let mut seen = 0usize;
+    let drain = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            seen += data.len();
+            if seen > limit {
+                too_big = true;
+                buf.clear();
+                if seen > limit.saturating_mul(16) {
+                    break;
+                }
+            } else {
+                buf.extend_from_slice(&data);
+            }
+        }
+    };
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(10), drain)
+        .await
+        .is_ok();
+    if too_big || !finished {
+        Err(())
+    } else {
+        Ok(buf)
+    }
 }
 
 async fn post_only(req: Request, next: Next) -> Response {

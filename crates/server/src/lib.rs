@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod docs;
 pub mod http;
+pub mod limit;
 pub mod mcp;
 pub mod stdio;
 pub mod tools;

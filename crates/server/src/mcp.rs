@@ -45,6 +45,8 @@ pub struct Shared {
     pub salt: Vec<u8>,
     /// The key for stdio, where there are no request headers.
     pub env_key: Option<ApiKey>,
+    /// Per-key limit on tool calls, if any.
+    pub limiter: Option<crate::limit::RateLimiter>,
 }
 
 /// The MCP service.
@@ -144,6 +146,22 @@ impl ServerHandler for Ds24Service {
             )
             .into());
         };
+        if let Some(wait) = self
+            .0
+            .limiter
+            .as_ref()
+            .and_then(|l| l.check(&self.fingerprint(&key)).err())
+        {
+            tracing::info!(key = %self.fingerprint(&key), outcome = "rate_limited", "tool call rejected");
+            return Ok(tool_error(
+                format!(
+                    "Too many calls with this API key: slow down and retry in {:.1} s. Nothing was sent to Digistore24.",
+                    (wait.as_secs_f64() * 10.0).ceil() / 10.0
+                ),
+                Some(json!({"error": {"kind": "rate_limited", "retry_after_ms": wait.as_millis() as u64}})),
+            )
+            .into());
+        }
         let args = request.arguments.clone().unwrap_or_default();
         let args = match entry.validate(read_only, &args) {
             Ok(args) => args,

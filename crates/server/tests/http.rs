@@ -387,3 +387,32 @@ async fn oversized_body_is_413_and_malformed_json_is_a_parse_error() {
         "still serving"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn calls_are_rate_limited_per_key() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--key-rate-limit", "1"]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    // A burst of twice the rate passes, then the key has to wait.
+    let mut limited = None;
+    for _ in 0..4 {
+        let r = mcp.call("ping", json!({})).await;
+        if r["isError"] == true {
+            limited = Some(r);
+            break;
+        }
+    }
+    let r = limited.expect("the fourth call at the latest is limited");
+    assert_eq!(
+        r["structuredContent"]["error"]["kind"], "rate_limited",
+        "{r}"
+    );
+    assert!(text(&r).contains("retry in"), "{r}");
+    let other = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    assert_ne!(
+        other.call("ping", json!({})).await["isError"],
+        true,
+        "other keys are not affected"
+    );
+    assert_eq!(up.count(), 3, "the limited call was not sent");
+}

@@ -71,7 +71,14 @@ fn example(
 #[tokio::test(flavor = "multi_thread")]
 async fn every_tool_sends_the_exact_wire_request() {
     let up = upstream().await;
-    let server = serve(&["--api-url", &up.api_url(), "--toolsets", "all"]);
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--toolsets",
+        "all",
+        "--key-rate-limit",
+        "0",
+    ]);
     let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
     let mut checked = 0;
     for f in ds24_catalog::all() {
