@@ -10,7 +10,6 @@
 //! a failed write) rolls the cache back. The caller serialises transactions with a mutex, so
 //! concurrent requests never interleave.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -23,33 +22,59 @@ use crate::error::{ApiError, SandboxError};
 /// Bump when the document layout changes; an older state file is then regenerated.
 const SCHEMA_VERSION: &str = "1";
 
-/// An entity id that sorts numerically when it is numeric (`"9" < "10"`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdKey(pub String);
+/// An entity id that sorts numerically when it is numeric (`"9" < "10"`), numbers first.
+/// Numeric ids are kept as numbers so lookups by id do not allocate.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IdKey {
+    /// A canonical decimal number (no sign, no leading zeros).
+    Num(u64),
+    /// Anything else (order ids, codes, tokens).
+    Text(String),
+}
 
-impl Ord for IdKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        let num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        match (num(&self.0), num(&other.0)) {
-            (true, true) => self
-                .0
-                .len()
-                .cmp(&other.0.len())
-                .then_with(|| self.0.cmp(&other.0)),
-            (true, false) => Ordering::Less,
-            (false, true) => Ordering::Greater,
-            (false, false) => self.0.cmp(&other.0),
+impl IdKey {
+    /// The key of an id string.
+    pub fn of(id: &str) -> Self {
+        let canonical = !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && (id.len() == 1 || !id.starts_with('0'));
+        match id.parse::<u64>() {
+            Ok(n) if canonical => Self::Num(n),
+            _ => Self::Text(id.to_string()),
         }
     }
 }
 
-impl PartialOrd for IdKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+/// The documents of one kind, keyed by [`IdKey`], each stored with its id text so iteration
+/// hands out `&str` ids without allocating.
+#[derive(Debug, Clone, Default)]
+struct Table(BTreeMap<IdKey, (String, Value)>);
+
+impl Table {
+    fn get(&self, id: &str) -> Option<&Value> {
+        self.0.get(&IdKey::of(id)).map(|(_, v)| v)
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut Value> {
+        self.0.get_mut(&IdKey::of(id)).map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, id: &str, doc: Value) {
+        self.0.insert(IdKey::of(id), (id.to_string(), doc));
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Value> {
+        self.0.remove(&IdKey::of(id)).map(|(_, v)| v)
+    }
+
+    fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &Value)> {
+        self.0.values().map(|(id, v)| (id.as_str(), v))
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
     }
 }
-
-type Table = BTreeMap<IdKey, Value>;
 
 /// The open account: the cache of every document, written through to SQLite for file state.
 /// In-memory state (`:memory:`) has no database at all: nothing would survive anyway, and
@@ -204,7 +229,7 @@ impl Store {
             let (kind, id, doc) = row?;
             let v: Value = serde_json::from_str(&doc)
                 .map_err(|e| LoadError::Json(format!("document {kind}/{id}: {e}")))?;
-            self.tables.entry(kind).or_default().insert(IdKey(id), v);
+            self.tables.entry(kind).or_default().insert(&id, v);
         }
         drop(stmt);
         let mut stmt = conn.prepare("SELECT kind, next FROM counters")?;
@@ -282,11 +307,7 @@ impl Store {
             )?;
             let mut del = tx.prepare_cached("DELETE FROM entities WHERE kind = ?1 AND id = ?2")?;
             for (kind, id) in dirty {
-                match self
-                    .tables
-                    .get(kind)
-                    .and_then(|t| t.get(&IdKey(id.clone())))
-                {
+                match self.tables.get(kind).and_then(|t| t.get(id)) {
                     Some(doc) => {
                         put.execute(params![kind, id, doc.to_string()])?;
                     }
@@ -330,10 +351,7 @@ pub struct Tx<'s> {
 impl Tx<'_> {
     /// One document.
     pub fn get(&self, kind: &str, id: &str) -> Option<&Value> {
-        self.store
-            .tables
-            .get(kind)
-            .and_then(|t| t.get(&IdKey(id.to_string())))
+        self.store.tables.get(kind).and_then(|t| t.get(id))
     }
 
     /// Whether a document exists.
@@ -347,12 +365,12 @@ impl Tx<'_> {
             .tables
             .get(kind)
             .into_iter()
-            .flat_map(|t| t.iter().map(|(k, v)| (k.0.as_str(), v)))
+            .flat_map(Table::iter)
     }
 
     /// Number of documents of a kind.
     pub fn count(&self, kind: &str) -> usize {
-        self.store.tables.get(kind).map_or(0, BTreeMap::len)
+        self.store.tables.get(kind).map_or(0, Table::len)
     }
 
     fn remember(&mut self, kind: &str, id: &str) {
@@ -374,7 +392,7 @@ impl Tx<'_> {
             .tables
             .entry(kind.to_string())
             .or_default()
-            .insert(IdKey(id.to_string()), doc);
+            .insert(id, doc);
     }
 
     /// A document to change in place.
@@ -383,10 +401,7 @@ impl Tx<'_> {
             return None;
         }
         self.remember(kind, id);
-        self.store
-            .tables
-            .get_mut(kind)
-            .and_then(|t| t.get_mut(&IdKey(id.to_string())))
+        self.store.tables.get_mut(kind).and_then(|t| t.get_mut(id))
     }
 
     /// Removes a document, returning it.
@@ -395,10 +410,7 @@ impl Tx<'_> {
             return None;
         }
         self.remember(kind, id);
-        self.store
-            .tables
-            .get_mut(kind)
-            .and_then(|t| t.remove(&IdKey(id.to_string())))
+        self.store.tables.get_mut(kind).and_then(|t| t.remove(id))
     }
 
     /// The next value of a counter (starting at `first`), advancing it.
@@ -457,10 +469,10 @@ impl Tx<'_> {
                     let table = self.store.tables.entry(kind).or_default();
                     match old {
                         Some(doc) => {
-                            table.insert(IdKey(id), doc);
+                            table.insert(&id, doc);
                         }
                         None => {
-                            table.remove(&IdKey(id));
+                            table.remove(&id);
                         }
                     }
                 }
@@ -492,11 +504,17 @@ mod tests {
 
     #[test]
     fn numeric_ids_sort_numerically() {
-        let mut v = [IdKey("10".into()), IdKey("9".into()), IdKey("AB".into())];
+        let mut v = [
+            IdKey::of("10"),
+            IdKey::of("9"),
+            IdKey::of("AB"),
+            IdKey::of("007"),
+        ];
         v.sort();
-        assert_eq!(v[0].0, "9");
-        assert_eq!(v[1].0, "10");
-        assert_eq!(v[2].0, "AB");
+        assert_eq!(v[0], IdKey::Num(9));
+        assert_eq!(v[1], IdKey::Num(10));
+        assert_eq!(v[2], IdKey::Text("007".into()));
+        assert_eq!(v[3], IdKey::Text("AB".into()));
     }
 
     #[test]

@@ -82,6 +82,21 @@ impl SandboxState {
             tracing::info!(state = %opts.state, "opened the sandbox account");
         }
         let keys = opts.effective_keys();
+        // `unregister` revokes a configured key only until the next start; keys issued through
+        // retrieveApiKey stay revoked.
+        {
+            let mut tx = store.begin();
+            for k in &keys {
+                tx.delete(
+                    crate::model::kind::REVOKED_KEY,
+                    &crate::model::key_fingerprint(&k.key),
+                );
+            }
+            tx.commit().map_err(|e| SandboxError::Corrupt {
+                location: opts.state.to_string(),
+                detail: e.message(Lang::En).to_string(),
+            })?;
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),

@@ -47,6 +47,10 @@ async fn file_state_survives_restart_and_reset_regenerates() {
     )
     .await;
     let purchases = s(&sb.ok("listPurchases", &[("from", "start")]).await["item_count"]);
+    // unregister revokes a configured key until the next start.
+    sb.ok("unregister", &[]).await;
+    let (code, _) = sb.err(FULL, "ping", &[]).await;
+    assert_eq!(code, 2);
     sb.sb.shutdown().await;
     assert!(path.exists());
 

@@ -253,7 +253,8 @@ pub fn render_js_tracking_code(_tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value,
     }))
 }
 
-/// `unregister()`: revokes the calling key and deletes its IPN connections.
+/// `unregister()`: revokes the calling key and deletes its IPN connections. Keys from the
+/// command line come back on the next start; keys issued by retrieveApiKey stay revoked.
 pub fn unregister(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     let fp = model::key_fingerprint(&req.key.key);
     tx.put(kind::REVOKED_KEY, &fp, json!({"revoked_at": req.now_s()}));
@@ -266,7 +267,7 @@ pub fn unregister(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     for id in ipns {
         tx.delete(kind::IPN, &id);
     }
-    tracing::info!("an API key was unregistered; restart the sandbox with --reset to restore it");
+    tracing::info!("an API key was unregistered (configured keys work again after a restart)");
     Ok(json!({
         "modified": "Y",
         "note": req.msg("Der API-Schlüssel wurde gelöscht.", "The API key has been deleted."),

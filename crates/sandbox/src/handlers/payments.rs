@@ -1,6 +1,8 @@
 //! Transactions and recurring billing: listTransactions, transaction refunds, rebilling
 //! start/stop/charge, billing on demand, add-on changes, rebilling status changes, fraud reports.
 
+use std::collections::HashMap;
+
 use chrono::Duration;
 use serde_json::{Map, Value, json};
 
@@ -28,7 +30,13 @@ pub fn record_rebill_change(tx: &mut Tx<'_>, purchase_id: &str, at: &str, seq: i
 }
 
 /// One listTransactions row.
-fn transaction_row(tx: &Tx<'_>, req: &Req<'_>, t: &Value, p: Option<&Value>) -> Value {
+fn transaction_row(
+    tx: &Tx<'_>,
+    req: &Req<'_>,
+    names: &HashMap<&str, String>,
+    t: &Value,
+    p: Option<&Value>,
+) -> Value {
     let ty = sr(t, "type");
     let mut row = Map::new();
     let mut put = |k: &str, v: Value| {
@@ -56,7 +64,7 @@ fn transaction_row(tx: &Tx<'_>, req: &Req<'_>, t: &Value, p: Option<&Value>) -> 
     put("product_id", json!(s(t, "product_id")));
     put(
         "product_name",
-        json!(super::purchases::product_name(tx, sr(t, "product_id"))),
+        json!(names.get(sr(t, "product_id")).cloned().unwrap_or_default()),
     );
     put(
         "billing_type",
@@ -138,9 +146,10 @@ pub fn list_transactions(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiErr
     }
     let count = rows.len();
     let (page_rows, page) = paginate(&req.p, rows, 500, 1000)?;
+    let names = super::purchases::product_names(tx);
     let list: Vec<Value> = page_rows
         .into_iter()
-        .map(|(t, p)| transaction_row(tx, req, t, p))
+        .map(|(t, p)| transaction_row(tx, req, &names, t, p))
         .collect();
     let mut out = Map::new();
     out.insert("from".into(), json!(from));

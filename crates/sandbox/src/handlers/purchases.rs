@@ -20,6 +20,13 @@ pub fn product_name(tx: &Tx<'_>, product_id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Display names of all products, for list functions that name the product on every row.
+pub fn product_names<'a>(tx: &'a Tx<'_>) -> HashMap<&'a str, String> {
+    tx.all(kind::PRODUCT)
+        .map(|(id, p)| (id, super::products::display_name(p)))
+        .collect()
+}
+
 /// A stable numeric purchase item id derived from the order id.
 pub fn item_id(purchase_id: &str) -> String {
     let fp = model::key_fingerprint(purchase_id);
@@ -426,10 +433,11 @@ pub fn list_purchases(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError>
         rows.reverse();
     }
     let (page_rows, page) = paginate(&req.p, rows, 500, 1000)?;
+    let names = product_names(tx);
     let list: Vec<Value> = page_rows
         .into_iter()
         .map(|(p, earned)| {
-            let mut row = purchase_row(tx, req, p, earned);
+            let mut row = purchase_row(tx, req, &names, p, earned);
             if load {
                 let ts = idx
                     .get(sr(p, "id"))
@@ -446,7 +454,13 @@ pub fn list_purchases(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError>
     Ok(Value::Object(out))
 }
 
-fn purchase_row(tx: &Tx<'_>, req: &Req<'_>, p: &Value, earned: i64) -> Value {
+fn purchase_row(
+    tx: &Tx<'_>,
+    req: &Req<'_>,
+    names: &HashMap<&str, String>,
+    p: &Value,
+    earned: i64,
+) -> Value {
     let mut row = pick(
         p,
         &["id", "created_at", "amount", "currency", "billing_type"],
@@ -466,7 +480,7 @@ fn purchase_row(tx: &Tx<'_>, req: &Req<'_>, p: &Value, earned: i64) -> Value {
     set(
         &mut row,
         "product_name",
-        product_name(tx, sr(p, "product_id")),
+        names.get(sr(p, "product_id")).cloned().unwrap_or_default(),
     );
     set(&mut row, "quantity", s(p, "quantity"));
     let buyer = tx.get(kind::BUYER, sr(p, "buyer_id"));
