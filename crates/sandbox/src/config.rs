@@ -225,7 +225,7 @@ impl SandboxOptions {
 #[command(next_help_heading = "Sandbox")]
 pub struct SandboxArgs {
     /// SQLite file holding the simulated account (`:memory:` for a throw-away one).
-    /// Default: <user data dir>/ds24-mcp/sandbox.sqlite.
+    /// Default: `<user data dir>/ds24-mcp/sandbox.sqlite`.
     #[arg(long = "state", env = "DS24_SANDBOX_STATE", value_name = "PATH")]
     pub sandbox_state: Option<String>,
 

@@ -1689,5 +1689,14 @@ mod tests {
             .map(|(id, _)| id.to_string())
             .collect();
         assert_eq!(first, second);
+        drop(tx2);
+        let (mut store3, _) = Store::open(&StateLocation::Memory, false).unwrap();
+        let mut tx3 = store3.begin();
+        populate(&mut tx3, 25, now);
+        let third: Vec<String> = tx3
+            .all(kind::PURCHASE)
+            .map(|(id, _)| id.to_string())
+            .collect();
+        assert_ne!(first, third, "another seed, another account");
     }
 }
