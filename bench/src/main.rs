@@ -22,7 +22,10 @@ struct Stats {
 fn stats(mut samples: Vec<Duration>) -> Stats {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    Stats { median: at(0.5), p95: at(0.95) }
+    Stats {
+        median: at(0.5),
+        p95: at(0.95),
+    }
 }
 
 async fn time<F, Fut>(n: usize, mut f: F) -> Stats
@@ -67,7 +70,10 @@ async fn mcp(http: &reqwest::Client, url: &str, method: &str, params: Value) {
         .await
         .unwrap();
     let v: Value = r.json().await.unwrap();
-    assert!(v.get("result").is_some() && v["result"]["isError"] != true, "{v}");
+    assert!(
+        v.get("result").is_some() && v["result"]["isError"] != true,
+        "{v}"
+    );
 }
 
 async fn throughput<F, Fut>(clients: usize, per_client: usize, f: F) -> f64
@@ -94,7 +100,13 @@ where
 
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn us(d: Duration) -> String {
@@ -103,22 +115,47 @@ fn us(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let n: usize = std::env::var("BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(400);
     let bin = std::env::var("DS24_MCP_BIN").unwrap_or_else(|_| "target/release/ds24-mcp".into());
-    let sandbox = ds24_sandbox::start(ds24_sandbox::SandboxOptions::in_memory(), "127.0.0.1:0".parse()?).await?;
+    let sandbox = ds24_sandbox::start(
+        ds24_sandbox::SandboxOptions::in_memory(),
+        "127.0.0.1:0".parse()?,
+    )
+    .await?;
     let api = sandbox.api_url();
     let mut server = Command::new(&bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--api-url", &api])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-url",
+            &api,
+            "--key-rate-limit",
+            "0",
+        ])
         .env("DS24_MCP_LOG", "warn,ds24_mcp=info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| anyhow::anyhow!("cannot run {bin} (build it with cargo build --release -p ds24-mcp): {e}"))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot run {bin} (build it with cargo build --release -p ds24-mcp): {e}"
+            )
+        })?;
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
     let url = loop {
-        let line = lines.next().ok_or_else(|| anyhow::anyhow!("server exited"))??;
+        let line = lines
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("server exited"))??;
         if let Some(rest) = line.split("MCP endpoint ready at ").nth(1) {
-            break rest.split_whitespace().next().unwrap_or_default().to_owned();
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
         }
     };
     std::thread::spawn(move || lines.for_each(drop));
@@ -127,9 +164,25 @@ async fn main() -> anyhow::Result<()> {
     let rss_idle = rss_kib(pid);
 
     let ping_direct = time(n, || direct(&http, &api, "ping")).await;
-    let ping_mcp = time(n, || mcp(&http, &url, "tools/call", json!({"name": "ping", "arguments": {}}))).await;
+    let ping_mcp = time(n, || {
+        mcp(
+            &http,
+            &url,
+            "tools/call",
+            json!({"name": "ping", "arguments": {}}),
+        )
+    })
+    .await;
     let list_direct = time(n, || direct(&http, &api, "listProducts")).await;
-    let list_mcp = time(n, || mcp(&http, &url, "tools/call", json!({"name": "listProducts", "arguments": {}}))).await;
+    let list_mcp = time(n, || {
+        mcp(
+            &http,
+            &url,
+            "tools/call",
+            json!({"name": "listProducts", "arguments": {}}),
+        )
+    })
+    .await;
     let tools_list = time(n, || mcp(&http, &url, "tools/list", json!({}))).await;
 
     let (h1, a1) = (http.clone(), api.clone());
@@ -141,7 +194,15 @@ async fn main() -> anyhow::Result<()> {
     let (h2, u2) = (http.clone(), url.clone());
     let tp_mcp = throughput(8, n / 4, move || {
         let (h, u) = (h2.clone(), u2.clone());
-        async move { mcp(&h, &u, "tools/call", json!({"name": "ping", "arguments": {}})).await }
+        async move {
+            mcp(
+                &h,
+                &u,
+                "tools/call",
+                json!({"name": "ping", "arguments": {}}),
+            )
+            .await
+        }
     })
     .await;
     let rss_loaded = rss_kib(pid);
@@ -149,10 +210,15 @@ async fn main() -> anyhow::Result<()> {
     let _ = server.wait();
     sandbox.shutdown().await;
 
-    println!("ds24-mcp benchmark ({n} sequential calls each, 8 concurrent clients for throughput)\n");
+    println!(
+        "ds24-mcp benchmark ({n} sequential calls each, 8 concurrent clients for throughput)\n"
+    );
     println!("| measure | direct Digistore24 wire | through ds24-mcp | ratio | added |");
     println!("|---|---|---|---|---|");
-    for (name, d, m) in [("ping, median", &ping_direct, &ping_mcp), ("listProducts, median", &list_direct, &list_mcp)] {
+    for (name, d, m) in [
+        ("ping, median", &ping_direct, &ping_mcp),
+        ("listProducts, median", &list_direct, &list_mcp),
+    ] {
         println!(
             "| {name} | {} | {} | {:.2}x | {} |",
             us(d.median),
@@ -168,10 +234,22 @@ async fn main() -> anyhow::Result<()> {
             m.p95.as_secs_f64() / d.p95.as_secs_f64()
         );
     }
-    println!("| ping throughput | {tp_direct:.0} calls/s | {tp_mcp:.0} calls/s | {:.2}x | |", tp_mcp / tp_direct);
-    println!("\ntools/list (93 tools, 85 KB): median {}, p95 {} = {:.2}x a direct ping", us(tools_list.median), us(tools_list.p95), tools_list.median.as_secs_f64() / ping_direct.median.as_secs_f64());
+    println!(
+        "| ping throughput | {tp_direct:.0} calls/s | {tp_mcp:.0} calls/s | {:.2}x | |",
+        tp_mcp / tp_direct
+    );
+    println!(
+        "\ntools/list (93 tools, 85 KB): median {}, p95 {} = {:.2}x a direct ping",
+        us(tools_list.median),
+        us(tools_list.p95),
+        tools_list.median.as_secs_f64() / ping_direct.median.as_secs_f64()
+    );
     if let (Some(idle), Some(loaded)) = (rss_idle, rss_loaded) {
-        println!("server memory (RSS): {:.1} MiB idle, {:.1} MiB after the run", idle as f64 / 1024.0, loaded as f64 / 1024.0);
+        println!(
+            "server memory (RSS): {:.1} MiB idle, {:.1} MiB after the run",
+            idle as f64 / 1024.0,
+            loaded as f64 / 1024.0
+        );
     }
     Ok(())
 }

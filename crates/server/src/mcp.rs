@@ -200,6 +200,7 @@ impl ServerHandler for Ds24Service {
             Retry::OnConnectFailure
         };
         let started = Instant::now();
+        tracing::debug!(function = entry.function.name, "calling Digistore24");
         let outcome = self
             .0
             .client

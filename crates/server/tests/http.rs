@@ -416,3 +416,59 @@ async fn calls_are_rate_limited_per_key() {
     );
     assert_eq!(up.count(), 3, "the limited call was not sent");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_legacy_protocol_version_initializes() {
+    let (_up, server) = setup().await;
+    for version in ["2025-11-25", "2025-06-18", "2025-03-26"] {
+        let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+        let r = mcp
+            .raw(
+                "initialize",
+                json!({"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["result"]["protocolVersion"], version, "{}", r.body);
+        assert!(
+            r.headers.get("mcp-session-id").is_none(),
+            "stateless: no session"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_in_flight_calls_finish() {
+    let mut opts = ds24_sandbox::SandboxOptions::in_memory();
+    opts.latency = std::time::Duration::from_millis(1500);
+    let slow = ds24_sandbox::start(opts, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut server = serve(&["--api-url", &slow.api_url()]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let call = tokio::spawn({
+        let mcp = mcp.clone();
+        async move { mcp.call("ping", json!({})).await }
+    });
+    // Signal once the call is in flight: the server logs each HTTP request it starts.
+    let logs = server.logs.clone();
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while !logs.lock().unwrap().contains("tools/call") {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the call reached the server");
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let result = call.await.unwrap();
+    assert_ne!(
+        result["isError"], true,
+        "the in-flight call completed: {result}"
+    );
+    let status = server.wait();
+    assert!(status.success(), "clean exit: {status:?}");
+}
