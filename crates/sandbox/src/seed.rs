@@ -1094,12 +1094,23 @@ fn payouts(c: &mut Ctx<'_, '_>) {
     }
 }
 
-#[allow(clippy::too_many_lines)]
 fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
-    let pid = |i: usize| products[i.min(products.len() - 1)].id.clone();
+    orderforms(c);
+    vouchers(c);
+    buy_urls(c, products);
+    images(c);
+    shipping_policies(c, products);
+    fulfilment(c, products);
+    service_proofs(c);
+    upgrades(c, products);
+    conversion_tools(c);
+    marketplace(c, products);
+    account_extras(c);
+}
+
+fn orderforms(c: &mut Ctx<'_, '_>) {
     let now = c.now;
     let at = |days: i64| fmt(now - Duration::days(days));
-
     // Order forms.
     for (i, (name, layout)) in [
         ("Standard", "widget"),
@@ -1123,7 +1134,11 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
         );
     }
     c.tx.next_id(kind::ORDERFORM, 3184);
+}
 
+fn vouchers(c: &mut Ctx<'_, '_>) {
+    let now = c.now;
+    let at = |days: i64| fmt(now - Duration::days(days));
     // Vouchers.
     // (id, code, products, first %, other %, first amount, other amount, limited, left,
     //  valid from / expires at as day offsets from now)
@@ -1205,7 +1220,11 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
         );
     }
     c.tx.next_id(kind::VOUCHER, 2483);
+}
 
+fn buy_urls(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
+    let pid = |i: usize| products[i.min(products.len() - 1)].id.clone();
+    let now = c.now;
     // Buy URLs.
     for i in 0..4_i64 {
         let id = (8_721_900 + i).to_string();
@@ -1226,7 +1245,11 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
         );
     }
     c.tx.next_id(kind::BUY_URL, 8_721_904);
+}
 
+fn images(c: &mut Ctx<'_, '_>) {
+    let now = c.now;
+    let at = |days: i64| fmt(now - Duration::days(days));
     // Images.
     for (i, (usage, name)) in [
         ("product", "Produktbild Pro Plan"),
@@ -1254,7 +1277,12 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
             }),
         );
     }
+}
 
+fn shipping_policies(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
+    let pid = |i: usize| products[i.min(products.len() - 1)].id.clone();
+    let now = c.now;
+    let at = |days: i64| fmt(now - Duration::days(days));
     // Shipping cost policies.
     for (i, (name, countries, amount)) in [
         ("EU Standard", "DE,AT,NL,BE,FR,IT,ES", "4.90"),
@@ -1278,7 +1306,13 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
         );
     }
     c.tx.next_id(kind::SHIPPING_POLICY, 1236);
+}
 
+#[allow(clippy::too_many_lines)]
+fn fulfilment(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
+    let pid = |i: usize| products[i.min(products.len() - 1)].id.clone();
+    let now = c.now;
+    let at = |days: i64| fmt(now - Duration::days(days));
     // E-ticket templates, locations and tickets for seminar purchases.
     for (id, name) in [
         ("3", "Seminarticket"),
@@ -1438,7 +1472,10 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
             }),
         );
     }
+}
 
+fn service_proofs(c: &mut Ctx<'_, '_>) {
+    let now = c.now;
     // Service proof requests.
     let mut recent: Vec<(String, String)> =
         c.tx.all(kind::PURCHASE)
@@ -1469,7 +1506,12 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
         );
     }
     c.tx.next_id(kind::SERVICE_PROOF, 4420);
+}
 
+fn upgrades(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
+    let pid = |i: usize| products[i.min(products.len() - 1)].id.clone();
+    let now = c.now;
+    let at = |days: i64| fmt(now - Duration::days(days));
     // Upgrades, smart upgrades, upsells.
     for (i, (name, to, from, fallback)) in [
         ("Upgrade auf Jahreslizenz", 4_usize, 3_usize, 3_usize),
@@ -1520,7 +1562,11 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
         &pid(0),
         json!({"product_id": pid(0), "upsells": {"y": pid(2), "yy": pid(5), "yn": pid(10)}}),
     );
+}
 
+fn conversion_tools(c: &mut Ctx<'_, '_>) {
+    let now = c.now;
+    let at = |days: i64| fmt(now - Duration::days(days));
     // Conversion tools besides smart upgrades.
     for (i, (ty, name)) in [
         ("countdown", "Frühbucher-Countdown"),
@@ -1538,7 +1584,12 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
             json!({"id": id, "type": ty, "name": name, "is_active": "Y", "created_at": at(60 + i as i64)}),
         );
     }
+}
 
+fn marketplace(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
+    let pid = |i: usize| products[i.min(products.len() - 1)].id.clone();
+    let now = c.now;
+    let at = |days: i64| fmt(now - Duration::days(days));
     // Marketplace entries.
     for (i, prod) in [0_usize, 1, 2].iter().enumerate() {
         let id = (1 + i).to_string();
@@ -1564,7 +1615,11 @@ fn extras(c: &mut Ctx<'_, '_>, products: &[SeededProduct]) {
             }),
         );
     }
+}
 
+fn account_extras(c: &mut Ctx<'_, '_>) {
+    let now = c.now;
+    let at = |days: i64| fmt(now - Duration::days(days));
     // IPN connection of the full-access demo key, account access, e-mail affiliations.
     let pass = token(&mut c.rng, 30);
     c.tx.put(
