@@ -112,13 +112,15 @@ async fn run_serves_until_shutdown() {
     ));
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/api/call/ping");
+    // `run` binds the address itself: retry until it accepts connections (bounded).
+    let deadline = Instant::now() + Duration::from_secs(60);
     let mut answered = None;
-    for _ in 0..200 {
+    while answered.is_none() && Instant::now() < deadline {
         if let Ok(r) = http.post(&url).header("X-DS-API-KEY", FULL).send().await {
             answered = Some(r.json::<serde_json::Value>().await.unwrap());
-            break;
+        } else {
+            tokio::task::yield_now().await;
         }
-        tokio::task::yield_now().await;
     }
     assert_eq!(answered.unwrap()["result"], "success");
     stop.send(()).unwrap();
