@@ -192,7 +192,7 @@ async fn parallel_writes_lose_nothing() {
 #[tokio::test]
 async fn latency_applies_to_scoped_functions() {
     let sb = Sb::with(SandboxOptions {
-        latency: Duration::from_millis(400),
+        latency: Duration::from_millis(800),
         fault_functions: vec!["getProduct".into()],
         ..SandboxOptions::in_memory()
     })
@@ -200,14 +200,14 @@ async fn latency_applies_to_scoped_functions() {
     let t = Instant::now();
     sb.ok("getProduct", &[("product_id", "512340")]).await;
     assert!(
-        t.elapsed() >= Duration::from_millis(400),
+        t.elapsed() >= Duration::from_millis(800),
         "{:?}",
         t.elapsed()
     );
     let t = Instant::now();
     sb.ok("ping", &[]).await;
     assert!(
-        t.elapsed() < Duration::from_millis(400),
+        t.elapsed() < Duration::from_millis(800),
         "ping is not in scope"
     );
 }
