@@ -182,6 +182,9 @@ install_python() {
 install_all() {
   mkdir -p "$CACHE"
   install_node && install_npm_clients && install_python
+  local rc=$?
+  echo "$((SECONDS - STARTED))" >"$LOGS/install.seconds"
+  return $rc
 }
 
 # --- 1. build and install ------------------------------------------------------------------------
@@ -199,12 +202,14 @@ else
     fail build "cargo build --release --locked -p ds24-mcp" "$(tail_of "$LOGS/build.log" 1500)"
     BIN=
   fi
+  echo "   cargo build --release --locked -p ds24-mcp: $((SECONDS - STARTED))s"
 fi
 wait "$INSTALL_PID"
 INSTALL_RC=$?
 if [ "$INSTALL_RC" -ne 0 ]; then
   fail setup "install Node $NODE_VERSION, npm clients and the Python venv" "$(tail_of "$LOGS/install.log" 1500)"
 fi
+echo "   installs: $(cat "$LOGS/install.seconds" 2>/dev/null || echo '?')s"
 phase "build and installs done"
 
 finish() {
