@@ -53,7 +53,7 @@ pub struct ServeArgs {
         default_value = "localhost,127.0.0.1,::1"
     )]
     pub allowed_hosts: Vec<String>,
-    /// Browser origins to accept (comma list of scheme://host[:port]). Requests with any other Origin get 403.
+    /// Browser origins to accept (comma list of `scheme://host:port`). Requests with any other Origin get 403.
     #[arg(long, env = "DS24_MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body in bytes.

@@ -58,7 +58,7 @@ impl ToolEntry {
             .collect()
     }
 
-    /// Validates and normalises call arguments (see [`validate`](validate::validate)).
+    /// Validates and normalises call arguments against the parameters of this view.
     pub fn validate(
         &self,
         read_only: bool,
