@@ -21,45 +21,15 @@ import json
 import os
 import subprocess
 import sys
-import urllib.parse
-import urllib.request
 import uuid
 from typing import Any
 
+from checklib import Checks, Sandbox, first_difference, product_ids
+
 ERAS = {"legacy": "2025-11-25", "modern": "2026-07-28"}
 TOOL_IS_ERROR = 5  # the CLI's documented exit code for a tool result with isError
-failures = 0
-
-
-def snippet(value: Any, limit: int = 400) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def report(client: str, check: str, ok: bool, saw: Any = "") -> bool:
-    global failures
-    if ok:
-        print(f"PASS {client}: {check}", flush=True)
-    else:
-        failures += 1
-        print(f"FAIL {client}: {check} — {snippet(saw)}", flush=True)
-    return ok
-
-
-def sandbox_call(api: str, function: str, **params: str) -> dict[str, Any]:
-    body = urllib.parse.urlencode({"language": "en", **params}).encode()
-    req = urllib.request.Request(f"{api.rstrip('/')}/{function}", data=body,
-                                 headers={"X-DS-API-KEY": "sandbox-read"})
-    with urllib.request.urlopen(req, timeout=15) as resp:
-        envelope = json.load(resp)
-    if envelope.get("result") != "success":
-        raise RuntimeError(f"sandbox {function} answered {snippet(envelope)}")
-    return envelope.get("data") or {}
-
-
-def product_ids(data: dict[str, Any]) -> set[str]:
-    return {str(p.get("product_id", p.get("id"))) for p in data.get("products", []) if isinstance(p, dict)}
+checks = Checks()
+report = checks.report
 
 
 class Inspector:
@@ -94,6 +64,7 @@ def text_of(result: dict[str, Any]) -> str:
 
 def era_checks(insp: Inspector, era: str, sandbox_api: str) -> None:
     client = f"inspector-cli {era}"
+    sandbox = Sandbox(sandbox_api)
 
     def saw(rc: int, out: Any, err: str) -> dict[str, Any]:
         return {"exit": rc, "stdout": out, "stderr": err[-300:]}
@@ -112,11 +83,12 @@ def era_checks(insp: Inspector, era: str, sandbox_api: str) -> None:
            saw(rc, out if rc else f"{len(tools)} tools", err))
 
     rc, out, err = insp.run(era, "sandbox-read", "--method", "tools/call", "--tool-name", "listProducts")
-    truth = sandbox_call(sandbox_api, "listProducts")
+    truth = sandbox.call("listProducts")
     got = result_of(out)
     report(client, "tools/call listProducts matches the sandbox",
            rc == 0 and not got.get("isError") and got.get("structuredContent") == truth,
-           {"exit": rc, "mcp": got, "sandbox": truth, "stderr": err[-300:]})
+           {"exit": rc, "isError": got.get("isError"), "text": text_of(got)[:200],
+            "difference": first_difference(got.get("structuredContent"), truth), "stderr": err[-300:]})
 
     # The README's example call, with --tool-arg coercion.
     rc, out, err = insp.run(era, "sandbox-read", "--method", "tools/call", "--tool-name", "listPurchases",
@@ -127,11 +99,11 @@ def era_checks(insp: Inspector, era: str, sandbox_api: str) -> None:
            saw(rc, out, err))
 
     name = f"ext inspector {era} {uuid.uuid4().hex[:8]}"
-    before = product_ids(sandbox_call(sandbox_api, "listProducts"))
+    before = product_ids(sandbox.call("listProducts"))
     rc, out, err = insp.run(era, "sandbox-read", "--method", "tools/call", "--tool-name", "createProduct",
                             "--tool-args-json", json.dumps({"data": {"name_en": name, "name_de": name}}))
     got = result_of(out)
-    after = product_ids(sandbox_call(sandbox_api, "listProducts"))
+    after = product_ids(sandbox.call("listProducts"))
     report(client, f"tools/call createProduct with the read-only key: exit {TOOL_IS_ERROR} (tool_is_error), "
                    "mentions a full-access key, nothing created",
            rc == TOOL_IS_ERROR and got.get("isError") is True and "full-access" in text_of(got) and before == after,
@@ -149,7 +121,7 @@ def main(argv: list[str]) -> int:
             era_checks(insp, era, sandbox_api)
         except Exception as exc:  # noqa: BLE001 - the era's remaining checks cannot run
             report(f"inspector-cli {era}", "run", False, f"{type(exc).__name__}: {exc}")
-    return 1 if failures else 0
+    return checks.exit_code()
 
 
 if __name__ == "__main__":

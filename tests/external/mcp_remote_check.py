@@ -25,45 +25,18 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-import urllib.request
 import uuid
 from typing import Any
 
+from checklib import Checks, Sandbox, first_difference, product_ids, snippet
+
 MCP_REMOTE = "mcp-remote@0.15.1"
 CLIENT = "mcp-remote"
-failures = 0
-
-
-def snippet(value: Any, limit: int = 400) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
+checks = Checks()
 
 
 def report(check: str, ok: bool, saw: Any = "") -> bool:
-    global failures
-    if ok:
-        print(f"PASS {CLIENT}: {check}", flush=True)
-    else:
-        failures += 1
-        print(f"FAIL {CLIENT}: {check} — {snippet(saw)}", flush=True)
-    return ok
-
-
-def sandbox_call(api: str, function: str, **params: str) -> dict[str, Any]:
-    body = urllib.parse.urlencode({"language": "en", **params}).encode()
-    req = urllib.request.Request(f"{api.rstrip('/')}/{function}", data=body,
-                                 headers={"X-DS-API-KEY": "sandbox-read"})
-    with urllib.request.urlopen(req, timeout=15) as resp:
-        envelope = json.load(resp)
-    if envelope.get("result") != "success":
-        raise RuntimeError(f"sandbox {function} answered {snippet(envelope)}")
-    return envelope.get("data") or {}
-
-
-def product_ids(data: dict[str, Any]) -> set[str]:
-    return {str(p.get("product_id", p.get("id"))) for p in data.get("products", []) if isinstance(p, dict)}
+    return checks.report(CLIENT, check, ok, saw)
 
 
 class Bridge:
@@ -155,10 +128,11 @@ def main(argv: list[str]) -> int:
             report("session", False, f"{type(exc).__name__}: {exc}")
         finally:
             bridge.close()
-    return 1 if failures else 0
+    return checks.exit_code()
 
 
 def run(bridge: Bridge, sandbox_api: str) -> None:
+    sandbox = Sandbox(sandbox_api)
     # The first start of npx + mcp-remote + its connection to the server takes a few seconds.
     init = bridge.request(1, "initialize", {
         "protocolVersion": "2025-06-18",
@@ -178,10 +152,11 @@ def run(bridge: Bridge, sandbox_api: str) -> None:
            len(tools) >= 50 and {"listProducts", "createProduct"} <= names, listed)
 
     got = bridge.request(3, "tools/call", {"name": "listProducts", "arguments": {}})
-    truth = sandbox_call(sandbox_api, "listProducts")
+    truth = sandbox.call("listProducts")
+    is_error = (got.get("result") or {}).get("isError")
     report("tools/call listProducts matches the sandbox",
-           not (got.get("result") or {}).get("isError") and structured(got) == truth,
-           {"mcp": got, "sandbox": truth})
+           not is_error and structured(got) == truth,
+           got if is_error or "result" not in got else first_difference(structured(got), truth))
 
     name = f"ext mcp-remote {uuid.uuid4().hex[:8]}"
     before = product_ids(truth)
@@ -191,8 +166,8 @@ def run(bridge: Bridge, sandbox_api: str) -> None:
     if not report("tools/call createProduct with DS24_AUTH=\"Bearer sandbox-full\" succeeds",
                   not (made.get("result") or {}).get("isError") and pid not in (None, ""), made):
         return
-    stored = sandbox_call(sandbox_api, "getProduct", product_id=str(pid))
-    after = product_ids(sandbox_call(sandbox_api, "listProducts"))
+    stored = sandbox.call("getProduct", product_id=str(pid))
+    after = product_ids(sandbox.call("listProducts"))
     report(f"the created product {pid} is in the sandbox",
            name in json.dumps(stored, ensure_ascii=False) and after == before | {str(pid)},
            {"getProduct": stored, "new_ids": sorted(after - before)})

@@ -24,8 +24,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 import uuid
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, AsyncIterator, Iterator
@@ -36,65 +34,13 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
-READ_KEY = "sandbox-read"
-FULL_KEY = "sandbox-full"
+from checklib import FULL_KEY, READ_KEY, Checks, Sandbox, first_difference, product_ids
+
 TIMEOUT = 60  # seconds for one client session
 EXPECTED_VERSION = {"legacy": "2025-11-25", "2026-07-28": "2026-07-28", "auto": "2026-07-28"}
 
-failures = 0
-
-
-def snippet(value: Any, limit: int = 400) -> str:
-    """A one-line, bounded rendering of what a check saw."""
-    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def report(client: str, check: str, ok: bool, saw: Any = "") -> bool:
-    global failures
-    if ok:
-        print(f"PASS {client}: {check}", flush=True)
-    else:
-        failures += 1
-        print(f"FAIL {client}: {check} — {snippet(saw)}", flush=True)
-    return ok
-
-
-def crashed(client: str, check: str, exc: BaseException) -> None:
-    report(client, check, False, f"{type(exc).__name__}: {exc}")
-
-
-# --- the sandbox, asked directly --------------------------------------------------------------
-
-
-class Sandbox:
-    """The Digistore24 API of `ds24-mcp sandbox`: POST {api}/{function}, form-encoded."""
-
-    def __init__(self, api: str) -> None:
-        self.api = api.rstrip("/")
-
-    def call(self, function: str, key: str = READ_KEY, **params: str) -> dict[str, Any]:
-        # The MCP server asks for English answers; ask the same so labels compare equal.
-        body = urllib.parse.urlencode({"language": "en", **params}).encode()
-        req = urllib.request.Request(
-            f"{self.api}/{function}",
-            data=body,
-            headers={"X-DS-API-KEY": key, "Accept": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=15) as resp:
-            envelope = json.load(resp)
-        if envelope.get("result") != "success":
-            raise RuntimeError(f"sandbox {function} answered {snippet(envelope)}")
-        return envelope.get("data") or {}
-
-    def product_ids(self) -> set[str]:
-        return product_ids(self.call("listProducts"))
-
-
-def product_ids(data: Any) -> set[str]:
-    products = data.get("products", []) if isinstance(data, dict) else []
-    return {str(p.get("product_id", p.get("id"))) for p in products if isinstance(p, dict)}
+checks = Checks()
+report, crashed = checks.report, checks.crashed
 
 
 def free_port() -> int:
@@ -211,7 +157,7 @@ async def check_read_matches(client_name: str, c: Client, sandbox: Sandbox) -> N
             client_name,
             f"listProducts matches the sandbox ({len(product_ids(truth))} products, text block mirrors it)",
             got == truth and text_json == truth and len(product_ids(truth)) > 0,
-            {"mcp": got, "sandbox": truth} if got != truth else {"text_block": text_json},
+            first_difference(got, truth) or f"text block differs: {first_difference(text_json, truth)}",
         )
     except Exception as exc:  # noqa: BLE001
         crashed(client_name, "listProducts matches the sandbox", exc)
@@ -272,7 +218,8 @@ async def check_write_succeeds(client_name: str, c: Client, sandbox: Sandbox | N
         via_mcp = await c.call_tool("getProduct", {"product_id": pid})
         report(client_name, "getProduct of the new product matches the sandbox",
                not via_mcp.is_error and via_mcp.structured_content == stored,
-               {"mcp": via_mcp.structured_content, "sandbox": stored, "text": text_of(via_mcp)})
+               {"isError": via_mcp.is_error, "text": text_of(via_mcp)[:200],
+                "difference": first_difference(via_mcp.structured_content, stored)})
         return name, pid
     except Exception as exc:  # noqa: BLE001
         crashed(client_name, check, exc)
@@ -349,7 +296,7 @@ async def run_stdio(binary: str, state: str) -> None:
             truth = sandbox.call("listProducts")
             if seen is not None:
                 report(client_name, f"listProducts matches the sandbox ({len(product_ids(truth))} products)",
-                       seen == truth and len(product_ids(truth)) > 0, {"mcp": seen, "sandbox": truth})
+                       seen == truth and len(product_ids(truth)) > 0, first_difference(seen, truth) or "no products")
             if refused is not None:
                 name, before = refused
                 report(client_name, "refused createProduct left the sandbox state unchanged",
@@ -389,7 +336,7 @@ def main(argv: list[str]) -> int:
     else:
         print(__doc__, file=sys.stderr)
         return 2
-    return 1 if failures else 0
+    return checks.exit_code()
 
 
 if __name__ == "__main__":

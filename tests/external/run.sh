@@ -45,7 +45,6 @@ FAILED_CLIENT_LOGS=()
 
 # --- reporting -------------------------------------------------------------------------------
 
-pass() { echo "PASS $1: $2" | tee -a "$RESULTS"; }
 fail() { echo "FAIL $1: $2 — $3" | tee -a "$RESULTS"; }
 phase() { echo "== $* ($((SECONDS - STARTED))s)"; }
 tail_of() { tail -c "${2:-1500}" "$1" 2>/dev/null | tr '\n' ' ' | tr -s ' '; }
@@ -59,10 +58,10 @@ run_client() {
   timeout -k 10 "$limit" "$@" 2>"$log" | tee "$out"
   rc=${PIPESTATUS[0]}
   grep -E '^(PASS|FAIL) ' "$out" >>"$RESULTS"
-  if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
-    local why="exit $rc"
-    [ "$rc" -eq 124 ] && why="timed out after ${limit}s"
-    fail "$name" "ran to the end" "$why; stderr: $(tail_of "$log" 800)"
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    fail "$name" "finishes within ${limit}s" "timed out; stderr: $(tail_of "$log" 800)"
+  elif [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+    fail "$name" "runs to the end" "exit $rc without a FAIL line; stderr: $(tail_of "$log" 800)"
   fi
   if [ "$rc" -ne 0 ]; then FAILED_CLIENT_LOGS+=("$log"); fi
 }
