@@ -76,11 +76,8 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
-  if [ "${KEEP_LOGS:-0}" = 1 ] || [ -s "$LOGS/keep" ]; then
-    echo "logs kept in $LOGS"
-  else
-    rm -rf "$LOGS"
-  fi
+  # The summary line must stay the last line of output: say nothing here.
+  if [ "${KEEP_LOGS:-0}" != 1 ] && [ ! -s "$LOGS/keep" ]; then rm -rf "$LOGS"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -227,6 +224,7 @@ finish() {
       tail -n 15 "$f"
     done
   fi
+  if [ "$failed_n" -gt 0 ] || [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $LOGS"; fi
   phase "done"
   echo
   echo "$passed passed, $failed_n failed"
