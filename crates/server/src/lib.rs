@@ -12,5 +12,6 @@ pub mod docs;
 pub mod http;
 pub mod limit;
 pub mod mcp;
+pub mod shape;
 pub mod stdio;
 pub mod tools;

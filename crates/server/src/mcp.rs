@@ -47,6 +47,8 @@ pub struct Shared {
     pub env_key: Option<ApiKey>,
     /// Per-key limit on tool calls, if any.
     pub limiter: Option<crate::limit::RateLimiter>,
+    /// Results larger than this keep only their leading rows.
+    pub max_result_bytes: usize,
 }
 
 /// The MCP service.
@@ -211,7 +213,8 @@ impl ServerHandler for Ds24Service {
         Ok(match outcome {
             Ok(data) => {
                 tracing::info!(key = %fp, ms, outcome = "ok", "tool call");
-                CallToolResult::structured(shape(data)).into()
+                CallToolResult::structured(crate::shape::shape(data, self.0.max_result_bytes))
+                    .into()
             }
             Err(err) => {
                 tracing::info!(key = %fp, ms, outcome = "error", error = %err, "tool call");
@@ -356,16 +359,6 @@ impl Ds24Service {
             }
             None => Ok(Confirmation::NotAvailable),
         }
-    }
-}
-
-/// `structuredContent` is always an object: legacy clients reject anything else.
-fn shape(data: Value) -> Value {
-    match data {
-        Value::Object(_) => data,
-        Value::Array(items) => json!({ "items": items }),
-        Value::Null => json!({}),
-        other => json!({ "result": other }),
     }
 }
 

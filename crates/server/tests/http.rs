@@ -472,3 +472,41 @@ async fn sigterm_lets_in_flight_calls_finish() {
     let status = server.wait();
     assert!(status.success(), "clean exit: {status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_results_keep_leading_rows_and_explain_paging() {
+    let (_up, server) = setup().await;
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let big = mcp
+        .call(
+            "listPurchases",
+            json!({"from": "start", "to": "now", "page_size": 1000}),
+        )
+        .await;
+    assert_ne!(big["isError"], true, "{big}");
+    assert!(text(&big).len() <= 100_000, "{} bytes", text(&big).len());
+    let s = &big["structuredContent"];
+    let shown = s["purchase_list"].as_array().unwrap().len();
+    assert_eq!(s["_truncated"]["shown"], shown);
+    assert!(s["_truncated"]["of"].as_u64().unwrap() > shown as u64);
+    assert!(
+        s["_truncated"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("page_no")
+    );
+    let small = mcp
+        .call(
+            "listPurchases",
+            json!({"from": "start", "to": "now", "page_size": 20}),
+        )
+        .await;
+    assert!(small["structuredContent"].get("_truncated").is_none());
+    assert_eq!(
+        small["structuredContent"]["purchase_list"]
+            .as_array()
+            .unwrap()
+            .len(),
+        20
+    );
+}
