@@ -102,9 +102,13 @@ async fn check_host_and_origin(
     next: Next,
 ) -> Response {
     let headers = req.headers();
-    if let Some(problem) = host_problem(headers, &gate.opts.allowed_hosts)
-        .or_else(|| origin_problem(headers, &gate.opts.allowed_origins))
-    {
+    if let Some(problem) = host_problem(headers, &gate.opts.allowed_hosts).or_else(|| {
+        origin_problem(
+            headers,
+            &gate.opts.allowed_origins,
+            &gate.opts.allowed_hosts,
+        )
+    }) {
         return (StatusCode::FORBIDDEN, axum::Json(json!({"error": problem}))).into_response();
     }
     next.run(req).await
@@ -142,16 +146,30 @@ fn strip_port(authority: &str) -> &str {
     }
 }
 
-fn origin_problem(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
+/// A browser Origin passes when it is listed, or when its host is one of the server's own
+/// allowed hosts (a page served from the same host, such as a local inspector on localhost).
+/// A rebinding page keeps its foreign Origin, so it is refused either way.
+fn origin_problem(headers: &HeaderMap, allowed: &[String], hosts: &[String]) -> Option<String> {
     let origin = headers.get(header::ORIGIN)?;
     let origin = origin
         .to_str()
         .unwrap_or("<non-ASCII>")
         .trim()
         .to_ascii_lowercase();
-    let ok = allowed
-        .iter()
-        .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
+    let origin_host = origin.split_once("://").map(|(_, rest)| {
+        strip_port(rest.trim_end_matches('/'))
+            .trim_matches(['[', ']'])
+            .to_owned()
+    });
+    let same_host = origin_host.is_some_and(|h| {
+        hosts
+            .iter()
+            .any(|a| a != "*" && a.trim_matches(['[', ']']).eq_ignore_ascii_case(&h))
+    });
+    let ok = same_host
+        || allowed
+            .iter()
+            .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
     (!ok).then(|| {
         format!("Forbidden: Origin `{origin}` is not allowed. Allow browser origins with --allowed-origins (env DS24_MCP_ALLOWED_ORIGINS).")
     })
@@ -172,6 +190,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
                 .into_response();
         }
     };
+    let mut id = serde_json::Value::Null;
     let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Err(e) => Some((
             -32700,
@@ -180,7 +199,8 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         Ok(serde_json::Value::Object(msg))
             if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") =>
         {
-            None
+            id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
+            tool_call_problem(&msg).map(|m| (-32602, m))
         }
         Ok(_) => Some((
             -32600,
@@ -188,16 +208,44 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         )),
     };
     if let Some((code, message)) = problem {
+        // Unreadable or malformed requests are HTTP 400; a request that was read but has bad
+        // params is answered like any other JSON-RPC error.
+        let status = if code == -32602 {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         return (
-            StatusCode::BAD_REQUEST,
+            status,
             axum::Json(
-                json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}}),
+                json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
             ),
         )
             .into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// rmcp answers a `tools/call` whose params it cannot read with "method not found"; the
+/// accurate answer is "invalid params", with what is wrong.
+fn tool_call_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    if msg.get("method").and_then(|m| m.as_str()) != Some("tools/call") {
+        return None;
+    }
+    let Some(params) = msg.get("params").and_then(|p| p.as_object()) else {
+        return Some(
+            "Invalid params: tools/call needs params {\"name\": <tool>, \"arguments\": {...}}."
+                .into(),
+        );
+    };
+    if !params.get("name").is_some_and(|n| n.is_string()) {
+        return Some("Invalid params: tools/call needs the tool's `name` as a string.".into());
+    }
+    match params.get("arguments") {
+        None | Some(serde_json::Value::Null | serde_json::Value::Object(_)) => None,
+        Some(_) => Some("Invalid params: `arguments` must be an object of named arguments.".into()),
+    }
 }
 
 /// Collects at most `limit` bytes. An oversized body is still read (and dropped) for a while,

@@ -154,6 +154,18 @@ async fn foreign_origin_and_host_are_403_get_is_405() {
         .unwrap();
     assert_eq!(get.status(), 405);
     assert_eq!(get.headers()["allow"], "POST");
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    for own in [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+    ] {
+        let local = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy).header("origin", &own);
+        assert_eq!(
+            local.raw("tools/list", json!({})).await.status,
+            200,
+            "a page on an allowed host: {own}"
+        );
+    }
     let fine = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
     assert_eq!(
         fine.raw("tools/list", json!({})).await.status,
@@ -302,6 +314,16 @@ async fn wrong_argument_type_names_the_argument_and_sends_nothing() {
         .rpc("tools/call", json!({"name": "noSuchTool", "arguments": {}}))
         .await;
     assert_eq!(r["error"]["code"], -32602, "{r}");
+    for bad in [
+        json!({"name": "ping", "arguments": "x"}),
+        json!({"arguments": {}}),
+        json!({"name": 5}),
+    ] {
+        let r = mcp.rpc("tools/call", bad.clone()).await;
+        assert_eq!(r["error"]["code"], -32602, "{bad}: {r}");
+        assert_eq!(r["id"], 1, "the error answers the request");
+    }
+    assert_eq!(up.count(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
