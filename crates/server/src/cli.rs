@@ -289,6 +289,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(k) => Some(ApiKey::new(k).context("--anonymous-key is empty")?),
         None => None,
     };
+    let loopback_only = args
+        .allowed_hosts
+        .iter()
+        .all(|h| ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&h.as_str()));
+    if !args.listen.ip().is_loopback() && loopback_only {
+        tracing::warn!(
+            "listening on {} but --allowed-hosts only lists loopback names: requests addressed to any other hostname get 403. \
+             Add the public hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS).",
+            args.listen
+        );
+    }
     let (service, sandbox) = args.common.start(None).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
