@@ -1,10 +1,12 @@
 //! The `ds24-mcp` binary: parse the command line, set up logging on stderr, run.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 use ds24_mcp::cli::{Cli, run};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     // Logs go to stderr: in stdio mode stdout carries JSON-RPC and nothing else.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -13,5 +15,12 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn")),
         )
         .init();
-    run(Cli::parse()).await
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable line with its causes, whatever RUST_BACKTRACE says.
+            eprintln!("ds24-mcp: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
