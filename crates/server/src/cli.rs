@@ -264,7 +264,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stdio(args) => stdio(args).await,
         Command::Sandbox(cmd) => {
             let opts = cmd.sandbox.into_options();
-            tracing::info!(listen = %cmd.listen, "sandbox listening: Digistore24 API at http://{}/api/call", cmd.listen);
+            let api = format!("http://{}/api/call", cmd.listen);
+            let keys: Vec<String> = opts
+                .keys
+                .iter()
+                .map(|k| format!("{} ({})", k.key, k.permission.as_str()))
+                .collect();
+            writeln!(
+                std::io::stdout().lock(),
+                "Sandbox Digistore24 API (simulated account) at {api}\n  API keys: {}\n\n\
+                 Try it:\n  curl -s -X POST {api}/listProducts -H 'X-DS-API-KEY: sandbox-read'\n\
+                 Put ds24-mcp in front of it:\n  ds24-mcp serve --api-url {api}\n",
+                keys.join(", ")
+            )?;
             ds24_sandbox::run(opts, cmd.listen, shutdown_signal()).await?;
             Ok(())
         }
@@ -373,7 +385,9 @@ async fn stdio(args: StdioArgs) -> anyhow::Result<()> {
     let key = match std::env::var("DS24_API_KEY").ok().and_then(ApiKey::new) {
         Some(key) => key,
         None if args.common.sandbox => {
-            tracing::info!("DS24_API_KEY is not set: using the sandbox's full-access key");
+            tracing::info!(
+                "stdio on the sandbox account with the full-access key sandbox-full (set DS24_API_KEY=sandbox-read for a read-only key)"
+            );
             ApiKey::new("sandbox-full").context("sandbox key")?
         }
         None => {
