@@ -148,13 +148,10 @@ impl ServerHandler for Ds24Service {
             )
             .into());
         };
-        if let Some(wait) = self
-            .0
-            .limiter
-            .as_ref()
-            .and_then(|l| l.check(&self.fingerprint(&key)).err())
-        {
-            tracing::info!(key = %self.fingerprint(&key), outcome = "rate_limited", "tool call rejected");
+        // Logs and the rate limit know a key only by its salted fingerprint.
+        let fp = self.fingerprint(&key);
+        if let Some(wait) = self.0.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
+            tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
             return Ok(tool_error(
                 format!(
                     "Too many calls with this API key: slow down and retry in {:.1} s. Nothing was sent to Digistore24.",
@@ -168,7 +165,7 @@ impl ServerHandler for Ds24Service {
         let args = match entry.validate(read_only, &args) {
             Ok(args) => args,
             Err(problems) => {
-                tracing::info!(key = %self.fingerprint(&key), outcome = "invalid_arguments", "tool call rejected");
+                tracing::info!(key = %fp, outcome = "invalid_arguments", "tool call rejected");
                 return Ok(tool_error(
                     format!(
                         "Invalid arguments for {}: {}. Nothing was sent to Digistore24; correct the arguments and call again.",
@@ -181,7 +178,7 @@ impl ServerHandler for Ds24Service {
             }
         };
         if entry.function.effect == Effect::Destructive {
-            match self.confirm(entry, &args, &key, &request, &ctx)? {
+            match self.confirm(entry, &args, &fp, &request, &ctx)? {
                 Confirmation::NotAvailable | Confirmation::Confirmed => {}
                 Confirmation::Ask(input) => return Ok(input.into()),
                 Confirmation::Declined => {
@@ -209,7 +206,6 @@ impl ServerHandler for Ds24Service {
             .call(entry.function.name, &key, &encode_form(&args), retry)
             .await;
         let ms = started.elapsed().as_millis() as u64;
-        let fp = self.fingerprint(&key);
         Ok(match outcome {
             Ok(data) => {
                 tracing::info!(key = %fp, ms, outcome = "ok", "tool call");
@@ -285,7 +281,7 @@ impl Ds24Service {
         &self,
         entry: &ToolEntry,
         args: &Map<String, Value>,
-        key: &ApiKey,
+        key_fingerprint: &str,
         request: &CallToolRequestParams,
         ctx: &RequestContext<RoleServer>,
     ) -> Result<Confirmation, ErrorData> {
@@ -298,7 +294,7 @@ impl Ds24Service {
         let pending = PendingCall {
             tool: entry.function.name.to_owned(),
             args: Value::Object(args.clone()).to_string(),
-            key: self.fingerprint(key),
+            key: key_fingerprint.to_owned(),
         };
         match &request.request_state {
             Some(sealed) => {
