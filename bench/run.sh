@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: ds24-mcp's cost on top of the Digistore24 call, as ratios measured in one run.
-# Usage: bash bench/run.sh   (BENCH_N=1000 for more samples)
+# Usage: bash bench/run.sh   (BENCH_N=1000 for more samples;
+#        DS24_OFFICIAL_SERVER=/path/to/digistore24-mcp-server/build/index.js to compare with it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p ds24-mcp -p ds24-bench

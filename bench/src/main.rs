@@ -76,6 +76,139 @@ async fn mcp(http: &reqwest::Client, url: &str, method: &str, params: Value) {
     );
 }
 
+/// One MCP request that returns the JSON-RPC message (JSON or SSE body) and its size on the wire.
+async fn mcp_raw(
+    http: &reqwest::Client,
+    url: &str,
+    session: Option<&str>,
+    method: &str,
+    params: Value,
+) -> (Value, usize) {
+    let mut req = http
+        .post(url)
+        .header("authorization", format!("Bearer {KEY}"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18");
+    if let Some(id) = session {
+        req = req.header("mcp-session-id", id);
+    }
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let text = req.json(&body).send().await.unwrap().text().await.unwrap();
+    let msg = serde_json::from_str(&text).unwrap_or_else(|_| {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+            .next_back()
+            .unwrap_or(Value::Null)
+    });
+    (msg, text.len())
+}
+
+/// Digistore24's own MCP server (TypeScript), if `DS24_OFFICIAL_SERVER` names its built
+/// `build/index.js`, run against the same sandbox for a side-by-side comparison.
+async fn official(
+    http: &reqwest::Client,
+    api: &str,
+    n: usize,
+) -> anyhow::Result<Option<(Stats, Stats, Stats, (usize, usize), usize, Option<u64>)>> {
+    let Ok(script) = std::env::var("DS24_OFFICIAL_SERVER") else {
+        return Ok(None);
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut child = Command::new("node")
+        .args([
+            script.as_str(),
+            "--transport=streamable-http",
+            &format!("--port={port}"),
+        ])
+        .env("DIGISTORE_API_BASE_URL", api)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if http
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::ensure!(ready, "the official server did not come up");
+    let url = format!("{base}/mcp");
+    let init = http
+        .post(&url)
+        .header("authorization", format!("Bearer {KEY}"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                      "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}}))
+        .send()
+        .await?;
+    let session = init
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let session = session.as_deref();
+    mcp_raw(http, &url, session, "notifications/initialized", json!({})).await;
+    let call = |name: &'static str| {
+        let url = url.clone();
+        async move {
+            let (msg, _) = mcp_raw(
+                http,
+                &url,
+                session,
+                "tools/call",
+                json!({"name": name, "arguments": {}}),
+            )
+            .await;
+            assert!(msg.get("result").is_some(), "{msg}");
+        }
+    };
+    let ping = time(n, || call("ping")).await;
+    let list = time(n, || call("listProducts")).await;
+    let tools = time(n, || async {
+        mcp_raw(http, &url, session, "tools/list", json!({})).await;
+    })
+    .await;
+    let (list_msg, list_bytes) = mcp_raw(
+        http,
+        &url,
+        session,
+        "tools/call",
+        json!({"name": "listProducts", "arguments": {}}),
+    )
+    .await;
+    let (_, tools_bytes) = mcp_raw(http, &url, session, "tools/list", json!({})).await;
+    let rss = rss_kib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(Some((
+        ping,
+        list,
+        tools,
+        (list_bytes, text_len(&list_msg)),
+        tools_bytes,
+        rss,
+    )))
+}
+
+/// Length of a tool result's text block: what a model reads.
+fn text_len(msg: &Value) -> usize {
+    msg["result"]["content"][0]["text"]
+        .as_str()
+        .map_or(0, str::len)
+}
+
 async fn throughput<F, Fut>(clients: usize, per_client: usize, f: F) -> f64
 where
     F: Fn() -> Fut + Clone + Send + 'static,
@@ -206,6 +339,16 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
     let rss_loaded = rss_kib(pid);
+    let (our_list_msg, our_list_bytes) = mcp_raw(
+        &http,
+        &url,
+        None,
+        "tools/call",
+        json!({"name": "listProducts", "arguments": {}}),
+    )
+    .await;
+    let (_, our_tools_bytes) = mcp_raw(&http, &url, None, "tools/list", json!({})).await;
+    let theirs = official(&http, &api, n).await?;
     let _ = server.kill();
     let _ = server.wait();
     sandbox.shutdown().await;
@@ -250,6 +393,51 @@ async fn main() -> anyhow::Result<()> {
             idle as f64 / 1024.0,
             loaded as f64 / 1024.0
         );
+    }
+    if let Some((ping, list, tools, (list_bytes, list_text), tools_bytes, rss)) = theirs {
+        let our_list_text = text_len(&our_list_msg);
+        let ratio = |ours: Duration, theirs: Duration| theirs.as_secs_f64() / ours.as_secs_f64();
+        println!("\nDigistore24's own MCP server (Node.js) on the same sandbox, same run:\n");
+        println!("| measure | ds24-mcp | official server | official / ds24-mcp |");
+        println!("|---|---|---|---|");
+        println!(
+            "| ping, median | {} | {} | {:.2}x |",
+            us(ping_mcp.median),
+            us(ping.median),
+            ratio(ping_mcp.median, ping.median)
+        );
+        println!(
+            "| listProducts, median | {} | {} | {:.2}x |",
+            us(list_mcp.median),
+            us(list.median),
+            ratio(list_mcp.median, list.median)
+        );
+        println!(
+            "| tools/list, median | {} | {} | {:.2}x |",
+            us(tools_list.median),
+            us(tools.median),
+            ratio(tools_list.median, tools.median)
+        );
+        println!(
+            "| listProducts text block (what the model reads) | {our_list_text} B | {list_text} B | {:.2}x |",
+            list_text as f64 / our_list_text as f64
+        );
+        println!(
+            "| listProducts whole answer (text + structuredContent) | {our_list_bytes} B | {list_bytes} B | {:.2}x |",
+            list_bytes as f64 / our_list_bytes as f64
+        );
+        println!(
+            "| tools/list size | {our_tools_bytes} B | {tools_bytes} B | {:.2}x |",
+            tools_bytes as f64 / our_tools_bytes as f64
+        );
+        if let (Some(ours), Some(theirs)) = (rss_loaded, rss) {
+            println!(
+                "| memory after the run (RSS) | {:.1} MiB | {:.1} MiB | {:.2}x |",
+                ours as f64 / 1024.0,
+                theirs as f64 / 1024.0,
+                theirs as f64 / ours as f64
+            );
+        }
     }
     Ok(())
 }
