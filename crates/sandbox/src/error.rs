@@ -126,6 +126,15 @@ impl ApiError {
         )
     }
 
+    /// Code 3: an amount that must be positive is not.
+    pub fn not_positive(param: &str) -> Self {
+        Self::invalid(
+            param,
+            "der Betrag muss größer als 0 sein.",
+            "the amount must be greater than 0.",
+        )
+    }
+
     /// Code 4: an object of the given kind with this id does not exist.
     pub fn not_found(what: Entity, id: &str) -> Self {
         let (de, en) = what.names();

@@ -628,11 +628,7 @@ pub fn create_billing_on_demand(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value,
         }
     }
     if first <= 0 {
-        return Err(ApiError::invalid(
-            "payment_plan[first_amount]",
-            "der Betrag muss größer als 0 sein.",
-            "the amount must be greater than 0.",
-        ));
+        return Err(ApiError::not_positive("payment_plan[first_amount]"));
     }
     let quantity = match &settings {
         Some(s) => s.int_in("quantity", 1, 1, 1000)?,

@@ -833,11 +833,7 @@ pub fn add_balance_to_purchase(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, 
     let id = req.p.str("purchase_id")?;
     let amount = req.p.money("amount")?;
     if amount <= 0 {
-        return Err(ApiError::invalid(
-            "amount",
-            "der Betrag muss größer als 0 sein.",
-            "the amount must be greater than 0.",
-        ));
+        return Err(ApiError::not_positive("amount"));
     }
     must(tx, kind::PURCHASE, &id, Entity::Purchase)?;
     let p = tx
@@ -1030,11 +1026,7 @@ pub fn refund_partially(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiErro
     let id = req.p.str("purchase_id")?;
     let amount = req.p.money("amount")?;
     if amount <= 0 {
-        return Err(ApiError::invalid(
-            "amount",
-            "der Betrag muss größer als 0 sein.",
-            "the amount must be greater than 0.",
-        ));
+        return Err(ApiError::not_positive("amount"));
     }
     must(tx, kind::PURCHASE, &id, Entity::Purchase)?;
     let mut payments: Vec<(String, i64)> = ledger::purchase_transactions(tx, &id)
