@@ -2,6 +2,26 @@
 
 use crate::model::*;
 
+/// Tracking data carried through to IPNs and the purchase, the same for both billing calls.
+const TRACKING_FIELDS: &[Param] = &[
+    Param::opt(
+        "custom",
+        Ty::String,
+        "Free vendor reference string carried through to IPN and purchase data",
+    ),
+    Param::opt(
+        "affiliate",
+        Ty::String,
+        "Digistore24 ID (user name) of the affiliate",
+    ),
+    Param::opt("campaignkey", Ty::String, "Affiliate campaign key"),
+    Param::opt(
+        "trackingkey",
+        Ty::String,
+        "Vendor tracking key (also passable as GET ds24tr)",
+    ),
+];
+
 pub(crate) const FUNCTIONS: &[Function] = &[
     Function {
         name: "createAddonChangePurchase",
@@ -42,24 +62,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
             ),
             Param::opt(
                 "tracking",
-                Ty::Object(&[
-                    Param::opt(
-                        "custom",
-                        Ty::String,
-                        "Free vendor reference string carried through to IPN and purchase data",
-                    ),
-                    Param::opt(
-                        "affiliate",
-                        Ty::String,
-                        "Digistore24 ID (user name) of the affiliate",
-                    ),
-                    Param::opt("campaignkey", Ty::String, "Affiliate campaign key"),
-                    Param::opt(
-                        "trackingkey",
-                        Ty::String,
-                        "Vendor tracking key (also passable as GET ds24tr)",
-                    ),
-                ]),
+                Ty::Object(TRACKING_FIELDS),
                 "Tracking overrides; missing fields are copied from the original order",
             ),
             Param::opt(
@@ -142,24 +145,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
             ),
             Param::opt(
                 "tracking",
-                Ty::Object(&[
-                    Param::opt(
-                        "custom",
-                        Ty::String,
-                        "Free vendor reference string carried through to IPN and purchase data",
-                    ),
-                    Param::opt(
-                        "affiliate",
-                        Ty::String,
-                        "Digistore24 ID (user name) of the affiliate",
-                    ),
-                    Param::opt("campaignkey", Ty::String, "Affiliate campaign key"),
-                    Param::opt(
-                        "trackingkey",
-                        Ty::String,
-                        "Vendor tracking key (also passable as GET ds24tr)",
-                    ),
-                ]),
+                Ty::Object(TRACKING_FIELDS),
                 "Tracking data for the new order (tracking[custom] is returned in IPNs)",
             ),
             Param::opt(
