@@ -1,18 +1,18 @@
 //! The Digistore24 vendor API as data.
 //!
-//! Every API function is one [`Function`] value in `functions/<category>.rs`. That entry is the
-//! single source of truth: the MCP tool list, argument validation and encoding, annotations,
-//! toolset filters and the README's tool table are all derived from it. Adding a Digistore24
-//! function means adding one entry here and nothing else.
+//! Every API function is one [`Function`] entry in `functions/<toolset>.rs`, inside the
+//! [`Toolset`] it belongs to. That entry is the single source of truth: the MCP tool list,
+//! argument validation and encoding, annotations, toolset filters and the README's tool table
+//! are all derived from it.
 //!
 //! The crate is pure data with no I/O and no dependencies, so it can be read on its own and
-//! used by any layer (the server derives tools from it; the sandbox only uses it in a coverage
-//! test, because it must implement the API on its own side of the wire).
+//! used by any layer (the server derives tools from it; the sandbox only uses it in
+//! cross-check tests, because it must implement the API on its own side of the wire).
 
 mod functions;
 mod model;
 
-pub use model::{Access, Category, Effect, Function, HttpMethod, Param, Ty};
+pub use model::{Access, Effect, Function, HttpMethod, Param, Toolset, Ty, fragments};
 
 /// All functions, sorted by name (the order `tools/list` uses).
 pub fn all() -> impl Iterator<Item = &'static Function> {
@@ -25,4 +25,14 @@ pub fn get(name: &str) -> Option<&'static Function> {
         .binary_search_by(|f| f.name.cmp(name))
         .ok()
         .and_then(|i| functions::SORTED.get(i).copied())
+}
+
+/// Every toolset, in display order.
+pub fn toolsets() -> &'static [&'static Toolset] {
+    functions::TOOLSETS
+}
+
+/// Looks a toolset up by its id (`product_groups`).
+pub fn toolset(id: &str) -> Option<&'static Toolset> {
+    functions::TOOLSETS.iter().copied().find(|t| t.id == id)
 }

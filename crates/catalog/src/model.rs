@@ -1,32 +1,266 @@
-//! The vocabulary of the catalog: functions, parameters, types and effects.
+//! The vocabulary of the catalog: toolsets, functions, parameters, types and effects.
+//!
+//! An entry states only what differs from the defaults of its kind, the way ripgrep's flag
+//! definitions do: [`Function::read`], [`Function::write`] and [`Function::destructive`] set the
+//! key it needs, the OpenAPI method and its idempotence, and the builder methods override them
+//! where Digistore24's facts differ.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// A toolset: a part of the account that can be switched on or off as a whole
+/// (`--toolsets`, `X-DS24-Toolsets`). It owns its functions, so one file declares both.
+pub struct Toolset {
+    /// The name used on the command line and in headers (`product_groups`).
+    pub id: &'static str,
+    /// One line for people choosing toolsets (`ds24-mcp tools`, the README).
+    pub description: &'static str,
+    /// Whether the toolset is part of the default set. Its functions marked
+    /// [`Function::opt_in`] still stay out of it.
+    pub default_on: bool,
+    /// The toolset's functions.
+    pub functions: &'static [Function],
+}
+
+impl fmt::Debug for Toolset {
+    // A function points back at its toolset; printing only names keeps Debug finite.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Toolset")
+            .field("id", &self.id)
+            .field("default_on", &self.default_on)
+            .field(
+                "functions",
+                &self.functions.iter().map(|f| f.name).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl PartialEq for Toolset {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Toolset {}
 
 /// One Digistore24 API function, described well enough to derive an MCP tool from it.
-#[derive(Debug)]
 pub struct Function {
     /// The Digistore24 function name, as it appears in the URL (`createProduct`).
     pub name: &'static str,
-    /// A short human title.
-    pub title: &'static str,
     /// The toolset the function belongs to.
-    pub category: Category,
+    pub toolset: &'static Toolset,
     /// What the function does, in one or two sentences of our own.
     pub summary: &'static str,
     /// Which kind of API key the function needs.
     pub access: Access,
     /// What calling it does to the account.
     pub effect: Effect,
-    /// Whether repeating the call with the same arguments has no further effect.
-    pub idempotent: bool,
     /// The HTTP method Digistore24's OpenAPI spec gives (informational; we always POST).
     pub spec_method: HttpMethod,
     /// The OpenAPI `operationId`, where the spec has one. Used for the hosted server's names.
     pub operation_id: Option<&'static str>,
-    /// Whether the hosted Digistore24 MCP server offers this function (our default toolset).
+    /// Whether the hosted Digistore24 MCP server offers this function (a fact, shown in the
+    /// docs; the default set is decided by [`Function::is_default`]).
     pub hosted: bool,
+    /// Left out of the default set even though its toolset is on by default.
+    pub opt_in: bool,
     /// Whether the function appears in Digistore24's OpenAPI spec at all.
     pub in_spec: bool,
     /// Parameters in the order Digistore24 documents them.
     pub params: &'static [Param],
+    title: Option<&'static str>,
+    idempotent: Option<bool>,
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Function")
+            .field("name", &self.name)
+            .field("toolset", &self.toolset.id)
+            .field("access", &self.access)
+            .field("effect", &self.effect)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Function {
+    const fn new(
+        toolset: &'static Toolset,
+        name: &'static str,
+        summary: &'static str,
+        effect: Effect,
+    ) -> Self {
+        let (access, spec_method) = match effect {
+            Effect::Read => (Access::Read, HttpMethod::Get),
+            Effect::Write | Effect::Destructive => (Access::Full, HttpMethod::Post),
+        };
+        Self {
+            name,
+            toolset,
+            summary,
+            access,
+            effect,
+            spec_method,
+            operation_id: None,
+            hosted: false,
+            opt_in: false,
+            in_spec: true,
+            params: &[],
+            title: None,
+            idempotent: None,
+        }
+    }
+
+    /// A function that only reads: a read-only key suffices, the spec method is GET.
+    pub const fn read(
+        toolset: &'static Toolset,
+        name: &'static str,
+        summary: &'static str,
+    ) -> Self {
+        Self::new(toolset, name, summary, Effect::Read)
+    }
+
+    /// A function that changes the account: a full-access key, the spec method is POST.
+    pub const fn write(
+        toolset: &'static Toolset,
+        name: &'static str,
+        summary: &'static str,
+    ) -> Self {
+        Self::new(toolset, name, summary, Effect::Write)
+    }
+
+    /// A function that moves money, changes billing or commissions, or deletes.
+    pub const fn destructive(
+        toolset: &'static Toolset,
+        name: &'static str,
+        summary: &'static str,
+    ) -> Self {
+        Self::new(toolset, name, summary, Effect::Destructive)
+    }
+
+    /// A human title, where the one derived from the name reads badly (`Create buy URL`).
+    pub const fn title(mut self, title: &'static str) -> Self {
+        self.title = Some(title);
+        self
+    }
+
+    /// The key the function needs, where it differs from its kind's default.
+    pub const fn access(mut self, access: Access) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// The OpenAPI method, where it differs from its kind's default.
+    pub const fn method(mut self, method: HttpMethod) -> Self {
+        self.spec_method = method;
+        self
+    }
+
+    /// The OpenAPI `operationId`.
+    pub const fn operation_id(mut self, id: &'static str) -> Self {
+        self.operation_id = Some(id);
+        self
+    }
+
+    /// The hosted Digistore24 MCP server offers this function.
+    pub const fn hosted(mut self) -> Self {
+        self.hosted = true;
+        self
+    }
+
+    /// Keep the function out of the default set although its toolset is in it.
+    pub const fn opt_in(mut self) -> Self {
+        self.opt_in = true;
+        self
+    }
+
+    /// The function is not in Digistore24's OpenAPI spec (documented elsewhere).
+    pub const fn beyond_spec(mut self) -> Self {
+        self.in_spec = false;
+        self
+    }
+
+    /// Idempotence, where it differs from the rule in [`Function::is_idempotent`].
+    pub const fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// The parameters.
+    pub const fn params(mut self, params: &'static [Param]) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Whether repeating the call with the same arguments has no further effect: reads are;
+    /// writes are when the spec gives PUT or DELETE; entries say so where that rule is wrong.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent.unwrap_or(match self.effect {
+            Effect::Read => true,
+            Effect::Write | Effect::Destructive => {
+                matches!(self.spec_method, HttpMethod::Put | HttpMethod::Delete)
+            }
+        })
+    }
+
+    /// A short human title: the stated one, or the name in words (`createVoucher` →
+    /// `Create voucher`).
+    pub fn title_text(&self) -> Cow<'static, str> {
+        match self.title {
+            Some(t) => Cow::Borrowed(t),
+            None => Cow::Owned(words_of(self.name)),
+        }
+    }
+
+    /// Whether the entry states a title of its own (rather than one derived from the name).
+    pub fn has_own_title(&self) -> bool {
+        self.title.is_some()
+    }
+
+    /// Whether the function is in the default set.
+    pub fn is_default(&self) -> bool {
+        self.toolset.default_on && !self.opt_in
+    }
+
+    /// Whether the function changes the account (or can, with a [`Param::mutating`] argument).
+    pub fn writes(&self) -> bool {
+        !matches!(self.effect, Effect::Read)
+    }
+
+    /// The name the hosted Digistore24 MCP server gives this tool: the OpenAPI operationId where
+    /// there is one, otherwise the method capitalised followed by the function name with only
+    /// its first letter upper-cased (`PostCreateproduct`).
+    pub fn official_name(&self) -> String {
+        if let Some(id) = self.operation_id {
+            return id.to_owned();
+        }
+        let mut chars = self.name.chars();
+        let first = chars.next().map(|c| c.to_ascii_uppercase());
+        let rest: String = chars.as_str().to_ascii_lowercase();
+        format!(
+            "{}{}{}",
+            self.spec_method.capitalised(),
+            first.map(String::from).unwrap_or_default(),
+            rest
+        )
+    }
+}
+
+/// `createVoucher` → `Create voucher`.
+fn words_of(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if i == 0 {
+            out.push(c.to_ascii_uppercase());
+        } else if c.is_ascii_uppercase() {
+            out.push(' ');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Which API key permission a function needs.
@@ -94,39 +328,61 @@ pub struct Param {
     /// True when passing this parameter turns a read into a write (e.g. `set_in_progress`).
     /// Read-only views of the tool leave such parameters out.
     pub mutating: bool,
+    /// Smallest allowed value of a number.
+    pub min: Option<i64>,
+    /// Largest allowed value of a number.
+    pub max: Option<i64>,
+    /// What Digistore24 assumes when the parameter is absent, as the model would write it.
+    pub default: Option<&'static str>,
 }
 
 impl Param {
+    const fn new(name: &'static str, ty: Ty, required: bool, doc: &'static str) -> Self {
+        Self {
+            name,
+            ty,
+            required,
+            doc,
+            values: &[],
+            mutating: false,
+            min: None,
+            max: None,
+            default: None,
+        }
+    }
+
     /// A required parameter.
     pub const fn req(name: &'static str, ty: Ty, doc: &'static str) -> Self {
-        Self {
-            name,
-            ty,
-            required: true,
-            doc,
-            values: &[],
-            mutating: false,
-        }
+        Self::new(name, ty, true, doc)
     }
+
     /// An optional parameter.
     pub const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> Self {
-        Self {
-            name,
-            ty,
-            required: false,
-            doc,
-            values: &[],
-            mutating: false,
-        }
+        Self::new(name, ty, false, doc)
     }
+
     /// Restricts the parameter to these values.
     pub const fn one_of(mut self, values: &'static [&'static str]) -> Self {
         self.values = values;
         self
     }
+
     /// Marks the parameter as one that makes the call change state.
     pub const fn mutating(mut self) -> Self {
         self.mutating = true;
+        self
+    }
+
+    /// Bounds a number (inclusive; `None` leaves that side open).
+    pub const fn range(mut self, min: Option<i64>, max: Option<i64>) -> Self {
+        self.min = min;
+        self.max = max;
+        self
+    }
+
+    /// The value Digistore24 assumes when the parameter is absent.
+    pub const fn default(mut self, value: &'static str) -> Self {
+        self.default = Some(value);
         self
     }
 }
@@ -141,7 +397,7 @@ pub enum Ty {
     Integer,
     /// A decimal number (amounts, rates).
     Number,
-    /// Yes or no; sent as `Y`/`N`.
+    /// Yes or no; sent as `Y`/`N`. Every Digistore24 flag is written this one way.
     Boolean,
     /// A point in time: `YYYY-MM-DD HH:MM:SS`, ISO 8601, `now`, `start` or relative (`-24h`, `-7d`).
     DateTime,
@@ -156,193 +412,41 @@ pub enum Ty {
     StringList,
 }
 
-/// Toolsets: which part of the account a function works on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Category {
-    /// Products.
-    Products,
-    /// Product groups (folders).
-    ProductGroups,
-    /// Order forms.
-    Orderforms,
-    /// Buy URLs.
-    BuyUrls,
-    /// Payment plans.
-    PaymentPlans,
-    /// Purchases (orders).
-    Purchases,
-    /// Refunds.
-    Refunds,
-    /// Invoices.
-    Invoices,
-    /// Deliveries.
-    Deliveries,
-    /// Billing on demand.
-    Billing,
-    /// E-tickets.
-    Etickets,
-    /// Images.
-    Images,
-    /// Buyers.
-    Buyers,
-    /// Vouchers (discount codes).
-    Vouchers,
-    /// Affiliates.
-    Affiliates,
-    /// Upgrades.
-    Upgrades,
-    /// Smart upgrades.
-    SmartUpgrades,
-    /// Upsells.
-    Upsells,
-    /// Service proofs.
-    ServiceProofs,
-    /// Statistics.
-    Statistics,
-    /// Transactions.
-    Transactions,
-    /// Commissions.
-    Commissions,
-    /// Rebilling (subscriptions).
-    Rebilling,
-    /// Marketplace.
-    Marketplace,
-    /// Shipping cost policies.
-    Shipping,
-    /// Reference data.
-    Reference,
-    /// Conversion tools.
-    ConversionTools,
-    /// Custom forms.
-    CustomForms,
-    /// Account.
-    Account,
-    /// Licenses.
-    Licenses,
-    /// Payouts.
-    Payouts,
-    /// Tracking code.
-    Tracking,
-    /// Fraud reports.
-    Fraud,
-    /// IPN (instant payment notification) connections.
-    Ipn,
-    /// API key management.
-    ApiKeys,
-    /// Test purchases.
-    Testing,
+/// Parameter fragments shared by many functions, so paging and time windows read the same
+/// everywhere (github-mcp-server's `WithPagination`).
+pub mod fragments {
+    use super::{Param, Ty};
+
+    /// `page_no`: which page of a paged list.
+    pub const PAGE_NO: Param =
+        Param::opt("page_no", Ty::Integer, "Page number, starting at 1").range(Some(1), None);
+
+    /// `page_size` with the function's own default and limits.
+    pub const fn page_size(min: i64, max: Option<i64>, default: &'static str) -> Param {
+        Param::opt("page_size", Ty::Integer, "Rows per page")
+            .range(Some(min), max)
+            .default(default)
+    }
+
+    /// `from` of a time window that defaults to the last 24 hours.
+    pub const FROM: Param =
+        Param::opt("from", Ty::DateTime, "Start of the time window").default("-24h");
+
+    /// `to` of a time window that defaults to now.
+    pub const TO: Param = Param::opt("to", Ty::DateTime, "End of the time window").default("now");
 }
 
-impl Category {
-    /// Every category, in display order.
-    pub const ALL: &'static [Category] = &[
-        Self::Products,
-        Self::ProductGroups,
-        Self::Orderforms,
-        Self::BuyUrls,
-        Self::PaymentPlans,
-        Self::Purchases,
-        Self::Refunds,
-        Self::Invoices,
-        Self::Deliveries,
-        Self::Billing,
-        Self::Etickets,
-        Self::Images,
-        Self::Buyers,
-        Self::Vouchers,
-        Self::Affiliates,
-        Self::Upgrades,
-        Self::SmartUpgrades,
-        Self::Upsells,
-        Self::ServiceProofs,
-        Self::Statistics,
-        Self::Transactions,
-        Self::Commissions,
-        Self::Rebilling,
-        Self::Marketplace,
-        Self::Shipping,
-        Self::Reference,
-        Self::ConversionTools,
-        Self::CustomForms,
-        Self::Account,
-        Self::Licenses,
-        Self::Payouts,
-        Self::Tracking,
-        Self::Fraud,
-        Self::Ipn,
-        Self::ApiKeys,
-        Self::Testing,
-    ];
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// The toolset name used on the command line and in headers (`product_groups`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Products => "products",
-            Self::ProductGroups => "product_groups",
-            Self::Orderforms => "orderforms",
-            Self::BuyUrls => "buy_urls",
-            Self::PaymentPlans => "payment_plans",
-            Self::Purchases => "purchases",
-            Self::Refunds => "refunds",
-            Self::Invoices => "invoices",
-            Self::Deliveries => "deliveries",
-            Self::Billing => "billing",
-            Self::Etickets => "etickets",
-            Self::Images => "images",
-            Self::Buyers => "buyers",
-            Self::Vouchers => "vouchers",
-            Self::Affiliates => "affiliates",
-            Self::Upgrades => "upgrades",
-            Self::SmartUpgrades => "smart_upgrades",
-            Self::Upsells => "upsells",
-            Self::ServiceProofs => "service_proofs",
-            Self::Statistics => "statistics",
-            Self::Transactions => "transactions",
-            Self::Commissions => "commissions",
-            Self::Rebilling => "rebilling",
-            Self::Marketplace => "marketplace",
-            Self::Shipping => "shipping",
-            Self::Reference => "reference",
-            Self::ConversionTools => "conversion_tools",
-            Self::CustomForms => "custom_forms",
-            Self::Account => "account",
-            Self::Licenses => "licenses",
-            Self::Payouts => "payouts",
-            Self::Tracking => "tracking",
-            Self::Fraud => "fraud",
-            Self::Ipn => "ipn",
-            Self::ApiKeys => "api_keys",
-            Self::Testing => "testing",
-        }
-    }
-
-    /// Parses a toolset name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|c| c.name() == name)
-    }
-}
-
-impl Function {
-    /// Whether the function changes the account (or can, with a [`Param::mutating`] argument).
-    pub fn writes(&self) -> bool {
-        !matches!(self.effect, Effect::Read)
-    }
-
-    /// The name the hosted Digistore24 MCP server gives this tool: the OpenAPI operationId where
-    /// there is one, otherwise the method capitalised followed by the function name with only
-    /// its first letter upper-cased (`PostCreateproduct`).
-    pub fn official_name(&self) -> String {
-        if let Some(id) = self.operation_id {
-            return id.to_owned();
-        }
-        let mut chars = self.name.chars();
-        let first = chars.next().map(|c| c.to_ascii_uppercase());
-        let rest: String = chars.as_str().to_ascii_lowercase();
-        format!(
-            "{}{}{}",
-            self.spec_method.capitalised(),
-            first.map(String::from).unwrap_or_default(),
-            rest
-        )
+    #[test]
+    fn titles_are_the_name_in_words() {
+        assert_eq!(words_of("createVoucher"), "Create voucher");
+        assert_eq!(words_of("ping"), "Ping");
+        assert_eq!(
+            words_of("getCustomerToAffiliateBuyerDetails"),
+            "Get customer to affiliate buyer details"
+        );
     }
 }

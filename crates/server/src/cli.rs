@@ -1,20 +1,15 @@
-//! The command line: one binary, four jobs. Configuration is parsed and checked here, once,
-//! before anything listens.
+//! The command line: one binary, four jobs. Flags are declared and checked here, once, before
+//! anything listens; [`crate::run`] puts the parts together.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ds24_client::{ApiKey, Client, ClientConfig, Language};
+use ds24_client::{ClientConfig, Language};
 use ds24_sandbox::SandboxArgs;
-use rmcp::model::RequestStateCodec;
-use tokio_util::sync::CancellationToken;
 
-use crate::http::{self, HttpOptions};
-use crate::mcp::{Ds24Service, Shared};
+use crate::seal::StateSecret;
 use crate::tools::{Inventory, NameStyle, Selection};
 
 /// An MCP server for the Digistore24 vendor API.
@@ -110,7 +105,7 @@ pub enum Format {
 /// Which tools are offered, under which names.
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
-    /// Toolsets to offer: `default` (the hosted server's 93 tools), `all`, or a comma list of toolsets.
+    /// Toolsets to offer: `default` (the toolsets on by default, less their opt-in tools), `all`, or a comma list of toolsets.
     #[arg(long, env = "DS24_MCP_TOOLSETS", default_value = "default")]
     pub toolsets: String,
     /// Extra tools to offer by name (comma list).
@@ -190,7 +185,8 @@ pub enum LanguageArg {
 }
 
 impl CommonArgs {
-    fn client_config(&self, api_url: String) -> anyhow::Result<ClientConfig> {
+    /// How to reach Digistore24 (or the sandbox at `api_url`).
+    pub fn client_config(&self, api_url: String) -> anyhow::Result<ClientConfig> {
         let secs = |s: f64, what: &str| {
             Duration::try_from_secs_f64(s)
                 .ok()
@@ -208,231 +204,16 @@ impl CommonArgs {
         })
     }
 
-    fn secret(&self) -> anyhow::Result<Vec<u8>> {
+    /// The state secret: configured (at least 32 bytes, the same on every replica) or random
+    /// for this process.
+    pub fn secret(&self) -> anyhow::Result<StateSecret> {
         match &self.state_secret {
-            Some(s) if s.len() >= 32 => Ok(s.as_bytes().to_vec()),
+            Some(s) if s.len() >= 32 => Ok(StateSecret::new(s.as_bytes())),
             Some(_) => {
                 bail!("--state-secret (DS24_MCP_STATE_SECRET) must be at least 32 characters")
             }
-            None => {
-                let mut bytes = vec![0u8; 32];
-                getrandom::fill(&mut bytes)
-                    .map_err(|e| anyhow::anyhow!("no randomness for the state secret: {e}"))?;
-                Ok(bytes)
-            }
+            None => StateSecret::random()
+                .map_err(|e| anyhow::anyhow!("no randomness for the state secret: {e}")),
         }
     }
-
-    /// Starts the sandbox if asked, then builds the shared service state.
-    async fn start(
-        &self,
-        env_key: Option<ApiKey>,
-    ) -> anyhow::Result<(Ds24Service, Option<ds24_sandbox::RunningSandbox>)> {
-        let inventory = self.selection.inventory()?;
-        let (api_url, sandbox) = if self.sandbox {
-            let opts = self.sandbox_args.clone().into_options();
-            let running = ds24_sandbox::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .context("cannot start the sandbox")?;
-            (running.api_url(), Some(running))
-        } else {
-            (self.api_url.clone(), None)
-        };
-        let client = Client::new(self.client_config(api_url)?)?;
-        let secret = self.secret()?;
-        let codec = RequestStateCodec::try_new(secret.clone())
-            .map_err(|e| anyhow::anyhow!("state secret: {e}"))?;
-        let limiter =
-            (self.key_rate_limit > 0).then(|| crate::limit::RateLimiter::new(self.key_rate_limit));
-        let shared = Shared {
-            inventory,
-            client,
-            codec,
-            salt: secret,
-            env_key,
-            limiter,
-            max_result_bytes: self.max_result_bytes,
-        };
-        Ok((Ds24Service(Arc::new(shared)), sandbox))
-    }
-}
-
-/// Runs the parsed command.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Serve(args) => serve(args).await,
-        Command::Stdio(args) => stdio(args).await,
-        Command::Sandbox(cmd) => {
-            let opts = cmd.sandbox.into_options();
-            let api = format!("http://{}/api/call", cmd.listen);
-            let keys: Vec<String> = opts
-                .keys
-                .iter()
-                .map(|k| format!("{} ({})", k.key, k.permission.as_str()))
-                .collect();
-            writeln!(
-                std::io::stdout().lock(),
-                "Sandbox Digistore24 API (simulated account) at {api}\n  API keys: {}\n\n\
-                 Try it:\n  curl -s -X POST {api}/listProducts -H 'X-DS-API-KEY: sandbox-read'\n\
-                 Put ds24-mcp in front of it:\n  ds24-mcp serve --api-url {api}\n",
-                keys.join(", ")
-            )?;
-            ds24_sandbox::run(opts, cmd.listen, shutdown_signal()).await?;
-            Ok(())
-        }
-        Command::Tools(args) => {
-            let inventory = args.selection.inventory()?;
-            let text = match args.format {
-                Format::Markdown => crate::docs::markdown(&inventory),
-                Format::Json => serde_json::to_string_pretty(&crate::docs::json(&inventory))?,
-            };
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", text.trim_end())?;
-            Ok(())
-        }
-    }
-}
-
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let anonymous_key = match &args.anonymous_key {
-        Some(_) if !args.listen.ip().is_loopback() => {
-            bail!("--anonymous-key is only allowed on a loopback --listen address")
-        }
-        Some(k) => Some(ApiKey::new(k).context("--anonymous-key is empty")?),
-        None => None,
-    };
-    let loopback_only = args
-        .allowed_hosts
-        .iter()
-        .all(|h| ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&h.as_str()));
-    if !args.listen.ip().is_loopback() && loopback_only {
-        tracing::warn!(
-            "listening on {} but --allowed-hosts only lists loopback names: requests addressed to any other hostname get 403. \
-             Add the public hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS).",
-            args.listen
-        );
-    }
-    let (service, sandbox) = args.common.start(None).await?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let addr = listener.local_addr()?;
-    let cancel = CancellationToken::new();
-    let opts = HttpOptions {
-        allowed_hosts: args.allowed_hosts.clone(),
-        allowed_origins: args.allowed_origins.clone(),
-        max_body_bytes: args.max_body_bytes,
-        anonymous_key,
-    };
-    let app = http::app(service.clone(), opts, cancel.child_token());
-    let tools = service.0.inventory.visible(&Default::default()).count();
-    tracing::info!(%addr, tools, sandbox = sandbox.is_some(), "MCP endpoint ready at {}", http::endpoint_url(addr));
-    if let Some(sb) = &sandbox {
-        banner(addr, sb)?;
-    }
-    http::serve(listener, app, shutdown_signal()).await?;
-    cancel.cancel();
-    if let Some(sb) = sandbox {
-        sb.shutdown().await;
-    }
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// What a newcomer needs after `serve --sandbox`: where, which keys, what to paste.
-fn banner(addr: SocketAddr, sandbox: &ds24_sandbox::RunningSandbox) -> anyhow::Result<()> {
-    let url = http::endpoint_url(addr);
-    let keys: Vec<String> = sandbox
-        .keys()
-        .iter()
-        .map(|k| format!("{} ({})", k.key, k.permission.as_str()))
-        .collect();
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "ds24-mcp is serving a sandbox Digistore24 account (simulated; nothing real is charged).\n\
-         \n  MCP endpoint:  {url}\n  Read-only:     http://{addr}/mcp/readonly\n  API keys:      {}\n\
-         \nTry it:\n  npx -y @modelcontextprotocol/inspector@2.12.0 --cli --server-url {url} --transport http \\\n    \
-         --header \"Authorization: Bearer sandbox-read\" --method tools/list\n\
-         \nClaude Desktop (claude_desktop_config.json):\n{}\n\
-         \nCursor (~/.cursor/mcp.json), Windsurf and VS Code:\n{}\n",
-        keys.join(", "),
-        indent(&serde_json::to_string_pretty(
-            &serde_json::json!({"mcpServers": {"digistore24-sandbox": {
-                "command": "npx",
-                "args": ["-y", "mcp-remote@0.15.1", url, "--header", "Authorization:${DS24_AUTH}", "--allow-http"],
-                "env": {"DS24_AUTH": "Bearer sandbox-full"}
-            }}})
-        )?),
-        indent(&serde_json::to_string_pretty(
-            &serde_json::json!({"mcpServers": {"digistore24-sandbox": {
-                "url": url,
-                "headers": {"Authorization": "Bearer sandbox-full"}
-            }}})
-        )?),
-    )?;
-    Ok(())
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("  {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-async fn stdio(args: StdioArgs) -> anyhow::Result<()> {
-    let key = match std::env::var("DS24_API_KEY").ok().and_then(ApiKey::new) {
-        Some(key) => key,
-        None if args.common.sandbox => {
-            tracing::info!(
-                "stdio on the sandbox account with the full-access key sandbox-full (set DS24_API_KEY=sandbox-read for a read-only key)"
-            );
-            ApiKey::new("sandbox-full").context("sandbox key")?
-        }
-        None => {
-            let mut err = std::io::stderr().lock();
-            writeln!(
-                err,
-                "ds24-mcp stdio: set DS24_API_KEY to your Digistore24 API key (Digistore24: Settings > Account access > API keys),\n\
-                 or add --sandbox to try the simulated account without one."
-            )?;
-            std::process::exit(2);
-        }
-    };
-    let (service, sandbox) = args.common.start(Some(key)).await?;
-    crate::stdio::serve(service).await?;
-    if let Some(sb) = sandbox {
-        sb.shutdown().await;
-    }
-    Ok(())
-}
-
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

@@ -1,17 +1,26 @@
 //! ds24-mcp: an MCP server for the Digistore24 vendor API.
 //!
 //! Layers, in the direction a request flows:
-//! - [`http`] and [`stdio`]: the front doors (transport, auth, per-request narrowing);
-//! - [`mcp`]: the MCP service (tools/list, tools/call, confirmation of destructive calls);
+//! - [`transport`]: the front doors (HTTP with its gates, stdio), each building a
+//!   [`context::RequestContext`];
+//! - [`mcp`]: the MCP service (tools/list, tools/call), thin over the pipeline;
+//! - [`pipeline`]: one call path (checks, validation, confirmation, the upstream call, shaping)
+//!   that ends in data or a [`pipeline::ToolFailure`];
 //! - [`tools`]: the catalog (`ds24_catalog`) turned into tools, filters and validation;
-//! - `ds24_client`: the upstream Digistore24 client;
+//! - [`upstream`]: the Digistore24 client (`ds24_client`) behind a small trait;
 //! - `ds24_sandbox`: the simulated account used as the embedded default upstream.
+//!
+//! [`run`] puts them together for each job of the binary; [`cli`] declares its flags.
 
 pub mod cli;
+pub mod context;
 pub mod docs;
-pub mod http;
 pub mod limit;
 pub mod mcp;
+pub mod pipeline;
+pub mod run;
+pub mod seal;
 pub mod shape;
-pub mod stdio;
 pub mod tools;
+pub mod transport;
+pub mod upstream;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ds24_mcp::cli::{Cli, run};
+use ds24_mcp::cli::Cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -15,8 +15,8 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn")),
         )
         .init();
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
+    match ds24_mcp::run::run(Cli::parse()).await {
+        Ok(code) => code,
         Err(e) => {
             // One readable line with its causes, whatever RUST_BACKTRACE says.
             eprintln!("ds24-mcp: {e:#}");

@@ -73,7 +73,7 @@ async fn per_request_narrowing_never_widens() {
     assert!(
         names
             .iter()
-            .all(|n| ds24_catalog::get(n).unwrap().category.name() == "products"),
+            .all(|n| ds24_catalog::get(n).unwrap().toolset.id == "products"),
         "{names:?}"
     );
     assert!(

@@ -1,64 +1,37 @@
-//! The buyers functions.
+//! Buyers: contact and address records.
 
+use crate::model::fragments::*;
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "getBuyer",
-        title: "Get buyer",
-        category: Category::Buyers,
-        summary: "Read a buyer's contact and address record.",
-        access: Access::Read,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Get,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[Param::req(
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "buyers",
+    description: "Buyers: contact and address records.",
+    default_on: true,
+    functions: &[
+        Function::read(
+            &TOOLSET,
+            "getBuyer",
+            "Read a buyer's contact and address record.",
+        )
+        .hosted()
+        .params(&[Param::req(
             "buyer_id",
             Ty::Integer,
             "Buyer ID (getPurchase buyer.id)",
-        )],
-    },
-    Function {
-        name: "listBuyers",
-        title: "List buyers",
-        category: Category::Buyers,
-        summary: "List buyers with pagination.",
-        access: Access::Read,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Get,
-        operation_id: Some("listBuyers"),
-        hosted: true,
-        in_spec: true,
-        params: &[
-            Param::opt(
-                "page_no",
-                Ty::Integer,
-                "Page number, starting at 1; min 1 (default 1)",
-            ),
-            Param::opt(
-                "page_size",
-                Ty::Integer,
-                "Rows per page (default 100); min 1",
-            ),
-        ],
-    },
-    Function {
-        name: "updateBuyer",
-        title: "Update buyer",
-        category: Category::Buyers,
-        summary: "Change a buyer's name, address, phone or e-mail.",
-        access: Access::Full,
-        effect: Effect::Write,
-        idempotent: true,
-        spec_method: HttpMethod::Put,
-        operation_id: Some("updateBuyer"),
-        hosted: true,
-        in_spec: true,
-        params: &[
+        )]),
+        Function::read(&TOOLSET, "listBuyers", "List buyers with pagination.")
+            .operation_id("listBuyers")
+            .hosted()
+            .params(&[PAGE_NO, page_size(1, None, "100")]),
+        Function::write(
+            &TOOLSET,
+            "updateBuyer",
+            "Change a buyer's name, address, phone or e-mail.",
+        )
+        .method(HttpMethod::Put)
+        .operation_id("updateBuyer")
+        .hosted()
+        .params(&[
             Param::req(
                 "buyer_id",
                 Ty::Integer,
@@ -70,12 +43,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
                     Param::opt("email", Ty::String, "E-mail address; e-mail format"),
                     Param::opt("first_name", Ty::String, "First name"),
                     Param::opt("last_name", Ty::String, "Last name"),
-                    Param::opt(
-                        "salutation",
-                        Ty::String,
-                        "Salutation code (M or F, sometimes empty)",
-                    )
-                    .one_of(&["", "M", "F"]),
+                    Param::opt("salutation", Ty::String, "Salutation code").one_of(&["M", "F"]),
                     Param::opt("title", Ty::String, "Academic title (e.g. Dr.)"),
                     Param::opt("company", Ty::String, "Company name"),
                     Param::opt("street_name", Ty::String, "Street name"),
@@ -92,6 +60,6 @@ pub(crate) const FUNCTIONS: &[Function] = &[
                 ]),
                 "Contact fields to change",
             ),
-        ],
-    },
-];
+        ]),
+    ],
+};

@@ -1,36 +1,26 @@
-//! The commissions functions.
+//! Commissions: your commission bookings and payout dates.
 
+use crate::model::fragments::*;
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[Function {
-    name: "listCommissions",
-    title: "List commissions",
-    category: Category::Commissions,
-    summary: "List your commission bookings (amount, reason, scheduled payout date) in a time window.",
-    access: Access::Read,
-    effect: Effect::Read,
-    idempotent: true,
-    spec_method: HttpMethod::Get,
-    operation_id: Some("listCommissions"),
-    hosted: true,
-    in_spec: true,
-    params: &[
-        Param::opt(
-            "from",
-            Ty::DateTime,
-            "Start of the time range (default -24h)",
-        ),
-        Param::opt("to", Ty::DateTime, "End of the time range (default now)"),
-        Param::opt(
-            "page_no",
-            Ty::Integer,
-            "Page number, starting at 1; min 1 (default 1)",
-        ),
-        Param::opt(
-            "page_size",
-            Ty::Integer,
-            "Rows per page; 0 (default) = all rows; min 0",
-        ),
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "commissions",
+    description: "Commissions: your commission bookings and payout dates.",
+    default_on: true,
+    functions: &[Function::read(
+        &TOOLSET,
+        "listCommissions",
+        "List your commission bookings (amount, reason, scheduled payout date) in a time window.",
+    )
+    .operation_id("listCommissions")
+    .hosted()
+    .params(&[
+        FROM,
+        TO,
+        PAGE_NO,
+        Param::opt("page_size", Ty::Integer, "Rows per page; 0 = all rows")
+            .range(Some(0), None)
+            .default("0"),
         Param::opt(
             "transaction_type",
             Ty::String,
@@ -42,5 +32,5 @@ pub(crate) const FUNCTIONS: &[Function] = &[Function {
             "Filter by commission type; default all",
         ),
         Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
-    ],
-}];
+    ])],
+};

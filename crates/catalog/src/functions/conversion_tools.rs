@@ -1,22 +1,17 @@
-//! The conversion tools functions.
+//! Conversion tools: widgets such as countdowns and trust badges.
 
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[Function {
-    name: "listConversionTools",
-    title: "List conversion tools",
-    category: Category::ConversionTools,
-    summary: "List configured conversion tools (smart upgrades, social-proof widgets, countdowns, trust badges).",
-    access: Access::Read,
-    effect: Effect::Read,
-    idempotent: true,
-    spec_method: HttpMethod::Get,
-    operation_id: Some("listConversionTools"),
-    hosted: true,
-    in_spec: true,
-    params: &[Param::req(
-        "type",
-        Ty::String,
-        "Comma list of tool types: smartupgrade, socialproof_box, socialproof_bubble, countdown, trust_badge",
-    )],
-}];
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "conversion_tools",
+    description: "Conversion tools: widgets such as countdowns and trust badges.",
+    default_on: true,
+    functions: &[
+        Function::read(&TOOLSET, "listConversionTools", "List configured conversion tools (smart upgrades, social-proof widgets, countdowns, trust badges).")
+            .operation_id("listConversionTools")
+            .hosted()
+            .params(&[
+                Param::req("type", Ty::String, "Comma list of tool types: smartupgrade, socialproof_box, socialproof_bubble, countdown, trust_badge"),
+            ]),
+    ],
+};

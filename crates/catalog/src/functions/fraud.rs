@@ -1,20 +1,18 @@
-//! The fraud functions.
+//! Fraud reports about buyers and affiliates.
 
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[Function {
-    name: "reportFraud",
-    title: "Report fraud",
-    category: Category::Fraud,
-    summary: "Report the buyer and/or affiliate of a transaction as fraudulent.",
-    access: Access::Full,
-    effect: Effect::Destructive,
-    idempotent: false,
-    spec_method: HttpMethod::Post,
-    operation_id: Some("reportFraud"),
-    hosted: false,
-    in_spec: true,
-    params: &[
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "fraud",
+    description: "Fraud reports about buyers and affiliates.",
+    default_on: false,
+    functions: &[Function::destructive(
+        &TOOLSET,
+        "reportFraud",
+        "Report the buyer and/or affiliate of a transaction as fraudulent.",
+    )
+    .operation_id("reportFraud")
+    .params(&[
         Param::req(
             "transaction_id",
             Ty::Integer,
@@ -22,5 +20,5 @@ pub(crate) const FUNCTIONS: &[Function] = &[Function {
         ),
         Param::req("who", Ty::String, "buyer or affiliate").one_of(&["buyer", "affiliate"]),
         Param::req("comment", Ty::String, "Why the order is considered fraud"),
-    ],
-}];
+    ])],
+};

@@ -1,21 +1,19 @@
-//! The images functions.
+//! The image library: import, read, list and delete images.
 
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "createImage",
-        title: "Create image",
-        category: Category::Images,
-        summary: "Import an image from a public URL into the vendor's image library.",
-        access: Access::Full,
-        effect: Effect::Write,
-        idempotent: false,
-        spec_method: HttpMethod::Post,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[Param::req(
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "images",
+    description: "The image library: import, read, list and delete images.",
+    default_on: true,
+    functions: &[
+        Function::write(
+            &TOOLSET,
+            "createImage",
+            "Import an image from a public URL into the vendor's image library.",
+        )
+        .hosted()
+        .params(&[Param::req(
             "data",
             Ty::Object(&[
                 Param::req("name", Ty::String, "Image name (max 63 chars)"),
@@ -32,56 +30,29 @@ pub(crate) const FUNCTIONS: &[Function] = &[
                 Param::opt("alt_tag", Ty::String, "Alternative (alt) text of the image"),
             ]),
             "Image properties (data[name], data[image-url], data[usage_type], data[alt_tag])",
-        )],
-    },
-    Function {
-        name: "deleteImage",
-        title: "Delete image",
-        category: Category::Images,
-        summary: "Delete an image from the library.",
-        access: Access::Full,
-        effect: Effect::Destructive,
-        idempotent: true,
-        spec_method: HttpMethod::Delete,
-        operation_id: None,
-        hosted: false,
-        in_spec: true,
-        params: &[Param::req("image_id", Ty::Integer, "Image ID to delete")],
-    },
-    Function {
-        name: "getImage",
-        title: "Get image",
-        category: Category::Images,
-        summary: "Read one image's URL, type and properties.",
-        access: Access::Read,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Get,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[Param::req(
+        )]),
+        Function::destructive(&TOOLSET, "deleteImage", "Delete an image from the library.")
+            .method(HttpMethod::Delete)
+            .opt_in()
+            .params(&[Param::req("image_id", Ty::Integer, "Image ID to delete")]),
+        Function::read(
+            &TOOLSET,
+            "getImage",
+            "Read one image's URL, type and properties.",
+        )
+        .hosted()
+        .params(&[Param::req(
             "image_id",
             Ty::String,
             "Alphanumeric image ID (e.g. 05CZEP6G)",
-        )],
-    },
-    Function {
-        name: "listImages",
-        title: "List images",
-        category: Category::Images,
-        summary: "List images of a given usage type.",
-        access: Access::Read,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Get,
-        operation_id: Some("listImages"),
-        hosted: true,
-        in_spec: true,
-        params: &[Param::req(
-            "usage_type",
-            Ty::String,
-            "Image usage type to list, e.g. product",
-        )],
-    },
-];
+        )]),
+        Function::read(&TOOLSET, "listImages", "List images of a given usage type.")
+            .operation_id("listImages")
+            .hosted()
+            .params(&[Param::req(
+                "usage_type",
+                Ty::String,
+                "Image usage type to list, e.g. product",
+            )]),
+    ],
+};

@@ -1,8 +1,11 @@
-//! The catalog entries, one file per category.
+//! The catalog entries: one file per toolset, each declaring the toolset and its functions.
+//!
+//! A new toolset is one new file plus one line in [`TOOLSETS`]; a new function is one entry in
+//! its toolset's file.
 
 use std::sync::LazyLock;
 
-use crate::model::Function;
+use crate::model::{Function, Toolset};
 
 mod account;
 mod affiliates;
@@ -41,49 +44,49 @@ mod upgrades;
 mod upsells;
 mod vouchers;
 
-/// Every category's entries.
-const TABLES: &[&[Function]] = &[
-    account::FUNCTIONS,
-    affiliates::FUNCTIONS,
-    api_keys::FUNCTIONS,
-    billing::FUNCTIONS,
-    buy_urls::FUNCTIONS,
-    buyers::FUNCTIONS,
-    commissions::FUNCTIONS,
-    conversion_tools::FUNCTIONS,
-    custom_forms::FUNCTIONS,
-    deliveries::FUNCTIONS,
-    etickets::FUNCTIONS,
-    fraud::FUNCTIONS,
-    images::FUNCTIONS,
-    invoices::FUNCTIONS,
-    ipn::FUNCTIONS,
-    licenses::FUNCTIONS,
-    marketplace::FUNCTIONS,
-    orderforms::FUNCTIONS,
-    payment_plans::FUNCTIONS,
-    payouts::FUNCTIONS,
-    product_groups::FUNCTIONS,
-    products::FUNCTIONS,
-    purchases::FUNCTIONS,
-    rebilling::FUNCTIONS,
-    reference::FUNCTIONS,
-    refunds::FUNCTIONS,
-    service_proofs::FUNCTIONS,
-    shipping::FUNCTIONS,
-    smart_upgrades::FUNCTIONS,
-    statistics::FUNCTIONS,
-    testing::FUNCTIONS,
-    tracking::FUNCTIONS,
-    transactions::FUNCTIONS,
-    upgrades::FUNCTIONS,
-    upsells::FUNCTIONS,
-    vouchers::FUNCTIONS,
+/// Every toolset, in the order people read them (`ds24-mcp tools`, the README).
+pub(crate) static TOOLSETS: &[&Toolset] = &[
+    &products::TOOLSET,
+    &product_groups::TOOLSET,
+    &orderforms::TOOLSET,
+    &buy_urls::TOOLSET,
+    &payment_plans::TOOLSET,
+    &purchases::TOOLSET,
+    &refunds::TOOLSET,
+    &invoices::TOOLSET,
+    &deliveries::TOOLSET,
+    &billing::TOOLSET,
+    &etickets::TOOLSET,
+    &images::TOOLSET,
+    &buyers::TOOLSET,
+    &vouchers::TOOLSET,
+    &affiliates::TOOLSET,
+    &upgrades::TOOLSET,
+    &smart_upgrades::TOOLSET,
+    &upsells::TOOLSET,
+    &service_proofs::TOOLSET,
+    &statistics::TOOLSET,
+    &transactions::TOOLSET,
+    &commissions::TOOLSET,
+    &rebilling::TOOLSET,
+    &marketplace::TOOLSET,
+    &shipping::TOOLSET,
+    &reference::TOOLSET,
+    &conversion_tools::TOOLSET,
+    &custom_forms::TOOLSET,
+    &account::TOOLSET,
+    &licenses::TOOLSET,
+    &payouts::TOOLSET,
+    &tracking::TOOLSET,
+    &fraud::TOOLSET,
+    &ipn::TOOLSET,
+    &api_keys::TOOLSET,
+    &testing::TOOLSET,
 ];
 
-/// All entries sorted by name, for deterministic listing and binary search.
+/// All functions sorted by name, for deterministic listing and binary search.
 pub(crate) static SORTED: LazyLock<Vec<&'static Function>> = LazyLock::new(|| {
-    let mut all: Vec<&'static Function> = TABLES.iter().flat_map(|t| t.iter()).collect();
+    let mut all: Vec<&'static Function> = TOOLSETS.iter().flat_map(|t| t.functions).collect();
     all.sort_by_key(|f| f.name);
     all
 });

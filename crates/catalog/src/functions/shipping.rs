@@ -1,4 +1,4 @@
-//! The shipping functions.
+//! Shipping cost policies: fees by country, currency and product.
 
 use crate::model::*;
 
@@ -88,86 +88,59 @@ const POLICY_FIELDS: &[Param] = &[
     ),
 ];
 
-pub(crate) const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "createShippingCostPolicy",
-        title: "Create shipping cost policy",
-        category: Category::Shipping,
-        summary: "Create a shipping cost rule (countries, currencies, products, tiered fees).",
-        access: Access::Full,
-        effect: Effect::Write,
-        idempotent: false,
-        spec_method: HttpMethod::Post,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[Param::req(
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "shipping",
+    description: "Shipping cost policies: fees by country, currency and product.",
+    default_on: true,
+    functions: &[
+        Function::write(
+            &TOOLSET,
+            "createShippingCostPolicy",
+            "Create a shipping cost rule (countries, currencies, products, tiered fees).",
+        )
+        .hosted()
+        .params(&[Param::req(
             "data",
             Ty::Object(POLICY_FIELDS),
             "Policy properties",
-        )],
-    },
-    Function {
-        name: "deleteShippingCostPolicy",
-        title: "Delete shipping cost policy",
-        category: Category::Shipping,
-        summary: "Delete a shipping cost rule.",
-        access: Access::Full,
-        effect: Effect::Destructive,
-        idempotent: true,
-        spec_method: HttpMethod::Delete,
-        operation_id: None,
-        hosted: false,
-        in_spec: true,
-        params: &[Param::req("policy_id", Ty::Integer, "Policy ID to delete")],
-    },
-    Function {
-        name: "getShippingCostPolicy",
-        title: "Get shipping cost policy",
-        category: Category::Shipping,
-        summary: "Read one shipping cost rule.",
-        access: Access::Read,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Get,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[Param::req("policy_id", Ty::Integer, "Policy ID")],
-    },
-    Function {
-        name: "listShippingCostPolicies",
-        title: "List shipping cost policies",
-        category: Category::Shipping,
-        summary: "List shipping cost rules.",
-        access: Access::Read,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Get,
-        operation_id: Some("listShippingCostPolicies"),
-        hosted: true,
-        in_spec: true,
-        params: &[],
-    },
-    Function {
-        name: "updateShippingCostPolicy",
-        title: "Update shipping cost policy",
-        category: Category::Shipping,
-        summary: "Change a shipping cost rule.",
-        access: Access::Full,
-        effect: Effect::Destructive,
-        idempotent: true,
-        spec_method: HttpMethod::Put,
-        operation_id: Some("updateShippingCostPolicy"),
-        hosted: false,
-        in_spec: true,
-        params: &[
+        )]),
+        Function::destructive(
+            &TOOLSET,
+            "deleteShippingCostPolicy",
+            "Delete a shipping cost rule.",
+        )
+        .method(HttpMethod::Delete)
+        .opt_in()
+        .params(&[Param::req("policy_id", Ty::Integer, "Policy ID to delete")]),
+        Function::read(
+            &TOOLSET,
+            "getShippingCostPolicy",
+            "Read one shipping cost rule.",
+        )
+        .hosted()
+        .params(&[Param::req("policy_id", Ty::Integer, "Policy ID")]),
+        Function::read(
+            &TOOLSET,
+            "listShippingCostPolicies",
+            "List shipping cost rules.",
+        )
+        .operation_id("listShippingCostPolicies")
+        .hosted(),
+        Function::destructive(
+            &TOOLSET,
+            "updateShippingCostPolicy",
+            "Change a shipping cost rule.",
+        )
+        .method(HttpMethod::Put)
+        .operation_id("updateShippingCostPolicy")
+        .opt_in()
+        .params(&[
             Param::req("policy_id", Ty::Integer, "Numeric shipping cost policy ID"),
             Param::req(
                 "data",
                 Ty::Object(POLICY_FIELDS),
                 "Policy properties to change",
             ),
-        ],
-    },
-];
+        ]),
+    ],
+};

@@ -1,23 +1,18 @@
-//! The testing functions.
+//! Test payments: the key that unlocks test orders on checkout URLs.
 
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[Function {
-    name: "getTestpayKey",
-    title: "Get test-pay key",
-    category: Category::Testing,
-    summary: "Get (or rotate) the account-level GET parameter that unlocks test payments on checkout URLs.",
-    access: Access::Read,
-    effect: Effect::Read,
-    idempotent: true,
-    spec_method: HttpMethod::Post,
-    operation_id: None,
-    hosted: false,
-    in_spec: false,
-    params: &[Param::opt(
-        "do_recreate",
-        Ty::Boolean,
-        "1/Y = issue a new key and invalidate the old one",
-    )
-    .mutating()],
-}];
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "testing",
+    description: "Test payments: the key that unlocks test orders on checkout URLs.",
+    default_on: false,
+    functions: &[
+        Function::read(&TOOLSET, "getTestpayKey", "Get (or rotate) the account-level GET parameter that unlocks test payments on checkout URLs.")
+            .title("Get test-pay key")
+            .method(HttpMethod::Post)
+            .beyond_spec()
+            .params(&[
+                Param::opt("do_recreate", Ty::Boolean, "1/Y = issue a new key and invalidate the old one").mutating(),
+            ]),
+    ],
+};

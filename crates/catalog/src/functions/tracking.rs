@@ -1,39 +1,20 @@
-//! The tracking functions.
+//! Tracking code for landing pages.
 
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[Function {
-    name: "renderJsTrackingCode",
-    title: "Render JS tracking code",
-    category: Category::Tracking,
-    summary: "Generate a JavaScript snippet that captures affiliate/campaign/tracking keys on a landing page.",
-    access: Access::Read,
-    effect: Effect::Read,
-    idempotent: true,
-    spec_method: HttpMethod::Get,
-    operation_id: Some("renderJsTrackingCode"),
-    hosted: false,
-    in_spec: true,
-    params: &[
-        Param::opt(
-            "affiliate_input",
-            Ty::String,
-            "Name of the HTML input that should receive the affiliate name",
-        ),
-        Param::opt(
-            "campaignkey_input",
-            Ty::String,
-            "Name of the HTML input that should receive the campaign key",
-        ),
-        Param::opt(
-            "trackingkey_input",
-            Ty::String,
-            "Name of the HTML input that should receive the tracking key",
-        ),
-        Param::opt(
-            "callback",
-            Ty::String,
-            "JS function called with the collected values",
-        ),
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "tracking",
+    description: "Tracking code for landing pages.",
+    default_on: false,
+    functions: &[
+        Function::read(&TOOLSET, "renderJsTrackingCode", "Generate a JavaScript snippet that captures affiliate/campaign/tracking keys on a landing page.")
+            .title("Render JS tracking code")
+            .operation_id("renderJsTrackingCode")
+            .params(&[
+                Param::opt("affiliate_input", Ty::String, "Name of the HTML input that should receive the affiliate name"),
+                Param::opt("campaignkey_input", Ty::String, "Name of the HTML input that should receive the campaign key"),
+                Param::opt("trackingkey_input", Ty::String, "Name of the HTML input that should receive the tracking key"),
+                Param::opt("callback", Ty::String, "JS function called with the collected values"),
+            ]),
     ],
-}];
+};

@@ -1,84 +1,37 @@
-//! The transactions functions.
+//! Transactions: payments, refunds and chargebacks.
 
+use crate::model::fragments::*;
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[Function {
-    name: "listTransactions",
-    title: "List transactions",
-    category: Category::Transactions,
-    summary: "List payments, refunds and chargebacks you earn on, by transaction date, with filters and pagination.",
-    access: Access::Read,
-    effect: Effect::Read,
-    idempotent: true,
-    spec_method: HttpMethod::Post,
-    operation_id: None,
-    hosted: true,
-    in_spec: true,
-    params: &[
-        Param::opt(
-            "from",
-            Ty::DateTime,
-            "Start of the time range (default -24h)",
-        ),
-        Param::opt("to", Ty::DateTime, "End of the time range (default now)"),
-        Param::opt(
-            "search",
-            Ty::Object(&[
-                Param::opt(
-                    "role",
-                    Ty::String,
-                    "Comma list of roles: vendor, affiliate, other",
-                ),
-                Param::opt("product_id", Ty::String, "Product ID"),
-                Param::opt("first_name", Ty::String, "First name"),
-                Param::opt("last_name", Ty::String, "Last name"),
-                Param::opt("email", Ty::String, "E-mail address"),
-                Param::opt(
-                    "has_affiliate",
-                    Ty::Boolean,
-                    "Filter for purchases with (Y) or without (N) affiliate",
-                ),
-                Param::opt(
-                    "affiliate_name",
-                    Ty::String,
-                    "Digistore24 user name of the affiliate",
-                ),
-                Param::opt(
-                    "pay_method",
-                    Ty::String,
-                    "Payment method key(s), comma list allowed (see getGlobalSettings)",
-                ),
-                Param::opt(
-                    "billing_type",
-                    Ty::String,
-                    "Billing type filter (single_payment, installment, subscription); comma list allowed",
-                ),
-                Param::opt(
-                    "transaction_type",
-                    Ty::String,
-                    "Transaction type filter: payment, refund, chargeback, refund_request (comma list)",
-                ),
-                Param::opt("currency", Ty::String, "Currency code, e.g. EUR"),
-                Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "transactions",
+    description: "Transactions: payments, refunds and chargebacks.",
+    default_on: true,
+    functions: &[
+        Function::read(&TOOLSET, "listTransactions", "List payments, refunds and chargebacks you earn on, by transaction date, with filters and pagination.")
+            .method(HttpMethod::Post)
+            .hosted()
+            .params(&[
+                FROM,
+                TO,
+                Param::opt("search", Ty::Object(&[
+                    Param::opt("role", Ty::String, "Comma list of roles: vendor, affiliate, other"),
+                    Param::opt("product_id", Ty::String, "Product ID"),
+                    Param::opt("first_name", Ty::String, "First name"),
+                    Param::opt("last_name", Ty::String, "Last name"),
+                    Param::opt("email", Ty::String, "E-mail address"),
+                    Param::opt("has_affiliate", Ty::Boolean, "Filter for purchases with (Y) or without (N) affiliate"),
+                    Param::opt("affiliate_name", Ty::String, "Digistore24 user name of the affiliate"),
+                    Param::opt("pay_method", Ty::String, "Payment method key(s), comma list allowed (see getGlobalSettings)"),
+                    Param::opt("billing_type", Ty::String, "Billing type filter (single_payment, installment, subscription); comma list allowed"),
+                    Param::opt("transaction_type", Ty::String, "Transaction type filter: payment, refund, chargeback, refund_request (comma list)"),
+                    Param::opt("currency", Ty::String, "Currency code, e.g. EUR"),
+                    Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
+                ]), "Filters: search[role], search[product_id], search[transaction_type], search[email], ... (see fields)"),
+                Param::opt("sort_by", Ty::String, "Sort by date (default), earning or amount").one_of(&["date", "earning", "amount"]),
+                Param::opt("sort_order", Ty::String, "asc or desc (default asc)").one_of(&["asc", "desc"]),
+                PAGE_NO,
+                page_size(1, Some(1000), "500"),
             ]),
-            "Filters: search[role], search[product_id], search[transaction_type], search[email], ... (see fields)",
-        ),
-        Param::opt(
-            "sort_by",
-            Ty::String,
-            "Sort by date (default), earning or amount",
-        )
-        .one_of(&["date", "earning", "amount"]),
-        Param::opt("sort_order", Ty::String, "asc or desc (default asc)").one_of(&["asc", "desc"]),
-        Param::opt(
-            "page_no",
-            Ty::Integer,
-            "Page number, starting at 1; min 1 (default 1)",
-        ),
-        Param::opt(
-            "page_size",
-            Ty::Integer,
-            "Rows per page; min 1, max 1000 (default 500)",
-        ),
     ],
-}];
+};

@@ -1,96 +1,46 @@
-//! The upgrades functions.
+//! Upgrades: paths from one product to another and executing them on orders.
 
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "createUpgrade",
-        title: "Create upgrade",
-        category: Category::Upgrades,
-        summary: "Define an upgrade/downgrade/member-offer path to a target product.",
-        access: Access::Full,
-        effect: Effect::Write,
-        idempotent: false,
-        spec_method: HttpMethod::Post,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[
-            Param::req("name", Ty::String, "Name of the upgrade"),
-            Param::req("to_product_id", Ty::Integer, "Product sold by the upgrade"),
-            Param::opt("upgrade_from", Ty::String, "Comma list of product IDs whose owners may buy this as an upgrade (effective immediately)"),
-            Param::opt("downgrade_from", Ty::String, "Comma list of product IDs whose owners may buy this as a downgrade (effective next billing period)"),
-            Param::opt("special_offer_for", Ty::String, "Comma list of product IDs whose owners get this as a member offer (existing order unchanged)"),
-            Param::opt("fallback_product_id", Ty::Integer, "Product offered instead when the upgrade is not possible"),
-            Param::opt("is_active", Ty::String, "Y/N active flag (default Y)").one_of(&["Y", "N"]),
-            Param::opt("buyer_readonly_keys", Ty::String, "Which buyer fields the buyer may not change at checkout: none, email, email_and_name, all (default none)").one_of(&["none", "email", "email_and_name", "all"]),
-        ],
-    },
-    Function {
-        name: "createUpgradePurchase",
-        title: "Create upgrade purchase",
-        category: Category::Upgrades,
-        summary: "Execute an upgrade/downgrade on an existing order without buyer interaction (charges the stored payment method). Needs the account right \"billing on demand\".",
-        access: Access::Full,
-        effect: Effect::Destructive,
-        idempotent: false,
-        spec_method: HttpMethod::Post,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[
-            Param::req("purchase_ids", Ty::String, "Comma list of order IDs"),
-            Param::req("upgrade_id", Ty::String, "Upgrade ID (numeric, or NNN-authkey)"),
-            Param::opt("payment_plan_id", Ty::String, "Payment plan (ID or 1-based index) for the new order; default the upgrade's plan"),
-            Param::opt("quantities", Ty::Object(&[]), "Map of item position (1-based) or product ID to quantity"),
-        ],
-    },
-    Function {
-        name: "deleteUpgrade",
-        title: "Delete upgrade",
-        category: Category::Upgrades,
-        summary: "Delete an upgrade definition.",
-        access: Access::Full,
-        effect: Effect::Destructive,
-        idempotent: true,
-        spec_method: HttpMethod::Delete,
-        operation_id: None,
-        hosted: false,
-        in_spec: true,
-        params: &[
-            Param::req("upgrade_id", Ty::Integer, "Upgrade ID to delete"),
-        ],
-    },
-    Function {
-        name: "getUpgrade",
-        title: "Get upgrade",
-        category: Category::Upgrades,
-        summary: "Read one upgrade and optionally check whether given orders can use it.",
-        access: Access::Read,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Get,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[
-            Param::req("upgrade_id", Ty::Integer, "Numeric upgrade ID"),
-            Param::opt("order_ids", Ty::String, "Comma list of the member's order IDs to check the upgrade against"),
-        ],
-    },
-    Function {
-        name: "listUpgrades",
-        title: "List upgrades",
-        category: Category::Upgrades,
-        summary: "List defined upgrades with their buyer-facing upgrade URLs.",
-        access: Access::Read,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Post,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[
-        ],
-    },
-];
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "upgrades",
+    description: "Upgrades: paths from one product to another and executing them on orders.",
+    default_on: true,
+    functions: &[
+        Function::write(&TOOLSET, "createUpgrade", "Define an upgrade/downgrade/member-offer path to a target product.")
+            .hosted()
+            .params(&[
+                Param::req("name", Ty::String, "Name of the upgrade"),
+                Param::req("to_product_id", Ty::Integer, "Product sold by the upgrade"),
+                Param::opt("upgrade_from", Ty::String, "Comma list of product IDs whose owners may buy this as an upgrade (effective immediately)"),
+                Param::opt("downgrade_from", Ty::String, "Comma list of product IDs whose owners may buy this as a downgrade (effective next billing period)"),
+                Param::opt("special_offer_for", Ty::String, "Comma list of product IDs whose owners get this as a member offer (existing order unchanged)"),
+                Param::opt("fallback_product_id", Ty::Integer, "Product offered instead when the upgrade is not possible"),
+                Param::opt("is_active", Ty::Boolean, "Y/N active flag (default Y)"),
+                Param::opt("buyer_readonly_keys", Ty::String, "Which buyer fields the buyer may not change at checkout: none, email, email_and_name, all (default none)").one_of(&["none", "email", "email_and_name", "all"]),
+            ]),
+        Function::destructive(&TOOLSET, "createUpgradePurchase", "Execute an upgrade/downgrade on an existing order without buyer interaction (charges the stored payment method). Needs the account right \"billing on demand\".")
+            .hosted()
+            .params(&[
+                Param::req("purchase_ids", Ty::String, "Comma list of order IDs"),
+                Param::req("upgrade_id", Ty::String, "Upgrade ID (numeric, or NNN-authkey)"),
+                Param::opt("payment_plan_id", Ty::String, "Payment plan (ID or 1-based index) for the new order; default the upgrade's plan"),
+                Param::opt("quantities", Ty::Object(&[]), "Map of item position (1-based) or product ID to quantity"),
+            ]),
+        Function::destructive(&TOOLSET, "deleteUpgrade", "Delete an upgrade definition.")
+            .method(HttpMethod::Delete)
+            .opt_in()
+            .params(&[
+                Param::req("upgrade_id", Ty::Integer, "Upgrade ID to delete"),
+            ]),
+        Function::read(&TOOLSET, "getUpgrade", "Read one upgrade and optionally check whether given orders can use it.")
+            .hosted()
+            .params(&[
+                Param::req("upgrade_id", Ty::Integer, "Numeric upgrade ID"),
+                Param::opt("order_ids", Ty::String, "Comma list of the member's order IDs to check the upgrade against"),
+            ]),
+        Function::read(&TOOLSET, "listUpgrades", "List defined upgrades with their buyer-facing upgrade URLs.")
+            .method(HttpMethod::Post)
+            .hosted(),
+    ],
+};

@@ -1,57 +1,45 @@
-//! The upsells functions.
+//! Upsells: the funnel of offers after a purchase.
 
 use crate::model::*;
 
-pub(crate) const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "deleteUpsells",
-        title: "Delete upsells",
-        category: Category::Upsells,
-        summary: "Remove the whole upsell funnel of a product.",
-        access: Access::Full,
-        effect: Effect::Destructive,
-        idempotent: true,
-        spec_method: HttpMethod::Delete,
-        operation_id: None,
-        hosted: false,
-        in_spec: true,
-        params: &[Param::req(
+pub(crate) static TOOLSET: Toolset = Toolset {
+    id: "upsells",
+    description: "Upsells: the funnel of offers after a purchase.",
+    default_on: true,
+    functions: &[
+        Function::destructive(
+            &TOOLSET,
+            "deleteUpsells",
+            "Remove the whole upsell funnel of a product.",
+        )
+        .method(HttpMethod::Delete)
+        .opt_in()
+        .params(&[Param::req(
             "product_id",
             Ty::Integer,
             "Product whose upsell tree is removed",
-        )],
-    },
-    Function {
-        name: "getUpsells",
-        title: "Get upsells",
-        category: Category::Upsells,
-        summary: "Read the upsell funnel tree (y/yn/yy... positions to product IDs) of a product.",
-        access: Access::Full,
-        effect: Effect::Read,
-        idempotent: true,
-        spec_method: HttpMethod::Get,
-        operation_id: None,
-        hosted: true,
-        in_spec: true,
-        params: &[Param::req(
+        )]),
+        Function::read(
+            &TOOLSET,
+            "getUpsells",
+            "Read the upsell funnel tree (y/yn/yy... positions to product IDs) of a product.",
+        )
+        .access(Access::Full)
+        .hosted()
+        .params(&[Param::req(
             "product_id",
             Ty::Integer,
             "Initial product of the upsell tree",
-        )],
-    },
-    Function {
-        name: "updateUpsells",
-        title: "Update upsells",
-        category: Category::Upsells,
-        summary: "Replace the upsell funnel tree of a product.",
-        access: Access::Full,
-        effect: Effect::Write,
-        idempotent: true,
-        spec_method: HttpMethod::Put,
-        operation_id: Some("updateUpsells"),
-        hosted: true,
-        in_spec: true,
-        params: &[
+        )]),
+        Function::write(
+            &TOOLSET,
+            "updateUpsells",
+            "Replace the upsell funnel tree of a product.",
+        )
+        .method(HttpMethod::Put)
+        .operation_id("updateUpsells")
+        .hosted()
+        .params(&[
             Param::req(
                 "product_id",
                 Ty::Integer,
@@ -62,6 +50,6 @@ pub(crate) const FUNCTIONS: &[Function] = &[
                 Ty::Object(&[]),
                 "Upsell tree: position code (y, yy, yn, ...) -> product ID",
             ),
-        ],
-    },
-];
+        ]),
+    ],
+};

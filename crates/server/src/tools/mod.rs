@@ -11,7 +11,7 @@ mod validate;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use ds24_catalog::{Access, Category, Effect, Function, Param, Ty};
+use ds24_catalog::{Access, Effect, Function, Param, Toolset, Ty};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
@@ -126,7 +126,7 @@ impl Inventory {
         self.entries
             .iter()
             .filter(move |e| {
-                self.selection.enables(e.function) && scope.allows_category(e.function.category)
+                self.selection.enables(e.function) && scope.allows_toolset(e.function.toolset)
             })
             .filter_map(move |e| e.view(self.read_only(scope)).map(|t| (e, t)))
     }
@@ -141,12 +141,12 @@ impl Inventory {
         &self.entries
     }
 
-    /// The toolsets enabled by the configuration.
-    pub fn enabled_toolsets(&self) -> BTreeSet<Category> {
+    /// The toolsets enabled by the configuration, by id.
+    pub fn enabled_toolsets(&self) -> BTreeSet<&'static str> {
         self.entries
             .iter()
             .filter(|e| self.enabled(e))
-            .map(|e| e.function.category)
+            .map(|e| e.function.toolset.id)
             .collect()
     }
 }
@@ -164,10 +164,10 @@ fn build(f: &'static Function, style: NameStyle) -> ToolEntry {
         let annotations = ToolAnnotations::new()
             .read_only(reads)
             .destructive(f.effect == Effect::Destructive)
-            .idempotent(f.idempotent)
+            .idempotent(f.is_idempotent())
             .open_world(true);
         Tool::new(name.clone(), describe(f, read_only_view), Arc::new(schema))
-            .with_title(f.title)
+            .with_title(f.title_text())
             .with_annotations(annotations)
     };
     let read_only = (f.effect == Effect::Read).then(|| make(true));
@@ -225,7 +225,12 @@ fn visit_types(params: &[Param], visit: &mut impl FnMut(&Ty)) {
     }
 }
 
-/// Toolset names with their tool counts, for help texts and error messages.
+/// Toolset ids, for help texts and error messages.
 pub fn toolset_names() -> Vec<&'static str> {
-    Category::ALL.iter().map(|c| c.name()).collect()
+    ds24_catalog::toolsets().iter().map(|t| t.id).collect()
+}
+
+/// Looks a toolset up by id, for flags and headers.
+pub fn toolset(id: &str) -> Option<&'static Toolset> {
+    ds24_catalog::toolset(id)
 }

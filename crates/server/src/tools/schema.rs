@@ -40,11 +40,36 @@ fn param_schema(p: &Param) -> Value {
                 p.values.iter().copied().map(Value::from).collect(),
             );
         }
+        if let Some(min) = p.min {
+            map.insert("minimum".into(), min.into());
+        }
+        if let Some(max) = p.max {
+            map.insert("maximum".into(), max.into());
+        }
+        if let Some(default) = p.default {
+            map.insert("default".into(), default_value(&p.ty, default));
+        }
         if !p.doc.is_empty() {
             map.insert("description".into(), p.doc.into());
         }
     }
     schema
+}
+
+/// A default as JSON of the parameter's own type (the catalog writes defaults as text).
+fn default_value(ty: &Ty, text: &str) -> Value {
+    match ty {
+        Ty::Integer => text
+            .parse::<i64>()
+            .map_or_else(|_| text.into(), Value::from),
+        Ty::Number => text
+            .parse::<f64>()
+            .ok()
+            .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+            .unwrap_or_else(|| text.into()),
+        Ty::Boolean => Value::Bool(text == "Y"),
+        _ => text.into(),
+    }
 }
 
 /// Free-form objects (placeholders, per-key settings) have no known fields; their values are

@@ -1,7 +1,8 @@
 //! Which tools are enabled. The order of rules is documented once, here:
 //!
-//! 1. `--toolsets` picks the base set: `default` (the 93 functions the hosted Digistore24
-//!    server offers), `all`, or a list of toolset names (which may include `default`).
+//! 1. `--toolsets` picks the base set: `default` (every function whose toolset is on by
+//!    default, less the opt-in ones), `all`, or a list of toolset names (which may include
+//!    `default`).
 //! 2. `--tools` adds single tools by name, `--exclude-tools` removes them.
 //! 3. `--read-only` removes every tool that writes and drops write-only parameters.
 //! 4. Per request (HTTP only), `X-DS24-Toolsets`, `X-DS24-Read-Only` and the `/readonly` paths
@@ -9,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use ds24_catalog::{Category, Function};
+use ds24_catalog::{Function, Toolset};
 
 /// The base set named by `--toolsets`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,9 +18,9 @@ pub enum ToolsetSpec {
     /// Every function.
     All,
     /// The hosted server's set, plus these toolsets in full.
-    Default(BTreeSet<Category>),
+    Default(BTreeSet<&'static str>),
     /// Only these toolsets.
-    Only(BTreeSet<Category>),
+    Only(BTreeSet<&'static str>),
 }
 
 /// A configuration error, named precisely so a user can fix the flag.
@@ -46,8 +47,9 @@ impl ToolsetSpec {
                 "default" => default = true,
                 other => {
                     sets.insert(
-                        Category::from_name(other)
-                            .ok_or_else(|| SelectionError::UnknownToolset(other.to_owned()))?,
+                        ds24_catalog::toolset(other)
+                            .ok_or_else(|| SelectionError::UnknownToolset(other.to_owned()))?
+                            .id,
                     );
                 }
             }
@@ -110,8 +112,8 @@ impl Selection {
         }
         match &self.toolsets {
             ToolsetSpec::All => true,
-            ToolsetSpec::Default(extra) => f.hosted || extra.contains(&f.category),
-            ToolsetSpec::Only(sets) => sets.contains(&f.category),
+            ToolsetSpec::Default(extra) => f.is_default() || extra.contains(f.toolset.id),
+            ToolsetSpec::Only(sets) => sets.contains(f.toolset.id),
         }
     }
 }
@@ -136,14 +138,16 @@ fn resolve(names: &[String]) -> Result<BTreeSet<&'static str>, SelectionError> {
 pub struct Scope {
     /// Read-only for this request.
     pub read_only: bool,
-    /// Only these toolsets for this request (`None`: no narrowing).
-    pub toolsets: Option<BTreeSet<Category>>,
+    /// Only these toolsets for this request, by id (`None`: no narrowing).
+    pub toolsets: Option<BTreeSet<&'static str>>,
 }
 
 impl Scope {
-    /// Whether this request may see a tool of `category`.
-    pub fn allows_category(&self, category: Category) -> bool {
-        self.toolsets.as_ref().is_none_or(|s| s.contains(&category))
+    /// Whether this request may see a tool of `toolset`.
+    pub fn allows_toolset(&self, toolset: &Toolset) -> bool {
+        self.toolsets
+            .as_ref()
+            .is_none_or(|s| s.contains(toolset.id))
     }
 
     /// Whether the scope narrows anything, so lists may differ between requests.
@@ -162,8 +166,13 @@ mod tests {
 
     #[test]
     fn default_is_the_hosted_set_and_all_is_everything() {
-        assert_eq!(count(&Selection::default()), 93);
-        assert_eq!(count(&Selection::new("all", &[], &[], false).unwrap()), 123);
+        let defaults = ds24_catalog::all().filter(|f| f.is_default()).count();
+        assert_eq!(count(&Selection::default()), defaults);
+        assert!(defaults < ds24_catalog::all().count());
+        assert_eq!(
+            count(&Selection::new("all", &[], &[], false).unwrap()),
+            ds24_catalog::all().count()
+        );
     }
 
     #[test]
@@ -186,7 +195,12 @@ mod tests {
         );
         assert!(!names.contains("deleteProduct") && !names.contains("listPurchases"));
         let sel = Selection::new("default,refunds", &[], &[], false).unwrap();
-        assert_eq!(count(&sel), 96);
+        let refunds = ds24_catalog::toolset("refunds").unwrap();
+        assert!(!refunds.default_on);
+        assert_eq!(
+            count(&sel),
+            count(&Selection::default()) + refunds.functions.len()
+        );
     }
 
     #[test]

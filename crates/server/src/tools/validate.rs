@@ -3,8 +3,8 @@
 //! a vague Digistore24 message, and a malformed call never reaches the account.
 //!
 //! Validation is a little lenient where models commonly are: numbers and integers may come as
-//! numeric strings, booleans as `Y`/`N`, and `Y`/`N` enums as booleans. The result is
-//! normalised so the encoder sees one representation.
+//! numeric strings, and flags as `Y`/`N` or `yes`/`no` as well as booleans. The result is
+//! normalised so the encoder sees one representation (a flag is always a JSON boolean).
 
 use ds24_catalog::{Param, Ty};
 use serde_json::{Map, Value};
@@ -72,9 +72,6 @@ fn check_value(
 ) -> Option<Value> {
     let checked = match (&param.ty, value) {
         (Ty::String | Ty::DateTime | Ty::Date, Value::String(_)) => Some(value.clone()),
-        (Ty::String, Value::Bool(b)) if is_yes_no(param) => {
-            Some(Value::from(if *b { "Y" } else { "N" }))
-        }
         (Ty::String | Ty::DateTime | Ty::Date, Value::Number(n)) if param.values.is_empty() => {
             Some(Value::from(n.to_string()))
         }
@@ -160,10 +157,6 @@ fn free_form(map: &Map<String, Value>, path: &str, problems: &mut Vec<String>) -
         }
     }
     Some(Value::Object(out))
-}
-
-fn is_yes_no(param: &Param) -> bool {
-    param.values == ["Y", "N"]
 }
 
 fn is_decimal(s: &str) -> bool {
@@ -267,7 +260,7 @@ mod tests {
             json!({"product_id": "12", "data": {"is_active": false, "product_group_id": "7"}}),
         )
         .unwrap();
-        assert_eq!(ok["data"]["is_active"], "N");
+        assert_eq!(ok["data"]["is_active"], false);
         assert_eq!(ok["data"]["product_group_id"], "7");
         let ok = run(
             "listPurchases",

@@ -17,7 +17,6 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ds24_catalog::Category;
 use ds24_client::ApiKey;
 use http::{HeaderMap, Method, StatusCode, header};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
@@ -25,7 +24,9 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::mcp::{Ds24Service, RequestAuth};
+use crate::context::RequestContext;
+use crate::mcp::{Door, Ds24Service};
+use crate::pipeline::Pipeline;
 use crate::tools::Scope;
 
 /// Paths that serve MCP. The hosted server documents the bare root; `/readonly` variants give
@@ -42,9 +43,9 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
-    /// Sandbox only: the key used when a request carries none (for test suites that cannot
-    /// send headers). Never set for a real upstream.
-    pub anonymous_key: Option<ApiKey>,
+    /// The door's own key, used when a request carries none. Only ever set for the sandbox
+    /// (`--anonymous-key`, for test suites that cannot send headers).
+    pub fallback_key: Option<ApiKey>,
 }
 
 struct Gate {
@@ -52,7 +53,8 @@ struct Gate {
 }
 
 /// Builds the application: MCP on [`MCP_PATHS`], `/healthz` without auth.
-pub fn app(service: Ds24Service, opts: HttpOptions, shutdown: CancellationToken) -> Router {
+pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationToken) -> Router {
+    let service = Ds24Service::new(pipeline, Door::PerRequest);
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -91,9 +93,12 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 async fn check_host_and_origin(
@@ -297,7 +302,7 @@ async fn post_only(req: Request, next: Next) -> Response {
 async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Next) -> Response {
     let key = match bearer(req.headers()) {
         Ok(Some(key)) => key,
-        Ok(None) => match &gate.opts.anonymous_key {
+        Ok(None) => match &gate.opts.fallback_key {
             Some(key) => key.clone(),
             None => return unauthorized("Missing Authorization header."),
         },
@@ -310,7 +315,17 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
                 .into_response();
         }
     };
-    req.extensions_mut().insert(RequestAuth { key, scope });
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let context = RequestContext {
+        key: Some(key),
+        scope,
+        peer,
+        ..RequestContext::default()
+    };
+    req.extensions_mut().insert(Arc::new(context));
     next.run(req).await
 }
 
@@ -376,7 +391,7 @@ fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|name| {
-                    Category::from_name(name).ok_or_else(|| {
+                    crate::tools::toolset(name).map(|t| t.id).ok_or_else(|| {
                         format!(
                             "X-DS24-Toolsets names an unknown toolset `{name}`; known: {}.",
                             crate::tools::toolset_names().join(", ")

@@ -1,0 +1,230 @@
+//! Every way a tool call can fail, each with its kind, its message and a hint the model can act
+//! on. The MCP layer turns a failure into a result in exactly one place.
+
+use std::time::Duration;
+
+use ds24_catalog::{Access, Function};
+use ds24_client::{CallError, ErrorCode};
+use serde_json::{Value, json};
+
+/// A tool call that did not produce Digistore24 data.
+#[derive(Debug)]
+pub enum ToolFailure {
+    /// No tool has that name (a protocol error: the client should list tools).
+    UnknownTool {
+        /// The name asked for.
+        name: String,
+    },
+    /// The server's configuration does not offer the tool.
+    NotEnabled {
+        /// The tool's listed name.
+        tool: String,
+        /// Its function.
+        function: &'static Function,
+    },
+    /// The request's `X-DS24-Toolsets` header leaves the tool's toolset out.
+    NarrowedOut {
+        /// The tool's listed name.
+        tool: String,
+        /// Its function.
+        function: &'static Function,
+    },
+    /// The tool (or the argument given) writes, and the connection is read-only.
+    ReadOnly {
+        /// The tool's listed name.
+        tool: String,
+        /// Whether the whole server runs read-only (rather than this request's path or header).
+        server_wide: bool,
+    },
+    /// The request carried no Digistore24 key.
+    NoKey,
+    /// The key made too many calls; nothing was sent.
+    RateLimited {
+        /// How long to wait before the next call can pass.
+        retry_after: Duration,
+    },
+    /// The arguments do not fit the tool's schema; nothing was sent.
+    InvalidArguments {
+        /// The tool's listed name.
+        tool: String,
+        /// What is wrong, one line per problem.
+        problems: Vec<String>,
+    },
+    /// The user declined the confirmation of a destructive call; nothing was sent.
+    Declined {
+        /// The tool's listed name.
+        tool: String,
+    },
+    /// The confirmation state sent back is not ours or belongs to another call (a protocol error).
+    BadConfirmation {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Digistore24 refused the call, or could not be reached or understood.
+    Upstream {
+        /// The tool's listed name.
+        tool: String,
+        /// Its function.
+        function: &'static Function,
+        /// Whether this call could have changed the account.
+        writes: bool,
+        /// What went wrong.
+        error: CallError,
+    },
+}
+
+impl ToolFailure {
+    /// A stable short name for logs, audit lines, metrics and `structuredContent`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownTool { .. } => "unknown_tool",
+            Self::NotEnabled { .. } => "not_enabled",
+            Self::NarrowedOut { .. } => "narrowed_out",
+            Self::ReadOnly { .. } => "read_only",
+            Self::NoKey => "no_key",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::InvalidArguments { .. } => "invalid_arguments",
+            Self::Declined { .. } => "declined",
+            Self::BadConfirmation { .. } => "bad_confirmation",
+            Self::Upstream { error, .. } => upstream_kind(error),
+        }
+    }
+
+    /// Whether the failure is a protocol fault (a JSON-RPC error), not something for the model.
+    pub fn is_protocol_error(&self) -> bool {
+        matches!(
+            self,
+            Self::UnknownTool { .. } | Self::BadConfirmation { .. }
+        )
+    }
+
+    /// The text the model reads: what happened and what to do about it.
+    pub fn message(&self) -> String {
+        match self {
+            Self::UnknownTool { name } => {
+                format!("Unknown tool: {name}. Call tools/list for the available tools.")
+            }
+            Self::NotEnabled { tool, function } => format!(
+                "{tool} is not enabled on this server (toolset `{id}`). Start the server with `--toolsets {id}` (or `--toolsets all`) or `--tools {name}` to offer it.",
+                id = function.toolset.id,
+                name = function.name
+            ),
+            Self::NarrowedOut { tool, function } => format!(
+                "{tool} belongs to toolset `{}`, which this connection's X-DS24-Toolsets header leaves out. Add it to the header to use it.",
+                function.toolset.id
+            ),
+            Self::ReadOnly { tool, server_wide } => format!(
+                "{tool} changes data, and this connection is read-only ({}). Use your write connection: one configured with a full-access key on the server's /mcp endpoint, without X-DS24-Read-Only, on a server not started with --read-only.",
+                if *server_wide {
+                    "the server runs with --read-only"
+                } else {
+                    "the /readonly endpoint or the X-DS24-Read-Only header"
+                }
+            ),
+            Self::NoKey => "No Digistore24 API key: send `Authorization: Bearer <key>` (HTTP) or set DS24_API_KEY (stdio).".into(),
+            Self::RateLimited { retry_after } => format!(
+                "Too many calls with this API key: slow down and retry in {:.1} s. Nothing was sent to Digistore24.",
+                (retry_after.as_secs_f64() * 10.0).ceil() / 10.0
+            ),
+            Self::InvalidArguments { tool, problems } => format!(
+                "Invalid arguments for {tool}: {}. Nothing was sent to Digistore24; correct the arguments and call again.",
+                problems.join("; ")
+            ),
+            Self::Declined { tool } => {
+                format!("{tool} was not called: the user declined. Nothing changed.")
+            }
+            Self::BadConfirmation { reason } => format!("requestState {reason}"),
+            Self::Upstream {
+                tool,
+                function,
+                writes,
+                error,
+            } => format!(
+                "{tool} failed: {error}. {}",
+                upstream_hint(function, *writes, error)
+            ),
+        }
+    }
+
+    /// Machine-readable details for `structuredContent`, where there are any beyond the text.
+    pub fn details(&self) -> Option<Value> {
+        match self {
+            Self::RateLimited { retry_after } => Some(json!({"error": {
+                "kind": self.kind(),
+                "retry_after_ms": u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
+            }})),
+            Self::InvalidArguments { problems, .. } => {
+                Some(json!({"error": {"kind": self.kind(), "problems": problems}}))
+            }
+            Self::Upstream {
+                function,
+                writes,
+                error,
+                ..
+            } => {
+                let mut details = json!({
+                    "kind": self.kind(),
+                    "function": function.name,
+                    "message": error.to_string(),
+                    "hint": upstream_hint(function, *writes, error),
+                });
+                if let CallError::Api {
+                    code,
+                    status,
+                    message,
+                    ..
+                } = error
+                {
+                    details["code"] = json!(code);
+                    details["http_status"] = json!(status);
+                    details["message"] = json!(message);
+                }
+                Some(json!({ "error": details }))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn upstream_kind(err: &CallError) -> &'static str {
+    match err {
+        CallError::Api { kind, status, .. } => match kind {
+            Some(ErrorCode::BadApiKey) => "invalid_key",
+            Some(ErrorCode::PermissionDenied) => "permission_denied",
+            Some(ErrorCode::NotFound) => "not_found",
+            Some(ErrorCode::BadParameters) => "bad_parameters",
+            Some(ErrorCode::UnknownFunction) => "unknown_function",
+            Some(ErrorCode::Other(_)) | None if *status >= 500 => "server_error",
+            Some(ErrorCode::Other(_)) | None => "api_error",
+        },
+        CallError::Timeout(_) => "timeout",
+        CallError::Connect(_) => "unreachable",
+        CallError::Transport(_) | CallError::BadResponse { .. } => "bad_response",
+    }
+}
+
+/// What the model should do about an upstream failure. A write that may have reached
+/// Digistore24 is never "try again": it is "check first".
+fn upstream_hint(f: &Function, writes: bool, err: &CallError) -> String {
+    match err {
+        CallError::Api { kind, status, .. } => match kind {
+            Some(ErrorCode::BadApiKey) => "Check the API key: it must be an active Digistore24 API key (Digistore24: Settings > Account access > API keys), sent as `Authorization: Bearer <key>`.".to_owned(),
+            Some(ErrorCode::PermissionDenied) if f.access == Access::Full || writes => format!(
+                "{} needs a full-access API key; the key in use is read-only (or lacks an account right this function needs). Use a connection configured with a full-access key.",
+                f.name
+            ),
+            Some(ErrorCode::PermissionDenied) => "The key may not call this function: check its permission and the account rights in Digistore24.".to_owned(),
+            Some(ErrorCode::NotFound) => "Nothing with that ID exists in this account. Check the ID; the list tools show valid ones.".to_owned(),
+            Some(ErrorCode::BadParameters) => "Digistore24 rejected an argument: correct it as the message says and call again.".to_owned(),
+            Some(ErrorCode::UnknownFunction) => "This Digistore24 endpoint does not offer the function; the account or API version may not support it.".to_owned(),
+            Some(ErrorCode::Other(_)) | None if *status >= 500 && writes => "Digistore24 had an internal problem. It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
+            Some(ErrorCode::Other(_)) | None if *status >= 500 => "Digistore24 had an internal problem; try again later.".to_owned(),
+            Some(ErrorCode::Other(_)) | None => "See Digistore24's message above.".to_owned(),
+        },
+        CallError::Timeout(_) if writes => "The call was sent but not confirmed, and it is not retried automatically. Check with a list or get tool whether it took effect before calling again.".to_owned(),
+        CallError::Timeout(_) => "Try again later; if it keeps timing out, narrow the request (smaller page_size or time window).".to_owned(),
+        CallError::Connect(_) => "Check the server's network access and its --api-url setting.".to_owned(),
+        CallError::Transport(_) | CallError::BadResponse { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
+        CallError::Transport(_) | CallError::BadResponse { .. } => "Try again later.".to_owned(),
+    }
+}

@@ -1,0 +1,268 @@
+//! The pipeline in-process, against an upstream double that records what reached it.
+
+use std::sync::Mutex;
+
+use ds24_client::{CallError, FormPairs};
+use serde_json::json;
+
+use super::*;
+use crate::seal::StateSecret;
+use crate::tools::{NameStyle, Scope, Selection};
+use crate::upstream::UpstreamFuture;
+
+#[derive(Default)]
+struct Recorder {
+    calls: Mutex<Vec<(String, FormPairs, Retry)>>,
+    fail: Option<fn() -> CallError>,
+}
+
+impl Upstream for Recorder {
+    fn call<'a>(
+        &'a self,
+        function: &'static str,
+        _key: &'a ApiKey,
+        form: FormPairs,
+        retry: Retry,
+    ) -> UpstreamFuture<'a> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((function.to_owned(), form, retry));
+        let answer = match self.fail {
+            Some(make) => Err(make()),
+            None => Ok(json!({"ok": "Y"})),
+        };
+        Box::pin(async move { answer })
+    }
+}
+
+fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
+    let secret = StateSecret::new(b"0123456789abcdef0123456789abcdef".to_vec());
+    Pipeline::new(PipelineParts {
+        inventory: Inventory::new(
+            NameStyle::Ds24,
+            Selection::new("all", &[], &[], false).unwrap(),
+        ),
+        upstream,
+        confirmer: Confirmer::new(secret.sealer("confirmation"), ttl),
+        fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
+        limiter: None,
+        max_result_bytes: 100_000,
+    })
+}
+
+fn ctx() -> RequestContext {
+    RequestContext {
+        key: ApiKey::new("k-1"),
+        ..RequestContext::default()
+    }
+}
+
+fn args(v: serde_json::Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+#[tokio::test]
+async fn refusals_send_nothing() {
+    let up = Arc::new(Recorder::default());
+    let p = pipeline(up.clone(), DEFAULT_TTL);
+    let none = Confirmation::Unavailable;
+    let unknown = p.call(&ctx(), "nope", Map::new(), &none).await;
+    assert!(matches!(unknown, Err(ToolFailure::UnknownTool { .. })));
+    let mut read_only = ctx();
+    read_only.scope = Scope {
+        read_only: true,
+        toolsets: None,
+    };
+    let write = p
+        .call(
+            &read_only,
+            "createVoucher",
+            args(json!({"data": {"code": "X"}})),
+            &none,
+        )
+        .await;
+    assert!(matches!(
+        write,
+        Err(ToolFailure::ReadOnly {
+            server_wide: false,
+            ..
+        })
+    ));
+    let invalid = p
+        .call(
+            &ctx(),
+            "getProduct",
+            args(json!({"product_id": "abc"})),
+            &none,
+        )
+        .await;
+    assert!(matches!(invalid, Err(ToolFailure::InvalidArguments { .. })));
+    let keyless = p
+        .call(&RequestContext::default(), "ping", Map::new(), &none)
+        .await;
+    assert!(matches!(keyless, Err(ToolFailure::NoKey)));
+    assert!(up.calls.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
+    let up = Arc::new(Recorder::default());
+    let p = pipeline(up.clone(), DEFAULT_TTL);
+    let a = args(json!({"code": "LAUNCH10"}));
+    let asked = p
+        .call(&ctx(), "deleteVoucher", a.clone(), &Confirmation::Available)
+        .await;
+    let Ok(CallOutcome::Confirm(question)) = asked else {
+        panic!("expected a question, got {asked:?}");
+    };
+    assert!(
+        up.calls.lock().unwrap().is_empty(),
+        "nothing before the answer"
+    );
+    let other = p
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            args(json!({"code": "OTHER"})),
+            &Confirmation::Answered {
+                state: question.state.clone(),
+                accepted: true,
+            },
+        )
+        .await;
+    assert!(matches!(other, Err(ToolFailure::BadConfirmation { .. })));
+    let declined = p
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a.clone(),
+            &Confirmation::Answered {
+                state: question.state.clone(),
+                accepted: false,
+            },
+        )
+        .await;
+    assert!(matches!(declined, Err(ToolFailure::Declined { .. })));
+    let mut tampered = question.state.clone();
+    tampered.pop();
+    let forged = p
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a.clone(),
+            &Confirmation::Answered {
+                state: tampered,
+                accepted: true,
+            },
+        )
+        .await;
+    assert!(matches!(forged, Err(ToolFailure::BadConfirmation { .. })));
+    assert!(up.calls.lock().unwrap().is_empty());
+    let done = p
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a,
+            &Confirmation::Answered {
+                state: question.state,
+                accepted: true,
+            },
+        )
+        .await;
+    assert!(matches!(done, Ok(CallOutcome::Done(_))), "{done:?}");
+    let calls = up.calls.lock().unwrap();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "deleteVoucher");
+    assert_eq!(calls[0].2, Retry::Never);
+}
+
+#[tokio::test]
+async fn expired_confirmations_are_refused() {
+    let up = Arc::new(Recorder::default());
+    let p = pipeline(up.clone(), Duration::ZERO);
+    let a = args(json!({"code": "LAUNCH10"}));
+    let Ok(CallOutcome::Confirm(question)) = p
+        .call(&ctx(), "deleteVoucher", a.clone(), &Confirmation::Available)
+        .await
+    else {
+        panic!("expected a question");
+    };
+    let late = p
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a,
+            &Confirmation::Answered {
+                state: question.state,
+                accepted: true,
+            },
+        )
+        .await;
+    let Err(failure) = late else {
+        panic!("an expired answer was accepted");
+    };
+    assert!(
+        failure.message().contains("expired"),
+        "{}",
+        failure.message()
+    );
+    assert!(up.calls.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_write_triggering_argument_makes_a_read_a_write() {
+    let up = Arc::new(Recorder::default());
+    let p = pipeline(up.clone(), DEFAULT_TTL);
+    let none = Confirmation::Unavailable;
+    p.call(
+        &ctx(),
+        "getDelivery",
+        args(json!({"delivery_id": "1"})),
+        &none,
+    )
+    .await
+    .unwrap();
+    p.call(
+        &ctx(),
+        "getDelivery",
+        args(json!({"delivery_id": "1", "set_in_progress": true})),
+        &none,
+    )
+    .await
+    .unwrap();
+    let calls = up.calls.lock().unwrap();
+    assert_eq!(calls[0].2, Retry::OnConnectFailure);
+    assert_eq!(calls[1].2, Retry::Never);
+}
+
+#[tokio::test]
+async fn a_failed_write_says_to_check_before_retrying() {
+    let up = Arc::new(Recorder {
+        fail: Some(|| CallError::Timeout(Duration::from_secs(30))),
+        ..Recorder::default()
+    });
+    let p = pipeline(up, DEFAULT_TTL);
+    let none = Confirmation::Unavailable;
+    let write = p
+        .call(
+            &ctx(),
+            "createVoucher",
+            args(json!({"data": {"code": "X"}})),
+            &none,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(write.kind(), "timeout");
+    assert!(
+        write.message().contains("Check with a list or get tool"),
+        "{}",
+        write.message()
+    );
+    let read = p.call(&ctx(), "ping", Map::new(), &none).await.unwrap_err();
+    assert!(
+        read.message().contains("Try again later"),
+        "{}",
+        read.message()
+    );
+}

@@ -1,0 +1,5 @@
+//! The front doors: how requests reach the MCP service. Each door builds the same
+//! [`RequestContext`](crate::context::RequestContext) and nothing else differs downstream.
+
+pub mod http;
+pub mod stdio;
