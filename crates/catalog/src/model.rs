@@ -334,6 +334,10 @@ pub struct Param {
     pub max: Option<i64>,
     /// What Digistore24 assumes when the parameter is absent, as the model would write it.
     pub default: Option<&'static str>,
+    /// True when the value is personal data (a person's e-mail, name, address, phone, tax ID,
+    /// login): audit lines show it masked. Declared here, beside the parameter, so a new
+    /// function cannot forget it in some list kept elsewhere.
+    pub personal: bool,
 }
 
 impl Param {
@@ -348,6 +352,7 @@ impl Param {
             min: None,
             max: None,
             default: None,
+            personal: false,
         }
     }
 
@@ -370,6 +375,12 @@ impl Param {
     /// Marks the parameter as one that makes the call change state.
     pub const fn mutating(mut self) -> Self {
         self.mutating = true;
+        self
+    }
+
+    /// Marks the value as personal data, masked in audit lines.
+    pub const fn personal(mut self) -> Self {
+        self.personal = true;
         self
     }
 

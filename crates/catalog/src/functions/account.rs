@@ -20,7 +20,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             .params(&[
                 Param::req("purchase_id", Ty::String, "Order ID whose content was accessed"),
                 Param::req("platform_name", Ty::String, "Human-readable name of the membership area"),
-                Param::req("login_name", Ty::String, "Member's user name in the membership area"),
+                Param::req("login_name", Ty::String, "Member's user name in the membership area").personal(),
                 Param::req("login_url", Ty::String, "URL the member used to log in"),
                 Param::req("number_of_unlocked_lectures", Ty::Integer, "Lessons unlocked for this purchase; min 0"),
                 Param::req("total_number_of_lectures", Ty::Integer, "Total lessons of the course (locked + unlocked); min 0"),

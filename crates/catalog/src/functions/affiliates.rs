@@ -17,7 +17,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             .method(HttpMethod::Post)
             .hosted()
             .params(&[
-                Param::req("email", Ty::String, "E-mail of the future buyer; e-mail format"),
+                Param::req("email", Ty::String, "E-mail of the future buyer; e-mail format").personal(),
             ]),
         Function::read(&TOOLSET, "getCustomerToAffiliateBuyerDetails", "For buyers of a customer-to-affiliate program: their future affiliate name and registration/promo links.")
             .access(Access::Full)
@@ -35,7 +35,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             .hosted()
             .idempotent(true)
             .params(&[
-                Param::req("email", Ty::String, "E-mail of the future buyer; e-mail format"),
+                Param::req("email", Ty::String, "E-mail of the future buyer; e-mail format").personal(),
                 Param::req("affiliate", Ty::String, "Affiliate to credit (Digistore24 ID)"),
                 Param::opt("campaignkey", Ty::String, "Affiliate campaign key"),
                 Param::opt("trackingkey", Ty::String, "Vendor tracking key to store"),

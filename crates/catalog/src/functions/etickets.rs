@@ -12,11 +12,11 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             .hosted()
             .params(&[
                 Param::req("buyer", Ty::Object(&[
-                    Param::opt("email", Ty::String, "E-mail address; e-mail format"),
-                    Param::opt("title", Ty::String, "Academic title (e.g. Dr.)"),
-                    Param::opt("salutation", Ty::String, "m or f").one_of(&["m", "f"]),
-                    Param::opt("last_name", Ty::String, "Last name"),
-                    Param::opt("first_name", Ty::String, "First name"),
+                    Param::opt("email", Ty::String, "E-mail address; e-mail format").personal(),
+                    Param::opt("title", Ty::String, "Academic title (e.g. Dr.)").personal(),
+                    Param::opt("salutation", Ty::String, "m or f").one_of(&["m", "f"]).personal(),
+                    Param::opt("last_name", Ty::String, "Last name").personal(),
+                    Param::opt("first_name", Ty::String, "First name").personal(),
                 ]), "Ticket holder: buyer[email], buyer[first_name], buyer[last_name], buyer[salutation], buyer[title]"),
                 Param::req("product_id", Ty::String, "Event product"),
                 Param::req("location_id", Ty::String, "Location ID from listEticketLocations"),
@@ -51,9 +51,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::opt("search", Ty::Object(&[
                     Param::opt("owner_id", Ty::String, "Comma list of vendor IDs whose tickets to search"),
                     Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
-                    Param::opt("first_name", Ty::String, "First name"),
-                    Param::opt("last_name", Ty::String, "Last name"),
-                    Param::opt("email", Ty::String, "E-mail address"),
+                    Param::opt("first_name", Ty::String, "First name").personal(),
+                    Param::opt("last_name", Ty::String, "Last name").personal(),
+                    Param::opt("email", Ty::String, "E-mail address").personal(),
                     Param::opt("template_id", Ty::String, "E-ticket template ID (or comma list)"),
                     Param::opt("location_id", Ty::String, "E-ticket location ID (or comma list)"),
                     Param::opt("date", Ty::String, "Day the ticket must be valid for (2017-12-31 or today)"),

@@ -38,9 +38,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::opt("search", Ty::Object(&[
                     Param::opt("role", Ty::String, "Comma list of roles: vendor, affiliate, other"),
                     Param::opt("product_id", Ty::String, "Product ID"),
-                    Param::opt("first_name", Ty::String, "First name"),
-                    Param::opt("last_name", Ty::String, "Last name"),
-                    Param::opt("email", Ty::String, "E-mail address"),
+                    Param::opt("first_name", Ty::String, "First name").personal(),
+                    Param::opt("last_name", Ty::String, "Last name").personal(),
+                    Param::opt("email", Ty::String, "E-mail address").personal(),
                     Param::opt("has_affiliate", Ty::Boolean, "Filter for purchases with (Y) or without (N) affiliate"),
                     Param::opt("affiliate_name", Ty::String, "Digistore24 user name of the affiliate"),
                     Param::opt("order_type", Ty::String, "live or test").one_of(&["live", "test"]),
@@ -60,7 +60,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             .operation_id("listPurchasesOfEmail")
             .hosted()
             .params(&[
-                Param::req("email", Ty::String, "E-mail address; e-mail format"),
+                Param::req("email", Ty::String, "E-mail address; e-mail format").personal(),
                 Param::opt("limit", Ty::Integer, "Maximum number of purchases (default 100); min 1"),
             ]),
         Function::write(&TOOLSET, "resendInvoiceMail", "E-mail all invoices of an order to the buyer again.")

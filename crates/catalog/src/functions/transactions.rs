@@ -17,9 +17,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::opt("search", Ty::Object(&[
                     Param::opt("role", Ty::String, "Comma list of roles: vendor, affiliate, other"),
                     Param::opt("product_id", Ty::String, "Product ID"),
-                    Param::opt("first_name", Ty::String, "First name"),
-                    Param::opt("last_name", Ty::String, "Last name"),
-                    Param::opt("email", Ty::String, "E-mail address"),
+                    Param::opt("first_name", Ty::String, "First name").personal(),
+                    Param::opt("last_name", Ty::String, "Last name").personal(),
+                    Param::opt("email", Ty::String, "E-mail address").personal(),
                     Param::opt("has_affiliate", Ty::Boolean, "Filter for purchases with (Y) or without (N) affiliate"),
                     Param::opt("affiliate_name", Ty::String, "Digistore24 user name of the affiliate"),
                     Param::opt("pay_method", Ty::String, "Payment method key(s), comma list allowed (see getGlobalSettings)"),
