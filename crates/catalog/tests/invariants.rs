@@ -154,7 +154,9 @@ fn check_params(params: &[Param], at: &str, problems: &mut Vec<String>) {
             ));
         }
         if p.personal && !matches!(p.ty, Ty::String) {
-            problems.push(format!("`{path}`: only text parameters are marked personal"));
+            problems.push(format!(
+                "`{path}`: only text parameters are marked personal"
+            ));
         }
         if let Ty::Object(fields) | Ty::Array(fields) = &p.ty {
             check_params(fields, &format!("{path}."), problems);

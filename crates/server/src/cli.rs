@@ -9,13 +9,24 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ds24_client::{ClientConfig, Language};
 use ds24_sandbox::SandboxArgs;
 
+use crate::audit::{AuditConfig, AuditScope, AuditSink};
 use crate::seal::StateSecret;
+use crate::telemetry::LogFormat;
 use crate::tools::{Inventory, NameStyle, Selection};
 
 /// An MCP server for the Digistore24 vendor API.
 #[derive(Debug, Parser)]
 #[command(name = "ds24-mcp", version, about, long_about = None)]
 pub struct Cli {
+    /// Log line format on stderr.
+    #[arg(
+        long,
+        global = true,
+        env = "DS24_MCP_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     /// What to run.
     #[command(subcommand)]
     pub command: Command,
@@ -58,6 +69,10 @@ pub struct ServeArgs {
     /// (for test suites that cannot send headers).
     #[arg(long, requires = "sandbox", value_name = "SANDBOX_KEY")]
     pub anonymous_key: Option<String>,
+    /// Serve Prometheus metrics on this address at `/metrics` (a listener of its own; off when
+    /// unset). Keep it private: metrics are not authenticated.
+    #[arg(long, env = "DS24_MCP_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Options shared with the other MCP front door.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -173,6 +188,47 @@ pub struct CommonArgs {
     /// Sandbox settings, used with --sandbox.
     #[command(flatten)]
     pub sandbox_args: SandboxArgs,
+    /// The audit trail.
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// The audit trail's flags.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Write one JSON line per audited tool call to this file (`-` for stderr). Off when unset.
+    #[arg(long, env = "DS24_MCP_AUDIT_LOG", value_name = "PATH")]
+    pub audit_log: Option<String>,
+    /// Which calls are audited: `writes` (calls that change data, and every refused or failed
+    /// call) or `all`.
+    #[arg(long, env = "DS24_MCP_AUDIT", value_enum, default_value = "writes")]
+    pub audit: AuditScope,
+    /// Rotate the audit file before it grows beyond this many bytes (0: never).
+    #[arg(long, env = "DS24_MCP_AUDIT_MAX_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub audit_max_bytes: u64,
+    /// How many rotated audit files to keep (PATH.1 … PATH.N).
+    #[arg(long, env = "DS24_MCP_AUDIT_KEEP", default_value_t = 5)]
+    pub audit_keep: usize,
+    /// Refuse a write (before anything is sent) when its audit line cannot be written.
+    #[arg(long, env = "DS24_MCP_AUDIT_REQUIRED", requires = "audit_log")]
+    pub audit_required: bool,
+}
+
+impl AuditArgs {
+    /// The audit configuration, if an audit log is asked for.
+    pub fn config(&self) -> Option<AuditConfig> {
+        let sink = match self.audit_log.as_deref()? {
+            "-" => AuditSink::Stderr,
+            path => AuditSink::File(path.into()),
+        };
+        Some(AuditConfig {
+            sink,
+            scope: self.audit,
+            max_bytes: self.audit_max_bytes,
+            keep: self.audit_keep,
+            required: self.audit_required,
+        })
+    }
 }
 
 /// `--language`.

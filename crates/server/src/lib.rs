@@ -12,6 +12,7 @@
 //!
 //! [`run`] puts them together for each job of the binary; [`cli`] declares its flags.
 
+pub mod audit;
 pub mod cli;
 pub mod context;
 pub mod docs;
@@ -21,6 +22,7 @@ pub mod pipeline;
 pub mod run;
 pub mod seal;
 pub mod shape;
+pub mod telemetry;
 pub mod tools;
 pub mod transport;
 pub mod upstream;

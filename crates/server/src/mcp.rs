@@ -18,7 +18,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::context::RequestContext;
+use crate::context::{ClientInfo, RequestContext};
 use crate::pipeline::{CallOutcome, Confirmation, Pipeline, Question, ToolFailure};
 
 /// Where a service's requests come from, and so where their context is.
@@ -114,7 +114,7 @@ impl ServerHandler for Ds24Service {
         request: CallToolRequestParams,
         ctx: RmcpContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let context = self.context(&ctx)?;
+        let context = with_client(self.context(&ctx)?, &ctx);
         let confirmation = confirmation(&request, &ctx);
         let args = request.arguments.unwrap_or_default();
         match self
@@ -126,6 +126,26 @@ impl ServerHandler for Ds24Service {
             Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
             Err(failure) => failure_result(&failure).map(Into::into),
         }
+    }
+}
+
+/// The request context with the MCP client's name and version, where the protocol carries
+/// them: a 2026-07-28 request's `_meta`, or (stdio) the `initialize` of this connection. A
+/// legacy stateless HTTP call has neither; its context keeps the `User-Agent` instead.
+fn with_client(context: Arc<RequestContext>, ctx: &RmcpContext<RoleServer>) -> Arc<RequestContext> {
+    if context.client.is_some() {
+        return context;
+    }
+    match ctx.client_info() {
+        Some(info) => {
+            let mut context = (*context).clone();
+            context.client = Some(ClientInfo {
+                name: info.name,
+                version: info.version,
+            });
+            Arc::new(context)
+        }
+        None => context,
     }
 }
 

@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use ds24_client::{ApiKey, Client};
 use tokio_util::sync::CancellationToken;
 
+use crate::audit::Auditor;
 use crate::cli::{Cli, Command, CommonArgs, Format, ServeArgs, StdioArgs};
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
@@ -84,6 +85,10 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
     };
     let client = Client::new(common.client_config(api_url)?)?;
     let secret = common.secret()?;
+    let auditor = match common.audit.config() {
+        Some(config) => Some(Auditor::start(&config).context("--audit-log")?),
+        None => None,
+    };
     let pipeline = Pipeline::new(PipelineParts {
         inventory,
         upstream: Arc::new(client),
@@ -91,6 +96,7 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: (common.key_rate_limit > 0).then(|| RateLimiter::new(common.key_rate_limit)),
         max_result_bytes: common.max_result_bytes,
+        auditor,
     });
     Ok(Started {
         pipeline: Arc::new(pipeline),
@@ -117,6 +123,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.listen
         );
     }
+    let metrics = match args.metrics_listen {
+        Some(addr) => {
+            let handle = crate::telemetry::install()?;
+            let listener = crate::telemetry::bind_metrics(addr).await?;
+            tracing::info!(addr = %listener.local_addr()?, "metrics at http://{}/metrics", listener.local_addr()?);
+            Some((listener, handle))
+        }
+        None => None,
+    };
     let started = start(&args.common).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -139,8 +154,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(sb) = &started.sandbox {
         banner(addr, sb)?;
     }
+    let metrics_task = metrics.map(|(listener, handle)| {
+        let stop = cancel.clone();
+        tokio::spawn(crate::telemetry::serve_metrics(
+            listener,
+            handle,
+            async move {
+                stop.cancelled().await;
+            },
+        ))
+    });
     http::serve(listener, app, shutdown_signal()).await?;
     cancel.cancel();
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     started.stop().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

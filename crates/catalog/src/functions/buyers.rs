@@ -43,7 +43,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Param::opt("email", Ty::String, "E-mail address; e-mail format").personal(),
                     Param::opt("first_name", Ty::String, "First name").personal(),
                     Param::opt("last_name", Ty::String, "Last name").personal(),
-                    Param::opt("salutation", Ty::String, "Salutation code").one_of(&["M", "F"]).personal(),
+                    Param::opt("salutation", Ty::String, "Salutation code")
+                        .one_of(&["M", "F"])
+                        .personal(),
                     Param::opt("title", Ty::String, "Academic title (e.g. Dr.)").personal(),
                     Param::opt("company", Ty::String, "Company name").personal(),
                     Param::opt("street_name", Ty::String, "Street name").personal(),
@@ -52,7 +54,8 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                         "phone_number",
                         Ty::String,
                         "Phone number (empty string clears it)",
-                    ).personal(),
+                    )
+                    .personal(),
                     Param::opt("city", Ty::String, "City").personal(),
                     Param::opt("zipcode", Ty::String, "Postal code").personal(),
                     Param::opt("state", Ty::String, "State / province").personal(),

@@ -60,6 +60,13 @@ pub enum ToolFailure {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The call changes data, the server must audit every change (`--audit-required`), and
+    /// the audit line could not be written; nothing was sent.
+    /// The reason is in the server's log, not here: clients need not learn server paths.
+    AuditUnavailable {
+        /// The tool's listed name.
+        tool: String,
+    },
     /// Digistore24 refused the call, or could not be reached or understood.
     Upstream {
         /// The tool's listed name.
@@ -86,7 +93,19 @@ impl ToolFailure {
             Self::InvalidArguments { .. } => "invalid_arguments",
             Self::Declined { .. } => "declined",
             Self::BadConfirmation { .. } => "bad_confirmation",
+            Self::AuditUnavailable { .. } => "audit_unavailable",
             Self::Upstream { error, .. } => upstream_kind(error),
+        }
+    }
+
+    /// Digistore24's numeric error code, when it answered with one.
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            Self::Upstream {
+                error: CallError::Api { code, .. },
+                ..
+            } => *code,
+            _ => None,
         }
     }
 
@@ -134,6 +153,9 @@ impl ToolFailure {
                 format!("{tool} was not called: the user declined. Nothing changed.")
             }
             Self::BadConfirmation { reason } => format!("requestState {reason}"),
+            Self::AuditUnavailable { tool } => format!(
+                "{tool} was not called: this server records every change in an audit log (--audit-required) and cannot write that log right now. Nothing was sent to Digistore24. Tell the server's operator; reads still work."
+            ),
             Self::Upstream {
                 tool,
                 function,

@@ -6,6 +6,10 @@
 //! normalise the arguments → confirm if destructive → encode → call → shape. Each step either
 //! passes the call on or stops it with a [`ToolFailure`]; nothing reaches Digistore24 unless
 //! every step before the call passed.
+//!
+//! Every call is recorded exactly once, in [`Pipeline::call`] around the steps: one metrics
+//! sample and (when it is audited) one audit line, whichever step ended it. A call that goes
+//! upstream has its audit line written before it is sent (see [`crate::audit`]).
 
 mod confirm;
 mod failure;
@@ -20,6 +24,7 @@ use serde_json::{Map, Value};
 pub use confirm::{Confirmation, Confirmer, DEFAULT_TTL, Question};
 pub use failure::ToolFailure;
 
+use crate::audit::{self, Auditor};
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
 use crate::tools::{Inventory, ToolEntry};
@@ -52,6 +57,23 @@ impl Fingerprinter {
     }
 }
 
+/// How far a call got, for the one place that records it.
+#[derive(Default)]
+struct Trace<'p> {
+    /// The tool, once found.
+    entry: Option<&'p ToolEntry>,
+    /// The key's fingerprint, once there was a key.
+    fingerprint: Option<String>,
+    /// Whether the call changes data (known exactly after validation).
+    writes: bool,
+    /// Whether the call was handed to the upstream.
+    sent: bool,
+    /// The audit line written ahead of the upstream call, to complete.
+    pending: Option<audit::Pending>,
+    /// The head of an audit line that could not be written ahead (stderr), to write whole.
+    head: Option<Map<String, Value>>,
+}
+
 /// Everything a call needs, built once at start-up and shared by every request.
 pub struct Pipeline {
     /// The tools.
@@ -61,6 +83,7 @@ pub struct Pipeline {
     fingerprints: Fingerprinter,
     limiter: Option<RateLimiter>,
     max_result_bytes: usize,
+    auditor: Option<Auditor>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -83,6 +106,8 @@ pub struct PipelineParts {
     pub limiter: Option<RateLimiter>,
     /// Larger results keep only their leading rows.
     pub max_result_bytes: usize,
+    /// The audit trail, if one is kept.
+    pub auditor: Option<Auditor>,
 }
 
 impl Pipeline {
@@ -95,6 +120,7 @@ impl Pipeline {
             fingerprints: parts.fingerprints,
             limiter: parts.limiter,
             max_result_bytes: parts.max_result_bytes,
+            auditor: parts.auditor,
         }
     }
 
@@ -103,7 +129,8 @@ impl Pipeline {
         self.fingerprints.of(key)
     }
 
-    /// Runs one tool call.
+    /// Runs one tool call, and records it (audit line, metrics) exactly once, whichever way it
+    /// ends.
     pub async fn call(
         &self,
         ctx: &RequestContext,
@@ -111,23 +138,44 @@ impl Pipeline {
         args: Map<String, Value>,
         confirmation: &Confirmation,
     ) -> Result<CallOutcome, ToolFailure> {
+        let started = Instant::now();
+        let mut trace = Trace::default();
+        let result = self.run(ctx, name, &args, confirmation, &mut trace).await;
+        self.record(ctx, name, &args, trace, &result, started.elapsed())
+            .await;
+        result
+    }
+
+    /// The call itself; `trace` collects what [`record`](Self::record) needs to know about how
+    /// far it got.
+    async fn run<'p>(
+        &'p self,
+        ctx: &RequestContext,
+        name: &str,
+        args: &Map<String, Value>,
+        confirmation: &Confirmation,
+        trace: &mut Trace<'p>,
+    ) -> Result<CallOutcome, ToolFailure> {
         let entry = self.find(ctx, name)?;
+        trace.entry = Some(entry);
+        let f = entry.function;
+        trace.writes = f.writes();
         let read_only = self.inventory.read_only(&ctx.scope);
         let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
         // Logs and the rate limit know a key only by its salted fingerprint.
         let fp = self.fingerprint(key);
+        trace.fingerprint = Some(fp.clone());
         if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
             tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
             return Err(ToolFailure::RateLimited { retry_after });
         }
-        let args = entry.validate(read_only, &args).map_err(|problems| {
+        let args = entry.validate(read_only, args).map_err(|problems| {
             tracing::info!(key = %fp, outcome = "invalid_arguments", "tool call rejected");
             ToolFailure::InvalidArguments {
                 tool: entry.name.clone(),
                 problems,
             }
         })?;
-        let f = entry.function;
         if f.effect == Effect::Destructive {
             let title = f.title_text();
             match self
@@ -139,23 +187,29 @@ impl Pipeline {
             }
         }
         // A read with a write-triggering argument (getDelivery set_in_progress) is a write
-        // for retries and hints.
+        // for retries, hints and the audit trail.
         let writes = f.writes()
             || f.params
                 .iter()
                 .any(|p| p.mutating && args.get(p.name).is_some_and(|v| !is_off(v)));
+        trace.writes = writes;
         let retry = if writes {
             Retry::Never
         } else {
             Retry::OnConnectFailure
         };
+        self.audit_ahead(ctx, entry, &fp, writes, &args, trace)
+            .await?;
         let started = Instant::now();
         tracing::debug!(function = f.name, "calling Digistore24");
+        trace.sent = true;
         let outcome = self
             .upstream
             .call(f.name, key, encode_form(&args), retry)
             .await;
-        let ms = millis(started.elapsed());
+        let elapsed = started.elapsed();
+        crate::telemetry::upstream_latency(f.name, elapsed);
+        let ms = millis(elapsed);
         match outcome {
             Ok(data) => {
                 tracing::info!(key = %fp, ms, outcome = "ok", "tool call");
@@ -173,6 +227,105 @@ impl Pipeline {
                     error,
                 })
             }
+        }
+    }
+
+    /// Writes the audit line of a call that is about to go upstream, before it goes. Under
+    /// `--audit-required`, a write whose line cannot be written stops here.
+    async fn audit_ahead(
+        &self,
+        ctx: &RequestContext,
+        entry: &ToolEntry,
+        fp: &str,
+        writes: bool,
+        args: &Map<String, Value>,
+        trace: &mut Trace<'_>,
+    ) -> Result<(), ToolFailure> {
+        let Some(auditor) = &self.auditor else {
+            return Ok(());
+        };
+        if !auditor.covers(writes, true) {
+            return Ok(());
+        }
+        // The line shows the arguments as the client sent them (masked), like every other line.
+        let head = audit::head(
+            ctx,
+            Some(fp),
+            &entry.name,
+            Some(entry.function),
+            writes,
+            true,
+            args,
+        );
+        match auditor.ahead(&head).await {
+            Ok(pending) => {
+                trace.pending = pending;
+                trace.head = (trace.pending.is_none()).then_some(head);
+                Ok(())
+            }
+            Err(e) if writes && auditor.required() => {
+                tracing::error!(error = %e, tool = %entry.name, "write refused: it cannot be audited");
+                crate::telemetry::audit_failure();
+                Err(ToolFailure::AuditUnavailable {
+                    tool: entry.name.clone(),
+                })
+            }
+            Err(e) => {
+                crate::telemetry::audit_failure();
+                tracing::warn!(error = %e, "audit line not written ahead; the call goes on");
+                Ok(())
+            }
+        }
+    }
+
+    /// Records a finished call once: metrics, and its audit line (completing the line written
+    /// ahead, or writing the whole line now).
+    async fn record(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        raw_args: &Map<String, Value>,
+        trace: Trace<'_>,
+        result: &Result<CallOutcome, ToolFailure>,
+        elapsed: Duration,
+    ) {
+        let (kind, code) = match result {
+            Ok(CallOutcome::Done(_)) => ("ok", None),
+            Ok(CallOutcome::Confirm(_)) => ("confirmation_requested", None),
+            Err(failure) => (failure.kind(), failure.code()),
+        };
+        let function = trace.entry.map(|e| e.function);
+        crate::telemetry::tool_call(function.map_or("unknown", |f| f.name), kind);
+        let Some(auditor) = &self.auditor else {
+            return;
+        };
+        let outcome = audit::Outcome {
+            kind,
+            code,
+            duration: elapsed,
+        };
+        let written = if let Some(pending) = trace.pending {
+            auditor.complete(pending, outcome).await
+        } else if auditor.covers(trace.writes, kind == "ok") {
+            let head = trace.head.unwrap_or_else(|| {
+                audit::head(
+                    ctx,
+                    trace.fingerprint.as_deref(),
+                    trace.entry.map_or(name, |e| e.name.as_str()),
+                    function,
+                    trace.writes,
+                    trace.sent,
+                    raw_args,
+                )
+            });
+            auditor.finish(&head, outcome).await
+        } else {
+            Ok(())
+        };
+        if let Err(e) = written {
+            crate::telemetry::audit_failure();
+            // Nothing is lost: the record (fingerprint and masked arguments only) goes to the log.
+            tracing::warn!(error = %e, tool = name, outcome = kind, request_id = ctx.request_id.as_deref(), "audit line not written");
         }
     }
 

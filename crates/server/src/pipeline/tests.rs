@@ -48,6 +48,7 @@ fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: None,
         max_result_bytes: 100_000,
+        auditor: None,
     })
 }
 

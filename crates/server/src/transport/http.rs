@@ -24,6 +24,7 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use super::correlation;
 use crate::context::RequestContext;
 use crate::mcp::{Door, Ds24Service};
 use crate::pipeline::Pipeline;
@@ -78,6 +79,7 @@ pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationTok
         .layer(middleware::from_fn_with_state(gate.clone(), authenticate))
         .layer(middleware::from_fn(post_only))
         .layer(middleware::from_fn_with_state(gate, check_host_and_origin))
+        .layer(middleware::from_fn(correlation::correlate))
         .route("/healthz", get(|| async { "ok" }))
 }
 
@@ -308,8 +310,10 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
         },
         Err(problem) => return unauthorized(problem),
     };
-    let scope = match scope(req.uri().path(), req.headers()) {
-        Ok(scope) => scope,
+    let scope = match scope(req.uri().path(), req.headers())
+        .and_then(|scope| Ok((scope, correlation::operator(req.headers())?)))
+    {
+        Ok(scope_and_operator) => scope_and_operator,
         Err(problem) => {
             return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
                 .into_response();
@@ -319,9 +323,13 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    let (scope, operator) = scope;
     let context = RequestContext {
         key: Some(key),
         scope,
+        operator,
+        request_id: correlation::request_id(&req),
+        user_agent: correlation::user_agent(req.headers()),
         peer,
         ..RequestContext::default()
     };
