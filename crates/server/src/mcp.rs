@@ -66,6 +66,38 @@ impl Ds24Service {
     }
 }
 
+impl Ds24Service {
+    /// The request context with the MCP client's name and version, where the protocol carries
+    /// them: a 2026-07-28 request's `_meta`, or (stdio) this connection's `initialize`. A
+    /// legacy stateless HTTP call has neither (rmcp fills its per-request peer info with its own
+    /// name, which is not the client's), so over HTTP only `_meta` counts; the context keeps the
+    /// `User-Agent` instead.
+    fn with_client(
+        &self,
+        context: Arc<RequestContext>,
+        ctx: &RmcpContext<RoleServer>,
+    ) -> Arc<RequestContext> {
+        if context.client.is_some() {
+            return context;
+        }
+        let info = match self.door {
+            Door::PerRequest => ctx.meta.client_info(),
+            Door::Fixed(_) => ctx.client_info(),
+        };
+        match info {
+            Some(info) => {
+                let mut context = (*context).clone();
+                context.client = Some(ClientInfo {
+                    name: info.name,
+                    version: info.version,
+                });
+                Arc::new(context)
+            }
+            None => context,
+        }
+    }
+}
+
 impl ServerHandler for Ds24Service {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
@@ -108,13 +140,18 @@ impl ServerHandler for Ds24Service {
         Ok(result)
     }
 
-    #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name))]
+    #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name, request_id = tracing::field::Empty))]
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         ctx: RmcpContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let context = with_client(self.context(&ctx)?, &ctx);
+        let context = self.with_client(self.context(&ctx)?, &ctx);
+        if let Some(id) = &context.request_id {
+            // rmcp runs the handler in a task of its own; the id is recorded here so every
+            // line of the call carries it whatever span it descends from.
+            tracing::Span::current().record("request_id", id.as_str());
+        }
         let confirmation = confirmation(&request, &ctx);
         let args = request.arguments.unwrap_or_default();
         match self
@@ -126,26 +163,6 @@ impl ServerHandler for Ds24Service {
             Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
             Err(failure) => failure_result(&failure).map(Into::into),
         }
-    }
-}
-
-/// The request context with the MCP client's name and version, where the protocol carries
-/// them: a 2026-07-28 request's `_meta`, or (stdio) the `initialize` of this connection. A
-/// legacy stateless HTTP call has neither; its context keeps the `User-Agent` instead.
-fn with_client(context: Arc<RequestContext>, ctx: &RmcpContext<RoleServer>) -> Arc<RequestContext> {
-    if context.client.is_some() {
-        return context;
-    }
-    match ctx.client_info() {
-        Some(info) => {
-            let mut context = (*context).clone();
-            context.client = Some(ClientInfo {
-                name: info.name,
-                version: info.version,
-            });
-            Arc::new(context)
-        }
-        None => context,
     }
 }
 

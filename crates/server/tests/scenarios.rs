@@ -97,7 +97,8 @@ async fn all_rows(mcp: &Mcp, tool: &str, mut args: Value, field: &str) -> Vec<Va
 
 async fn setup() -> (Upstream, Server, Mcp) {
     let up = upstream().await;
-    let server = serve(&["--api-url", &up.api_url()]);
+    // Every write of every scenario is checked against the audit trail when the server stops.
+    let server = serve_audited(&up, &[]);
     let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
     (up, server, mcp)
 }

@@ -148,6 +148,9 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub logs: Arc<Mutex<String>>,
+    /// Checked when the server is dropped at the end of a passing test: the audit file against
+    /// what reached the upstream (see [`serve_audited`]).
+    audit_check: Option<(std::path::PathBuf, Arc<Mutex<Vec<Recorded>>>)>,
 }
 
 impl Server {
@@ -156,6 +159,10 @@ impl Server {
     }
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().clone()
+    }
+    /// The audit file of a server started with [`serve_audited`].
+    pub fn audit_path(&self) -> Option<std::path::PathBuf> {
+        self.audit_check.as_ref().map(|(p, _)| p.clone())
     }
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -170,7 +177,87 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some((path, records)) = self.audit_check.take()
+            && !std::thread::panicking()
+        {
+            let records = records.lock().unwrap().clone();
+            if let Err(problem) = audit_matches(&path, &records) {
+                panic!("audit trail: {problem}");
+            }
+        }
     }
+}
+
+/// A fresh path for an audit file.
+pub fn temp_path(name: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "ds24-mcp-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// The audit file's lines, each parsed.
+pub fn audit_lines(path: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line is not JSON ({e}): {l}"))
+        })
+        .collect()
+}
+
+/// Every write that reached the upstream has exactly one audit line that says it was sent, in
+/// the same order and with an outcome, and no line names a key.
+pub fn audit_matches(path: &std::path::Path, records: &[Recorded]) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for key in [READ_KEY, FULL_KEY] {
+        if text.contains(key) {
+            return Err(format!("the key {key} appears in the audit file"));
+        }
+    }
+    let writes: Vec<&str> = records
+        .iter()
+        .map(|r| r.function.as_str())
+        .filter(|f| ds24_catalog::get(f).is_some_and(|f| f.writes()))
+        .collect();
+    let lines = audit_lines(path);
+    let sent: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["sent"] == true && l["writes"] == true)
+        .map(|l| l["function"].as_str().unwrap_or("?"))
+        .collect();
+    if writes != sent {
+        return Err(format!(
+            "writes that reached the upstream {writes:?} differ from the audited sent writes {sent:?}"
+        ));
+    }
+    if let Some(l) = lines
+        .iter()
+        .find(|l| l["outcome"] == "pending" || l["outcome"].is_null())
+    {
+        return Err(format!("a line has no outcome: {l}"));
+    }
+    Ok(())
+}
+
+/// Like [`serve`], with an audit file that is checked against `up`'s records when the server
+/// is dropped at the end of a passing test.
+pub fn serve_audited(up: &Upstream, args: &[&str]) -> Server {
+    let path = temp_path("audit.log");
+    let path_text = path.to_str().unwrap().to_owned();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--api-url", "", "--audit-log", &path_text]);
+    let api = up.api_url();
+    let at = all.len() - 3;
+    all[at] = &api;
+    let mut server = serve(&all);
+    server.audit_check = Some((path, up.records.clone()));
+    server
 }
 
 pub fn bin() -> &'static str {
@@ -222,6 +309,7 @@ pub fn serve_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         child,
         base: format!("http://{addr}"),
         logs,
+        audit_check: None,
     }
 }
 
