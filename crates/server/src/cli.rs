@@ -105,10 +105,12 @@ pub enum Format {
 /// Which tools are offered, under which names.
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
-    /// Toolsets to offer: `default` (the toolsets on by default, less their opt-in tools), `all`, or a comma list of toolsets.
-    #[arg(long, env = "DS24_MCP_TOOLSETS", default_value = "default")]
-    pub toolsets: String,
-    /// Extra tools to offer by name (comma list).
+    /// Toolsets to offer: `default` (the toolsets on by default, less their opt-in tools), `all`,
+    /// or a comma list of toolsets (which may include `default`). Default: `default`, or none
+    /// when --tools is given alone.
+    #[arg(long, env = "DS24_MCP_TOOLSETS")]
+    pub toolsets: Option<String>,
+    /// Tools to offer by name (comma list): added to --toolsets, or, without it, exactly these.
     #[arg(long, env = "DS24_MCP_TOOLS", value_delimiter = ',')]
     pub tools: Vec<String>,
     /// Tools to leave out by name (comma list).
@@ -126,7 +128,7 @@ impl SelectionArgs {
     /// Checks the flags and builds the inventory.
     pub fn inventory(&self) -> anyhow::Result<Inventory> {
         let selection = Selection::new(
-            &self.toolsets,
+            self.toolsets.as_deref(),
             &self.tools,
             &self.exclude_tools,
             self.read_only,

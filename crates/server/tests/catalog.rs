@@ -96,7 +96,7 @@ async fn tools_list_snapshots() {
 }
 
 fn all_tools(style: NameStyle) -> Inventory {
-    Inventory::new(style, Selection::new("all", &[], &[], false).unwrap())
+    Inventory::new(style, Selection::new(Some("all"), &[], &[], false).unwrap())
 }
 
 /// Every description and title in a tool, for checks on what the model reads.
@@ -193,8 +193,18 @@ fn every_tool_keeps_the_invariants() {
                 "{}: {desc}",
                 f.name
             );
-            for noise in ["(docs wording", "appkit", "HEPTACOM", "unverified", "YYYY-MM-DD HH"] {
-                assert!(!text_of(&t).contains(noise), "{}: `{noise}` is a source note", f.name);
+            for noise in [
+                "(docs wording",
+                "appkit",
+                "HEPTACOM",
+                "unverified",
+                "YYYY-MM-DD HH",
+            ] {
+                assert!(
+                    !text_of(&t).contains(noise),
+                    "{}: `{noise}` is a source note",
+                    f.name
+                );
             }
             let text = t["inputSchema"].to_string();
             for banned in ["$ref", "$defs", "$schema"] {
