@@ -166,8 +166,9 @@ pub struct CommonArgs {
     /// Tool calls allowed per second and API key (bursts up to twice that); 0 turns the limit off.
     #[arg(long, env = "DS24_MCP_KEY_RATE_LIMIT", default_value_t = 20)]
     pub key_rate_limit: u32,
-    /// Largest tool result in bytes of JSON; longer lists keep their leading rows and a note on paging.
-    #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 100_000)]
+    /// Largest tool answer in bytes (the text the model reads plus structuredContent); longer
+    /// lists keep their leading rows and say which call returns the rest.
+    #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 48_000)]
     pub max_result_bytes: usize,
     /// Use the built-in sandbox account as the upstream instead of Digistore24.
     #[arg(long)]

@@ -126,7 +126,11 @@ impl ServerHandler for Ds24Service {
             .call(&context, &request.name, args, &confirmation)
             .await
         {
-            Ok(CallOutcome::Done(data)) => Ok(CallToolResult::structured(data).into()),
+            Ok(CallOutcome::Done(shaped)) => {
+                let mut result = CallToolResult::success(vec![ContentBlock::text(shaped.text)]);
+                result.structured_content = Some(shaped.structured);
+                Ok(result.into())
+            }
             Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
             Err(failure) => failure_result(&failure).map(Into::into),
         }
