@@ -321,7 +321,8 @@ pub struct Param {
     pub ty: Ty,
     /// Whether Digistore24 requires it.
     pub required: bool,
-    /// A short description for the model.
+    /// A short description for the model; empty where the name, type and limits say it all
+    /// (every token of the tool list costs the vendor).
     pub doc: &'static str,
     /// Allowed values, if the API restricts them.
     pub values: &'static [&'static str],
@@ -334,10 +335,33 @@ pub struct Param {
     pub max: Option<i64>,
     /// What Digistore24 assumes when the parameter is absent, as the model would write it.
     pub default: Option<&'static str>,
+    /// Longest accepted text, in characters.
+    pub max_len: Option<u32>,
+    /// A text format Digistore24 defines for the value.
+    pub format: Option<Format>,
     /// True when the value is personal data (a person's e-mail, name, address, phone, tax ID,
     /// login): audit lines show it masked. Declared here, beside the parameter, so a new
     /// function cannot forget it in some list kept elsewhere.
     pub personal: bool,
+}
+
+/// Text formats Digistore24's spec defines (JSON Schema `format` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An e-mail address.
+    Email,
+    /// An absolute URL.
+    Uri,
+}
+
+impl Format {
+    /// The JSON Schema name of the format.
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Uri => "uri",
+        }
+    }
 }
 
 impl Param {
@@ -352,6 +376,8 @@ impl Param {
             min: None,
             max: None,
             default: None,
+            max_len: None,
+            format: None,
             personal: false,
         }
     }
@@ -396,6 +422,18 @@ impl Param {
         self.default = Some(value);
         self
     }
+
+    /// The longest accepted text.
+    pub const fn max_len(mut self, chars: u32) -> Self {
+        self.max_len = Some(chars);
+        self
+    }
+
+    /// The text format Digistore24 defines for the value.
+    pub const fn format(mut self, format: Format) -> Self {
+        self.format = Some(format);
+        self
+    }
 }
 
 /// Value types, as the model sends them. The wire encoding follows from the type: booleans
@@ -419,8 +457,10 @@ pub enum Ty {
     Object(&'static [Param]),
     /// A list of objects, sent as `name[0][field]=value` (free-form when no fields are listed).
     Array(&'static [Param]),
-    /// A list of strings, sent as `name[0]=value`.
+    /// A list of strings, sent as `name[0]=value` (its allowed values, if any, apply to each).
     StringList,
+    /// Either one text or a map of texts (`img=5` or `img[1234]=5`), where Digistore24 takes both.
+    TextOrMap,
 }
 
 /// Parameter fragments shared by many functions, so paging and time windows read the same
@@ -429,22 +469,20 @@ pub mod fragments {
     use super::{Param, Ty};
 
     /// `page_no`: which page of a paged list.
-    pub const PAGE_NO: Param =
-        Param::opt("page_no", Ty::Integer, "Page number, starting at 1").range(Some(1), None);
+    pub const PAGE_NO: Param = Param::opt("page_no", Ty::Integer, "").range(Some(1), None);
 
     /// `page_size` with the function's own default and limits.
     pub const fn page_size(min: i64, max: Option<i64>, default: &'static str) -> Param {
-        Param::opt("page_size", Ty::Integer, "Rows per page")
+        Param::opt("page_size", Ty::Integer, "")
             .range(Some(min), max)
             .default(default)
     }
 
     /// `from` of a time window that defaults to the last 24 hours.
-    pub const FROM: Param =
-        Param::opt("from", Ty::DateTime, "Start of the time window").default("-24h");
+    pub const FROM: Param = Param::opt("from", Ty::DateTime, "").default("-24h");
 
     /// `to` of a time window that defaults to now.
-    pub const TO: Param = Param::opt("to", Ty::DateTime, "End of the time window").default("now");
+    pub const TO: Param = Param::opt("to", Ty::DateTime, "").default("now");
 }
 
 #[cfg(test)]

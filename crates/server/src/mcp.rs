@@ -39,10 +39,14 @@ pub struct Ds24Service {
     door: Door,
 }
 
-const INSTRUCTIONS: &str = "Tools for a Digistore24 vendor account; each tool is one Digistore24 API function. \
-Read tools work with a read-only key; tools that change data need a full-access key. \
-List tools take page_no/page_size and answer with page_count and item_count; time windows default to the last 24 hours. \
-Amounts are decimal strings such as \"89.99\", flags are \"Y\"/\"N\". Tools marked destructive move money or delete: confirm with the user first.";
+/// What every tool shares, said once here instead of in each tool's description.
+const INSTRUCTIONS: &str = "Tools for a Digistore24 vendor account; each is one Digistore24 API function. \
+Read-only tools work with a read-only API key; the others need a full-access key. \
+Lists take page_no/page_size and answer with page_count and item_count; time windows default to the last 24 hours. \
+Times: 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD', ISO 8601, 'now', 'today', 'start' (account creation), or relative to now: \
+'-24h', '-7d', '-30m' in the past, '7d' or '+7d' in the future ('M' months, 'Y' years). \
+Amounts are JSON numbers such as 89.99; flags are booleans. \
+Destructive tools move money, change billing or commissions, or delete, and cannot be undone: confirm with the user first.";
 
 impl Ds24Service {
     /// A service for requests coming through `door`.
@@ -159,7 +163,11 @@ impl ServerHandler for Ds24Service {
             .call(&context, &request.name, args, &confirmation)
             .await
         {
-            Ok(CallOutcome::Done(data)) => Ok(CallToolResult::structured(data).into()),
+            Ok(CallOutcome::Done(shaped)) => {
+                let mut result = CallToolResult::success(vec![ContentBlock::text(shaped.text)]);
+                result.structured_content = Some(shaped.structured);
+                Ok(result.into())
+            }
             Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
             Err(failure) => failure_result(&failure).map(Into::into),
         }

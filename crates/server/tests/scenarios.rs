@@ -72,25 +72,30 @@ fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
-/// Every row of a paged list, fetched page by page as an agent would.
+/// Every row of a paged list, fetched page by page as an agent would: when an answer is cut to
+/// fit, it follows the answer's own `_truncated.next` call, which must continue exactly at the
+/// first row that was cut.
 async fn all_rows(mcp: &Mcp, tool: &str, mut args: Value, field: &str) -> Vec<Value> {
     let mut rows = Vec::new();
-    for page in 1.. {
-        args["page_no"] = json!(page);
-        args["page_size"] = json!(100);
+    args["page_no"] = json!(1);
+    args["page_size"] = json!(100);
+    loop {
         let got = mcp.ok(tool, args.clone()).await;
-        assert!(
-            got.get("_truncated").is_none(),
-            "100 rows fit in one answer"
-        );
         rows.extend(got[field].as_array().unwrap().iter().cloned());
+        if let Some(next) = got.get("_truncated").map(|t| &t["next"]) {
+            args["page_no"] = next["page_no"].clone();
+            args["page_size"] = next["page_size"].clone();
+            continue;
+        }
         let pages: u64 = got["page_count"]
             .as_str()
             .and_then(|s| s.parse().ok())
             .unwrap_or(1);
+        let page = args["page_no"].as_u64().unwrap();
         if page >= pages {
             break;
         }
+        args["page_no"] = json!(page + 1);
     }
     rows
 }

@@ -8,18 +8,10 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     description: "Buyers: contact and address records.",
     default_on: true,
     functions: &[
-        Function::read(
-            &TOOLSET,
-            "getBuyer",
-            "Read a buyer's contact and address record.",
-        )
-        .hosted()
-        .params(&[Param::req(
-            "buyer_id",
-            Ty::Integer,
-            "Buyer ID (getPurchase buyer.id)",
-        )]),
-        Function::read(&TOOLSET, "listBuyers", "List buyers with pagination.")
+        Function::read(&TOOLSET, "getBuyer", "A buyer's contact and address.")
+            .hosted()
+            .params(&[Param::req("buyer_id", Ty::Integer, "")]),
+        Function::read(&TOOLSET, "listBuyers", "Buyers, paged.")
             .operation_id("listBuyers")
             .hosted()
             .params(&[PAGE_NO, page_size(1, None, "100")]),
@@ -32,36 +24,29 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .operation_id("updateBuyer")
         .hosted()
         .params(&[
-            Param::req(
-                "buyer_id",
-                Ty::Integer,
-                "Numeric Digistore24 buyer ID (as returned in getPurchase buyer.id)",
-            ),
+            Param::req("buyer_id", Ty::Integer, ""),
             Param::req(
                 "data",
                 Ty::Object(&[
-                    Param::opt("email", Ty::String, "E-mail address; e-mail format").personal(),
-                    Param::opt("first_name", Ty::String, "First name").personal(),
-                    Param::opt("last_name", Ty::String, "Last name").personal(),
-                    Param::opt("salutation", Ty::String, "Salutation code")
+                    Param::opt("email", Ty::String, "")
+                        .format(Format::Email)
+                        .personal(),
+                    Param::opt("first_name", Ty::String, "").personal(),
+                    Param::opt("last_name", Ty::String, "").personal(),
+                    Param::opt("salutation", Ty::String, "")
                         .one_of(&["M", "F"])
                         .personal(),
-                    Param::opt("title", Ty::String, "Academic title (e.g. Dr.)").personal(),
-                    Param::opt("company", Ty::String, "Company name").personal(),
-                    Param::opt("street_name", Ty::String, "Street name").personal(),
-                    Param::opt("street_number", Ty::String, "House number").personal(),
-                    Param::opt(
-                        "phone_number",
-                        Ty::String,
-                        "Phone number (empty string clears it)",
-                    )
-                    .personal(),
-                    Param::opt("city", Ty::String, "City").personal(),
-                    Param::opt("zipcode", Ty::String, "Postal code").personal(),
-                    Param::opt("state", Ty::String, "State / province").personal(),
-                    Param::opt("country", Ty::String, "Two-letter ISO country code"),
+                    Param::opt("title", Ty::String, "").personal(),
+                    Param::opt("company", Ty::String, "").personal(),
+                    Param::opt("street_name", Ty::String, "").personal(),
+                    Param::opt("street_number", Ty::String, "").personal(),
+                    Param::opt("phone_number", Ty::String, "Empty clears it").personal(),
+                    Param::opt("city", Ty::String, "").personal(),
+                    Param::opt("zipcode", Ty::String, "").personal(),
+                    Param::opt("state", Ty::String, "").personal(),
+                    Param::opt("country", Ty::String, "").max_len(2),
                 ]),
-                "Contact fields to change",
+                "Changes",
             ),
         ]),
     ],

@@ -17,7 +17,7 @@ mod failure;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ds24_catalog::Effect;
+use ds24_catalog::{Effect, Function};
 use ds24_client::{ApiKey, Retry, encode_form};
 use serde_json::{Map, Value};
 
@@ -34,7 +34,7 @@ use crate::upstream::Upstream;
 #[derive(Debug)]
 pub enum CallOutcome {
     /// Digistore24's data, shaped for the model.
-    Done(Value),
+    Done(crate::shape::Shaped),
     /// The user must confirm first; the client calls again with the answer.
     Confirm(Question),
 }
@@ -216,6 +216,7 @@ impl Pipeline {
                 Ok(CallOutcome::Done(crate::shape::shape(
                     data,
                     self.max_result_bytes,
+                    paging(f, &args),
                 )))
             }
             Err(error) => {
@@ -358,6 +359,23 @@ impl Pipeline {
         }
         Ok(entry)
     }
+}
+
+/// Where the answered page sits, for a function that pages: the arguments, or the catalog's
+/// defaults for them.
+fn paging(f: &Function, args: &Map<String, Value>) -> Option<crate::shape::Paging> {
+    let size_param = f.params.iter().find(|p| p.name == "page_size")?;
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let page_size = args
+        .get("page_size")
+        .and_then(number)
+        .or_else(|| size_param.default.and_then(|d| d.parse().ok()))?;
+    let page_no = args.get("page_no").and_then(number).unwrap_or(1).max(1);
+    Some(crate::shape::Paging { page_no, page_size })
 }
 
 /// Whether a flag value says "no" (so a mutating flag set to N does not make the call a write).

@@ -41,7 +41,7 @@ fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
     Pipeline::new(PipelineParts {
         inventory: Inventory::new(
             NameStyle::Ds24,
-            Selection::new("all", &[], &[], false).unwrap(),
+            Selection::new(Some("all"), &[], &[], false).unwrap(),
         ),
         upstream,
         confirmer: Confirmer::new(secret.sealer("confirmation"), ttl),
