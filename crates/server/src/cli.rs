@@ -43,6 +43,36 @@ pub enum Command {
     Sandbox(SandboxCommand),
     /// Print the tool catalog as a user sees it.
     Tools(ToolsArgs),
+    /// Check the key, the API, the clock and the configuration, and say what to fix.
+    Doctor(DoctorArgs),
+    /// Print the configuration snippet for an MCP client.
+    Config(ConfigArgs),
+}
+
+/// `doctor`: the same flags and environment as `serve`, plus where the key comes from.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Read the API key from the first line of standard input instead of DS24_API_KEY.
+    #[arg(long)]
+    pub key_stdin: bool,
+    /// The deployment to check, configured as for `serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// `config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The client to configure.
+    #[arg(long, value_enum)]
+    pub client: crate::client_config::ClientKind,
+    /// The server's MCP endpoint.
+    #[arg(long, default_value = crate::client_config::DEFAULT_URL)]
+    pub url: String,
+    /// Two connections: a read connection (`/readonly`) with a read-only key and a write
+    /// connection with a full-access key, as Digistore24's setup guide recommends.
+    #[arg(long)]
+    pub two_keys: bool,
 }
 
 /// `serve`.
@@ -76,6 +106,19 @@ pub struct ServeArgs {
     /// Options shared with the other MCP front door.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+impl ServeArgs {
+    /// Whether the server listens on a public address while only loopback names may be used
+    /// to reach it (every request to the public hostname would get 403).
+    pub fn public_with_loopback_hosts(&self) -> bool {
+        !self.listen.ip().is_loopback() && self.allowed_hosts.iter().all(|h| is_loopback_name(h))
+    }
+}
+
+/// Whether a Host allowlist entry names this machine only.
+pub fn is_loopback_name(host: &str) -> bool {
+    ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&host)
 }
 
 /// `stdio`.

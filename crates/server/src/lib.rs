@@ -14,8 +14,10 @@
 
 pub mod audit;
 pub mod cli;
+pub mod client_config;
 pub mod context;
 pub mod docs;
+pub mod doctor;
 pub mod limit;
 pub mod mcp;
 pub mod pipeline;

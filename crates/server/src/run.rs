@@ -15,7 +15,8 @@ use ds24_client::{ApiKey, Client};
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::Auditor;
-use crate::cli::{Cli, Command, CommonArgs, Format, ServeArgs, StdioArgs};
+use crate::cli::{Cli, Command, CommonArgs, DoctorArgs, Format, ServeArgs, StdioArgs};
+use crate::client_config::ClientKind;
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
 use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
@@ -42,6 +43,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 keys.join(", ")
             )?;
             ds24_sandbox::run(opts, cmd.listen, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor(args) => doctor(args).await,
+        Command::Config(args) => {
+            let snippet = crate::client_config::snippet(args.client, &args.url, args.two_keys);
+            writeln!(std::io::stderr().lock(), "{}", args.client.where_to_paste())?;
+            writeln!(std::io::stdout().lock(), "{snippet}")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tools(args) => {
@@ -112,11 +120,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(k) => Some(ApiKey::new(k).context("--anonymous-key is empty")?),
         None => None,
     };
-    let loopback_only = args
-        .allowed_hosts
-        .iter()
-        .all(|h| ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&h.as_str()));
-    if !args.listen.ip().is_loopback() && loopback_only {
+    if args.public_with_loopback_hosts() {
         tracing::warn!(
             "listening on {} but --allowed-hosts only lists loopback names: requests addressed to any other hostname get 403. \
              Add the public hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS).",
@@ -190,23 +194,18 @@ fn banner(addr: SocketAddr, sandbox: &ds24_sandbox::RunningSandbox) -> anyhow::R
          \nTry it:\n  npx -y @modelcontextprotocol/inspector@2.12.0 --cli --server-url {url} --transport http \\\n    \
          --header \"Authorization: Bearer sandbox-read\" --method tools/list\n\
          \nClaude Desktop (claude_desktop_config.json):\n{}\n\
-         \nCursor (~/.cursor/mcp.json), Windsurf and VS Code:\n{}\n",
+         \nCursor (~/.cursor/mcp.json); `ds24-mcp config --client windsurf|vscode|claude-code` for the others:\n{}\n",
         keys.join(", "),
-        indent(&serde_json::to_string_pretty(
-            &serde_json::json!({"mcpServers": {"digistore24-sandbox": {
-                "command": "npx",
-                "args": ["-y", "mcp-remote@0.15.1", url, "--header", "Authorization:${DS24_AUTH}", "--allow-http"],
-                "env": {"DS24_AUTH": "Bearer sandbox-full"}
-            }}})
-        )?),
-        indent(&serde_json::to_string_pretty(
-            &serde_json::json!({"mcpServers": {"digistore24-sandbox": {
-                "url": url,
-                "headers": {"Authorization": "Bearer sandbox-full"}
-            }}})
-        )?),
+        indent(&sandbox_snippet(ClientKind::ClaudeDesktop, &url)),
+        indent(&sandbox_snippet(ClientKind::Cursor, &url)),
     )?;
     Ok(())
+}
+
+/// A client snippet with the sandbox's full-access key filled in.
+fn sandbox_snippet(client: ClientKind, url: &str) -> String {
+    crate::client_config::snippet(client, url, false)
+        .replace(crate::client_config::KEY, "sandbox-full")
 }
 
 fn indent(text: &str) -> String {
@@ -244,6 +243,63 @@ async fn stdio(args: StdioArgs) -> anyhow::Result<ExitCode> {
     started.stop().await;
     served?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `doctor`: the API checks with the key, the configuration checks, one report on stdout.
+async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
+    use crate::doctor::{self, Check, Status};
+    let common = &args.serve.common;
+    let key = if args.key_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the key from standard input")?;
+        ApiKey::new(line)
+    } else {
+        std::env::var("DS24_API_KEY").ok().and_then(ApiKey::new)
+    };
+    let key = match key {
+        Some(key) => Some(key),
+        None if common.sandbox => ApiKey::new("sandbox-full"),
+        None => None,
+    };
+    let (config_checks, summary) = doctor::check_config(&args.serve);
+    let (api_url, sandbox) = if common.sandbox {
+        let opts = common.sandbox_args.clone().into_options();
+        let running = ds24_sandbox::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .context("cannot start the sandbox")?;
+        (running.api_url(), Some(running))
+    } else {
+        (common.api_url.clone(), None)
+    };
+    let client = Client::new(common.client_config(api_url)?)?;
+    let api_checks = match &key {
+        Some(key) => doctor::check_api(&client, key).await.0,
+        None => vec![Check {
+            name: "API key",
+            status: Status::Fail,
+            detail: "no key to check".into(),
+            fix: "Set DS24_API_KEY, or pipe the key in with --key-stdin (Digistore24: Settings > Account access > API keys).".into(),
+        }],
+    };
+    if let Some(sb) = sandbox {
+        sb.shutdown().await;
+    }
+    let failed = api_checks
+        .iter()
+        .chain(&config_checks)
+        .any(|c| c.status == Status::Fail);
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        doctor::report(&api_checks, &config_checks, &summary)
+    )?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.
