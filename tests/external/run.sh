@@ -18,6 +18,14 @@
 #      mcp-remote     the README's Claude Desktop entry, over stdio (upstream)  mcp_remote_check.py
 #      curl           raw HTTP negatives (sbx)                                  http_negatives.sh
 #      conformance    2025-11-25 and 2026-07-28 (anon)                          conformance_report.py
+#      metrics        promtool check metrics on a live /metrics                 operations.sh metrics
+#      bundle         mcpb validate + pack, the bundle launched over stdio      operations.sh bundle, bundle_check.py
+#      replicas       3 replicas behind nginx, 60 s of load, one SIGKILLed      ../replicas/run.sh, load.py
+#      container      podman build of deploy/Containerfile (prebuilt stage)     operations.sh container
+#
+# The binary under test is the static x86_64-unknown-linux-musl build (what the image and the
+# bundle ship) where musl-gcc is available; missing Debian packages (nginx-light, prometheus,
+# podman, musl-tools) are installed with apt-get when running as root.
 #
 # Prints `PASS <client>: <check>` or `FAIL <client>: <check> — <what it saw>` per check, then
 # `N passed, M failed`, and exits 1 if anything failed (after printing the tails of the server
@@ -190,15 +198,40 @@ phase "building ds24-mcp and installing the pinned clients into ${CACHE#"$ROOT/"
 INSTALL_PID=$!
 PIDS+=("$INSTALL_PID")
 
+# The system packages the operations checks need (nginx, promtool, podman, musl-gcc), from
+# Debian, when missing and we may install them.
+ops_packages() {
+  local missing=() t0=$SECONDS
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  command -v promtool >/dev/null || missing+=(prometheus)
+  command -v podman >/dev/null || missing+=(podman)
+  command -v musl-gcc >/dev/null || missing+=(musl-tools)
+  if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}") \
+      >"$LOGS/apt.log" 2>&1 || echo "note setup: apt-get install ${missing[*]} failed: $(tail_of "$LOGS/apt.log" 300)"
+  fi
+  echo "   system packages (${missing[*]:-all present}): $((SECONDS - t0))s"
+}
+ops_packages
+
+# The binary under test is the static (musl) one that the container image and the bundle ship,
+# when this machine can build it; otherwise the host's release build.
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 if [ -n "${DS24_MCP_BIN:-}" ]; then
   BIN=$DS24_MCP_BIN
 else
-  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ds24-mcp"
-  if ! (cd "$ROOT" && cargo build --release --locked -p ds24-mcp) >"$LOGS/build.log" 2>&1; then
-    fail build "cargo build --release --locked -p ds24-mcp" "$(tail_of "$LOGS/build.log" 1500)"
+  BUILD=(cargo build --release --locked -p ds24-mcp)
+  BIN="$TARGET_DIR/release/ds24-mcp"
+  if command -v musl-gcc >/dev/null && [ "$(uname -m)" = x86_64 ] &&
+    rustup target add x86_64-unknown-linux-musl >"$LOGS/rustup.log" 2>&1; then
+    BUILD+=(--target x86_64-unknown-linux-musl)
+    BIN="$TARGET_DIR/x86_64-unknown-linux-musl/release/ds24-mcp"
+  fi
+  if ! (cd "$ROOT" && "${BUILD[@]}") >"$LOGS/build.log" 2>&1; then
+    fail build "${BUILD[*]}" "$(tail_of "$LOGS/build.log" 1500)"
     BIN=
   fi
-  echo "   cargo build --release --locked -p ds24-mcp: $((SECONDS - STARTED))s"
+  echo "   ${BUILD[*]}: $((SECONDS - STARTED))s"
 fi
 wait "$INSTALL_PID"
 INSTALL_RC=$?
@@ -303,5 +336,18 @@ if [ -n "$ANON_URL" ]; then
       "$LOGS/conformance-$version" "$HERE/conformance-expected-failures.yml" "$LOGS/conformance-$version.suite.log"
   done
 fi
+
+# --- operations: metrics, replicas behind nginx, container image, MCP Bundle --------------------
+
+if [ -n "$SANDBOX_API" ]; then
+  phase "operations: promtool check metrics"
+  run_client metrics 120 bash "$HERE/operations.sh" metrics "$BIN" "$SANDBOX_API"
+  phase "operations: MCP Bundle (mcpb validate, pack, launch)"
+  run_client bundle 180 bash "$HERE/operations.sh" bundle "$ROOT" "$BIN" "$NPM_DIR" "$PY" "$SANDBOX_API"
+fi
+phase "operations: replicas behind nginx, one killed mid-run"
+run_client replicas 240 bash "$ROOT/tests/replicas/run.sh" "$BIN" "$PY"
+phase "operations: container image"
+run_client container 300 bash "$HERE/operations.sh" container "$ROOT" "$BIN"
 
 finish
