@@ -213,6 +213,41 @@ impl Auditor {
             .map_err(AuditError)
     }
 
+    /// Completes a line written ahead without waiting (for a call whose future was dropped).
+    pub fn abandon(&self, pending: Pending, outcome: Outcome<'_>) {
+        let tail = pad(tail(
+            outcome.kind,
+            outcome.code,
+            Some(millis(outcome.duration)),
+        ));
+        let (reply, _) = oneshot::channel();
+        if self
+            .send(Command::Complete {
+                pending,
+                tail,
+                reply,
+            })
+            .is_err()
+        {
+            tracing::warn!("audit line of a cancelled call not completed: the writer stopped");
+        }
+    }
+
+    /// Writes a whole line without waiting (for a call whose future was dropped).
+    pub fn abandon_whole(&self, head: &Map<String, Value>, outcome: Outcome<'_>) {
+        let (reply, _) = oneshot::channel();
+        if self
+            .send(Command::Append {
+                line: whole_line(head, outcome),
+                ahead: false,
+                reply,
+            })
+            .is_err()
+        {
+            tracing::warn!("audit line of a cancelled call not written: the writer stopped");
+        }
+    }
+
     /// Writes the whole line of a call whose outcome is known.
     pub async fn finish(
         &self,
@@ -374,6 +409,15 @@ fn head_bytes(head: &Map<String, Value>) -> Vec<u8> {
         bytes.push(b',');
     }
     bytes
+}
+
+fn whole_line(head: &Map<String, Value>, outcome: Outcome<'_>) -> Vec<u8> {
+    let mut line = head_bytes(head);
+    line.extend_from_slice(
+        tail(outcome.kind, outcome.code, Some(millis(outcome.duration))).as_bytes(),
+    );
+    line.extend_from_slice(b"}\n");
+    line
 }
 
 fn tail(kind: &str, code: Option<i64>, ms: Option<u64>) -> String {

@@ -391,3 +391,44 @@ async fn json_logs_carry_the_request_id_and_it_comes_back() {
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert!(reply.body.to_string().contains("X-DS24-Operator"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_whose_client_gave_up_still_gets_its_outcome() {
+    // An upstream that accepts the call and never answers: the write is sent, the client gives up.
+    let hole = black_hole().await;
+    let path = temp_path("audit.log");
+    let server = serve(&[
+        "--api-url",
+        &format!("http://{hole}/api/call"),
+        "--audit-log",
+        path.to_str().unwrap(),
+        "--timeout",
+        "2",
+    ]);
+    let gave_up = reqwest::Client::new()
+        .post(server.url())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("authorization", format!("Bearer {FULL_KEY}"))
+        .timeout(std::time::Duration::from_millis(1500))
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "createProduct", "arguments": {"data": {"name_de": "Hängt"}}}}))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client timed out");
+    // The line was written ahead ("pending"); the call goes on without its client (a write is
+    // not abandoned halfway) and its line gets the real outcome. Poll the file with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let lines = loop {
+        let lines = audit_lines(&path);
+        if lines.iter().any(|l| l["outcome"] != "pending") || std::time::Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["outcome"], "timeout", "{lines:#?}");
+    assert_eq!(lines[0]["sent"], true);
+    assert!(lines[0]["duration_ms"].as_u64().unwrap() >= 2000);
+}

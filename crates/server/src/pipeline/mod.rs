@@ -57,9 +57,16 @@ impl Fingerprinter {
     }
 }
 
-/// How far a call got, for the one place that records it.
-#[derive(Default)]
+/// How far a call got, for the one place that records it. If the call's future is dropped
+/// before it was recorded (the client went away mid-call), dropping the trace records it as
+/// `cancelled`, so a line written ahead never stays `pending` while the server runs on.
 struct Trace<'p> {
+    /// The audit trail, if any.
+    auditor: Option<&'p Auditor>,
+    /// When the call began.
+    started: Instant,
+    /// Whether [`Pipeline::record`] ran.
+    recorded: bool,
     /// The tool, once found.
     entry: Option<&'p ToolEntry>,
     /// The key's fingerprint, once there was a key.
@@ -72,6 +79,45 @@ struct Trace<'p> {
     pending: Option<audit::Pending>,
     /// The head of an audit line that could not be written ahead (stderr), to write whole.
     head: Option<Map<String, Value>>,
+}
+
+impl<'p> Trace<'p> {
+    fn new(auditor: Option<&'p Auditor>) -> Self {
+        Self {
+            auditor,
+            started: Instant::now(),
+            recorded: false,
+            entry: None,
+            fingerprint: None,
+            writes: false,
+            sent: false,
+            pending: None,
+            head: None,
+        }
+    }
+}
+
+impl Drop for Trace<'_> {
+    fn drop(&mut self) {
+        if self.recorded {
+            return;
+        }
+        let function = self.entry.map_or("unknown", |e| e.function.name);
+        crate::telemetry::tool_call(function, "cancelled");
+        let Some(auditor) = self.auditor else {
+            return;
+        };
+        let outcome = audit::Outcome {
+            kind: "cancelled",
+            code: None,
+            duration: self.started.elapsed(),
+        };
+        if let Some(pending) = self.pending.take() {
+            auditor.abandon(pending, outcome);
+        } else if let Some(head) = self.head.take() {
+            auditor.abandon_whole(&head, outcome);
+        }
+    }
 }
 
 /// Everything a call needs, built once at start-up and shared by every request.
@@ -138,11 +184,9 @@ impl Pipeline {
         args: Map<String, Value>,
         confirmation: &Confirmation,
     ) -> Result<CallOutcome, ToolFailure> {
-        let started = Instant::now();
-        let mut trace = Trace::default();
+        let mut trace = Trace::new(self.auditor.as_ref());
         let result = self.run(ctx, name, &args, confirmation, &mut trace).await;
-        self.record(ctx, name, &args, trace, &result, started.elapsed())
-            .await;
+        self.record(ctx, name, &args, &mut trace, &result).await;
         result
     }
 
@@ -286,10 +330,12 @@ impl Pipeline {
         ctx: &RequestContext,
         name: &str,
         raw_args: &Map<String, Value>,
-        trace: Trace<'_>,
+        trace: &mut Trace<'_>,
         result: &Result<CallOutcome, ToolFailure>,
-        elapsed: Duration,
     ) {
+        let elapsed = trace.started.elapsed();
+        // From here on the call counts as recorded, even if this future is dropped midway.
+        trace.recorded = true;
         let (kind, code) = match result {
             Ok(CallOutcome::Done(_)) => ("ok", None),
             Ok(CallOutcome::Confirm(_)) => ("confirmation_requested", None),
@@ -305,10 +351,10 @@ impl Pipeline {
             code,
             duration: elapsed,
         };
-        let written = if let Some(pending) = trace.pending {
+        let written = if let Some(pending) = trace.pending.take() {
             auditor.complete(pending, outcome).await
         } else if auditor.covers(trace.writes, kind == "ok") {
-            let head = trace.head.unwrap_or_else(|| {
+            let head = trace.head.take().unwrap_or_else(|| {
                 audit::head(
                     ctx,
                     trace.fingerprint.as_deref(),

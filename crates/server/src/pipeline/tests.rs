@@ -267,3 +267,72 @@ async fn a_failed_write_says_to_check_before_retrying() {
         read.message()
     );
 }
+
+/// An upstream that never answers.
+struct Silent;
+
+impl Upstream for Silent {
+    fn call<'a>(
+        &'a self,
+        _function: &'static str,
+        _key: &'a ApiKey,
+        _form: FormPairs,
+        _retry: Retry,
+    ) -> UpstreamFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_call_dropped_midway_completes_its_audit_line_as_cancelled() {
+    let dir = std::env::temp_dir().join(format!("ds24-pipeline-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("audit.log");
+    let _ = std::fs::remove_file(&path);
+    let auditor = Auditor::start(&audit::AuditConfig {
+        sink: audit::AuditSink::File(path.clone()),
+        scope: audit::AuditScope::Writes,
+        max_bytes: 0,
+        keep: 1,
+        required: true,
+    })
+    .unwrap();
+    let secret = StateSecret::new(b"0123456789abcdef0123456789abcdef".to_vec());
+    let p = Pipeline::new(PipelineParts {
+        inventory: Inventory::new(
+            NameStyle::Ds24,
+            Selection::new(Some("all"), &[], &[], false).unwrap(),
+        ),
+        upstream: Arc::new(Silent),
+        confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
+        fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
+        limiter: None,
+        max_result_bytes: 100_000,
+        auditor: Some(auditor),
+    });
+    let request = ctx();
+    let call = p.call(
+        &request,
+        "createVoucher",
+        args(json!({"data": {"code": "X"}})),
+        &Confirmation::Unavailable,
+    );
+    // The future is dropped while the upstream call is pending.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), call)
+            .await
+            .is_err()
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let text = loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if !text.contains("\"pending\"") || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let line: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(line["outcome"], "cancelled", "{text}");
+    assert_eq!(line["sent"], true);
+    assert_eq!(text.lines().count(), 1);
+}
