@@ -170,6 +170,10 @@ pub struct CommonArgs {
     /// lists keep their leading rows and say which call returns the rest.
     #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 48_000)]
     pub max_result_bytes: usize,
+    /// Most rows a report (summarizePurchases, summarizeTransactions) reads before it stops and
+    /// says so.
+    #[arg(long, env = "DS24_MCP_REPORT_MAX_ROWS", default_value_t = 20_000)]
+    pub report_max_rows: u64,
     /// Use the built-in sandbox account as the upstream instead of Digistore24.
     #[arg(long)]
     pub sandbox: bool,

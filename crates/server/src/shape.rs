@@ -169,7 +169,10 @@ fn note(field: &str, keep: usize, total: usize, paging: Option<Paging>) -> Value
 /// cut: that row's index must be a multiple of the new page size.
 fn next_page(paging: Paging, keep: u64) -> (u64, u64) {
     let first_cut = paging.page_no.saturating_sub(1) * paging.page_size + keep;
-    let size = (1..=keep).rev().find(|s| first_cut.is_multiple_of(*s)).unwrap_or(1);
+    let size = (1..=keep)
+        .rev()
+        .find(|s| first_cut.is_multiple_of(*s))
+        .unwrap_or(1);
     (first_cut / size + 1, size)
 }
 
