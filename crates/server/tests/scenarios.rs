@@ -318,10 +318,13 @@ async fn create_discount_code_launch10_for_two_products_for_seven_days() {
     assert_eq!(unknown["status"], "error", "{unknown}");
 }
 
-/// Asserts that `got` is exactly `want` (by id), that the filter selected something and left
-/// something out of `all`, and names the filter when it does not.
-fn assert_filtered(what: &str, got: &[Value], want: &[&Value], all: &[Value]) {
-    let want: Vec<Value> = want.iter().map(|v| (*v).clone()).collect();
+/// Asserts that every row of `got` matches the filter, that `got` is exactly the rows of `all`
+/// that match it (by id), and that the filter selects some rows of `all` and not all of them.
+fn assert_filtered(what: &str, got: &[Value], all: &[Value], matches: impl Fn(&Value) -> bool) {
+    for r in got {
+        assert!(matches(r), "{what}: a row that does not match: {r}");
+    }
+    let want: Vec<Value> = all.iter().filter(|r| matches(r)).cloned().collect();
     assert_eq!(ids(got), ids(&want), "{what}: the rows the filter selects");
     assert!(
         !got.is_empty() && got.len() < all.len(),
@@ -361,31 +364,18 @@ async fn count_one_products_transactions_in_a_period_for_one_billing_type() {
             "transaction_list",
         )
     };
+    let of_product = |r: &Value| text_of(&r["product_id"]) == product;
+    let subscription = |r: &Value| r["billing_type"] == "subscription";
     // The prompt: this product's subscription transactions in the period.
     let got = list(json!({"product_id": product, "billing_type": "subscription"})).await;
-    for r in &got {
-        assert_eq!(text_of(&r["product_id"]), product, "{r}");
-        assert_eq!(r["billing_type"], "subscription", "{r}");
-    }
-    let want: Vec<&Value> = all
-        .iter()
-        .filter(|r| text_of(&r["product_id"]) == product && r["billing_type"] == "subscription")
-        .collect();
-    assert_filtered("product and billing type", &got, &want, &all);
-
+    assert_filtered("product and billing type", &got, &all, |r| {
+        of_product(r) && subscription(r)
+    });
     // Each filter on its own narrows, to exactly its rows.
     let by_product = list(json!({"product_id": product})).await;
-    let want: Vec<&Value> = all
-        .iter()
-        .filter(|r| text_of(&r["product_id"]) == product)
-        .collect();
-    assert_filtered("product", &by_product, &want, &all);
+    assert_filtered("product", &by_product, &all, of_product);
     let by_type = list(json!({"billing_type": "subscription"})).await;
-    let want: Vec<&Value> = all
-        .iter()
-        .filter(|r| r["billing_type"] == "subscription")
-        .collect();
-    assert_filtered("billing type", &by_type, &want, &all);
+    assert_filtered("billing type", &by_type, &all, subscription);
     // And the billing type counts inside the product too: the other types select exactly the
     // product's rows of that type (none, where the product is sold one way only).
     for other in billing_types.iter().filter(|t| *t != "subscription") {
@@ -433,7 +423,7 @@ async fn count_one_products_sales_with_payments_in_progress() {
         .expect("the demo account has products");
     assert!(
         paying(&all, &product) > 0,
-        "some purchase is paying in {all:#?}"
+        "no product of the demo account has a purchase in progress (billing status paying)"
     );
 
     let listed = all_rows(
@@ -443,14 +433,9 @@ async fn count_one_products_sales_with_payments_in_progress() {
         "purchase_list",
     )
     .await;
-    for r in &listed {
-        assert_eq!(text_of(&r["product_id"]), product, "{r}");
-    }
-    let want: Vec<&Value> = all
-        .iter()
-        .filter(|r| text_of(&r["product_id"]) == product)
-        .collect();
-    assert_filtered("product", &listed, &want, &all);
+    assert_filtered("product", &listed, &all, |r| {
+        text_of(&r["product_id"]) == product
+    });
     let in_progress = paying(&listed, &product);
     assert_eq!(in_progress, paying(&all, &product));
     assert!(
