@@ -59,7 +59,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         Function::read(
             &TOOLSET,
             "getUpgrade",
-            "One upgrade; can given orders use it?",
+            "One upgrade, and whether given orders can use it.",
         )
         .hosted()
         .params(&[
