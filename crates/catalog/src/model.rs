@@ -69,6 +69,8 @@ pub struct Function {
     pub in_spec: bool,
     /// Parameters in the order Digistore24 documents them.
     pub params: &'static [Param],
+    /// Whether Digistore24 offers the function, or ds24-mcp computes it from other functions.
+    pub kind: Kind,
     title: Option<&'static str>,
     idempotent: Option<bool>,
 }
@@ -107,6 +109,7 @@ impl Function {
             opt_in: false,
             in_spec: true,
             params: &[],
+            kind: Kind::Api,
             title: None,
             idempotent: None,
         }
@@ -187,6 +190,14 @@ impl Function {
         self
     }
 
+    /// A report ds24-mcp computes by paging through Digistore24 itself (not an API function,
+    /// so not in the spec and never sent to Digistore24 under its own name).
+    pub const fn report(mut self) -> Self {
+        self.kind = Kind::Report;
+        self.in_spec = false;
+        self
+    }
+
     /// The parameters.
     pub const fn params(mut self, params: &'static [Param]) -> Self {
         self.params = params;
@@ -261,6 +272,15 @@ fn words_of(name: &str) -> String {
         }
     }
     out
+}
+
+/// Where a function's answer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A Digistore24 API function, called by its name.
+    Api,
+    /// Computed by ds24-mcp from Digistore24's lists (counts and sums in one call).
+    Report,
 }
 
 /// Which API key permission a function needs.

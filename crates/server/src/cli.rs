@@ -12,7 +12,7 @@ use ds24_sandbox::SandboxArgs;
 use crate::audit::{AuditConfig, AuditScope, AuditSink};
 use crate::seal::StateSecret;
 use crate::telemetry::LogFormat;
-use crate::tools::{Inventory, NameStyle, Selection};
+use crate::tools::{Inventory, Mode, NameStyle, Selection};
 
 /// An MCP server for the Digistore24 vendor API.
 #[derive(Debug, Parser)]
@@ -177,6 +177,10 @@ pub struct SelectionArgs {
     /// Offer no tool that changes data.
     #[arg(long, env = "DS24_MCP_READ_ONLY")]
     pub read_only: bool,
+    /// `full`: one tool per function; `compact`: three tools (searchTools, describeTool,
+    /// callTool) that reach every function in a few KB of context.
+    #[arg(long, env = "DS24_MCP_MODE", value_enum, default_value = "full")]
+    pub mode: Mode,
     /// Tool names: Digistore24 function names, or the hosted server's names for existing prompts.
     #[arg(long, env = "DS24_MCP_TOOL_NAMES", value_enum, default_value = "ds24")]
     pub tool_names: NameStyle,
@@ -191,7 +195,7 @@ impl SelectionArgs {
             &self.exclude_tools,
             self.read_only,
         )?;
-        Ok(Inventory::new(self.tool_names, selection))
+        Ok(Inventory::new(self.tool_names, selection).with_mode(self.mode))
     }
 }
 
@@ -228,6 +232,10 @@ pub struct CommonArgs {
     /// lists keep their leading rows and say which call returns the rest.
     #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 48_000)]
     pub max_result_bytes: usize,
+    /// Most rows a report (summarizePurchases, summarizeTransactions) reads before it stops and
+    /// says so.
+    #[arg(long, env = "DS24_MCP_REPORT_MAX_ROWS", default_value_t = 20_000)]
+    pub report_max_rows: u64,
     /// Use the built-in sandbox account as the upstream instead of Digistore24.
     #[arg(long)]
     pub sandbox: bool,

@@ -214,10 +214,12 @@ fn every_tool_keeps_the_invariants() {
                 let object = map.get("type") == Some(&json!("object"))
                     || map.get("type") == Some(&json!(["string", "object"]));
                 if object && !map.contains_key("properties") {
-                    // A map without named fields types its values (or, at the root of a tool
-                    // without arguments, allows none).
+                    // A map without named fields types its values (the root of a tool without
+                    // arguments is the only object with neither).
                     match map.get("additionalProperties") {
-                        Some(Value::Bool(false)) => assert_eq!(at, f.name),
+                        None => {
+                            assert_eq!(at, f.name, "{at}: free-form object without typed values")
+                        }
                         Some(Value::Object(typed)) => {
                             assert_eq!(typed.get("type"), Some(&json!("string")), "{at}")
                         }

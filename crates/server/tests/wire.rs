@@ -103,7 +103,9 @@ async fn every_tool_sends_the_exact_wire_request() {
     ]);
     let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
     let mut checked = 0;
-    for f in ds24_catalog::all() {
+    // Reports are not Digistore24 functions; tests/reports.rs checks what they send.
+    let api = || ds24_catalog::all().filter(|f| f.kind == ds24_catalog::Kind::Api);
+    for f in api() {
         let mut args = Map::new();
         let mut expected = Vec::new();
         example(f.params, None, &mut args, &mut expected);
@@ -130,7 +132,7 @@ async fn every_tool_sends_the_exact_wire_request() {
         assert_eq!(got, expected, "{} with {}", f.name, Value::Object(args));
         checked += 1;
     }
-    assert_eq!(checked, ds24_catalog::all().count());
+    assert_eq!(checked, api().count());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -73,7 +73,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::opt(
                 "commission",
                 Ty::Number,
-                "Percent of the affiliate's commission for the referrer",
+                "Percent of the affiliate's commission",
             ),
         ]),
         Function::destructive(

@@ -49,13 +49,13 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::opt(
                 "payment_plan",
                 Ty::Object(&[
-                    Param::opt("first_amount", Ty::Number, "First payment or single price"),
+                    Param::opt("first_amount", Ty::Number, "First or only payment"),
                     Param::opt("other_amounts", Ty::Number, "Follow-up payments"),
                     Param::opt("currency", Ty::String, "").max_len(3),
                     Param::opt(
                         "number_of_installments",
                         Ty::Integer,
-                        "0: subscription, 1: single payment, n: n installments",
+                        "0: subscription; n: number of payments",
                     )
                     .range(Some(0), None)
                     .default("1"),
@@ -148,7 +148,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 "addons",
                 Ty::Array(&[
                     Param::opt("product_id", Ty::String, ""),
-                    Param::opt("first_amount", Ty::Number, "First payment or single price"),
+                    Param::opt("first_amount", Ty::Number, "First or only payment"),
                     Param::opt("other_amounts", Ty::Number, "Follow-up payments"),
                     Param::opt("single_amount", Ty::Number, "One-time price"),
                     Param::opt("default_quantity", Ty::Integer, "")

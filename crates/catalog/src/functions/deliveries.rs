@@ -82,7 +82,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Param::opt(
                         "is_shipped_by_reseller_from",
                         Ty::String,
-                        "Fulfilment-centre code, to ship in the reseller's name",
+                        "Fulfilment centre shipping in the reseller's name",
                     ),
                 ]),
                 "Changes",

@@ -18,7 +18,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::req(
                 "data",
                 Ty::Object(&[
-                    Param::opt("first_amount", Ty::Number, "First payment or single price"),
+                    Param::opt("first_amount", Ty::Number, "First or only payment"),
                     Param::opt("first_billing_interval", Ty::String, "e.g. 1_month, 14_day"),
                     Param::opt("currency", Ty::String, "").max_len(3),
                     Param::opt("other_amounts", Ty::Number, "Follow-up payments"),
@@ -26,16 +26,11 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Param::opt(
                         "number_of_installments",
                         Ty::Integer,
-                        "0: subscription, 1: single payment, n: n installments",
+                        "0: subscription; n: number of payments",
                     )
                     .range(Some(0), None),
                     Param::opt("is_active", Ty::Boolean, ""),
-                    Param::opt(
-                        "cancel_policy",
-                        Ty::String,
-                        "Minimum term and notice, e.g. 12m_3m",
-                    )
-                    .one_of(&[
+                    Param::opt("cancel_policy", Ty::String, "Term and notice").one_of(&[
                         "6m_0", "6m_6m", "6m_12m", "12m_0", "12m_3m", "12m_6m", "12m_12m", "24m_0",
                         "24m_6m", "24m_12m",
                     ]),
@@ -69,7 +64,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::req(
                 "data",
                 Ty::Object(&[
-                    Param::opt("first_amount", Ty::Number, "First payment or single price"),
+                    Param::opt("first_amount", Ty::Number, "First or only payment"),
                     Param::opt("first_billing_interval", Ty::String, "e.g. 1_month, 14_day"),
                     Param::opt("currency", Ty::String, ""),
                     Param::opt("other_amounts", Ty::Number, "Follow-up payments"),
@@ -77,16 +72,11 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Param::opt(
                         "number_of_installments",
                         Ty::Integer,
-                        "0: subscription, 1: single payment, n: n installments",
+                        "0: subscription; n: number of payments",
                     )
                     .range(Some(0), None),
                     Param::opt("is_active", Ty::Boolean, ""),
-                    Param::opt(
-                        "cancel_policy",
-                        Ty::String,
-                        "Minimum term and notice, e.g. 12m_3m",
-                    )
-                    .one_of(&[
+                    Param::opt("cancel_policy", Ty::String, "Term and notice").one_of(&[
                         "6m_0", "6m_6m", "6m_12m", "12m_0", "12m_3m", "12m_6m", "12m_12m", "24m_0",
                         "24m_6m", "24m_12m",
                     ]),

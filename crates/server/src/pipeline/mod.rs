@@ -17,7 +17,7 @@ mod failure;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ds24_catalog::{Effect, Function};
+use ds24_catalog::{Effect, Function, Kind};
 use ds24_client::{ApiKey, Retry, encode_form};
 use serde_json::{Map, Value};
 
@@ -27,6 +27,8 @@ pub use failure::ToolFailure;
 use crate::audit::{self, Auditor};
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
+use crate::reports;
+pub use crate::reports::{NoProgress, Progress};
 use crate::tools::{Inventory, ToolEntry};
 use crate::upstream::Upstream;
 
@@ -130,6 +132,7 @@ pub struct Pipeline {
     limiter: Option<RateLimiter>,
     max_result_bytes: usize,
     auditor: Option<Auditor>,
+    report_max_rows: u64,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -154,6 +157,8 @@ pub struct PipelineParts {
     pub max_result_bytes: usize,
     /// The audit trail, if one is kept.
     pub auditor: Option<Auditor>,
+    /// Most rows a report reads.
+    pub report_max_rows: u64,
 }
 
 impl Pipeline {
@@ -167,6 +172,7 @@ impl Pipeline {
             limiter: parts.limiter,
             max_result_bytes: parts.max_result_bytes,
             auditor: parts.auditor,
+            report_max_rows: parts.report_max_rows,
         }
     }
 
@@ -176,16 +182,19 @@ impl Pipeline {
     }
 
     /// Runs one tool call, and records it (audit line, metrics) exactly once, whichever way it
-    /// ends.
+    /// ends. Long calls (reports) tell `progress` how far they got.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         name: &str,
         args: Map<String, Value>,
         confirmation: &Confirmation,
+        progress: &dyn Progress,
     ) -> Result<CallOutcome, ToolFailure> {
         let mut trace = Trace::new(self.auditor.as_ref());
-        let result = self.run(ctx, name, &args, confirmation, &mut trace).await;
+        let result = self
+            .run(ctx, name, &args, confirmation, progress, &mut trace)
+            .await;
         self.record(ctx, name, &args, &mut trace, &result).await;
         result
     }
@@ -198,6 +207,7 @@ impl Pipeline {
         name: &str,
         args: &Map<String, Value>,
         confirmation: &Confirmation,
+        progress: &dyn Progress,
         trace: &mut Trace<'p>,
     ) -> Result<CallOutcome, ToolFailure> {
         let entry = self.find(ctx, name)?;
@@ -247,10 +257,24 @@ impl Pipeline {
         let started = Instant::now();
         tracing::debug!(function = f.name, "calling Digistore24");
         trace.sent = true;
-        let outcome = self
-            .upstream
-            .call(f.name, key, encode_form(&args), retry)
-            .await;
+        let outcome = match (f.kind, reports::find(f.name)) {
+            (Kind::Report, Some(report)) => {
+                reports::run(
+                    report,
+                    &*self.upstream,
+                    key,
+                    &args,
+                    self.report_max_rows,
+                    progress,
+                )
+                .await
+            }
+            _ => {
+                self.upstream
+                    .call(f.name, key, encode_form(&args), retry)
+                    .await
+            }
+        };
         let elapsed = started.elapsed();
         crate::telemetry::upstream_latency(f.name, elapsed);
         let ms = millis(elapsed);

@@ -22,18 +22,13 @@ fn object_schema<'a>(params: impl Iterator<Item = &'a Param>) -> Map<String, Val
     }
     let mut schema = Map::new();
     schema.insert("type".into(), "object".into());
-    let properties_empty = properties.is_empty();
-    if !properties_empty {
+    // No `additionalProperties: false`: the server rejects unknown arguments itself, naming the
+    // valid ones, and saying so in every schema would cost about 4 KB per tool list.
+    if !properties.is_empty() {
         schema.insert("properties".into(), Value::Object(properties));
     }
     if !required.is_empty() {
         schema.insert("required".into(), Value::Array(required));
-    }
-    if properties_empty {
-        // The spec's recommended shape for a tool without arguments. Tools with arguments
-        // leave it out: the server rejects unknown arguments itself, naming the valid ones,
-        // and saying so in every schema would cost about 4 KB per tool list.
-        schema.insert("additionalProperties".into(), false.into());
     }
     schema
 }
