@@ -23,6 +23,7 @@
 #      bundle         mcpb validate + pack, the bundle launched over stdio      operations.sh bundle, bundle_check.py
 #      replicas       3 replicas behind nginx, 60 s of load, one SIGKILLed      ../replicas/run.sh, load.py
 #      container      podman build of deploy/Containerfile (prebuilt stage)     operations.sh container
+#      k8s            deploy/k8s parses and fits together (no API server here)  k8s_check.mjs
 #
 # The binary under test is the static x86_64-unknown-linux-musl build (what the image and the
 # bundle ship) where musl-gcc is available; missing Debian packages (nginx-light, prometheus,
@@ -350,6 +351,8 @@ if [ -n "$SANDBOX_API" ]; then
   phase "operations: MCP Bundle (mcpb validate, pack, launch)"
   run_client bundle 180 bash "$HERE/operations.sh" bundle "$ROOT" "$BIN" "$NPM_DIR" "$PY" "$SANDBOX_API"
 fi
+phase "operations: Kubernetes manifests"
+run_client k8s 60 node "$HERE/k8s_check.mjs" "$ROOT/deploy/k8s" "$NPM_DIR"
 phase "operations: replicas behind nginx, one killed mid-run"
 run_client replicas 240 bash "$ROOT/tests/replicas/run.sh" "$BIN" "$PY"
 phase "operations: container image"
