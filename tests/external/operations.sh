@@ -4,8 +4,9 @@
 #   operations.sh metrics   BIN SANDBOX_API            promtool check metrics on a live /metrics
 #   operations.sh container ROOT BIN                   podman build of deploy/Containerfile (prebuilt stage)
 #   operations.sh bundle    ROOT BIN NPM_DIR PY SANDBOX_API
-#                                                      mcpb validate + pack, then the packed bundle
-#                                                      launched as Claude Desktop would, over stdio
+#                                                      mcpb validate, scripts/release.sh (binary,
+#                                                      bundle packed by mcpb, SHA256SUMS), then the
+#                                                      bundle launched as Claude Desktop would
 #
 # Prints PASS/FAIL/note lines like the other check scripts. BIN for `container` and `bundle` is
 # the static (musl) binary when there is one.
@@ -109,32 +110,30 @@ container() {
 }
 
 bundle() {
-  local root=$1 bin=$2 npm=$3 py=$4 api=$5 mcpb
+  local root=$1 bin=$2 npm=$3 py=$4 api=$5 mcpb bundle version
   mcpb="$npm/node_modules/.bin/mcpb"
   [ -x "$mcpb" ] || { fail bundle "mcpb CLI installed" "$mcpb missing"; return; }
-  mkdir -p "$WORK/bundle/server"
-  cp "$bin" "$WORK/bundle/server/ds24-mcp"
-  "$py" - "$root/packaging/mcpb/manifest.json" "$WORK/bundle/manifest.json" "$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)" <<'PY'
-import json, sys
-src, dst, version = sys.argv[1:]
-m = json.load(open(src))
-m["version"] = version
-m["compatibility"]["platforms"] = ["linux"]
-json.dump(m, open(dst, "w"), indent=2)
-PY
   if "$mcpb" validate "$root/packaging/mcpb/manifest.json" >"$WORK/validate.out" 2>&1; then
     pass bundle "mcpb validate packaging/mcpb/manifest.json ($("$mcpb" --version 2>/dev/null))"
   else
     fail bundle "mcpb validate packaging/mcpb/manifest.json" "$(tail -c 800 "$WORK/validate.out")"
   fi
-  if "$mcpb" pack "$WORK/bundle" "$WORK/ds24-mcp.mcpb" >"$WORK/pack.out" 2>&1 && [ -s "$WORK/ds24-mcp.mcpb" ]; then
-    pass bundle "mcpb pack ($(( $(stat -c %s "$WORK/ds24-mcp.mcpb") / 1024 / 1024 )) MiB)"
+  # The release script itself: binary, bundle (validated and packed by mcpb), checksums.
+  if (cd "$root" && MCPB="$mcpb" bash scripts/release.sh) >"$WORK/release.out" 2>&1; then
+    pass bundle "scripts/release.sh builds the binary, the bundle and SHA256SUMS"
   else
-    fail bundle "mcpb pack" "$(tail -c 800 "$WORK/pack.out")"
+    fail bundle "scripts/release.sh builds the binary, the bundle and SHA256SUMS" "$(tail -c 800 "$WORK/release.out")"
     return
   fi
+  version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)
+  bundle="$root/dist/ds24-mcp-$version-x86_64-unknown-linux-musl.mcpb"
+  if (cd "$root/dist" && sha256sum -c SHA256SUMS >/dev/null 2>&1) && cmp -s "$bin" "$root/dist/ds24-mcp-$version-x86_64-unknown-linux-musl"; then
+    pass bundle "the checksums hold and the released binary is the one tested here"
+  else
+    fail bundle "the checksums hold and the released binary is the one tested here" "$(ls -l "$root/dist")"
+  fi
   # Claude Desktop's view: unpack, substitute the user settings into mcp_config, launch over stdio.
-  "$py" "$(dirname "${BASH_SOURCE[0]}")/bundle_check.py" "$WORK/ds24-mcp.mcpb" "$WORK/unpacked" "$api"
+  "$py" "$(dirname "${BASH_SOURCE[0]}")/bundle_check.py" "$bundle" "$WORK/unpacked" "$api"
 }
 
 case ${1:-} in
