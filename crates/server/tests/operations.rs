@@ -226,7 +226,16 @@ async fn audit_required_refuses_writes_it_cannot_record_and_sends_nothing() {
     mcp.ok("createProduct", json!({"data": {"name_de": "Gesendet"}}))
         .await;
     assert_eq!(up.take().len(), 1);
-    assert!(lenient.logs().contains("audit line not written"));
+    let logs = lenient.logs();
+    let record = logs
+        .lines()
+        .find(|l| l.contains("audit line not written") && l.contains("\"outcome\":"))
+        .unwrap_or_else(|| panic!("no audit record in the log:\n{logs}"));
+    assert!(
+        record.contains("createProduct") && record.contains("\"outcome\":\"ok\""),
+        "{record}"
+    );
+    assert!(!logs.contains(FULL_KEY));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -375,8 +375,12 @@ impl Pipeline {
             code,
             duration: elapsed,
         };
-        let written = if let Some(pending) = trace.pending.take() {
-            auditor.complete(pending, outcome).await
+        if let Some(pending) = trace.pending.take() {
+            if let Err(e) = auditor.complete(pending, outcome).await {
+                crate::telemetry::audit_failure();
+                // The line is in the file, still `pending`; its outcome goes to the log.
+                tracing::warn!(error = %e, tool = name, outcome = kind, code, request_id = ctx.request_id.as_deref(), "audit line not completed");
+            }
         } else if auditor.covers(trace.writes, kind == "ok") {
             let head = trace.head.take().unwrap_or_else(|| {
                 audit::head(
@@ -389,14 +393,16 @@ impl Pipeline {
                     raw_args,
                 )
             });
-            auditor.finish(&head, outcome).await
-        } else {
-            Ok(())
-        };
-        if let Err(e) = written {
-            crate::telemetry::audit_failure();
-            // Nothing is lost: the record (fingerprint and masked arguments only) goes to the log.
-            tracing::warn!(error = %e, tool = name, outcome = kind, request_id = ctx.request_id.as_deref(), "audit line not written");
+            if let Err(e) = auditor.finish(&head, outcome).await {
+                crate::telemetry::audit_failure();
+                // Nothing is lost: the record (fingerprint and masked arguments only, never
+                // the key) goes to the log instead.
+                let mut record = head;
+                record.insert("outcome".into(), Value::from(kind));
+                record.insert("code".into(), code.map_or(Value::Null, Value::from));
+                let record = Value::Object(record);
+                tracing::warn!(error = %e, %record, "audit line not written");
+            }
         }
     }
 
