@@ -349,7 +349,7 @@ if [ -n "$SANDBOX_API" ]; then
   phase "operations: promtool check metrics"
   run_client metrics 120 bash "$HERE/operations.sh" metrics "$BIN" "$SANDBOX_API"
   phase "operations: MCP Bundle (mcpb validate, pack, launch)"
-  run_client bundle 180 bash "$HERE/operations.sh" bundle "$ROOT" "$BIN" "$NPM_DIR" "$PY" "$SANDBOX_API"
+  run_client bundle 300 bash "$HERE/operations.sh" bundle "$ROOT" "$BIN" "$NPM_DIR" "$PY" "$SANDBOX_API"
 fi
 phase "operations: Kubernetes manifests"
 run_client k8s 60 node "$HERE/k8s_check.mjs" "$ROOT/deploy/k8s" "$NPM_DIR"
