@@ -434,7 +434,7 @@ pub fn create_buy_url(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError>
     let url = match valid_until {
         Some(v) => format!(
             "https://www.checkout-ds24.com/product/{product_id}/?ds24={tok}&valid_until={}",
-            v.and_utc().timestamp()
+            time::unix(v)
         ),
         None => format!("https://www.checkout-ds24.com/product/{product_id}/?ds24={tok}"),
     };
