@@ -13,6 +13,7 @@ use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorKind};
+use crate::money::parse_money;
 use crate::time::{self, DateEnd};
 
 /// The deepest nesting a parameter may have: bracket segments after the name (`a[b][c]` is 2)
@@ -333,48 +334,6 @@ pub fn parse_bool(s: &str) -> Option<bool> {
         "0" | "n" | "no" | "f" | "false" | "nein" => Some(false),
         _ => None,
     }
-}
-
-/// A decimal money string with a dot (`"9"`, `"9.5"`, `"-10.00"`) in cents.
-pub fn parse_money(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s),
-    };
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if frac.len() > 2 && frac[2..].bytes().any(|b| b != b'0') {
-        return None;
-    }
-    if int.len() > 12 {
-        return None;
-    }
-    let units: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let mut cents_str: String = frac.chars().take(2).collect();
-    while cents_str.len() < 2 {
-        cents_str.push('0');
-    }
-    let cents: i64 = cents_str.parse().ok()?;
-    let v = units * 100 + cents;
-    Some(if neg { -v } else { v })
-}
-
-/// Cents as a wire money string: `1234` → `"12.34"`.
-pub fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let a = cents.unsigned_abs();
-    format!("{sign}{}.{:02}", a / 100, a % 100)
-}
-
-/// Money as the German display text: `1234` → `"12,34"`.
-pub fn money_de(cents: i64) -> String {
-    money(cents).replace('.', ",")
 }
 
 impl<'a> View<'a> {
@@ -789,19 +748,5 @@ mod tests {
         let fine = "a[]=1&".repeat(MAX_PARAMS);
         let p = parse_params(None, fine.as_bytes()).unwrap();
         assert_eq!(p.view().list_str("a").len(), MAX_PARAMS);
-    }
-
-    #[test]
-    fn money_round_trip() {
-        assert_eq!(parse_money("10"), Some(1000));
-        assert_eq!(parse_money("0.5"), Some(50));
-        assert_eq!(parse_money("-3.25"), Some(-325));
-        assert_eq!(parse_money("1.230"), Some(123));
-        assert_eq!(parse_money("1.234"), None);
-        assert_eq!(parse_money("abc"), None);
-        assert_eq!(parse_money("."), None);
-        assert_eq!(money(-325), "-3.25");
-        assert_eq!(money(5), "0.05");
-        assert_eq!(money_de(123_456), "1234,56");
     }
 }

@@ -87,10 +87,7 @@ impl SandboxState {
         {
             let mut tx = store.begin();
             for k in &keys {
-                tx.delete(
-                    crate::model::kind::REVOKED_KEY,
-                    &crate::model::key_fingerprint(&k.key),
-                );
+                tx.delete::<crate::documents::RevokedKey>(&crate::ids::key_fingerprint(&k.key));
             }
             tx.commit().map_err(|e| SandboxError::Corrupt {
                 location: opts.state.to_string(),
@@ -115,7 +112,7 @@ impl SandboxState {
 
     fn roll(&self) -> f64 {
         let n = self.inner.dice.fetch_add(1, Ordering::Relaxed);
-        let r = crate::seed::splitmix(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let r = crate::ids::splitmix(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         (r >> 11) as f64 / (1u64 << 53) as f64
     }
 
