@@ -337,7 +337,7 @@ pub fn call(
         let bad = undeclared_reads(spec, &reads);
         if !bad.is_empty() {
             tracing::error!(function = spec.name, params = ?bad, "handler read undeclared parameters");
-            return Err(ApiError::internal(&format!(
+            return Err(ApiError::bug(&format!(
                 "{} read undeclared parameters {bad:?}",
                 spec.name
             )));

@@ -114,7 +114,7 @@ fn product_doc(c: &mut Ctx<'_, '_>, i: usize, spec: &ProductSpec) -> Product {
     doc.approval_status = status.into();
     for (reseller, st) in [
         ("1", status),
-        ("2", if i % 2 == 0 { status } else { "new" }),
+        ("2", if i.is_multiple_of(2) { status } else { "new" }),
         ("3", "new"),
         ("4", "new"),
     ] {
