@@ -40,7 +40,7 @@ pub mod wire;
 
 pub use config::{ErrorStatus, KeyPermission, KeySpec, SandboxArgs, SandboxOptions, StateLocation};
 pub use error::{ApiError, ErrorKind, Lang, SandboxError};
-pub use params::{MAX_DEPTH, MAX_PARAMS, Params, parse_params};
+pub use params::{MAX_DEPTH, MAX_PARAMS, Params, View, parse_params};
 pub use wire::{SandboxState, router};
 
 /// The names of all API functions the sandbox implements (sorted).

@@ -129,7 +129,7 @@ pub const PRODUCT_TYPES: &[(&str, &str, &str, &str)] = &[
     ("50", "Buch", "Book", "shipping"),
 ];
 
-/// Pay method keys (labels in [`crate::model::label`]).
+/// Pay method keys (labels in [`crate::labels::label`]).
 pub const PAY_METHODS: &[&str] = &[
     "paypal",
     "creditcard",
