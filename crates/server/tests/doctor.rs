@@ -19,14 +19,13 @@ struct Run {
 }
 
 /// Runs `ds24-mcp doctor --sandbox <args>` with `key` in DS24_API_KEY (or on stdin).
-/// The embedded sandbox answers in the process's local time, as Digistore24 answers in
-/// Europe/Berlin: TZ makes them the same zone (the doctor itself converts with its own
-/// zone data, whatever TZ says).
+/// The embedded sandbox answers in Europe/Berlin time as Digistore24 does; TZ is set far from
+/// Berlin to show that the doctor's clock check does not depend on the machine's zone.
 fn doctor(key: Option<&str>, stdin: bool, args: &[&str]) -> Run {
     let mut cmd = Command::new(bin());
     cmd.args(["doctor", "--sandbox", "--state", ":memory:"])
         .args(args)
-        .env("TZ", "Europe/Berlin")
+        .env("TZ", "Asia/Tokyo")
         .env("DS24_MCP_LOG", "warn")
         .env_remove("DS24_API_KEY")
         .stdin(Stdio::piped())
