@@ -12,6 +12,10 @@
 //! - [`upstream`]: the Digistore24 client (`ds24_client`) behind a small trait;
 //! - `ds24_sandbox`: the simulated account used as the embedded default upstream.
 //!
+//! Beside the flow, for operating it: [`audit`] (one line per audited call, written by the
+//! pipeline), [`telemetry`] (metrics and log setup), [`doctor`] (checks a deployment) and
+//! [`client_config`] (client snippets).
+//!
 //! [`run`] puts them together for each job of the binary; [`cli`] declares its flags.
 
 pub mod audit;
