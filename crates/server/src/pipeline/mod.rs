@@ -135,6 +135,15 @@ impl Pipeline {
             }
         })?;
         let f = entry.function;
+        if f.kind == Kind::Report {
+            let problems = reports::check(&args);
+            if !problems.is_empty() {
+                return Err(ToolFailure::InvalidArguments {
+                    tool: entry.name.clone(),
+                    problems,
+                });
+            }
+        }
         if f.effect == Effect::Destructive {
             let title = f.title_text();
             match self
