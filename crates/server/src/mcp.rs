@@ -272,8 +272,15 @@ impl ServerHandler for Ds24Service {
         ctx: RmcpContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let request = self.context(&ctx)?;
+        // Only what this connection may read (narrowing and toolsets apply to resources too).
+        let inventory = &self.pipeline.inventory;
         let resources = guides::REFERENCES
             .iter()
+            .filter(|r| {
+                inventory
+                    .visible(&request.scope)
+                    .any(|(e, _)| e.function.name == r.function)
+            })
             .map(|r| {
                 Resource::new(r.uri, r.name)
                     .with_description(r.description)
