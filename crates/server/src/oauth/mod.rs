@@ -235,9 +235,9 @@ impl OAuth {
             lifetimes: settings.lifetimes,
             ledger: ledger::Ledger::new(ledger::DEFAULT_CAPACITY),
             upstream,
-            // Pasted keys are checked with Digistore24: a slow trickle per client address keeps
-            // the consent page from becoming a key-guessing oracle.
-            key_checks: RateLimiter::new(1),
+            // Pasted keys are checked with Digistore24: a bound per client address (5 a second,
+            // bursts of 10) keeps the consent page from becoming a key-checking service.
+            key_checks: RateLimiter::new(5),
         })
     }
 

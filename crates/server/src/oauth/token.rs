@@ -329,7 +329,15 @@ fn refresh(o: &OAuth, client: &str, params: &Params) -> Result<serde_json::Value
     Ok(answer(&grant, &issued))
 }
 
+/// The grant must be for this server (a code or refresh token of a deployment sharing the
+/// state secret under another public URL is not), and a `resource` given must name it.
 fn check_resource(o: &OAuth, params: &Params, aud: &str) -> Result<(), Failure> {
+    if !metadata::is_own_audience(o, aud) {
+        return Err(Failure::new(
+            "invalid_grant",
+            format!("the grant was issued for another server ({aud})"),
+        ));
+    }
     let Some(resource) = params.get("resource") else {
         return Ok(());
     };

@@ -386,7 +386,10 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
         }
     };
     // A read-only grant narrows exactly like the /readonly path.
-    scope.read_only |= grant.as_ref().is_some_and(|g| g.read_only);
+    if grant.as_ref().is_some_and(|g| g.read_only) {
+        scope.read_only = true;
+        scope.read_only_grant = true;
+    }
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
@@ -507,6 +510,7 @@ fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
     Ok(Scope {
         read_only: read_only_header || path.ends_with("/readonly"),
         toolsets,
+        read_only_grant: false,
     })
 }
 
