@@ -180,7 +180,7 @@ async def check_write_refused(client_name: str, c: Client, sandbox: Sandbox | No
             report(client_name, check + " (as seen through MCP)", clear and before == after and bool(before),
                    {"isError": r.is_error, "text": text, "new_ids": sorted(after - before)})
         else:
-            report(client_name, check, clear and before == after,
+            report(client_name, check, clear and before == after and bool(before),
                    {"isError": r.is_error, "text": text, "new_ids": sorted(after - before)})
         return name, before
     except Exception as exc:  # noqa: BLE001

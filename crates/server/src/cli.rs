@@ -183,10 +183,12 @@ pub enum Format {
 /// Which tools are offered, under which names.
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
-    /// Toolsets to offer: `default` (the toolsets on by default, less their opt-in tools), `all`, or a comma list of toolsets.
-    #[arg(long, env = "DS24_MCP_TOOLSETS", default_value = "default")]
-    pub toolsets: String,
-    /// Extra tools to offer by name (comma list).
+    /// Toolsets to offer: `default` (the toolsets on by default, less their opt-in tools), `all`,
+    /// or a comma list of toolsets (which may include `default`). Default: `default`, or none
+    /// when --tools is given alone.
+    #[arg(long, env = "DS24_MCP_TOOLSETS")]
+    pub toolsets: Option<String>,
+    /// Tools to offer by name (comma list): added to --toolsets, or, without it, exactly these.
     #[arg(long, env = "DS24_MCP_TOOLS", value_delimiter = ',')]
     pub tools: Vec<String>,
     /// Tools to leave out by name (comma list).
@@ -204,7 +206,7 @@ impl SelectionArgs {
     /// Checks the flags and builds the inventory.
     pub fn inventory(&self) -> anyhow::Result<Inventory> {
         let selection = Selection::new(
-            &self.toolsets,
+            self.toolsets.as_deref(),
             &self.tools,
             &self.exclude_tools,
             self.read_only,
@@ -242,9 +244,14 @@ pub struct CommonArgs {
     /// Tool calls allowed per second and API key (bursts up to twice that); 0 turns the limit off.
     #[arg(long, env = "DS24_MCP_KEY_RATE_LIMIT", default_value_t = 20)]
     pub key_rate_limit: u32,
-    /// Largest tool result in bytes of JSON; longer lists keep their leading rows and a note on paging.
-    #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 100_000)]
+    /// Largest tool answer in bytes (the text the model reads plus structuredContent); longer
+    /// lists keep their leading rows and say which call returns the rest.
+    #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 48_000)]
     pub max_result_bytes: usize,
+    /// Most rows a report (summarizePurchases, summarizeTransactions) reads before it stops and
+    /// says so.
+    #[arg(long, env = "DS24_MCP_REPORT_MAX_ROWS", default_value_t = 20_000)]
+    pub report_max_rows: u64,
     /// Use the built-in sandbox account as the upstream instead of Digistore24.
     #[arg(long)]
     pub sandbox: bool,

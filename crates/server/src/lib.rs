@@ -7,6 +7,7 @@
 //! - [`mcp`]: the MCP service (tools/list, tools/call), thin over the pipeline;
 //! - [`pipeline`]: one call path (checks, validation, confirmation, the upstream call, shaping)
 //!   that ends in data or a [`pipeline::ToolFailure`];
+//! - [`reports`]: counts and sums computed by paging through Digistore24's lists;
 //! - [`tools`]: the catalog (`ds24_catalog`) turned into tools, filters and validation;
 //! - [`upstream`]: the Digistore24 client (`ds24_client`) behind a small trait;
 //! - `ds24_sandbox`: the simulated account used as the embedded default upstream.
@@ -20,6 +21,7 @@ pub mod limit;
 pub mod mcp;
 pub mod oauth;
 pub mod pipeline;
+pub mod reports;
 pub mod run;
 pub mod seal;
 pub mod shape;

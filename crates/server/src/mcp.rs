@@ -5,21 +5,26 @@
 //! should read (bad arguments, Digistore24 errors, timeouts) comes back as an `isError` tool
 //! result with a hint; JSON-RPC errors are kept for protocol faults.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
     ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, Implementation,
     InputRequest, InputRequests, InputRequiredResult, ListToolsResult, PaginatedRequestParams,
-    ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+    ProgressNotificationParam, ProgressToken, ProtocolVersion, ServerCapabilities, ServerConfig,
+    Tool,
 };
-use rmcp::service::RequestContext as RmcpContext;
+use rmcp::service::{Peer, RequestContext as RmcpContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::context::RequestContext;
-use crate::pipeline::{CallOutcome, Confirmation, Pipeline, Question, ToolFailure};
+use crate::pipeline::{
+    CallOutcome, Confirmation, NoProgress, Pipeline, Progress, Question, ToolFailure,
+};
 
 /// Where a service's requests come from, and so where their context is.
 #[derive(Debug, Clone)]
@@ -39,10 +44,16 @@ pub struct Ds24Service {
     door: Door,
 }
 
-const INSTRUCTIONS: &str = "Tools for a Digistore24 vendor account; each tool is one Digistore24 API function. \
-Read tools work with a read-only key; tools that change data need a full-access key. \
-List tools take page_no/page_size and answer with page_count and item_count; time windows default to the last 24 hours. \
-Amounts are decimal strings such as \"89.99\", flags are \"Y\"/\"N\". Tools marked destructive move money or delete: confirm with the user first.";
+/// What every tool shares, said once here instead of in each tool's description.
+const INSTRUCTIONS: &str = "Tools for a Digistore24 vendor account: one per Digistore24 API function, \
+plus reports (summarizePurchases, summarizeTransactions) that count and sum in one call instead of paging. \
+Read-only tools work with a read-only API key; the others need a full-access key. \
+Lists take page_no/page_size and answer with page_count and item_count; time windows default to the last 24 hours. \
+Times: 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD', ISO 8601, 'now', 'today', 'start' (account creation), or relative to now: \
+'-24h', '-7d', '-30m' in the past, '7d' or '+7d' in the future ('M' months, 'Y' years). \
+Amounts are JSON numbers such as 89.99; flags are booleans. \
+Charging an order's stored payment method (billing on demand, upgrades, add-ons) needs the account right \"billing on demand\". \
+Destructive tools move money, change billing or commissions, or delete, and cannot be undone: confirm with the user first.";
 
 impl Ds24Service {
     /// A service for requests coming through `door`.
@@ -117,15 +128,57 @@ impl ServerHandler for Ds24Service {
         let context = self.context(&ctx)?;
         let confirmation = confirmation(&request, &ctx);
         let args = request.arguments.unwrap_or_default();
+        let progress: Box<dyn Progress> = match ctx.meta.get_progress_token() {
+            Some(token) => Box::new(PeerProgress {
+                peer: ctx.peer.clone(),
+                token,
+            }),
+            None => Box::new(NoProgress),
+        };
         match self
             .pipeline
-            .call(&context, &request.name, args, &confirmation)
+            .call(&context, &request.name, args, &confirmation, &*progress)
             .await
         {
-            Ok(CallOutcome::Done(data)) => Ok(CallToolResult::structured(data).into()),
+            Ok(CallOutcome::Done(shaped)) => {
+                let mut result = CallToolResult::success(vec![ContentBlock::text(shaped.text)]);
+                result.structured_content = Some(shaped.structured);
+                Ok(result.into())
+            }
             Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
             Err(failure) => failure_result(&failure).map(Into::into),
         }
+    }
+}
+
+/// Progress notifications to a client that sent a progress token (they turn a JSON answer
+/// into a short SSE stream, which rmcp handles).
+struct PeerProgress {
+    peer: Peer<RoleServer>,
+    token: ProgressToken,
+}
+
+impl Progress for PeerProgress {
+    fn advance<'a>(
+        &'a self,
+        done: u64,
+        total: Option<u64>,
+        message: String,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            #[allow(clippy::cast_precision_loss)] // row counts are far below 2^52
+            let mut param = ProgressNotificationParam::new(self.token.clone(), done as f64)
+                .with_message(message);
+            if let Some(total) = total {
+                #[allow(clippy::cast_precision_loss)]
+                {
+                    param = param.with_total(total as f64);
+                }
+            }
+            if let Err(e) = self.peer.notify_progress(param).await {
+                tracing::debug!(error = %e, "cannot send a progress notification");
+            }
+        })
     }
 }
 

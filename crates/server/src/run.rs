@@ -107,6 +107,7 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: (common.key_rate_limit > 0).then(|| RateLimiter::new(common.key_rate_limit)),
         max_result_bytes: common.max_result_bytes,
+        report_max_rows: common.report_max_rows,
     });
     Ok(Started {
         pipeline: Arc::new(pipeline),

@@ -41,13 +41,14 @@ fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
     Pipeline::new(PipelineParts {
         inventory: Inventory::new(
             NameStyle::Ds24,
-            Selection::new("all", &[], &[], false).unwrap(),
+            Selection::new(Some("all"), &[], &[], false).unwrap(),
         ),
         upstream,
         confirmer: Confirmer::new(secret.sealer("confirmation"), ttl),
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: None,
         max_result_bytes: 100_000,
+        report_max_rows: 20_000,
     })
 }
 
@@ -67,7 +68,7 @@ async fn refusals_send_nothing() {
     let up = Arc::new(Recorder::default());
     let p = pipeline(up.clone(), DEFAULT_TTL);
     let none = Confirmation::Unavailable;
-    let unknown = p.call(&ctx(), "nope", Map::new(), &none).await;
+    let unknown = p.call(&ctx(), "nope", Map::new(), &none, &NoProgress).await;
     assert!(matches!(unknown, Err(ToolFailure::UnknownTool { .. })));
     let mut read_only = ctx();
     read_only.scope = Scope {
@@ -81,6 +82,7 @@ async fn refusals_send_nothing() {
             "createVoucher",
             args(json!({"data": {"code": "X"}})),
             &none,
+            &NoProgress,
         )
         .await;
     assert!(matches!(
@@ -96,11 +98,18 @@ async fn refusals_send_nothing() {
             "getProduct",
             args(json!({"product_id": "abc"})),
             &none,
+            &NoProgress,
         )
         .await;
     assert!(matches!(invalid, Err(ToolFailure::InvalidArguments { .. })));
     let keyless = p
-        .call(&RequestContext::default(), "ping", Map::new(), &none)
+        .call(
+            &RequestContext::default(),
+            "ping",
+            Map::new(),
+            &none,
+            &NoProgress,
+        )
         .await;
     assert!(matches!(keyless, Err(ToolFailure::NoKey)));
     assert!(up.calls.lock().unwrap().is_empty());
@@ -112,7 +121,13 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
     let p = pipeline(up.clone(), DEFAULT_TTL);
     let a = args(json!({"code": "LAUNCH10"}));
     let asked = p
-        .call(&ctx(), "deleteVoucher", a.clone(), &Confirmation::Available)
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a.clone(),
+            &Confirmation::Available,
+            &NoProgress,
+        )
         .await;
     let Ok(CallOutcome::Confirm(question)) = asked else {
         panic!("expected a question, got {asked:?}");
@@ -130,6 +145,7 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
                 state: question.state.clone(),
                 accepted: true,
             },
+            &NoProgress,
         )
         .await;
     assert!(matches!(other, Err(ToolFailure::BadConfirmation { .. })));
@@ -142,6 +158,7 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
                 state: question.state.clone(),
                 accepted: false,
             },
+            &NoProgress,
         )
         .await;
     assert!(matches!(declined, Err(ToolFailure::Declined { .. })));
@@ -156,6 +173,7 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
                 state: tampered,
                 accepted: true,
             },
+            &NoProgress,
         )
         .await;
     assert!(matches!(forged, Err(ToolFailure::BadConfirmation { .. })));
@@ -169,6 +187,7 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
                 state: question.state,
                 accepted: true,
             },
+            &NoProgress,
         )
         .await;
     assert!(matches!(done, Ok(CallOutcome::Done(_))), "{done:?}");
@@ -184,7 +203,13 @@ async fn expired_confirmations_are_refused() {
     let p = pipeline(up.clone(), Duration::ZERO);
     let a = args(json!({"code": "LAUNCH10"}));
     let Ok(CallOutcome::Confirm(question)) = p
-        .call(&ctx(), "deleteVoucher", a.clone(), &Confirmation::Available)
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a.clone(),
+            &Confirmation::Available,
+            &NoProgress,
+        )
         .await
     else {
         panic!("expected a question");
@@ -198,6 +223,7 @@ async fn expired_confirmations_are_refused() {
                 state: question.state,
                 accepted: true,
             },
+            &NoProgress,
         )
         .await;
     let Err(failure) = late else {
@@ -221,6 +247,7 @@ async fn a_write_triggering_argument_makes_a_read_a_write() {
         "getDelivery",
         args(json!({"delivery_id": "1"})),
         &none,
+        &NoProgress,
     )
     .await
     .unwrap();
@@ -229,6 +256,7 @@ async fn a_write_triggering_argument_makes_a_read_a_write() {
         "getDelivery",
         args(json!({"delivery_id": "1", "set_in_progress": true})),
         &none,
+        &NoProgress,
     )
     .await
     .unwrap();
@@ -251,6 +279,7 @@ async fn a_failed_write_says_to_check_before_retrying() {
             "createVoucher",
             args(json!({"data": {"code": "X"}})),
             &none,
+            &NoProgress,
         )
         .await
         .unwrap_err();
@@ -260,7 +289,10 @@ async fn a_failed_write_says_to_check_before_retrying() {
         "{}",
         write.message()
     );
-    let read = p.call(&ctx(), "ping", Map::new(), &none).await.unwrap_err();
+    let read = p
+        .call(&ctx(), "ping", Map::new(), &none, &NoProgress)
+        .await
+        .unwrap_err();
     assert!(
         read.message().contains("Try again later"),
         "{}",
