@@ -1050,7 +1050,10 @@ async fn consent_form_is_csrf_safe() {
             .unwrap()
             .contains("frame-ancestors 'none'")
     );
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(
+        h["referrer-policy"], "same-origin",
+        "no Referer to other sites, but a real Origin on the page's own POST"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

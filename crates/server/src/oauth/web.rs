@@ -118,8 +118,9 @@ pub(crate) fn html(status: StatusCode, body: String, cookies: &[String]) -> Resp
         .header(header::X_FRAME_OPTIONS, "DENY")
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         // The authorization request (state, challenge) must not leak to Digistore24 or the
-        // client through Referer.
-        .header(header::REFERRER_POLICY, "no-referrer");
+        // client through Referer. Not `no-referrer`: with it, browsers send `Origin: null` on
+        // the page's own form POST, which the consent's same-origin check must refuse.
+        .header(header::REFERRER_POLICY, "same-origin");
     for c in cookies {
         response = response.header(header::SET_COOKIE, c);
     }
