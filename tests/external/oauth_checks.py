@@ -10,7 +10,9 @@ sandbox's Digistore24 API (from the server's log), asked directly to check what 
 in the account. Each connection runs the SDK's whole flow: 401 → protected resource metadata →
 authorization server metadata → dynamic client registration → the browser on the consent page
 (and on Digistore24's approval page) → code → token (PKCE) → MCP. Then it lists and calls tools.
-The consent pages are saved as PNGs in LOG_DIR.
+The consent pages are saved as PNGs in LOG_DIR. Last, the official conformance suite's
+authorization-server scenarios run against the same server (`conformance authorization`), the
+browser giving the consent its authorization code grant asks for.
 
 Prints one `PASS <client>: <check>` or `FAIL <client>: <check> — <what it saw>` line per check
 and exits 1 if any check failed.
@@ -19,6 +21,7 @@ and exits 1 if any check failed.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import uuid
@@ -224,6 +227,54 @@ async def refused(url: str, sandbox: Sandbox, way: str, node_modules: str, log_d
     report(name, "nothing changed in the account", sandbox.product_ids() == before)
 
 
+async def conformance(url: str, node_modules: str, log_dir: str) -> None:
+    """The official conformance suite's authorization-server scenarios (`conformance
+    authorization`): metadata, and an authorization code grant whose consent the browser gives."""
+    name = "conformance-authorization"
+    issuer = url.rsplit("/mcp", 1)[0]
+    callback = Callback()
+    await callback.start()  # only to reserve a free port: the suite runs its own callback server
+    port = callback.port
+    callback.close()
+    await callback.server.wait_closed()
+    redirect = f"http://127.0.0.1:{port}/callback"
+    async with httpx2.AsyncClient() as http:
+        reg = (await http.post(f"{issuer}/oauth/register", json={
+            "client_name": "MCP conformance suite", "redirect_uris": [redirect],
+            "token_endpoint_auth_method": "none"})).json()
+    out_dir = os.path.join(log_dir, "conformance-authorization")
+    suite = await asyncio.create_subprocess_exec(
+        os.path.join(node_modules, ".bin", "conformance"), "authorization", "--url", issuer,
+        "--client-id", reg["client_id"], "--resource", url, "--port", str(port), "-o", out_dir,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    said: list[str] = []
+    browser = Browser(node_modules, "paste", "full", FULL_KEY, redirect,
+                      os.path.join(log_dir, "oauth-consent-conformance.png"), "en-US")
+    try:
+        assert suite.stdout is not None
+        while line := (await asyncio.wait_for(suite.stdout.readline(), TIMEOUT)).decode(errors="replace"):
+            said.append(line.rstrip())
+            if line.startswith(f"{issuer}/oauth/authorize?"):
+                await browser.open(line.strip())
+        await asyncio.wait_for(suite.wait(), TIMEOUT)
+    except Exception as exc:  # noqa: BLE001
+        suite.kill()
+        report(name, "the suite runs to the end", False, f"{described(exc)}; it said: {' | '.join(said[-8:])}")
+        return
+    results = []
+    for root, _, files in os.walk(out_dir):
+        if "checks.json" in files:
+            with open(os.path.join(root, "checks.json"), encoding="utf-8") as f:
+                results.extend(json.load(f))
+    scenarios = {"authorization-server-metadata", "authorization-code-grant"}
+    report(name, "both scenarios ran (metadata endpoint, authorization code grant)",
+           scenarios <= {r.get("id") for r in results}, " | ".join(said[-8:]))
+    for r in results:
+        report(name, f"{r.get('id')}: {r.get('description')}", r.get("status") == "SUCCESS",
+               r.get("errorMessage") or r.get("details"))
+
+
 async def main(url: str, sandbox_api: str, node_modules: str, log_dir: str) -> int:
     sandbox = Sandbox(sandbox_api)
     await one(url, sandbox, "paste", "read", FULL_KEY, node_modules, log_dir)
@@ -232,6 +283,7 @@ async def main(url: str, sandbox_api: str, node_modules: str, log_dir: str) -> i
     await one(url, sandbox, "connect", "read", "", node_modules, log_dir, lang="de-DE")
     await refused(url, sandbox, "deny", node_modules, log_dir)
     await refused(url, sandbox, "decline", node_modules, log_dir)
+    await conformance(url, node_modules, log_dir)
     return checks.exit_code()
 
 
