@@ -11,7 +11,7 @@ use ds24_sandbox::SandboxArgs;
 
 use crate::oauth::AuthMode;
 use crate::seal::StateSecret;
-use crate::tools::{Inventory, NameStyle, Selection};
+use crate::tools::{Inventory, Mode, NameStyle, Selection};
 
 /// An MCP server for the Digistore24 vendor API.
 #[derive(Debug, Parser)]
@@ -197,6 +197,10 @@ pub struct SelectionArgs {
     /// Offer no tool that changes data.
     #[arg(long, env = "DS24_MCP_READ_ONLY")]
     pub read_only: bool,
+    /// `full`: one tool per function; `compact`: three tools (searchTools, describeTool,
+    /// callTool) that reach every function in a few KB of context.
+    #[arg(long, env = "DS24_MCP_MODE", value_enum, default_value = "full")]
+    pub mode: Mode,
     /// Tool names: Digistore24 function names, or the hosted server's names for existing prompts.
     #[arg(long, env = "DS24_MCP_TOOL_NAMES", value_enum, default_value = "ds24")]
     pub tool_names: NameStyle,
@@ -211,7 +215,7 @@ impl SelectionArgs {
             &self.exclude_tools,
             self.read_only,
         )?;
-        Ok(Inventory::new(self.tool_names, selection))
+        Ok(Inventory::new(self.tool_names, selection).with_mode(self.mode))
     }
 }
 

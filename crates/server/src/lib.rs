@@ -7,6 +7,7 @@
 //! - [`mcp`]: the MCP service (tools/list, tools/call), thin over the pipeline;
 //! - [`pipeline`]: one call path (checks, validation, confirmation, the upstream call, shaping)
 //!   that ends in data or a [`pipeline::ToolFailure`];
+//! - [`guides`]: workflow prompts and reference-data resources;
 //! - [`reports`]: counts and sums computed by paging through Digistore24's lists;
 //! - [`tools`]: the catalog (`ds24_catalog`) turned into tools, filters and validation;
 //! - [`upstream`]: the Digistore24 client (`ds24_client`) behind a small trait;
@@ -17,6 +18,7 @@
 pub mod cli;
 pub mod context;
 pub mod docs;
+pub mod guides;
 pub mod limit;
 pub mod mcp;
 pub mod oauth;

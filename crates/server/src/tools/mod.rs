@@ -4,6 +4,7 @@
 //! Everything here is derived from `ds24_catalog` once at startup; `tools/list` and
 //! `tools/call` only look things up.
 
+pub mod compact;
 mod schema;
 mod select;
 mod validate;
@@ -15,6 +16,7 @@ use ds24_catalog::{Access, Effect, Function, Param, Toolset};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
+pub use compact::Mode;
 pub use select::{Scope, Selection, SelectionError, ToolsetSpec};
 
 /// Which names tools are listed under.
@@ -75,6 +77,7 @@ pub struct Inventory {
     by_name: HashMap<String, usize>,
     selection: Selection,
     style: NameStyle,
+    mode: Mode,
 }
 
 impl Inventory {
@@ -100,7 +103,20 @@ impl Inventory {
             by_name,
             selection,
             style,
+            mode: Mode::Full,
         }
+    }
+
+    /// Offers the tools in `mode` unless a request asks otherwise.
+    #[must_use]
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The server's default presentation.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// The naming style in use.

@@ -33,11 +33,18 @@ use crate::context::RequestContext;
 use crate::mcp::{Door, Ds24Service};
 use crate::oauth::{OAuth, TokenProblem};
 use crate::pipeline::Pipeline;
-use crate::tools::Scope;
+use crate::tools::{Mode, Scope};
 
 /// Paths that serve MCP. The hosted server documents the bare root; `/readonly` variants give
 /// the documented two-connection setup a server-enforced read connection.
-pub const MCP_PATHS: [&str; 4] = ["/", "/mcp", "/readonly", "/mcp/readonly"];
+pub const MCP_PATHS: [&str; 6] = [
+    "/",
+    "/mcp",
+    "/readonly",
+    "/mcp/readonly",
+    "/compact",
+    "/mcp/compact",
+];
 
 /// Front-door settings.
 #[derive(Debug, Clone)]
@@ -390,6 +397,13 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
         scope.read_only = true;
         scope.read_only_grant = true;
     }
+    let mode = match mode(req.uri().path(), req.headers()) {
+        Ok(mode) => mode,
+        Err(problem) => {
+            return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
+                .into_response();
+        }
+    };
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
@@ -397,6 +411,7 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     let context = RequestContext {
         key: Some(key),
         scope,
+        mode,
         peer,
         operator: grant.map(|g| g.operator),
         ..RequestContext::default()
@@ -469,6 +484,22 @@ fn unauthorized(
                 .to_string(),
         ))
         .unwrap_or_else(|_| StatusCode::UNAUTHORIZED.into_response())
+}
+
+/// The presentation a request asks for: the `/compact` paths, or `X-DS24-Mode`.
+fn mode(path: &str, headers: &HeaderMap) -> Result<Option<Mode>, String> {
+    if path.ends_with("/compact") {
+        return Ok(Some(Mode::Compact));
+    }
+    match headers.get("x-ds24-mode") {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(Mode::parse)
+            .map(Some)
+            .ok_or_else(|| "X-DS24-Mode must be `full` or `compact`.".to_owned()),
+    }
 }
 
 fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
