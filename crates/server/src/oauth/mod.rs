@@ -279,6 +279,8 @@ impl OAuth {
             )
             .route(authorize::CALLBACK_PATH, get(authorize::callback))
             .route(token::PATH, post(token::token))
+            // Every OAuth request is small: forms and registrations of a few KB.
+            .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
             .layer(axum::middleware::from_fn(web::cors))
             .with_state(self)
     }

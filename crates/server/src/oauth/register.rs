@@ -188,6 +188,27 @@ impl ClientResolver {
         Err(ClientError::Unknown)
     }
 
+    /// How `client_id` authenticates at the token endpoint, without fetching anything: a
+    /// registration says so itself, and a metadata-document client is always public (the
+    /// authorization endpoint refused any document that said otherwise).
+    pub fn token_auth(&self, o: &OAuth, client_id: &str) -> Result<AuthMethod, ClientError> {
+        if let Some(sealed) = client_id.strip_prefix(CLIENT_PREFIX) {
+            return o
+                .seals
+                .client
+                .open::<ClientInfo>(sealed)
+                .map(|info| info.auth)
+                .map_err(|_| ClientError::Unknown);
+        }
+        match document_url(client_id, self.allow_loopback) {
+            Ok(_) => Ok(AuthMethod::None),
+            Err(problem) => Err(ClientError::Document {
+                url: client_id.to_owned(),
+                problem,
+            }),
+        }
+    }
+
     async fn document(&self, client_id: &str) -> Result<ClientInfo, ClientError> {
         let problem = |p: String| ClientError::Document {
             url: client_id.to_owned(),

@@ -76,7 +76,7 @@ impl IntoResponse for Failure {
 
 /// `POST /oauth/token`.
 pub async fn token(State(o): State<Arc<OAuth>>, headers: HeaderMap, body: Bytes) -> Response {
-    match exchange(&o, &headers, &body).await {
+    match exchange(&o, &headers, &body) {
         Ok(answer) => (
             [
                 (header::CACHE_CONTROL, "no-store"),
@@ -89,7 +89,7 @@ pub async fn token(State(o): State<Arc<OAuth>>, headers: HeaderMap, body: Bytes)
     }
 }
 
-async fn exchange(
+fn exchange(
     o: &OAuth,
     headers: &HeaderMap,
     body: &[u8],
@@ -114,7 +114,7 @@ async fn exchange(
         ));
     }
     let params = web::params(body).map_err(|e| Failure::new("invalid_request", e))?;
-    let client = authenticate_client(o, headers, &params).await?;
+    let client = authenticate_client(o, headers, &params)?;
     match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => redeem_code(o, &client, &params),
         Some("refresh_token") => refresh(o, &client, &params),
@@ -129,7 +129,7 @@ async fn exchange(
 }
 
 /// The client's fingerprint, once it proved who it is.
-async fn authenticate_client(
+fn authenticate_client(
     o: &OAuth,
     headers: &HeaderMap,
     params: &Params,
@@ -148,12 +148,11 @@ async fn authenticate_client(
         (None, Some(id)) => (id.clone(), params.get("client_secret").cloned(), false),
         (None, None) => return Err(Failure::new("invalid_request", "client_id is missing")),
     };
-    let info = o
+    let auth = o
         .clients
-        .resolve(o, &client_id)
-        .await
+        .token_auth(o, &client_id)
         .map_err(|e| Failure::new("invalid_client", e.to_string()))?;
-    if info.auth != AuthMethod::None {
+    if auth != AuthMethod::None {
         let expected = register::client_secret(o, &client_id);
         let ok = secret
             .as_deref()
