@@ -384,10 +384,11 @@ async fn discovery_metadata_and_challenge() {
     }
     let (status, _, _) = get(format!("{base}/.well-known/oauth-protected-resource/nope")).await;
     assert_eq!(status, 404);
-    for (path, suffix) in [
-        ("/mcp", "/mcp"),
-        ("/mcp/readonly", "/mcp/readonly"),
-        ("/", ""),
+    for (path, suffix, scope) in [
+        ("/mcp", "/mcp", "read write"),
+        ("/mcp/readonly", "/mcp/readonly", "read"),
+        ("/", "", "read write"),
+        ("/mcp/compact", "/mcp/compact", "read write"),
     ] {
         let r = Mcp::new(format!("{base}{path}"), None, Era::Legacy)
             .raw("tools/list", json!({}))
@@ -396,7 +397,7 @@ async fn discovery_metadata_and_challenge() {
         assert_eq!(
             r.headers["www-authenticate"].to_str().unwrap(),
             format!(
-                r#"Bearer realm="digistore24", resource_metadata="{base}/.well-known/oauth-protected-resource{suffix}""#
+                r#"Bearer realm="digistore24", resource_metadata="{base}/.well-known/oauth-protected-resource{suffix}", scope="{scope}""#
             )
         );
     }

@@ -99,8 +99,14 @@ pub(crate) fn challenge(o: &OAuth, path: &str, problem: Option<&TokenProblem>) -
         p if MCP_PATHS.contains(&p) => p.to_owned(),
         _ => String::new(),
     };
+    // The scopes this path can grant (MCP: the challenge SHOULD name them).
+    let scope = if suffix.ends_with("/readonly") {
+        SCOPES[0].to_owned()
+    } else {
+        SCOPES.join(" ")
+    };
     let mut value = format!(
-        r#"Bearer realm="digistore24", resource_metadata="{}""#,
+        r#"Bearer realm="digistore24", resource_metadata="{}", scope="{scope}""#,
         o.public.join(&format!("{PROTECTED_RESOURCE_PATH}{suffix}"))
     );
     if let Some(problem) = problem {

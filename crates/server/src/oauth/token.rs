@@ -89,11 +89,7 @@ pub async fn token(State(o): State<Arc<OAuth>>, headers: HeaderMap, body: Bytes)
     }
 }
 
-fn exchange(
-    o: &OAuth,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<serde_json::Value, Failure> {
+fn exchange(o: &OAuth, headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, Failure> {
     let form_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -129,11 +125,7 @@ fn exchange(
 }
 
 /// The client's fingerprint, once it proved who it is.
-fn authenticate_client(
-    o: &OAuth,
-    headers: &HeaderMap,
-    params: &Params,
-) -> Result<String, Failure> {
+fn authenticate_client(o: &OAuth, headers: &HeaderMap, params: &Params) -> Result<String, Failure> {
     let basic = basic_credentials(headers)?;
     let (client_id, secret, via_basic) = match (&basic, params.get("client_id")) {
         (Some((id, secret)), body_id) => {
