@@ -70,7 +70,7 @@ pub struct ServeArgs {
 /// `serve`'s OAuth flags.
 #[derive(Debug, Args)]
 pub struct OAuthArgs {
-    /// The server's public URL (origin only, e.g. https://mcp.example.com; http only for
+    /// The server's public URL (origin only, e.g. `https://mcp.example.com`; http only for
     /// localhost). Turns on the OAuth authorization server and is the token audience.
     #[arg(long, env = "DS24_MCP_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
