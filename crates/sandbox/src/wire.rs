@@ -87,10 +87,7 @@ impl SandboxState {
         {
             let mut tx = store.begin();
             for k in &keys {
-                tx.delete(
-                    crate::model::kind::REVOKED_KEY,
-                    &crate::model::key_fingerprint(&k.key),
-                );
+                tx.delete::<crate::documents::RevokedKey>(&crate::ids::key_fingerprint(&k.key));
             }
             tx.commit().map_err(|e| SandboxError::Corrupt {
                 location: opts.state.to_string(),
@@ -115,7 +112,7 @@ impl SandboxState {
 
     fn roll(&self) -> f64 {
         let n = self.inner.dice.fetch_add(1, Ordering::Relaxed);
-        let r = crate::seed::splitmix(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let r = crate::ids::splitmix(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         (r >> 11) as f64 / (1u64 << 53) as f64
     }
 
@@ -196,34 +193,12 @@ fn parse_path(rest: &str) -> (String, Option<String>) {
 fn decode_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, ApiError> {
     let mut params = Params::default();
     if let Some(q) = uri.query() {
-        params.merge_form(q.as_bytes());
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(params);
+        params.merge_form(q.as_bytes())?;
     }
     let ctype = headers
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let looks_json = body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{');
-    if ctype.contains("json") || (ctype.is_empty() && looks_json) {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(m)) => params.merge_json(m),
-            _ => {
-                return Err(ApiError::new(
-                    ErrorKind::BadParams,
-                    "Der JSON-Body ist kein gültiges JSON-Objekt.",
-                    "The JSON body is not a valid JSON object.",
-                ));
-            }
-        }
-    } else {
-        params.merge_form(body);
-    }
+        .and_then(|v| v.to_str().ok());
+    params.merge_body(ctype, body)?;
     Ok(params)
 }
 
@@ -310,7 +285,7 @@ async fn api_call(
     let lang = params
         .as_ref()
         .ok()
-        .and_then(|p| p.view().opt_str("language"))
+        .and_then(Params::language)
         .map_or(Lang::De, |l| Lang::parse(&l));
     let key = headers
         .get("x-ds-api-key")

@@ -469,3 +469,59 @@ async fn error_status_modes() {
     let (status, v) = http.raw(FULL, "ping", &[]).await;
     assert_eq!((status, v["result"].as_str()), (200, Some("success")));
 }
+
+/// Hostile bodies (a security finding): a key with 20,000 `[]` levels used to overflow the
+/// parser's stack and abort the whole process. Now it is Digistore24's invalid-parameter error
+/// (code 3), and the sandbox keeps serving.
+#[tokio::test]
+async fn hostile_nesting_is_a_parameter_error_not_a_crash() {
+    let sb = Sb::start().await;
+    let deep = format!("a{}=1", "[]".repeat(20_000));
+    let encoded = format!("a{}=1", "%5B%5D".repeat(20_000));
+    for body in [deep.clone(), encoded] {
+        let (status, v) = sb.body(FULL, "ping", body).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["result"], "error", "{v}");
+        assert_eq!(v["code"], 3, "{v}");
+    }
+    // In the query string too.
+    let resp = sb
+        .http
+        .get(format!("{}?{deep}", sb.url("ping")))
+        .header("X-DS-API-KEY", FULL)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["code"], 3, "{v}");
+    // JSON: deep nesting, and a deep bracket key.
+    let nested = format!("{{\"a\":{}1{}}}", "[".repeat(20_000), "]".repeat(20_000));
+    let key = format!("{{\"a{}\":1}}", "[]".repeat(20_000));
+    let just_over = format!("{{\"a\":{}1{}}}", "[".repeat(17), "]".repeat(17));
+    for body in [nested, key, just_over] {
+        let resp = sb
+            .http
+            .post(sb.url("ping"))
+            .header("X-DS-API-KEY", FULL)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["code"], 3, "{v}");
+    }
+    // Too many values.
+    let many = "ids[]=1&".repeat(10_001);
+    let (_, v) = sb.body(FULL, "ping", many).await;
+    assert_eq!(v["code"], 3, "{v}");
+    // Sixteen levels are still fine, and the sandbox still answers.
+    let ok = format!("search{}=1", "[x]".repeat(16));
+    let (_, v) = sb.body(FULL, "ping", ok).await;
+    assert_eq!(v["result"], "success", "{v}");
+    sb.ok("ping", &[]).await;
+    let data = sb
+        .ok("listPurchases", &[("from", "-7d"), ("page_size", "1")])
+        .await;
+    assert!(data["purchase_list"].is_array());
+}

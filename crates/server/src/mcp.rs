@@ -313,7 +313,7 @@ impl ServerHandler for Ds24Service {
                     "Unknown resource: {}. Call resources/list for the available resources.",
                     request.uri
                 ),
-                None,
+                Some(json!({"uri": request.uri})),
             ));
         };
         let outcome = self
