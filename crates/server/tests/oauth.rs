@@ -1160,81 +1160,134 @@ async fn auth_modes() {
     );
 }
 
+/// The vendor's answer on Digistore24's approval page (the sandbox serves it): the browser
+/// posts the decision and is sent back to the server, which the test reaches at its address.
+async fn answer_on_digistore24(server: &Site, request_url: &str, decision: &str) -> String {
+    let page = browser().get(request_url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Approve an API key"), "{html}");
+    let answer = browser()
+        .post(request_url)
+        .form(&[("decision", decision)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    let back = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with(&format!("{}/oauth/callback?flow=", server.public)),
+        "{back}"
+    );
+    server.local(&back)
+}
+
+fn flow_cookie(page: &Page) -> String {
+    let cookie = page
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("ds24_flow_"))
+        .expect("flow cookie");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Path=/oauth/callback")
+            && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_with_digistore24_approved_and_declined() {
-    // Digistore24 wants a public https return_url; the browser's trips back are made here at
-    // the test's address (the server behind its public name, as behind a reverse proxy).
+    // The server behind its public https name (as behind a reverse proxy): the browser's trips
+    // back from Digistore24 are made at the test's address.
     let (up, server, _dev) = setup(&["--public-url", "https://ds24-mcp.example.com"]).await;
     let client = public_client(&server).await;
-    // Declined on Digistore24's page: back through cancel_url.
+
+    // Declined on Digistore24's page, after looking in while the request was still open.
     let page = authorize(&server, &client, &[]).await;
     assert!(page.html.contains("Continue to Digistore24"));
     let left = decide(&server, &page, &[("action", "connect"), ("access", "full")]).await;
     assert_eq!(left.status, 303, "{}", left.html);
+    let request_url = left.location.clone().unwrap();
     let recorded = up.take();
     assert_eq!(
         functions(&recorded),
         vec![("requestApiKey".to_owned(), Some(DEVELOPER_KEY.to_owned()))]
     );
     assert_eq!(field(&recorded[0], "permissions"), Some("writable"));
-    let cancel_url = field(&recorded[0], "cancel_url").unwrap().to_owned();
     let return_url = field(&recorded[0], "return_url").unwrap().to_owned();
-    assert!(return_url.starts_with(&format!("{}/oauth/callback?flow=", server.public)));
-    let flow_cookie = left
-        .cookies
-        .iter()
-        .find(|c| c.starts_with("ds24_flow_"))
-        .expect("flow cookie");
-    assert!(
-        flow_cookie.contains("HttpOnly")
-            && flow_cookie.contains("SameSite=Lax")
-            && flow_cookie.contains("Secure")
-    );
-    let cookie = flow_cookie.split(';').next().unwrap().to_owned();
-    let back = browser()
-        .get(server.local(&cancel_url))
+    let cookie = flow_cookie(&left);
+    let waiting = browser()
+        .get(server.local(&return_url))
         .header("cookie", &cookie)
         .send()
         .await
         .unwrap();
-    assert_eq!(back.status(), 303);
-    let q = query_of(back.headers()["location"].to_str().unwrap());
+    assert_eq!(waiting.status(), 200);
+    assert!(
+        waiting
+            .text()
+            .await
+            .unwrap()
+            .contains("Waiting for Digistore24")
+    );
+    let back = answer_on_digistore24(&server, &request_url, "decline").await;
+    assert!(back.contains("result=cancel"), "{back}");
+    let stranger = browser().get(&back).send().await.unwrap();
+    assert_eq!(
+        stranger.status(),
+        400,
+        "without the cookie of the browser that left, nothing"
+    );
+    let to_client = browser()
+        .get(&back)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(to_client.status(), 303);
+    let q = query_of(to_client.headers()["location"].to_str().unwrap());
     assert_eq!(
         (q["error"].as_str(), q["state"].as_str()),
         ("access_denied", "st-123")
     );
-    assert_eq!(up.count(), 0, "a declined request never collects a key");
-    // Without the cookie of the browser that left, the return finds nothing.
-    let stranger = browser()
-        .get(server.local(&return_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stranger.status(), 400);
-    assert_eq!(up.count(), 0);
+    assert!(
+        up.take()
+            .iter()
+            .all(|r| r.key.as_deref() == Some(DEVELOPER_KEY) && r.function == "retrieveApiKey"),
+        "a declined request never collects a key, and no vendor key is used"
+    );
+
     // Approved (read-only): the key is collected and the client gets a code.
     let page = authorize(&server, &client, &[]).await;
     let left = decide(&server, &page, &[("action", "connect"), ("access", "read")]).await;
     let recorded = up.take();
     assert_eq!(field(&recorded[0], "permissions"), Some("read-only"));
-    let return_url = field(&recorded[0], "return_url").unwrap().to_owned();
-    let cookie = left
-        .cookies
-        .iter()
-        .find(|c| c.starts_with("ds24_flow_"))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let back = browser()
-        .get(server.local(&return_url))
+    let cookie = flow_cookie(&left);
+    let back = answer_on_digistore24(&server, left.location.as_deref().unwrap(), "approve").await;
+    let to_client = browser()
+        .get(&back)
         .header("cookie", &cookie)
         .send()
         .await
         .unwrap();
-    assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
-    let q = query_of(back.headers()["location"].to_str().unwrap());
+    assert_eq!(
+        to_client.status(),
+        303,
+        "{}",
+        to_client.text().await.unwrap()
+    );
+    assert!(
+        to_client
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().contains("Max-Age=0")),
+        "the flow cookie is cleared"
+    );
+    let q = query_of(to_client.headers()["location"].to_str().unwrap());
     let recorded = up.take();
     assert_eq!(recorded[0].function, "retrieveApiKey");
     assert_eq!(recorded[0].key.as_deref(), Some(DEVELOPER_KEY));
@@ -1259,6 +1312,21 @@ async fn connect_with_digistore24_approved_and_declined() {
         .await;
     assert_eq!(w["isError"], true);
     assert_eq!(up.count(), 0);
+    // The way back works once: the cookie is gone, and so is the key on Digistore24's side.
+    let replay = browser()
+        .get(&back)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 303, "the same browser comes back");
+    let q = query_of(replay.headers()["location"].to_str().unwrap());
+    assert_eq!(q["error"], "access_denied", "{q:?}");
+    assert!(
+        up.take()
+            .iter()
+            .all(|r| r.key.as_deref() == Some(DEVELOPER_KEY))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
