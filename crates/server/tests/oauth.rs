@@ -404,6 +404,30 @@ async fn discovery_metadata_and_challenge() {
     assert_eq!(up.count(), 0, "discovery asks Digistore24 nothing");
 }
 
+/// A 401 is answered before the body is read, so the server then closes the connection; the
+/// answer must say so, or a client sends its next request (the discovery the 401 starts) down
+/// a dying connection ("server disconnected without sending a response", seen with the Python
+/// SDK's OAuth client).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_early_401_closes_the_connection_and_says_so() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_up, server, _dev) = setup(&[]).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#.repeat(100);
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&body.as_bytes()[..64]).await.unwrap();
+    let mut answer = Vec::new();
+    tcp.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 401"), "{answer}");
+    assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn key_mode_keeps_its_realm_and_publishes_no_metadata() {
     let up = upstream().await;

@@ -479,6 +479,10 @@ fn unauthorized(
         .status(StatusCode::UNAUTHORIZED)
         .header(header::WWW_AUTHENTICATE, challenge)
         .header(header::CONTENT_TYPE, "application/json")
+        // The request body was not read, so the server closes the connection after this
+        // answer; saying so keeps a client from sending its next request (the OAuth discovery
+        // that a 401 starts) down a connection that is going away.
+        .header(header::CONNECTION, "close")
         .body(Body::from(
             json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32001, "message": message}})
                 .to_string(),
