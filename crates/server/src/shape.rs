@@ -1,8 +1,11 @@
 //! Shaping Digistore24's answer into a tool result a model can afford.
 //!
 //! Two views of one answer: `structuredContent` keeps Digistore24's data as it came (for
-//! clients and programs), and the text the model reads drops what carries nothing (empty
-//! strings, nulls, empty lists and objects), which is a third to a half of a typical row.
+//! clients and programs), and the text the model reads says the same in fewer tokens: no empty
+//! strings, nulls, empty lists or objects, no `*_msg` labels that only translate a code shown
+//! beside them, and lists of records as tables (`columns` once, then `rows` of values, with
+//! values that are the same in every row said once under `same`). For a week of orders that is
+//! about a fifth of the JSON Digistore24 sent.
 //! `structuredContent` is always an object (legacy clients reject anything else). An answer
 //! whose two views together exceed the size cap keeps its leading rows in both, and says
 //! exactly which call returns the rows that were cut, instead of overflowing the client's limit
@@ -15,7 +18,7 @@ use serde_json::{Map, Value, json};
 /// The two views of a tool result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shaped {
-    /// Compact JSON for the model: no empty values.
+    /// Lean JSON for the model (see the module docs).
     pub text: String,
     /// Digistore24's data as an object.
     pub structured: Value,
@@ -52,22 +55,100 @@ pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
     }
 }
 
-/// The value without empty strings, nulls, empty lists and empty objects (recursively).
-/// Rows inside lists stay, even when nothing is left of them, so positions keep their meaning.
-pub fn compact(value: &Value) -> Value {
+/// The value as the model reads it: empty values and redundant labels dropped, lists of records
+/// turned into tables.
+pub fn lean(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
             let mut out = Map::new();
             for (k, v) in map {
-                let c = compact(v);
+                // `billing_status_msg` only translates `billing_status`, which the model reads.
+                if k.strip_suffix("_msg")
+                    .is_some_and(|base| map.contains_key(base))
+                {
+                    continue;
+                }
+                let c = lean(v);
                 if !is_empty(&c) {
                     out.insert(k.clone(), c);
                 }
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(compact).collect()),
+        Value::Array(items) if items.len() >= 2 && items.iter().all(Value::is_object) => {
+            table(items)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(lean).collect()),
         other => other.clone(),
+    }
+}
+
+/// Records as a table: each column named once, values in rows (`""` where a record has none),
+/// and columns with one value in every row said once under `same`.
+fn table(items: &[Value]) -> Value {
+    let rows: Vec<Map<String, Value>> = items
+        .iter()
+        .map(|item| {
+            let mut flat = Map::new();
+            if let Value::Object(fields) = lean(item) {
+                flatten(&fields, "", &mut flat);
+            }
+            flat
+        })
+        .collect();
+    let mut columns: Vec<&String> = Vec::new();
+    for row in &rows {
+        for key in row.keys() {
+            if !columns.contains(&key) {
+                columns.push(key);
+            }
+        }
+    }
+    let mut same = Map::new();
+    let mut varying = Vec::new();
+    for column in columns {
+        let first = rows.first().and_then(|r| r.get(column));
+        match first {
+            Some(v) if rows.iter().all(|r| r.get(column) == Some(v)) => {
+                same.insert(column.clone(), v.clone());
+            }
+            _ => varying.push(column),
+        }
+    }
+    let values: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            Value::Array(
+                varying
+                    .iter()
+                    .map(|c| row.get(*c).cloned().unwrap_or_else(|| Value::from("")))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut out = Map::new();
+    if !same.is_empty() {
+        out.insert("same".into(), Value::Object(same));
+    }
+    out.insert(
+        "columns".into(),
+        varying.iter().map(|c| Value::from(c.as_str())).collect(),
+    );
+    out.insert("rows".into(), Value::Array(values));
+    Value::Object(out)
+}
+
+/// Nested objects become dotted columns (`buyer.email`).
+fn flatten(fields: &Map<String, Value>, prefix: &str, out: &mut Map<String, Value>) {
+    for (k, v) in fields {
+        match v {
+            Value::Object(inner) if !inner.is_empty() => {
+                flatten(inner, &format!("{prefix}{k}."), out);
+            }
+            other => {
+                out.insert(format!("{prefix}{k}"), other.clone());
+            }
+        }
     }
 }
 
@@ -82,7 +163,7 @@ fn is_empty(v: &Value) -> bool {
 }
 
 fn compact_text(value: &Value) -> String {
-    compact(value).to_string()
+    lean(value).to_string()
 }
 
 /// The length of `value` as compact JSON, without building the string.
@@ -130,7 +211,7 @@ fn truncate_rows(result: &mut Value, max_bytes: usize, paging: Option<Paging>) -
     let mut used = 0;
     let mut keep = 0;
     for row in &list {
-        let cost = json_len(row) + json_len(&compact(row)) + 2;
+        let cost = json_len(row) + json_len(&lean(row)) + 2;
         if used + cost > budget {
             break;
         }
@@ -194,11 +275,32 @@ mod tests {
     }
 
     #[test]
-    fn the_text_drops_empty_values_and_structured_content_keeps_them() {
-        let data = json!({"rows": [{"a": "", "b": null, "c": [], "d": {"e": ""}, "f": 0, "g": "x"}, {"a": ""}], "n": "2"});
+    fn the_text_drops_empty_values_and_labels_and_structured_content_keeps_them() {
+        let data = json!({"one": [{"a": "", "b": null, "c": [], "d": {"e": ""}, "f": 0, "g": "x"}],
+                          "status": "paying", "status_msg": "Zahlungen laufen", "other_msg": "kept", "n": "2"});
         let shaped = shape(data.clone(), 10_000, None);
         assert_eq!(shaped.structured, data);
-        assert_eq!(shaped.text, r#"{"rows":[{"f":0,"g":"x"},{}],"n":"2"}"#);
+        assert_eq!(
+            shaped.text,
+            r#"{"one":[{"f":0,"g":"x"}],"status":"paying","other_msg":"kept","n":"2"}"#
+        );
+    }
+
+    #[test]
+    fn records_become_tables_with_shared_values_said_once() {
+        let data = json!({"list": [
+            {"id": "1", "currency": "EUR", "buyer": {"email": "a@x.de", "first_name": "A"}, "note": ""},
+            {"id": "2", "currency": "EUR", "buyer": {"email": "b@x.de"}, "note": "late"}
+        ]});
+        let text: Value = serde_json::from_str(&shape(data, 10_000, None).text).unwrap();
+        assert_eq!(
+            text,
+            json!({"list": {
+                "same": {"currency": "EUR"},
+                "columns": ["id", "buyer.email", "buyer.first_name", "note"],
+                "rows": [["1", "a@x.de", "A", ""], ["2", "b@x.de", "", "late"]]
+            }})
+        );
     }
 
     fn rows(n: usize) -> Vec<Value> {
@@ -220,7 +322,10 @@ mod tests {
         assert_eq!(shaped.structured["_truncated"]["shown"], kept.len());
         assert_eq!(shaped.structured["item_count"], "1000");
         let text: Value = serde_json::from_str(&shaped.text).unwrap();
-        assert_eq!(text["purchase_list"].as_array().unwrap().len(), kept.len());
+        assert_eq!(
+            text["purchase_list"]["rows"].as_array().unwrap().len(),
+            kept.len()
+        );
         assert_eq!(
             shape(data.clone(), 1 << 20, None).structured,
             data,
