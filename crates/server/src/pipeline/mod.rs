@@ -104,6 +104,17 @@ impl Pipeline {
         }
     }
 
+    /// Admits a request that does not go upstream (compact mode's search and describe): it
+    /// needs a key and counts against the key's rate limit like a call.
+    pub fn admit(&self, ctx: &RequestContext) -> Result<(), ToolFailure> {
+        let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
+        let fp = self.fingerprint(key);
+        match self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
+            Some(retry_after) => Err(ToolFailure::RateLimited { retry_after }),
+            None => Ok(()),
+        }
+    }
+
     /// The salted fingerprint of a key, for logs.
     pub fn fingerprint(&self, key: &ApiKey) -> String {
         self.fingerprints.of(key)
@@ -135,6 +146,15 @@ impl Pipeline {
             }
         })?;
         let f = entry.function;
+        if f.kind == Kind::Report {
+            let problems = reports::check(&args);
+            if !problems.is_empty() {
+                return Err(ToolFailure::InvalidArguments {
+                    tool: entry.name.clone(),
+                    problems,
+                });
+            }
+        }
         if f.effect == Effect::Destructive {
             let title = f.title_text();
             match self
@@ -179,7 +199,7 @@ impl Pipeline {
         let ms = millis(started.elapsed());
         match outcome {
             Ok(data) => {
-                tracing::info!(key = %fp, ms, outcome = "ok", "tool call");
+                tracing::info!(key = %fp, function = f.name, ms, outcome = "ok", "tool call");
                 Ok(CallOutcome::Done(crate::shape::shape(
                     data,
                     self.max_result_bytes,
@@ -187,7 +207,7 @@ impl Pipeline {
                 )))
             }
             Err(error) => {
-                tracing::info!(key = %fp, ms, outcome = "error", error = %error, "tool call");
+                tracing::info!(key = %fp, function = f.name, ms, outcome = "error", error = %error, "tool call");
                 Err(ToolFailure::Upstream {
                     tool: entry.name.clone(),
                     function: f,
