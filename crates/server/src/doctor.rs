@@ -359,18 +359,27 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
         .map(|h| format!("https://{h}/mcp"))
         .collect();
     let local = format!("http://{}/mcp", args.listen);
-    let _ = writeln!(
-        summary,
-        "  clients connect to {}",
-        if public.is_empty() {
-            local
-        } else {
-            format!(
-                "{} (TLS terminated in front of this server)",
-                public.join(", ")
-            )
-        }
-    );
+    let public_url = args
+        .oauth
+        .public_url
+        .as_deref()
+        .map(crate::oauth::PublicUrl::parse);
+    let connect = match &public_url {
+        Some(Ok(url)) => format!("{}/mcp (--public-url; OAuth on)", url.origin()),
+        _ if public.is_empty() => local,
+        _ => format!(
+            "{} (TLS terminated in front of this server)",
+            public.join(", ")
+        ),
+    };
+    let _ = writeln!(summary, "  clients connect to {connect}");
+    if let Some(Err(e)) = &public_url {
+        checks.push(Check::fail(
+            "Public URL",
+            format!("--public-url is not usable: {e}"),
+            "Give the origin clients use, e.g. --public-url https://mcp.example.com (DS24_MCP_PUBLIC_URL).",
+        ));
+    }
     let origins = if args.allowed_origins.is_empty() {
         "none (browser pages on other hosts get 403)".to_owned()
     } else {

@@ -19,8 +19,15 @@ use crate::cli::{Cli, Command, CommonArgs, DoctorArgs, Format, ServeArgs, StdioA
 use crate::client_config::ClientKind;
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
+use crate::oauth::{OAuth, OAuthSettings, PublicUrl};
 use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
+use crate::seal::StateSecret;
 use crate::transport::http::{self, HttpOptions};
+use crate::upstream::Upstream;
+
+/// The developer key every embedded sandbox accepts, so "Connect with Digistore24" works with
+/// `serve --sandbox` and nothing else.
+pub const SANDBOX_DEVELOPER_KEY: &str = "sandbox-developer";
 
 /// Runs the parsed command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -69,6 +76,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 struct Started {
     pipeline: Arc<Pipeline>,
     sandbox: Option<ds24_sandbox::RunningSandbox>,
+    upstream: Arc<dyn Upstream>,
+    secret: StateSecret,
 }
 
 impl Started {
@@ -83,7 +92,13 @@ impl Started {
 async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
     let inventory = common.selection.inventory()?;
     let (api_url, sandbox) = if common.sandbox {
-        let opts = common.sandbox_args.clone().into_options();
+        let mut opts = common.sandbox_args.clone().into_options();
+        if !opts.keys.iter().any(|k| k.key == SANDBOX_DEVELOPER_KEY) {
+            opts.keys.push(ds24_sandbox::KeySpec::new(
+                SANDBOX_DEVELOPER_KEY,
+                ds24_sandbox::KeyPermission::Developer,
+            ));
+        }
         let running = ds24_sandbox::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .context("cannot start the sandbox")?;
@@ -92,6 +107,7 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
         (common.api_url.clone(), None)
     };
     let client = Client::new(common.client_config(api_url)?)?;
+    let upstream: Arc<dyn Upstream> = Arc::new(client);
     let secret = common.secret()?;
     let auditor = match common.audit.config() {
         Some(config) => Some(Auditor::start(&config).context("--audit-log")?),
@@ -99,7 +115,7 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
     };
     let pipeline = Pipeline::new(PipelineParts {
         inventory,
-        upstream: Arc::new(client),
+        upstream: upstream.clone(),
         confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: (common.key_rate_limit > 0).then(|| RateLimiter::new(common.key_rate_limit)),
@@ -110,6 +126,8 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
     Ok(Started {
         pipeline: Arc::new(pipeline),
         sandbox,
+        upstream,
+        secret,
     })
 }
 
@@ -121,6 +139,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(k) => Some(ApiKey::new(k).context("--anonymous-key is empty")?),
         None => None,
     };
+    let auth = args.oauth.mode()?;
+    let public_url = match &args.oauth.public_url {
+        Some(text) => Some(PublicUrl::parse(text)?),
+        None => None,
+    };
+    let mut allowed_hosts = args.allowed_hosts.clone();
+    if let Some(public) = &public_url
+        && !allowed_hosts.iter().any(|h| {
+            h == "*"
+                || h.trim_matches(['[', ']'])
+                    .eq_ignore_ascii_case(public.host())
+        })
+    {
+        allowed_hosts.push(public.host().to_owned());
+    }
+    let developer_key = args.oauth.developer_key()?;
+    let lifetimes = args.oauth.lifetimes()?;
+    if auth.oauth() && args.common.state_secret.is_none() {
+        tracing::warn!(
+            "OAuth tokens are sealed with a random per-process secret: every connected client must sign in again after a restart, \
+             and replicas cannot read each other's tokens. Set --state-secret (env DS24_MCP_STATE_SECRET) to the same value everywhere."
+        );
+    }
     if args.public_with_loopback_hosts() {
         tracing::warn!(
             "listening on {} but --allowed-hosts only lists loopback names: requests addressed to any other hostname get 403. \
@@ -143,11 +184,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let cancel = CancellationToken::new();
+    let oauth = match (auth.oauth(), public_url) {
+        (true, Some(public_url)) => {
+            let developer_key = match developer_key {
+                Some(key) => Some(key),
+                None if args.common.sandbox => {
+                    Some(ApiKey::new(SANDBOX_DEVELOPER_KEY).context("sandbox developer key")?)
+                }
+                None => None,
+            };
+            let settings = OAuthSettings {
+                public_url,
+                developer_key,
+                lifetimes,
+            };
+            Some(Arc::new(OAuth::new(
+                settings,
+                &started.secret,
+                started.upstream.clone(),
+            )?))
+        }
+        _ => None,
+    };
     let opts = HttpOptions {
-        allowed_hosts: args.allowed_hosts.clone(),
+        allowed_hosts,
         allowed_origins: args.allowed_origins.clone(),
         max_body_bytes: args.max_body_bytes,
         fallback_key,
+        accept_keys: auth.accepts_keys(),
+        oauth: oauth.clone(),
     };
     let app = http::app(started.pipeline.clone(), opts, cancel.child_token());
     let tools = started
@@ -156,8 +221,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .visible(&Default::default())
         .count();
     tracing::info!(%addr, tools, sandbox = started.sandbox.is_some(), "MCP endpoint ready at {}", http::endpoint_url(addr));
+    if let Some(oauth) = &oauth {
+        tracing::info!(
+            issuer = oauth.issuer(),
+            keys = auth.accepts_keys(),
+            connect_with_digistore24 = oauth.can_connect(),
+            "OAuth on: browser-based clients connect to {}",
+            oauth.public_url().join("/mcp")
+        );
+    }
     if let Some(sb) = &started.sandbox {
-        banner(addr, sb)?;
+        banner(addr, sb, oauth.as_deref())?;
     }
     let metrics_task = metrics.map(|(listener, handle)| {
         let stop = cancel.clone();
@@ -180,7 +254,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// What a newcomer needs after `serve --sandbox`: where, which keys, what to paste.
-fn banner(addr: SocketAddr, sandbox: &ds24_sandbox::RunningSandbox) -> anyhow::Result<()> {
+fn banner(
+    addr: SocketAddr,
+    sandbox: &ds24_sandbox::RunningSandbox,
+    oauth: Option<&OAuth>,
+) -> anyhow::Result<()> {
     let url = http::endpoint_url(addr);
     let keys: Vec<String> = sandbox
         .keys()
@@ -200,6 +278,15 @@ fn banner(addr: SocketAddr, sandbox: &ds24_sandbox::RunningSandbox) -> anyhow::R
         indent(&sandbox_snippet(ClientKind::ClaudeDesktop, &url)),
         indent(&sandbox_snippet(ClientKind::Cursor, &url)),
     )?;
+    if let Some(oauth) = oauth {
+        writeln!(
+            out,
+            "Browser-based clients (claude.ai, ChatGPT and others that sign in with OAuth):\n  \
+             add a custom connector with the URL {}\n  \
+             and on the consent page pick \"Connect with Digistore24\" or paste sandbox-read / sandbox-full.\n",
+            oauth.public_url().join("/mcp")
+        )?;
+    }
     Ok(())
 }
 

@@ -143,6 +143,26 @@ fn the_configuration_is_summarised_and_public_loopback_hosts_fail() {
     );
     assert_eq!(ok.code, 0, "{}", ok.out);
     assert!(ok.out.contains("https://mcp.example.com/mcp"));
+
+    // --public-url is the URL clients use, and its host counts as allowed.
+    let oauth = doctor(
+        Some("sandbox-full"),
+        false,
+        &[
+            "--listen",
+            "0.0.0.0:8787",
+            "--public-url",
+            "https://mcp.example.org",
+        ],
+    );
+    assert_eq!(oauth.code, 0, "{}", oauth.out);
+    assert!(
+        oauth
+            .out
+            .contains("https://mcp.example.org/mcp (--public-url; OAuth on)"),
+        "{}",
+        oauth.out
+    );
 }
 
 #[test]

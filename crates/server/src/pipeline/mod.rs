@@ -451,6 +451,7 @@ impl Pipeline {
             return Err(ToolFailure::ReadOnly {
                 tool: entry.name.clone(),
                 server_wide: inventory.read_only(&crate::tools::Scope::default()),
+                by_grant: ctx.scope.read_only_grant,
             });
         }
         Ok(entry)

@@ -75,6 +75,7 @@ async fn refusals_send_nothing() {
     read_only.scope = Scope {
         read_only: true,
         toolsets: None,
+        ..Scope::default()
     };
     let write = p
         .call(

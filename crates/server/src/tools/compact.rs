@@ -353,6 +353,7 @@ mod tests {
         let read_only = Scope {
             read_only: true,
             toolsets: None,
+            ..Scope::default()
         };
         let found = search(&inv, &read_only, "create voucher", 25);
         assert!(
