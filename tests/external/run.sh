@@ -217,12 +217,9 @@ install_all() {
 # --- 1. build and install ------------------------------------------------------------------------
 
 phase "building ds24-mcp and installing the pinned clients into ${CACHE#"$ROOT/"}"
-( install_all ) >"$LOGS/install.log" 2>&1 &
-INSTALL_PID=$!
-PIDS+=("$INSTALL_PID")
-
 # The system packages the operations checks need (nginx, promtool, podman, musl-gcc), from
-# Debian, when missing and we may install them.
+# Debian, when missing and we may install them. Before the background installs start, so two
+# apt-gets never race for dpkg's lock (which apt-get also waits for, up to 5 minutes).
 ops_packages() {
   local missing=() t0=$SECONDS
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
@@ -230,12 +227,16 @@ ops_packages() {
   command -v podman >/dev/null || missing+=(podman)
   command -v musl-gcc >/dev/null || missing+=(musl-tools)
   if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}") \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=300 "${missing[@]}") \
       >"$LOGS/apt.log" 2>&1 || echo "note setup: apt-get install ${missing[*]} failed: $(tail_of "$LOGS/apt.log" 300)"
   fi
   echo "   system packages (${missing[*]:-all present}): $((SECONDS - t0))s"
 }
 ops_packages
+( install_all ) >"$LOGS/install.log" 2>&1 &
+INSTALL_PID=$!
+PIDS+=("$INSTALL_PID")
 
 # The binary under test is the static (musl) one that the container image and the bundle ship,
 # when this machine can build it; otherwise the host's release build.
