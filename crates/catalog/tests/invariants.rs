@@ -95,7 +95,45 @@ const PERSONAL_NAMES: &[&str] = &[
     "city",
     "tax_id",
     "login_name",
+    "company",
+    // Affiliates are people: their ID may be a user name or an e-mail address.
+    "affiliate",
+    "affiliate_id",
+    "affiliate_name",
+    "referrer_id",
 ];
+
+/// Free text that is about a person (a note printed on a ticket, why a buyer is a fraud, a
+/// message to a buyer), by function and parameter path: personal data in these places only
+/// (other parameters of the same name, such as a product's `note`, are not about a person).
+const PERSONAL_TEXT: &[(&str, &str)] = &[
+    ("createEticket", "note"),
+    ("reportFraud", "comment"),
+    ("updateServiceProofRequest", "data.message"),
+];
+
+/// The parameter at a dotted path (`data.message`) of `params`.
+fn param_at<'a>(params: &'a [Param], path: &str) -> Option<&'a Param> {
+    let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
+    let p = params.iter().find(|p| p.name == head)?;
+    match (rest, &p.ty) {
+        (None, _) => Some(p),
+        (Some(rest), Ty::Object(fields) | Ty::Array(fields)) => param_at(fields, rest),
+        (Some(_), _) => None,
+    }
+}
+
+#[test]
+fn personal_free_text_is_marked() {
+    for (function, path) in PERSONAL_TEXT {
+        let f = ds24_catalog::get(function).unwrap_or_else(|| panic!("{function} is gone"));
+        let p = param_at(f.params, path).unwrap_or_else(|| panic!("{function}: no `{path}`"));
+        assert!(
+            p.personal,
+            "{function}: `{path}` is free text about a person; mark it `.personal()`"
+        );
+    }
+}
 
 fn check_params(params: &[Param], at: &str, problems: &mut Vec<String>) {
     let mut seen = BTreeSet::new();

@@ -441,3 +441,351 @@ async fn a_write_whose_client_gave_up_still_gets_its_outcome() {
     assert_eq!(lines[0]["sent"], true);
     assert!(lines[0]["duration_ms"].as_u64().unwrap() >= 2000);
 }
+
+/// The fingerprint the server gave `key`: from the line of a write that key made.
+fn fingerprint_of(lines: &[Value], tool: &str) -> String {
+    line_for(lines, tool, "ok")["key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_writes_say_who_and_what() {
+    // Review finding 4: a write refused before the key was looked at (read-only connection,
+    // not enabled, narrowed out) was logged without key, function or arguments.
+    let up = upstream().await;
+    let server = serve_audited(&up, &["--toolsets", "default"]);
+    let full = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    full.ok("createProduct", json!({"data": {"name_de": "Gesendet"}}))
+        .await;
+    let ro = Mcp::new(
+        format!("{}/mcp/readonly", server.base),
+        Some(FULL_KEY),
+        Era::Legacy,
+    );
+    let r = ro
+        .call("createProduct", json!({"data": {"name_de": "Nur lesen"}}))
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let r = full
+        .call("refundPurchase", json!({"purchase_id": "ABC"}))
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let narrowed = full.clone().header("X-DS24-Toolsets", "purchases");
+    let r = narrowed
+        .call("createProduct", json!({"data": {"name_de": "Eingeengt"}}))
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let path = server.audit_path().unwrap();
+    drop(server);
+    let lines = audit_lines(&path);
+    let fp = fingerprint_of(&lines, "createProduct");
+    for (tool, outcome, function) in [
+        ("createProduct", "read_only", "createProduct"),
+        ("refundPurchase", "not_enabled", "refundPurchase"),
+        ("createProduct", "narrowed_out", "createProduct"),
+    ] {
+        let l = line_for(&lines, tool, outcome);
+        assert_eq!(l["key"], fp.as_str(), "who: {l}");
+        assert_eq!(l["function"], function, "what: {l}");
+        assert_eq!(l["writes"], true, "{l}");
+        assert_eq!(l["sent"], false, "{l}");
+    }
+    assert_eq!(
+        line_for(&lines, "createProduct", "read_only")["arguments"]["data"]["name_de"],
+        "Nur lesen",
+        "arguments shown as for any other call of the tool"
+    );
+    assert_eq!(
+        line_for(&lines, "refundPurchase", "not_enabled")["arguments"]["purchase_id"],
+        "ABC"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compact_mode_refusals_are_audited_and_counted() {
+    // Review finding 5: compact mode's own refusals (bad callTool arguments, a rate-limited
+    // searchTools) returned before the pipeline: no audit line, no metric.
+    let up = upstream().await;
+    let server = serve_audited(
+        &up,
+        &[
+            "--key-rate-limit",
+            "1",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ],
+    );
+    let metrics = metrics_url(&server);
+    let compact = Mcp::new(
+        format!("{}/mcp/compact", server.base),
+        Some(FULL_KEY),
+        Era::Legacy,
+    );
+    let r = compact
+        .call(
+            "callTool",
+            json!({"name": "deleteProduct", "arguments": "product 42, please"}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let mut limited = 0;
+    for _ in 0..6 {
+        let r = compact.call("searchTools", json!({"query": "refund"})).await;
+        if r["structuredContent"]["error"]["kind"] == "rate_limited" {
+            limited += 1;
+        }
+    }
+    assert!(limited > 0, "the rate limit refused some searches");
+    let text = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+    assert_eq!(
+        sample(
+            &text,
+            r#"ds24_mcp_tool_calls_total{tool="callTool",outcome="invalid_arguments"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"ds24_mcp_tool_calls_total{tool="searchTools",outcome="rate_limited"}"#
+        ),
+        Some(limited as f64),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "ds24_mcp_rate_limited_total"),
+        Some(limited as f64)
+    );
+    let path = server.audit_path().unwrap();
+    drop(server);
+    let lines = audit_lines(&path);
+    let bad = line_for(&lines, "callTool", "invalid_arguments");
+    assert_eq!(bad["function"], "deleteProduct", "{bad}");
+    assert_eq!(bad["writes"], true, "{bad}");
+    assert_eq!(bad["sent"], false, "{bad}");
+    assert_eq!(bad["key"].as_str().map(str::len), Some(12), "{bad}");
+    assert_eq!(bad["arguments"]["name"], "deleteProduct", "{bad}");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["tool"] == "searchTools" && l["outcome"] == "rate_limited")
+            .count(),
+        limited,
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().all(|l| l["outcome"] != "ok"),
+        "successful searches are reads: not audited by default"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn personal_data_in_affiliate_names_and_free_text_is_masked() {
+    // Review finding 6: affiliate ids (ID, user name or e-mail), referrers, affiliate names and
+    // free text reached the audit file as given.
+    let up = upstream().await;
+    let server = serve_audited(&up, &["--toolsets", "all", "--audit", "all"]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let calls = [
+        (
+            "getAffiliateCommission",
+            json!({"affiliate_id": "jane.doe@example.com"}),
+        ),
+        (
+            "setReferringAffiliate",
+            json!({"referrer_id": "Erika Musterfrau", "affiliate_id": "jane.doe@example.com"}),
+        ),
+        (
+            "setAffiliateForEmail",
+            json!({"email": "buyer@example.com", "affiliate": "maxmustermann"}),
+        ),
+        (
+            "listPurchases",
+            json!({"search": {"affiliate_name": "Max Mustermann"}}),
+        ),
+        (
+            "createEticket",
+            json!({"buyer": {"last_name": "Mustermann"}, "product_id": "1", "location_id": "1",
+                   "template_id": "1", "date": "2030-01-01", "note": "For Max Mustermann, Hauptstr. 5"}),
+        ),
+        (
+            "reportFraud",
+            json!({"transaction_id": 1, "who": "buyer", "comment": "Max Mustermann used a stolen card"}),
+        ),
+        (
+            "updateServiceProofRequest",
+            json!({"service_proof_id": 1, "data": {"request_status": "proof_provided",
+                   "message": "Delivered to Max Mustermann at his home"}}),
+        ),
+        // The safety net: an e-mail address in a parameter that is not personal data.
+        (
+            "createProduct",
+            json!({"data": {"name_de": "Beratung", "description_de": "Fragen an jane.doe@example.com"}}),
+        ),
+    ];
+    for (tool, args) in calls.clone() {
+        // Some fail upstream or are refused; every one gets a line.
+        mcp.call(tool, args).await;
+    }
+    let path = server.audit_path().unwrap();
+    drop(server);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for personal in [
+        "jane.doe@example.com",
+        "buyer@example.com",
+        "Erika Musterfrau",
+        "maxmustermann",
+        "Max Mustermann",
+        "Hauptstr",
+    ] {
+        assert!(
+            !text.contains(personal),
+            "{personal} is in the audit file:\n{text}"
+        );
+    }
+    let lines = audit_lines(&path);
+    for (tool, _) in calls {
+        assert!(
+            lines.iter().any(|l| l["tool"] == tool),
+            "no line for {tool}: {lines:#?}"
+        );
+    }
+    let product = lines.iter().find(|l| l["tool"] == "createProduct").unwrap();
+    assert_eq!(product["arguments"]["data"]["name_de"], "Beratung");
+    assert_eq!(product["arguments"]["data"]["description_de"], "***");
+}
+
+/// Every audit line of `path` and its rotated files, oldest first.
+fn all_audit_lines(path: &std::path::Path) -> Vec<Value> {
+    let mut files = vec![path.to_owned()];
+    for n in 1.. {
+        let rotated = std::path::PathBuf::from(format!("{}.{n}", path.display()));
+        if !rotated.exists() {
+            break;
+        }
+        files.push(rotated);
+    }
+    files.iter().rev().flat_map(|p| audit_lines(p)).collect()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_file_survives_external_rotation_truncation_and_removal() {
+    // Review finding 3: the writer kept its own handle and size; after `mv` (logrotate),
+    // lines went to the moved file and the next size rotation failed on every write; after
+    // `copytruncate` lines were written at the old offset behind a run of NUL bytes.
+    let up = upstream().await;
+    let path = temp_path("audit.log");
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--audit-log",
+        path.to_str().unwrap(),
+        "--audit-max-bytes",
+        "4000",
+        "--audit-required",
+    ]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let write = |name: String| {
+        let mcp = &mcp;
+        async move {
+            let r = mcp
+                .call("createProduct", json!({"data": {"name_de": name}}))
+                .await;
+            assert_ne!(r["isError"], true, "{r}");
+        }
+    };
+    write("Vorher".into()).await;
+
+    // logrotate's default: the file is moved away, the server must start a new one.
+    let moved = path.with_file_name("moved.log");
+    std::fs::rename(&path, &moved).unwrap();
+    for i in 0..12 {
+        write(format!("Verschoben {i}")).await;
+    }
+    assert_eq!(audit_lines(&moved).len(), 1, "nothing more goes to the moved file");
+    let after_move = all_audit_lines(&path);
+    assert_eq!(after_move.len(), 12, "{after_move:#?}");
+    assert!(
+        std::fs::metadata(&path).unwrap().len() <= 4000,
+        "size rotation still works"
+    );
+
+    // copytruncate: the file is copied, then cut to nothing in place.
+    let _ = std::fs::copy(&path, path.with_file_name("copied.log")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    for i in 0..3 {
+        write(format!("Abgeschnitten {i}")).await;
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with('{') && !text.contains('\0'), "{text:?}");
+    assert_eq!(audit_lines(&path).len(), 3);
+
+    // Removed: a fresh file takes the next line.
+    std::fs::remove_file(&path).unwrap();
+    write("Nach dem Löschen".into()).await;
+    let lines = audit_lines(&path);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["outcome"], "ok");
+    assert_eq!(up.take().len(), 1 + 12 + 3 + 1, "every write was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_ids_are_ours_and_the_callers_is_kept_beside() {
+    // Hardening: X-Request-Id is the caller's choice, so two callers (or one, on purpose) can
+    // reuse an id. Audit lines and logs carry an id the server generated, always unique, and
+    // the caller's id next to it.
+    let up = upstream().await;
+    let server = serve_audited(&up, &["--log-format", "json"]);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy)
+            .header("X-Request-Id", "same-id");
+        let reply = mcp
+            .raw(
+                "tools/call",
+                json!({"name": "createProduct", "arguments": {"data": {"name_de": "Zweimal"}}}),
+            )
+            .await;
+        assert_eq!(reply.status, 200);
+        ids.push(reply.headers["x-request-id"].to_str().unwrap().to_owned());
+    }
+    // An id that is not a sane token is not kept at all.
+    let odd = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy).header("X-Request-Id", "a b");
+    let reply = odd
+        .raw(
+            "tools/call",
+            json!({"name": "createProduct", "arguments": {"data": {"name_de": "Seltsam"}}}),
+        )
+        .await;
+    ids.push(reply.headers["x-request-id"].to_str().unwrap().to_owned());
+    let logs = server.logs();
+    let path = server.audit_path().unwrap();
+    drop(server);
+    let lines = audit_lines(&path);
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    for (line, id) in lines.iter().zip(&ids) {
+        assert_eq!(line["request_id"], id.as_str(), "the response names the line");
+        assert_eq!(id.len(), 32, "generated: {id}");
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    }
+    assert_ne!(ids[0], ids[1], "one id per request, whatever the caller sent");
+    assert_eq!(lines[0]["client_request_id"], "same-id");
+    assert_eq!(lines[1]["client_request_id"], "same-id");
+    assert_eq!(lines[2]["client_request_id"], Value::Null);
+    let logged = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "tool call")
+        .unwrap_or_else(|| panic!("no JSON 'tool call' line:\n{logs}"));
+    assert_eq!(logged["span"]["request_id"], ids[0].as_str(), "{logged}");
+    assert_eq!(logged["span"]["client_request_id"], "same-id", "{logged}");
+}

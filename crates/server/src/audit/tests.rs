@@ -163,3 +163,107 @@ fn arguments_are_bounded() {
     let many: Map<String, Value> = (0..2000).map(|i| (format!("p{i}"), json!("y"))).collect();
     assert!(masked_arguments(Some(f), &many).get("_omitted").is_some());
 }
+
+#[tokio::test]
+async fn a_line_whose_call_went_away_while_it_was_written_is_completed_as_cancelled() {
+    // Review finding 13: a call dropped while awaiting its line written ahead left that line
+    // `pending` for good (the writer wrote it, nobody received the handle to complete it).
+    use std::future::Future as _;
+    use std::task::{Context, Poll, Waker};
+    let path = tmp("cancelled");
+    let a = Auditor::start(&config(&path, 0, 1)).unwrap();
+    let head = head_of("createProduct");
+    {
+        let mut ahead = std::pin::pin!(a.ahead(&head));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(matches!(ahead.as_mut().poll(&mut cx), Poll::Pending));
+    } // dropped while (or before) the writer writes it
+    a.finish(&head_of("later"), outcome("ok")).await.unwrap();
+    let lines = lines(&path);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["tool"], "createProduct");
+    assert_eq!(lines[0]["outcome"], "cancelled", "{lines:?}");
+    assert_eq!(lines[0]["sent"], false, "it never went upstream");
+    assert_eq!(lines[1]["tool"], "later");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_pending_line_cut_away_by_copytruncate_is_completed_in_a_new_line() {
+    // Review finding 3: a pending line's tail was rewritten at its old offset even after
+    // the file was truncated and refilled, corrupting whatever line sits there now.
+    let path = tmp("copytruncate");
+    let a = Auditor::start(&config(&path, 0, 1)).unwrap();
+    let pending = a.ahead(&head_of("createProduct")).await.unwrap().unwrap();
+    std::fs::copy(&path, path.with_file_name("copied.log")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    for i in 0..3 {
+        a.finish(&head_of(&format!("after{i}")), outcome("ok"))
+            .await
+            .unwrap();
+    }
+    a.complete(pending, outcome("ok")).await.unwrap();
+    let now = lines(&path);
+    let tools: Vec<&str> = now.iter().map(|l| l["tool"].as_str().unwrap()).collect();
+    assert_eq!(tools, ["after0", "after1", "after2", "createProduct"], "{now:?}");
+    assert_eq!(now[3]["outcome"], "ok");
+    assert_eq!(
+        now[3]["completes"], "pending",
+        "says it completes a pending line written before the rotation"
+    );
+    let copied = lines(&path.with_file_name("copied.log"));
+    assert_eq!(copied.len(), 1);
+    assert_eq!(copied[0]["outcome"], "pending");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_writer_follows_the_path_when_the_file_is_moved_or_removed() {
+    let path = tmp("moved");
+    let a = Auditor::start(&config(&path, 400, 2)).unwrap();
+    a.finish(&head_of("before"), outcome("ok")).await.unwrap();
+    let moved = path.with_file_name("moved.log");
+    std::fs::rename(&path, &moved).unwrap();
+    for i in 0..10 {
+        a.finish(&head_of(&format!("t{i}")), outcome("ok"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(lines(&moved).len(), 1);
+    assert!(path.exists());
+    std::fs::remove_file(&path).unwrap();
+    a.finish(&head_of("fresh"), outcome("ok")).await.unwrap();
+    assert_eq!(lines(&path).len(), 1);
+}
+
+#[test]
+fn anything_that_looks_like_an_e_mail_address_is_masked() {
+    let f = ds24_catalog::get("createProduct").unwrap();
+    let args = json!({"data": {
+        "name_de": "Beratung",
+        "description_de": "Fragen an <jane.doe@example.com>",
+        "salespage_url": "https://example.com/@sale",
+    }});
+    let shown = masked_arguments(Some(f), args.as_object().unwrap());
+    assert_eq!(shown["data"]["name_de"], "Beratung");
+    assert_eq!(shown["data"]["description_de"], MASK);
+    assert_eq!(
+        shown["data"]["salespage_url"], "https://example.com/@sale",
+        "an @ alone is not an address"
+    );
+    for text in [
+        "jane@example.com",
+        "Mail JANE.DOE+shop@sub.example.co.uk today",
+        "a@b.de",
+    ] {
+        assert!(looks_like_email(text), "{text}");
+    }
+    for text in ["@", "a@b", "@example.com", "user@", "x @ y.de", "https://x.de/@me"] {
+        assert!(!looks_like_email(text), "{text}");
+    }
+}
