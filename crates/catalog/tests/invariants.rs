@@ -114,7 +114,9 @@ const PERSONAL_TEXT: &[(&str, &str)] = &[
 
 /// The parameter at a dotted path (`data.message`) of `params`.
 fn param_at<'a>(params: &'a [Param], path: &str) -> Option<&'a Param> {
-    let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
+    let (head, rest) = path
+        .split_once('.')
+        .map_or((path, None), |(h, r)| (h, Some(r)));
     let p = params.iter().find(|p| p.name == head)?;
     match (rest, &p.ty) {
         (None, _) => Some(p),

@@ -32,8 +32,12 @@ pub struct RequestContext {
     /// The HTTP `User-Agent`, bounded: the only hint of the client on legacy stateless HTTP
     /// calls, shown as what it is (never as `client`).
     pub user_agent: Option<String>,
-    /// Correlates logs, audit lines and the response (`X-Request-Id`, or generated).
+    /// Our id for the request, generated for each one: correlates logs, audit lines and the
+    /// response's `X-Request-Id`. Never the caller's choice, so it cannot collide or be forged.
     pub request_id: Option<String>,
+    /// The caller's `X-Request-Id`, when it sent a sane one: kept beside ours for correlating
+    /// with the caller's (or a proxy's) records, never in its place.
+    pub client_request_id: Option<String>,
     /// The caller's address, where there is a network.
     pub peer: Option<IpAddr>,
 }

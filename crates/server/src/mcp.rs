@@ -161,7 +161,7 @@ impl ServerHandler for Ds24Service {
         Ok(result)
     }
 
-    #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name, request_id = tracing::field::Empty))]
+    #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name, request_id = tracing::field::Empty, client_request_id = tracing::field::Empty))]
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -173,45 +173,35 @@ impl ServerHandler for Ds24Service {
             // line of the call carries it whatever span it descends from.
             tracing::Span::current().record("request_id", id.as_str());
         }
+        if let Some(id) = &context.client_request_id {
+            tracing::Span::current().record("client_request_id", id.as_str());
+        }
         let confirmation = confirmation(&request, &ctx);
         let mut name = request.name.to_string();
         let mut args = request.arguments.unwrap_or_default();
-        if self.compact(&context) && compact::is_compact_tool(&name) {
-            let inventory = &self.pipeline.inventory;
-            let parsed = match compact::parse(&name, args) {
-                Ok(parsed) => parsed,
-                Err(problems) => {
-                    let failure = ToolFailure::InvalidArguments {
-                        tool: name.clone(),
-                        problems,
-                    };
-                    return failure_result(&failure).map(Into::into);
-                }
-            };
-            match parsed {
-                compact::Request::Search { query, limit } => {
-                    if let Err(failure) = self.pipeline.admit(&context) {
-                        return failure_result(&failure).map(Into::into);
-                    }
-                    let found = compact::search(inventory, &context.scope, &query, limit);
-                    return Ok(done(crate::shape::shape(found, usize::MAX, None)).into());
-                }
-                compact::Request::Describe { name } => {
-                    if let Err(failure) = self.pipeline.admit(&context) {
-                        return failure_result(&failure).map(Into::into);
-                    }
-                    return Ok(match compact::describe(inventory, &context.scope, &name) {
-                        Ok(tool) => done(crate::shape::shape(tool, usize::MAX, None)),
-                        Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
-                    }
-                    .into());
-                }
-                compact::Request::Call {
+        if let Some(tool) = compact::compact_tool(&name).filter(|_| self.compact(&context)) {
+            // A valid callTool is a call of the function it names; everything else compact
+            // mode answers itself, admitted and recorded by the pipeline like any call.
+            match compact::parse(tool, args.clone()) {
+                Ok(compact::Request::Call {
                     name: inner,
                     arguments,
-                } => {
+                }) => {
                     name = inner;
                     args = arguments;
+                }
+                parsed => {
+                    let outcome = self
+                        .pipeline
+                        .call_local(&context, tool, &args, || {
+                            self.answer_compact(&context, tool, parsed)
+                        })
+                        .await;
+                    return match outcome {
+                        Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
+                        Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
+                        Err(failure) => failure_result(&failure).map(Into::into),
+                    };
                 }
             }
         }
@@ -385,6 +375,41 @@ impl ServerHandler for Ds24Service {
 }
 
 impl Ds24Service {
+    /// Compact mode's own answer to a request it parsed (`searchTools`, `describeTool`), or the
+    /// refusal of one it could not parse.
+    fn answer_compact(
+        &self,
+        context: &RequestContext,
+        tool: &str,
+        parsed: Result<compact::Request, Vec<String>>,
+    ) -> Result<CallOutcome, ToolFailure> {
+        let inventory = &self.pipeline.inventory;
+        let found = match parsed {
+            Err(problems) => {
+                return Err(ToolFailure::InvalidArguments {
+                    tool: tool.to_owned(),
+                    problems,
+                });
+            }
+            Ok(compact::Request::Search { query, limit }) => {
+                compact::search(inventory, &context.scope, &query, limit)
+            }
+            Ok(compact::Request::Describe { name }) => {
+                compact::describe(inventory, &context.scope, &name)
+                    .ok_or(ToolFailure::UnknownFunction { name })?
+            }
+            Ok(compact::Request::Call { name, .. }) => {
+                // Handled as a call of `name` before this point; never answered here.
+                return Err(ToolFailure::UnknownFunction { name });
+            }
+        };
+        Ok(CallOutcome::Done(crate::shape::shape(
+            found,
+            usize::MAX,
+            None,
+        )))
+    }
+
     /// Whether this request gets compact mode's three tools.
     fn compact(&self, request: &RequestContext) -> bool {
         request.mode.unwrap_or(self.pipeline.inventory.mode()) == Mode::Compact

@@ -43,10 +43,8 @@ async fn writes_and_refusals_are_audited_once_with_who_and_why_and_never_the_key
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(
-        reply.headers["x-request-id"], "req-create-1",
-        "the caller's request id comes back"
-    );
+    let create_id = reply.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(create_id.len(), 32, "our own id comes back: {create_id}");
     // A write refused by Digistore24 (read-only key): code 8, sent.
     let read = Mcp::new(server.url(), Some(READ_KEY), Era::Modern);
     let r = read
@@ -100,7 +98,8 @@ async fn writes_and_refusals_are_audited_once_with_who_and_why_and_never_the_key
     }
 
     let ok = line_for(&lines, "createBuyUrl", "ok");
-    assert_eq!(ok["request_id"], "req-create-1");
+    assert_eq!(ok["request_id"], create_id.as_str());
+    assert_eq!(ok["client_request_id"], "req-create-1");
     assert_eq!(ok["operator"], "Jürgen Müller");
     assert_eq!(ok["sent"], true);
     assert_eq!(ok["writes"], true);
@@ -375,15 +374,17 @@ async fn json_logs_carry_the_request_id_and_it_comes_back() {
             json!({"name": "listProducts", "arguments": {}}),
         )
         .await;
-    assert_eq!(reply.headers["x-request-id"], "trace-me-42");
+    let id = reply.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32, "ours: {id}");
     let logs = server.logs();
     let line = logs
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find(|v| v["fields"]["message"] == "tool call")
         .unwrap_or_else(|| panic!("no JSON 'tool call' line:\n{logs}"));
-    assert_eq!(line["span"]["request_id"], "trace-me-42", "{line}");
-    // A request id that is not a sane token is replaced, never echoed.
+    assert_eq!(line["span"]["request_id"], id.as_str(), "{line}");
+    assert_eq!(line["span"]["client_request_id"], "trace-me-42", "{line}");
+    // A request id that is not a sane token is not kept, never echoed.
     let odd = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy).header("X-Request-Id", "a b");
     let reply = odd.raw("tools/list", json!({})).await;
     let id = reply.headers["x-request-id"].to_str().unwrap();
@@ -510,12 +511,7 @@ async fn compact_mode_refusals_are_audited_and_counted() {
     let up = upstream().await;
     let server = serve_audited(
         &up,
-        &[
-            "--key-rate-limit",
-            "1",
-            "--metrics-listen",
-            "127.0.0.1:0",
-        ],
+        &["--key-rate-limit", "1", "--metrics-listen", "127.0.0.1:0"],
     );
     let metrics = metrics_url(&server);
     let compact = Mcp::new(
@@ -532,7 +528,9 @@ async fn compact_mode_refusals_are_audited_and_counted() {
     assert_eq!(r["isError"], true, "{r}");
     let mut limited = 0;
     for _ in 0..6 {
-        let r = compact.call("searchTools", json!({"query": "refund"})).await;
+        let r = compact
+            .call("searchTools", json!({"query": "refund"}))
+            .await;
         if r["structuredContent"]["error"]["kind"] == "rate_limited" {
             limited += 1;
         }
@@ -706,7 +704,11 @@ async fn the_audit_file_survives_external_rotation_truncation_and_removal() {
     for i in 0..12 {
         write(format!("Verschoben {i}")).await;
     }
-    assert_eq!(audit_lines(&moved).len(), 1, "nothing more goes to the moved file");
+    assert_eq!(
+        audit_lines(&moved).len(),
+        1,
+        "nothing more goes to the moved file"
+    );
     let after_move = all_audit_lines(&path);
     assert_eq!(after_move.len(), 12, "{after_move:#?}");
     assert!(
@@ -747,8 +749,8 @@ async fn request_ids_are_ours_and_the_callers_is_kept_beside() {
     let server = serve_audited(&up, &["--log-format", "json"]);
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy)
-            .header("X-Request-Id", "same-id");
+        let mcp =
+            Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy).header("X-Request-Id", "same-id");
         let reply = mcp
             .raw(
                 "tools/call",
@@ -773,11 +775,18 @@ async fn request_ids_are_ours_and_the_callers_is_kept_beside() {
     let lines = audit_lines(&path);
     assert_eq!(lines.len(), 3, "{lines:#?}");
     for (line, id) in lines.iter().zip(&ids) {
-        assert_eq!(line["request_id"], id.as_str(), "the response names the line");
+        assert_eq!(
+            line["request_id"],
+            id.as_str(),
+            "the response names the line"
+        );
         assert_eq!(id.len(), 32, "generated: {id}");
         assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
     }
-    assert_ne!(ids[0], ids[1], "one id per request, whatever the caller sent");
+    assert_ne!(
+        ids[0], ids[1],
+        "one id per request, whatever the caller sent"
+    );
     assert_eq!(lines[0]["client_request_id"], "same-id");
     assert_eq!(lines[1]["client_request_id"], "same-id");
     assert_eq!(lines[2]["client_request_id"], Value::Null);

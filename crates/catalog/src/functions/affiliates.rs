@@ -14,7 +14,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         )
         .hosted()
         .params(&[
-            Param::req("affiliate_id", Ty::String, "ID, user name or e-mail"),
+            Param::req("affiliate_id", Ty::String, "ID, user name or e-mail").personal(),
             Param::opt("product_ids", Ty::String, "Comma list or all").default("all"),
         ]),
         Function::read(
@@ -41,7 +41,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "Who referred an affiliate, at what share.",
         )
         .hosted()
-        .params(&[Param::req("affiliate_id", Ty::String, "")]),
+        .params(&[Param::req("affiliate_id", Ty::String, "").personal()]),
         Function::write(
             &TOOLSET,
             "setAffiliateForEmail",
@@ -54,7 +54,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::req("email", Ty::String, "")
                 .format(Format::Email)
                 .personal(),
-            Param::req("affiliate", Ty::String, "To credit"),
+            Param::req("affiliate", Ty::String, "To credit").personal(),
             Param::opt("campaignkey", Ty::String, ""),
             Param::opt("trackingkey", Ty::String, ""),
             Param::opt("click_id", Ty::String, ""),
@@ -68,8 +68,8 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .hosted()
         .idempotent(true)
         .params(&[
-            Param::req("referrer_id", Ty::String, "ID or name"),
-            Param::req("affiliate_id", Ty::String, ""),
+            Param::req("referrer_id", Ty::String, "ID or name").personal(),
+            Param::req("affiliate_id", Ty::String, "").personal(),
             Param::opt(
                 "commission",
                 Ty::Number,
@@ -85,7 +85,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .operation_id("updateAffiliateCommission")
         .hosted()
         .params(&[
-            Param::req("affiliate_id", Ty::String, "ID or user name"),
+            Param::req("affiliate_id", Ty::String, "ID or user name").personal(),
             Param::req("product_ids", Ty::String, "Comma list or all"),
             Param::opt(
                 "data",
@@ -107,7 +107,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .operation_id("validateAffiliate")
         .hosted()
         .params(&[
-            Param::req("affiliate_name", Ty::String, ""),
+            Param::req("affiliate_name", Ty::String, "").personal(),
             Param::req("product_ids", Ty::String, "Comma list or all"),
         ]),
     ],

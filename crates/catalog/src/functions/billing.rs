@@ -5,7 +5,7 @@ use crate::model::*;
 /// Tracking data carried through to IPNs and the purchase, the same for both billing calls.
 const TRACKING_FIELDS: &[Param] = &[
     Param::opt("custom", Ty::String, ""),
-    Param::opt("affiliate", Ty::String, ""),
+    Param::opt("affiliate", Ty::String, "").personal(),
     Param::opt("campaignkey", Ty::String, ""),
     Param::opt("trackingkey", Ty::String, ""),
 ];

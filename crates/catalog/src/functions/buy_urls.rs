@@ -82,7 +82,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 "tracking",
                 Ty::Object(&[
                     Param::opt("custom", Ty::String, ""),
-                    Param::opt("affiliate", Ty::String, ""),
+                    Param::opt("affiliate", Ty::String, "").personal(),
                     Param::opt(
                         "affiliate_priority",
                         Ty::String,

@@ -36,7 +36,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::opt("days", Ty::Integer, "")
                 .range(Some(1), None)
                 .default("1"),
-            Param::opt("note", Ty::String, "Printed on the ticket"),
+            Param::opt("note", Ty::String, "Printed on the ticket").personal(),
             Param::opt("count", Ty::Integer, "")
                 .range(Some(1), None)
                 .default("1"),

@@ -15,6 +15,6 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     .params(&[
         Param::req("transaction_id", Ty::Integer, ""),
         Param::req("who", Ty::String, "").one_of(&["buyer", "affiliate"]),
-        Param::req("comment", Ty::String, "Why it is fraud"),
+        Param::req("comment", Ty::String, "Why it is fraud").personal(),
     ])],
 };

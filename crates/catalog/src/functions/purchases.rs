@@ -42,7 +42,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Param::opt("last_name", Ty::String, "").personal(),
                     Param::opt("email", Ty::String, "").format(Format::Email).personal(),
                     Param::opt("has_affiliate", Ty::Boolean, ""),
-                    Param::opt("affiliate_name", Ty::String, ""),
+                    Param::opt("affiliate_name", Ty::String, "").personal(),
                     Param::opt("order_type", Ty::String, "").one_of(&["live", "test"]),
                     Param::opt("pay_method", Ty::String, "Comma list"),
                     Param::opt("billing_type", Ty::String, "single_payment, installment, subscription; comma list"),

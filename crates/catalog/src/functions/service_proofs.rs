@@ -58,7 +58,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Ty::Object(&[
                     Param::req("request_status", Ty::String, "")
                         .one_of(&["proof_provided", "exec_refund"]),
-                    Param::opt("message", Ty::String, ""),
+                    Param::opt("message", Ty::String, "").personal(),
                 ]),
                 "Answer",
             ),

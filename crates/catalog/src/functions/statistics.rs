@@ -17,7 +17,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .params(&[
             Param::req("from", Ty::DateTime, "First month, YYYY-MM"),
             Param::req("to", Ty::DateTime, "Last month, YYYY-MM"),
-            Param::opt("affiliate", Ty::String, ""),
+            Param::opt("affiliate", Ty::String, "").personal(),
             Param::opt("currency", Ty::String, "").max_len(3),
         ]),
         Function::read(

@@ -28,7 +28,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     .format(Format::Email)
                     .personal(),
                 Param::opt("has_affiliate", Ty::Boolean, ""),
-                Param::opt("affiliate_name", Ty::String, ""),
+                Param::opt("affiliate_name", Ty::String, "").personal(),
                 Param::opt("pay_method", Ty::String, "Comma list"),
                 Param::opt(
                     "billing_type",

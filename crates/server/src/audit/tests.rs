@@ -43,6 +43,7 @@ fn outcome(kind: &str) -> Outcome<'_> {
     Outcome {
         kind,
         code: Some(8),
+        sent: true,
         duration: Duration::from_millis(42),
     }
 }
@@ -51,8 +52,16 @@ fn outcome(kind: &str) -> Outcome<'_> {
 async fn a_line_written_ahead_is_completed_in_place() {
     let path = tmp("ahead");
     let a = Auditor::start(&config(&path, 0, 1)).unwrap();
-    let first = a.ahead(&head_of("createProduct")).await.unwrap().unwrap();
-    let second = a.ahead(&head_of("updateProduct")).await.unwrap().unwrap();
+    let first = a
+        .ahead(&head_of("createProduct"), Instant::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let second = a
+        .ahead(&head_of("updateProduct"), Instant::now())
+        .await
+        .unwrap()
+        .unwrap();
     let before = lines(&path);
     assert_eq!(before.len(), 2);
     assert_eq!(before[0]["outcome"], "pending");
@@ -78,6 +87,7 @@ async fn a_line_written_ahead_is_completed_in_place() {
 #[test]
 fn the_longest_tail_fits_its_width() {
     let longest = tail(
+        false,
         "confirmation_requested_and_then_some",
         Some(i64::MIN),
         Some(u64::MAX),
@@ -93,7 +103,11 @@ fn the_longest_tail_fits_its_width() {
 async fn rotation_keeps_n_files_and_pending_lines_complete_in_the_old_one() {
     let path = tmp("rotate");
     let a = Auditor::start(&config(&path, 300, 2)).unwrap();
-    let pending = a.ahead(&head_of("first")).await.unwrap().unwrap();
+    let pending = a
+        .ahead(&head_of("first"), Instant::now())
+        .await
+        .unwrap()
+        .unwrap();
     for i in 0..20 {
         a.finish(&head_of(&format!("t{i}")), outcome("ok"))
             .await
@@ -119,7 +133,10 @@ async fn rotation_keeps_n_files_and_pending_lines_complete_in_the_old_one() {
 async fn a_full_disk_refuses_the_line_ahead() {
     // /dev/full accepts open and refuses every write with ENOSPC.
     let a = Auditor::start(&config(Path::new("/dev/full"), 0, 1)).unwrap();
-    let err = a.ahead(&head_of("createProduct")).await.unwrap_err();
+    let err = a
+        .ahead(&head_of("createProduct"), Instant::now())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("/dev/full"), "{err}");
     assert!(
         a.finish(&head_of("x"), outcome("ok")).await.is_err(),
@@ -174,7 +191,7 @@ async fn a_line_whose_call_went_away_while_it_was_written_is_completed_as_cancel
     let a = Auditor::start(&config(&path, 0, 1)).unwrap();
     let head = head_of("createProduct");
     {
-        let mut ahead = std::pin::pin!(a.ahead(&head));
+        let mut ahead = std::pin::pin!(a.ahead(&head, Instant::now()));
         let mut cx = Context::from_waker(Waker::noop());
         assert!(matches!(ahead.as_mut().poll(&mut cx), Poll::Pending));
     } // dropped while (or before) the writer writes it
@@ -194,7 +211,11 @@ async fn a_pending_line_cut_away_by_copytruncate_is_completed_in_a_new_line() {
     // the file was truncated and refilled, corrupting whatever line sits there now.
     let path = tmp("copytruncate");
     let a = Auditor::start(&config(&path, 0, 1)).unwrap();
-    let pending = a.ahead(&head_of("createProduct")).await.unwrap().unwrap();
+    let pending = a
+        .ahead(&head_of("createProduct"), Instant::now())
+        .await
+        .unwrap()
+        .unwrap();
     std::fs::copy(&path, path.with_file_name("copied.log")).unwrap();
     std::fs::OpenOptions::new()
         .write(true)
@@ -210,7 +231,11 @@ async fn a_pending_line_cut_away_by_copytruncate_is_completed_in_a_new_line() {
     a.complete(pending, outcome("ok")).await.unwrap();
     let now = lines(&path);
     let tools: Vec<&str> = now.iter().map(|l| l["tool"].as_str().unwrap()).collect();
-    assert_eq!(tools, ["after0", "after1", "after2", "createProduct"], "{now:?}");
+    assert_eq!(
+        tools,
+        ["after0", "after1", "after2", "createProduct"],
+        "{now:?}"
+    );
     assert_eq!(now[3]["outcome"], "ok");
     assert_eq!(
         now[3]["completes"], "pending",
@@ -263,7 +288,14 @@ fn anything_that_looks_like_an_e_mail_address_is_masked() {
     ] {
         assert!(looks_like_email(text), "{text}");
     }
-    for text in ["@", "a@b", "@example.com", "user@", "x @ y.de", "https://x.de/@me"] {
+    for text in [
+        "@",
+        "a@b",
+        "@example.com",
+        "user@",
+        "x @ y.de",
+        "https://x.de/@me",
+    ] {
         assert!(!looks_like_email(text), "{text}");
     }
 }

@@ -15,6 +15,11 @@ pub enum ToolFailure {
         /// The name asked for.
         name: String,
     },
+    /// Compact mode's `describeTool` was asked for a function this connection does not offer.
+    UnknownFunction {
+        /// The name asked for.
+        name: String,
+    },
     /// The server's configuration does not offer the tool.
     NotEnabled {
         /// The tool's listed name.
@@ -87,6 +92,7 @@ impl ToolFailure {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::UnknownTool { .. } => "unknown_tool",
+            Self::UnknownFunction { .. } => "unknown_function",
             Self::NotEnabled { .. } => "not_enabled",
             Self::NarrowedOut { .. } => "narrowed_out",
             Self::ReadOnly { .. } => "read_only",
@@ -125,6 +131,9 @@ impl ToolFailure {
             Self::UnknownTool { name } => {
                 format!("Unknown tool: {name}. Call tools/list for the available tools.")
             }
+            Self::UnknownFunction { name } => format!(
+                "No function `{name}` is available on this connection. Find one with searchTools."
+            ),
             Self::NotEnabled { tool, function } => format!(
                 "{tool} is not enabled on this server (toolset `{id}`). Start the server with `--toolsets {id}` (or `--toolsets all`) or `--tools {name}` to offer it.",
                 id = function.toolset.id,

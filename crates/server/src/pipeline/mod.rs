@@ -9,7 +9,11 @@
 //!
 //! Every call is recorded exactly once, in [`Pipeline::call`] around the steps: one metrics
 //! sample and (when it is audited) one audit line, whichever step ended it. A call that goes
-//! upstream has its audit line written before it is sent (see [`crate::audit`]).
+//! upstream has its audit line written before it is sent (see [`crate::audit`]). Compact
+//! mode's own tools, which answer without Digistore24, go through [`Pipeline::call_local`]:
+//! admitted and recorded the same way. Who called (the key's fingerprint) and what (the
+//! tool, once found) are noted before any check can refuse the call, so a refusal's line says
+//! both.
 
 mod confirm;
 mod failure;
@@ -29,7 +33,7 @@ use crate::context::RequestContext;
 use crate::limit::RateLimiter;
 use crate::reports;
 pub use crate::reports::{NoProgress, Progress};
-use crate::tools::{Inventory, ToolEntry};
+use crate::tools::{Inventory, ToolEntry, compact};
 use crate::upstream::Upstream;
 
 /// What a call produced when it did not fail.
@@ -69,8 +73,12 @@ struct Trace<'p> {
     started: Instant,
     /// Whether [`Pipeline::record`] ran.
     recorded: bool,
+    /// Compact mode's own tool, for a call of one ([`Pipeline::call_local`]).
+    local: Option<&'static str>,
     /// The tool, once found.
     entry: Option<&'p ToolEntry>,
+    /// The catalog function called (or, for `callTool`, named), once known.
+    function: Option<&'static Function>,
     /// The key's fingerprint, once there was a key.
     fingerprint: Option<String>,
     /// Whether the call changes data (known exactly after validation).
@@ -89,13 +97,30 @@ impl<'p> Trace<'p> {
             auditor,
             started: Instant::now(),
             recorded: false,
+            local: None,
             entry: None,
+            function: None,
             fingerprint: None,
             writes: false,
             sent: false,
             pending: None,
             head: None,
         }
+    }
+
+    /// The `tool` label of the call's metrics: compact mode's tool, else the catalog function,
+    /// else `unknown` (a bounded set: never a name the caller chose).
+    fn label(&self) -> &'static str {
+        self.local
+            .or(self.entry.map(|e| e.function.name))
+            .unwrap_or("unknown")
+    }
+
+    /// Notes the tool, as soon as it is found: a refusal's line says what was called.
+    fn found(&mut self, entry: &'p ToolEntry) {
+        self.entry = Some(entry);
+        self.function = Some(entry.function);
+        self.writes = entry.function.writes();
     }
 }
 
@@ -104,14 +129,14 @@ impl Drop for Trace<'_> {
         if self.recorded {
             return;
         }
-        let function = self.entry.map_or("unknown", |e| e.function.name);
-        crate::telemetry::tool_call(function, "cancelled");
+        crate::telemetry::tool_call(self.label(), "cancelled");
         let Some(auditor) = self.auditor else {
             return;
         };
         let outcome = audit::Outcome {
             kind: "cancelled",
             code: None,
+            sent: self.sent,
             duration: self.started.elapsed(),
         };
         if let Some(pending) = self.pending.take() {
@@ -176,15 +201,46 @@ impl Pipeline {
         }
     }
 
-    /// Admits a request that does not go upstream (compact mode's search and describe): it
-    /// needs a key and counts against the key's rate limit like a call.
-    pub fn admit(&self, ctx: &RequestContext) -> Result<(), ToolFailure> {
-        let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
-        let fp = self.fingerprint(key);
-        match self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
-            Some(retry_after) => Err(ToolFailure::RateLimited { retry_after }),
-            None => Ok(()),
+    /// Runs one of compact mode's own tools (`tool`: `searchTools`, `describeTool`, or a
+    /// `callTool` whose arguments are refused before it names a call), which answer without
+    /// Digistore24: admitted like a call (a key, the key's rate limit), then `answer`ed, and
+    /// recorded like a call (metrics, audit line) whichever way it ends.
+    pub async fn call_local(
+        &self,
+        ctx: &RequestContext,
+        tool: &'static str,
+        args: &Map<String, Value>,
+        answer: impl FnOnce() -> Result<CallOutcome, ToolFailure>,
+    ) -> Result<CallOutcome, ToolFailure> {
+        let mut trace = Trace::new(self.auditor.as_ref());
+        trace.local = Some(tool);
+        // A refused callTool's line says what it would have called.
+        if let Some(entry) =
+            compact::named_function(tool, args).and_then(|name| self.inventory.get(name))
+        {
+            trace.function = Some(entry.function);
+            trace.writes = entry.function.writes();
         }
+        let result = self.admit(ctx, &mut trace).and_then(|_| answer());
+        self.record(ctx, tool, args, &mut trace, &result).await;
+        result
+    }
+
+    /// Takes the key (noting its fingerprint) and applies its rate limit.
+    fn admit<'k>(
+        &self,
+        ctx: &'k RequestContext,
+        trace: &mut Trace<'_>,
+    ) -> Result<(&'k ApiKey, String), ToolFailure> {
+        let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
+        // Logs and the rate limit know a key only by its salted fingerprint.
+        let fp = self.fingerprint(key);
+        trace.fingerprint = Some(fp.clone());
+        if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
+            tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
+            return Err(ToolFailure::RateLimited { retry_after });
+        }
+        Ok((key, fp))
     }
 
     /// The salted fingerprint of a key, for logs.
@@ -221,19 +277,21 @@ impl Pipeline {
         progress: &dyn Progress,
         trace: &mut Trace<'p>,
     ) -> Result<CallOutcome, ToolFailure> {
-        let entry = self.find(ctx, name)?;
-        trace.entry = Some(entry);
-        let f = entry.function;
-        trace.writes = f.writes();
-        let read_only = self.inventory.read_only(&ctx.scope);
-        let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
-        // Logs and the rate limit know a key only by its salted fingerprint.
-        let fp = self.fingerprint(key);
-        trace.fingerprint = Some(fp.clone());
-        if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
-            tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
-            return Err(ToolFailure::RateLimited { retry_after });
+        // Who, before anything can refuse the call: its line names the key either way.
+        if let Some(key) = &ctx.key {
+            trace.fingerprint = Some(self.fingerprint(key));
         }
+        let entry = self
+            .inventory
+            .get(name)
+            .ok_or_else(|| ToolFailure::UnknownTool {
+                name: name.to_owned(),
+            })?;
+        trace.found(entry);
+        self.check(ctx, entry)?;
+        let f = entry.function;
+        let read_only = self.inventory.read_only(&ctx.scope);
+        let (key, fp) = self.admit(ctx, trace)?;
         let args = entry.validate(read_only, args).map_err(|problems| {
             tracing::info!(key = %fp, outcome = "invalid_arguments", "tool call rejected");
             ToolFailure::InvalidArguments {
@@ -343,10 +401,9 @@ impl Pipeline {
             &entry.name,
             Some(entry.function),
             writes,
-            true,
-            args,
+            audit::masked_arguments(Some(entry.function), args),
         );
-        match auditor.ahead(&head).await {
+        match auditor.ahead(&head, trace.started).await {
             Ok(pending) => {
                 trace.pending = pending;
                 trace.head = (trace.pending.is_none()).then_some(head);
@@ -385,14 +442,14 @@ impl Pipeline {
             Ok(CallOutcome::Confirm(_)) => ("confirmation_requested", None),
             Err(failure) => (failure.kind(), failure.code()),
         };
-        let function = trace.entry.map(|e| e.function);
-        crate::telemetry::tool_call(function.map_or("unknown", |f| f.name), kind);
+        crate::telemetry::tool_call(trace.label(), kind);
         let Some(auditor) = &self.auditor else {
             return;
         };
         let outcome = audit::Outcome {
             kind,
             code,
+            sent: trace.sent,
             duration: elapsed,
         };
         if let Some(pending) = trace.pending.take() {
@@ -403,14 +460,18 @@ impl Pipeline {
             }
         } else if auditor.covers(trace.writes, kind == "ok") {
             let head = trace.head.take().unwrap_or_else(|| {
+                let arguments = if trace.local.is_some() {
+                    audit::masked_compact_arguments(trace.function, raw_args)
+                } else {
+                    audit::masked_arguments(trace.function, raw_args)
+                };
                 audit::head(
                     ctx,
                     trace.fingerprint.as_deref(),
                     trace.entry.map_or(name, |e| e.name.as_str()),
-                    function,
+                    trace.function,
                     trace.writes,
-                    trace.sent,
-                    raw_args,
+                    arguments,
                 )
             });
             if let Err(e) = auditor.finish(&head, outcome).await {
@@ -418,6 +479,7 @@ impl Pipeline {
                 // Nothing is lost: the record (fingerprint and masked arguments only, never
                 // the key) goes to the log instead.
                 let mut record = head;
+                record.insert("sent".into(), Value::from(trace.sent));
                 record.insert("outcome".into(), Value::from(kind));
                 record.insert("code".into(), code.map_or(Value::Null, Value::from));
                 let record = Value::Object(record);
@@ -426,14 +488,10 @@ impl Pipeline {
         }
     }
 
-    /// The tool, if this request may call it.
-    fn find(&self, ctx: &RequestContext, name: &str) -> Result<&ToolEntry, ToolFailure> {
+    /// Whether this request may call the tool: enabled, not narrowed out, not a write on a
+    /// read-only connection.
+    fn check(&self, ctx: &RequestContext, entry: &ToolEntry) -> Result<(), ToolFailure> {
         let inventory = &self.inventory;
-        let entry = inventory
-            .get(name)
-            .ok_or_else(|| ToolFailure::UnknownTool {
-                name: name.to_owned(),
-            })?;
         let f = entry.function;
         if !inventory.enabled(entry) {
             return Err(ToolFailure::NotEnabled {
@@ -454,7 +512,7 @@ impl Pipeline {
                 by_grant: ctx.scope.read_only_grant,
             });
         }
-        Ok(entry)
+        Ok(())
     }
 }
 

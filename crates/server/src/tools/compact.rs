@@ -152,7 +152,20 @@ pub fn parse(tool: &str, mut args: Map<String, Value>) -> Result<Request, Vec<St
 
 /// Whether `name` is one of compact mode's own tools.
 pub fn is_compact_tool(name: &str) -> bool {
-    matches!(name, SEARCH | DESCRIBE | CALL)
+    compact_tool(name).is_some()
+}
+
+/// Compact mode's own tool of this name, as a `'static` name (for metrics labels).
+pub fn compact_tool(name: &str) -> Option<&'static str> {
+    [SEARCH, DESCRIBE, CALL].into_iter().find(|t| *t == name)
+}
+
+/// The function a `callTool` request names, if it names one (however bad the rest is).
+pub fn named_function<'a>(tool: &str, args: &'a Map<String, Value>) -> Option<&'a str> {
+    (tool == CALL)
+        .then(|| args.get("name").and_then(Value::as_str))
+        .flatten()
+        .map(str::trim)
 }
 
 /// Compact mode's three tools, as a connection with `scope` sees them.
@@ -307,20 +320,16 @@ pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -
 }
 
 /// One reachable function's full tool description, or why it cannot be described.
-pub fn describe(inventory: &Inventory, scope: &Scope, name: &str) -> Result<Value, String> {
-    let Some((entry, tool)) = inventory.visible(scope).find(|(e, _)| {
+pub fn describe(inventory: &Inventory, scope: &Scope, name: &str) -> Option<Value> {
+    let (entry, tool) = inventory.visible(scope).find(|(e, _)| {
         e.name == name || e.function.name == name || e.function.official_name() == name
-    }) else {
-        return Err(format!(
-            "No function `{name}` is available on this connection. Find one with searchTools."
-        ));
-    };
+    })?;
     let mut out = serde_json::to_value(tool).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut out {
         map.insert("toolset".into(), entry.function.toolset.id.into());
         map.insert("kind".into(), kind(entry).into());
     }
-    Ok(out)
+    Some(out)
 }
 
 #[cfg(test)]
@@ -364,10 +373,10 @@ mod tests {
                 .all(|t| t["kind"] == "read"),
             "{found}"
         );
-        assert!(describe(&inv, &read_only, "createVoucher").is_err());
-        assert!(describe(&inv, &Scope::default(), "createVoucher").is_ok());
+        assert!(describe(&inv, &read_only, "createVoucher").is_none());
+        assert!(describe(&inv, &Scope::default(), "createVoucher").is_some());
         // Not enabled on this server (refunds is opt-in).
-        assert!(describe(&inv, &Scope::default(), "refundPurchase").is_err());
+        assert!(describe(&inv, &Scope::default(), "refundPurchase").is_none());
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Request correlation on the HTTP door: every request gets an id (the caller's
-//! `X-Request-Id` when it is sane, a fresh one otherwise) that names its log span, goes into
-//! its audit line and comes back in the `X-Request-Id` response header; plus the operator
+//! Request correlation on the HTTP door: every request gets an id of our own, generated
+//! (never the caller's: a caller-chosen id could collide with another request's or be forged
+//! to point at one), that names its log span, goes into its audit line and comes back in the
+//! `X-Request-Id` response header. A sane `X-Request-Id` the caller sent (visible ASCII, at
+//! most 128 characters) is kept beside it as `client_request_id` in the span and the audit
+//! line, so the caller's or a proxy's records still correlate. Plus the operator
 //! (`X-DS24-Operator`) and the `User-Agent`, bounded, for the request context. The outermost
 //! layer, so even a 403 carries an id and is counted.
 
@@ -20,23 +23,36 @@ pub const OPERATOR: &str = "x-ds24-operator";
 /// Longest accepted request id, operator name or kept User-Agent, in characters.
 const MAX_LEN: usize = 128;
 
-/// The request's id, in the request extensions for the layers within.
+/// The request's ids, in the request extensions for the layers within.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub struct RequestId {
+    /// Ours, generated.
+    pub id: String,
+    /// The caller's `X-Request-Id`, if it was sane.
+    pub client: Option<String>,
+}
 
 /// Outermost layer: assigns the id, opens the request's log span, counts the request in flight
 /// and its response by status, and returns the id.
 pub async fn correlate(mut req: Request, next: Next) -> Response {
     let _in_flight = telemetry::InFlight::start();
-    let id = req
+    let id = generate();
+    let client = req
         .headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|id| is_sane_id(id))
-        .map_or_else(generate, str::to_owned);
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id);
+        .map(str::to_owned);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        client_request_id = client.as_deref()
+    );
+    req.extensions_mut().insert(RequestId {
+        id: id.clone(),
+        client,
+    });
     let mut response = next.run(req).instrument(span).await;
     telemetry::http_response(response.status().as_u16());
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -45,8 +61,8 @@ pub async fn correlate(mut req: Request, next: Next) -> Response {
     response
 }
 
-/// Visible ASCII (no spaces), 1 to 128 characters: safe in a header, a log line and a label
-/// of a person's choosing; anything else is replaced by a generated id.
+/// Visible ASCII (no spaces), 1 to 128 characters: safe in a header, a log line and an audit
+/// line; anything else the caller sent is not kept.
 fn is_sane_id(id: &str) -> bool {
     (1..=MAX_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
 }
@@ -99,9 +115,11 @@ pub fn user_agent(headers: &HeaderMap) -> Option<String> {
     (!kept.is_empty()).then_some(kept)
 }
 
-/// The id [`correlate`] gave this request.
-pub fn request_id(req: &Request) -> Option<String> {
-    req.extensions().get::<RequestId>().map(|r| r.0.clone())
+/// The ids [`correlate`] gave this request: ours, and the caller's if it sent a sane one.
+pub fn request_ids(req: &Request) -> (Option<String>, Option<String>) {
+    req.extensions()
+        .get::<RequestId>()
+        .map_or((None, None), |r| (Some(r.id.clone()), r.client.clone()))
 }
 
 #[cfg(test)]

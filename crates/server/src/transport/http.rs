@@ -421,11 +421,13 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    let (request_id, client_request_id) = correlation::request_ids(&req);
     let context = RequestContext {
         key: Some(key),
         scope,
         operator,
-        request_id: correlation::request_id(&req),
+        request_id,
+        client_request_id,
         user_agent: correlation::user_agent(req.headers()),
         mode,
         peer,
