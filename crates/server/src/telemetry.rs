@@ -4,7 +4,7 @@
 //! Metrics go through the `metrics` facade, so call sites stay one line and cost nothing when no
 //! recorder is installed (`--metrics-listen` unset); `metrics-exporter-prometheus` renders
 //! them in the Prometheus text format. Labels are bounded sets only: a catalog function name
-//! (or `unknown`), an outcome kind, an HTTP status. Never a key, a fingerprint or an argument.
+//! (or compact mode's tool, or `unknown`), an outcome kind, an HTTP status. Never a key, a fingerprint or an argument.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,8 +12,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-/// Tool calls by `tool` (the Digistore24 function, `unknown` for names not in the catalog) and
-/// `outcome` (`ok`, `confirmation_requested` or a failure kind).
+/// Tool calls by `tool` (the Digistore24 function, compact mode's own tool for its searches,
+/// descriptions and refused `callTool`s, `unknown` for names not in the catalog) and `outcome`
+/// (`ok`, `confirmation_requested` or a failure kind).
 pub const TOOL_CALLS: &str = "ds24_mcp_tool_calls_total";
 /// Seconds Digistore24 took to answer, by `function`.
 pub const UPSTREAM_SECONDS: &str = "ds24_mcp_upstream_duration_seconds";
