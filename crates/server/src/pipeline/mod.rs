@@ -234,8 +234,14 @@ impl Pipeline {
     ) -> Result<(&'k ApiKey, String), ToolFailure> {
         let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
         // Logs and the rate limit know a key only by its salted fingerprint.
-        let fp = self.fingerprint(key);
-        trace.fingerprint = Some(fp.clone());
+        let fp = match &trace.fingerprint {
+            Some(fp) => fp.clone(),
+            None => {
+                let fp = self.fingerprint(key);
+                trace.fingerprint = Some(fp.clone());
+                fp
+            }
+        };
         if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
             tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
             return Err(ToolFailure::RateLimited { retry_after });
