@@ -50,3 +50,28 @@ pub struct ClientInfo {
     /// `clientInfo.version`.
     pub version: String,
 }
+
+/// A fresh request id: 16 random bytes as 32 hex digits. Every request gets one from its door
+/// (HTTP: per request; stdio: per message), whatever the caller sent.
+pub fn new_request_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No randomness: still unique enough within a process for correlation.
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        return format!("{n:032x}");
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_fresh_hex() {
+        let a = super::new_request_id();
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, super::new_request_id());
+    }
+}

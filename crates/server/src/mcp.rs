@@ -68,7 +68,11 @@ impl Ds24Service {
 
     fn context(&self, ctx: &RmcpContext<RoleServer>) -> Result<Arc<RequestContext>, ErrorData> {
         match &self.door {
-            Door::Fixed(fixed) => Ok(fixed.clone()),
+            // One context for the connection, and an id for each request in it.
+            Door::Fixed(fixed) => Ok(Arc::new(RequestContext {
+                request_id: Some(crate::context::new_request_id()),
+                ..(**fixed).clone()
+            })),
             Door::PerRequest => ctx
                 .extensions
                 .get::<http::request::Parts>()

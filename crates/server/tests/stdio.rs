@@ -155,7 +155,7 @@ fn stdio_without_a_key_explains_and_exits_2() {
 }
 
 #[test]
-fn stdio_audit_lines_name_the_client_from_initialize() {
+fn stdio_audit_lines_name_the_client_from_initialize_and_have_their_own_ids() {
     let path = temp_path("audit.log");
     let mut c = StdioClient::start(
         &[
@@ -167,12 +167,25 @@ fn stdio_audit_lines_name_the_client_from_initialize() {
         ],
         Some(FULL_KEY),
     );
-    let r = c.call("createProduct", json!({"data": {"name_de": "Über stdio"}}));
-    assert_ne!(r["isError"], json!(true), "{r}");
+    for _ in 0..2 {
+        let r = c.call("createProduct", json!({"data": {"name_de": "Über stdio"}}));
+        assert_ne!(r["isError"], json!(true), "{r}");
+    }
     drop(c);
     let lines = audit_lines(&path);
-    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines.len(), 2, "{lines:#?}");
     assert_eq!(lines[0]["client"], json!({"name": "t", "version": "0"}));
     assert_eq!(lines[0]["outcome"], "ok");
+    // Each call has an id of its own here too, to find its log lines.
+    let ids: Vec<&str> = lines
+        .iter()
+        .map(|l| {
+            l["request_id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no id: {l}"))
+        })
+        .collect();
+    assert!(ids.iter().all(|id| id.len() == 32), "{ids:?}");
+    assert_ne!(ids[0], ids[1]);
     assert!(!std::fs::read_to_string(&path).unwrap().contains(FULL_KEY));
 }

@@ -36,7 +36,7 @@ pub struct RequestId {
 /// and its response by status, and returns the id.
 pub async fn correlate(mut req: Request, next: Next) -> Response {
     let _in_flight = telemetry::InFlight::start();
-    let id = generate();
+    let id = crate::context::new_request_id();
     let client = req
         .headers()
         .get(REQUEST_ID)
@@ -65,19 +65,6 @@ pub async fn correlate(mut req: Request, next: Next) -> Response {
 /// line; anything else the caller sent is not kept.
 fn is_sane_id(id: &str) -> bool {
     (1..=MAX_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// 16 random bytes as 32 hex digits.
-fn generate() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No randomness: still unique enough within a process for correlation.
-        let n = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        return format!("{n:032x}");
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `X-DS24-Operator`: who is acting, as the deployment knows them. UTF-8 text without control
@@ -133,9 +120,6 @@ mod tests {
         assert!(!is_sane_id("has space"));
         assert!(!is_sane_id(&"a".repeat(129)));
         assert!(is_sane_id(&"a".repeat(128)));
-        let g = generate();
-        assert_eq!(g.len(), 32);
-        assert_ne!(g, generate());
     }
 
     #[test]
