@@ -237,3 +237,74 @@ pub async fn retrieve_key(
         }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use ds24_client::FormPairs;
+    use serde_json::json;
+
+    use super::*;
+    use crate::upstream::UpstreamFuture;
+
+    /// An account as a read-only key sees it, where Digistore24 looks the order up before it
+    /// checks the key's permission (which it does not document either way): a made-up order
+    /// is "not found", a real one "permission denied".
+    struct LookupFirst {
+        calls: Mutex<Vec<String>>,
+    }
+
+    fn api_error(kind: ErrorCode, message: &str) -> CallError {
+        CallError::Api {
+            code: None,
+            kind: Some(kind),
+            message: message.into(),
+            status: 200,
+        }
+    }
+
+    impl Upstream for LookupFirst {
+        fn call<'a>(
+            &'a self,
+            function: &'static str,
+            _key: &'a ApiKey,
+            form: FormPairs,
+            _retry: Retry,
+        ) -> UpstreamFuture<'a> {
+            self.calls.lock().unwrap().push(function.to_owned());
+            let purchase = form
+                .iter()
+                .find(|(k, _)| k == "purchase_id")
+                .map(|(_, v)| v.clone());
+            let answer = match function {
+                "getUserInfo" => Ok(json!({"user_name": "vendor"})),
+                "listCountries" => Ok(json!({"countries": {"DE": "Germany"}})),
+                "listPurchases" => Ok(json!({"purchase_list": [{"id": "ABC123"}]})),
+                "listInvoices" if purchase.as_deref() == Some("ABC123") => Err(api_error(
+                    ErrorCode::PermissionDenied,
+                    "needs a full-access key",
+                )),
+                "listInvoices" => Err(api_error(ErrorCode::NotFound, "no such order")),
+                _ => Err(api_error(ErrorCode::NotFound, "unknown function")),
+            };
+            Box::pin(async move { answer })
+        }
+    }
+
+    /// Review finding 15: "not found" for a made-up order proves nothing about the key.
+    #[tokio::test]
+    async fn full_access_is_proven_on_a_real_order() {
+        let up = LookupFirst {
+            calls: Mutex::new(Vec::new()),
+        };
+        let key = ApiKey::new("read-only-key").unwrap();
+        let checked = check_key(&up, &key, Access::Full).await;
+        assert!(
+            matches!(checked, Err(KeyProblem::ReadOnly)),
+            "{checked:?}, after {:?}",
+            up.calls.lock().unwrap()
+        );
+        assert!(check_key(&up, &key, Access::Read).await.is_ok());
+    }
+}

@@ -188,6 +188,31 @@ mod tests {
         assert_eq!(l.rotate("g", 5, 100, 1), Err(Reuse::Replayed));
     }
 
+    /// Review finding 14: a client that lost the answer to a refresh sends the same token
+    /// again at once; that is not a leak, and must not revoke its own grant.
+    #[test]
+    fn a_refresh_retried_at_once_is_not_reuse() {
+        let l = Ledger::new(10);
+        l.redeem_code("f", 10_000, 100).unwrap();
+        assert_eq!(l.rotate("f", 0, 10_000, 100), Ok(()));
+        assert_eq!(l.rotate("f", 0, 10_000, 110), Ok(()), "retried 10 s later");
+        assert!(!l.is_revoked("f"));
+        assert_eq!(l.rotate("f", 1, 10_000, 120), Ok(()));
+        assert_eq!(
+            l.rotate("f", 0, 10_000, 121),
+            Err(Reuse::Replayed),
+            "older than the last one used: revoked, grace or not"
+        );
+        let l = Ledger::new(10);
+        assert_eq!(l.rotate("g", 3, 10_000, 100), Ok(()));
+        assert_eq!(
+            l.rotate("g", 3, 10_000, 100 + 120),
+            Err(Reuse::Replayed),
+            "two minutes later it is reuse"
+        );
+        assert!(l.is_revoked("g"));
+    }
+
     #[test]
     fn bounded_expired_first_then_closest_to_expiry() {
         let l = Ledger::new(4);
