@@ -5,11 +5,14 @@
 //
 // WAY is how the vendor answers the consent page:
 //   paste     paste KEY and pick ACCESS (read | full), then "Connect with this key"
-//   connect   pick ACCESS, "Continue to Digistore24", then Approve on Digistore24's page
+//   connect   pick ACCESS, "Continue to Digistore24", Approve on Digistore24's page, then
+//             "Connect" on the server's confirmation page (it names the app and where the
+//             browser goes; no code is issued before it)
 //   decline   pick ACCESS, "Continue to Digistore24", then Decline on Digistore24's page
 //   deny      "Cancel, don't connect" on the consent page
-// The consent page is saved as SCREENSHOT (PNG) before anything is clicked, and the approval
-// page beside it (SCREENSHOT with -approval). The script ends when the browser arrives at
+// The consent page is saved as SCREENSHOT (PNG) before anything is clicked, the approval
+// page beside it (SCREENSHOT with -approval) and the confirmation page (with -confirm).
+// The script ends when the browser arrives at
 // REDIRECT_PREFIX (the client's redirect URI) and has loaded it, and prints that URL; it exits
 // 1, with what the page said, if the browser ends anywhere else.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -79,6 +82,11 @@ try {
       await page.screenshot({ path: screenshot.replace(/\.png$/, '-approval.png'), fullPage: true });
       const choice = way === 'connect' ? 'approve' : 'decline';
       await clickThrough(`button[name="decision"][value="${choice}"]`);
+      if (way === 'connect' && !atClient(page.url())) {
+        // Back on the server, in the browser that started: confirm what gets access.
+        await page.screenshot({ path: screenshot.replace(/\.png$/, '-confirm.png'), fullPage: true });
+        await clickThrough('button[name="action"][value="confirm"]');
+      }
     }
   } else if (way === 'deny') {
     await clickThrough('button[name="action"][value="deny"]');

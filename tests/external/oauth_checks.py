@@ -9,7 +9,8 @@ MCP_URL is the server's public MCP URL (http://localhost:PORT/mcp); SANDBOX_API 
 sandbox's Digistore24 API (from the server's log), asked directly to check what really happened
 in the account. Each connection runs the SDK's whole flow: 401 → protected resource metadata →
 authorization server metadata → dynamic client registration → the browser on the consent page
-(and on Digistore24's approval page) → code → token (PKCE) → MCP. Then it lists and calls tools.
+(and on Digistore24's approval page and the server's confirmation page after it) → code → token
+(PKCE) → MCP. Then it lists and calls tools.
 The consent pages are saved as PNGs in LOG_DIR. Last, the official conformance suite's
 authorization-server scenarios run against the same server (`conformance authorization`), the
 browser giving the consent its authorization code grant asks for.
@@ -178,6 +179,9 @@ async def one(url: str, sandbox: Sandbox, way: str, access: str, key: str, node_
                 approval = shot.replace(".png", "-approval.png")
                 report(name, "Digistore24 approval page screenshot kept",
                        os.path.exists(approval) and os.path.getsize(approval) > 2_000, approval)
+                confirm = shot.replace(".png", "-confirm.png")
+                report(name, "confirmation page (back from Digistore24) screenshot kept",
+                       os.path.exists(confirm) and os.path.getsize(confirm) > 5_000, confirm)
             names = {t.name for t in (await c.list_tools()).tools}
             writes = {"createProduct", "updateProduct", "createBuyUrl"}
             if access == "read":

@@ -67,8 +67,8 @@ pub struct ConfigArgs {
     /// The client to configure.
     #[arg(long, value_enum)]
     pub client: crate::client_config::ClientKind,
-    /// The server's MCP endpoint.
-    #[arg(long, default_value = crate::client_config::DEFAULT_URL)]
+    /// The server's MCP endpoint (an http or https URL).
+    #[arg(long, default_value = crate::client_config::DEFAULT_URL, value_parser = crate::client_config::parse_url)]
     pub url: String,
     /// Two connections: a read connection (`/readonly`) with a read-only key and a write
     /// connection with a full-access key, as Digistore24's setup guide recommends.
@@ -170,8 +170,22 @@ impl OAuthArgs {
             .with_context(|| format!("--developer-key-file {} is empty", path.display()))
     }
 
-    /// Token lifetimes, checked.
+    /// Token lifetimes, checked: positive, a refresh token outliving its access token, and
+    /// bounded (an access token cannot be revoked one by one, and an expiry must fit the clock).
     pub fn lifetimes(&self) -> anyhow::Result<crate::oauth::Lifetimes> {
+        use crate::oauth::{MAX_ACCESS_TTL, MAX_REFRESH_TTL};
+        if self.access_token_ttl > MAX_ACCESS_TTL {
+            bail!(
+                "--access-token-ttl must be at most {MAX_ACCESS_TTL} seconds (a day): an access token cannot be revoked one by one; got {}",
+                self.access_token_ttl
+            );
+        }
+        if self.refresh_token_ttl > MAX_REFRESH_TTL {
+            bail!(
+                "--refresh-token-ttl must be at most {MAX_REFRESH_TTL} seconds (366 days); got {}",
+                self.refresh_token_ttl
+            );
+        }
         if self.access_token_ttl == 0 || self.refresh_token_ttl == 0 {
             bail!("--access-token-ttl and --refresh-token-ttl must be positive");
         }

@@ -74,9 +74,57 @@ impl ClientKind {
     }
 }
 
-/// The read connection's endpoint for a server URL (`…/mcp` → `…/mcp/readonly`).
+/// The read connection's endpoint for a server URL (`…/mcp` → `…/mcp/readonly`, before a
+/// query if there is one).
 pub fn readonly_url(url: &str) -> String {
-    format!("{}/readonly", url.trim_end_matches('/'))
+    let (path, query) = url
+        .split_once('?')
+        .map_or((url, None), |(p, q)| (p, Some(q)));
+    let mut out = format!("{}/readonly", path.trim_end_matches('/'));
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Checks `config --url`: an absolute http or https URL with a host, without credentials or
+/// fragment, and without whitespace or control characters. The URL ends up in a shell command
+/// and in configuration files, so anything else is refused rather than pasted on.
+pub fn parse_url(text: &str) -> Result<String, String> {
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "`{}` contains whitespace or control characters; give the MCP endpoint's URL, e.g. https://mcp.example.com/mcp",
+            text.escape_debug()
+        ));
+    }
+    let url = url::Url::parse(text).map_err(|e| {
+        format!("`{text}` is not an absolute URL ({e}); give the MCP endpoint's URL, e.g. https://mcp.example.com/mcp")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "`{text}` is not an http or https URL; give the MCP endpoint's URL, e.g. https://mcp.example.com/mcp"
+        ));
+    }
+    if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "`{text}` has a fragment (#) or credentials; give the MCP endpoint's URL, e.g. https://mcp.example.com/mcp"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// `text` as one shell word: unchanged when it has only characters no shell reads specially,
+/// else in single quotes (a quote inside written as `'\''`).
+fn shell_word(text: &str) -> String {
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~:/%+,@=".contains(&b));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 /// The snippet for `client` reaching `url`; with `two_keys`, a read connection and a write
@@ -96,7 +144,8 @@ pub fn snippet(client: ClientKind, url: &str, two_keys: bool) -> String {
             .iter()
             .map(|(name, url, key)| {
                 format!(
-                    "claude mcp add --transport http {name} {url} --header \"Authorization: Bearer {key}\""
+                    "claude mcp add --transport http {name} {} --header \"Authorization: Bearer {key}\"",
+                    shell_word(url)
                 )
             })
             .collect::<Vec<_>>()
@@ -183,5 +232,33 @@ mod tests {
             }
         }
         assert!(snippet(ClientKind::ClaudeDesktop, DEFAULT_URL, false).contains("--allow-http"));
+    }
+
+    #[test]
+    fn urls_are_checked_and_shell_words_quoted() {
+        assert!(parse_url(DEFAULT_URL).is_ok());
+        for bad in [
+            "http://x/mcp; touch /tmp/pwned #",
+            "http://x/mcp#frag",
+            "https://u:p@x/mcp",
+            "ftp://x/mcp",
+            "x/mcp",
+            "http://x/mcp\n",
+        ] {
+            assert!(parse_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(shell_word("https://a.example/mcp"), "https://a.example/mcp");
+        assert_eq!(
+            shell_word("https://a.example/m?x=1&y"),
+            "'https://a.example/m?x=1&y'"
+        );
+        assert_eq!(
+            shell_word("https://a.example/it's"),
+            r"'https://a.example/it'\''s'"
+        );
+        assert_eq!(
+            readonly_url("https://a.example/mcp?team=1"),
+            "https://a.example/mcp/readonly?team=1"
+        );
     }
 }

@@ -263,7 +263,8 @@ pub async fn probe_access(client: &Client, key: &ApiKey) -> (Check, Access) {
     }
 }
 
-fn first_order(list: &Value) -> Option<String> {
+/// The id of the first order in a `listPurchases` answer.
+pub(crate) fn first_order(list: &Value) -> Option<String> {
     let row = list["purchase_list"].as_array()?.first()?;
     ["id", "purchase_id"].iter().find_map(|k| match &row[*k] {
         Value::String(s) if !s.is_empty() => Some(s.clone()),

@@ -19,9 +19,15 @@ impl RateLimiter {
     /// A limiter allowing `per_second` calls per key on average.
     pub fn new(per_second: u32) -> Self {
         let rate = f64::from(per_second.max(1));
+        Self::with_burst(rate, rate * 2.0)
+    }
+
+    /// A limiter allowing `per_second` calls per key on average (a fraction for slower
+    /// rates) and bursts of `burst` calls.
+    pub fn with_burst(per_second: f64, burst: f64) -> Self {
         Self {
-            rate,
-            burst: rate * 2.0,
+            rate: per_second.max(1e-6),
+            burst: burst.max(1.0),
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -66,5 +72,15 @@ mod tests {
             "{wait:?}"
         );
         assert!(limiter.check("b").is_ok(), "other keys are not affected");
+    }
+
+    #[test]
+    fn slow_rates_with_their_own_burst() {
+        let limiter = RateLimiter::with_burst(10.0 / 60.0, 3.0);
+        for _ in 0..3 {
+            assert!(limiter.check("a").is_ok());
+        }
+        let wait = limiter.check("a").unwrap_err();
+        assert!(wait > Duration::from_secs(5), "{wait:?}");
     }
 }

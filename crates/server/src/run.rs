@@ -144,6 +144,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(text) => Some(PublicUrl::parse(text)?),
         None => None,
     };
+    if let Some(public) = &public_url
+        && public.is_local()
+        && !args.listen.ip().is_loopback()
+    {
+        // A plain-http localhost deployment relaxes what it fetches and which cookies it sets;
+        // reachable from elsewhere, a remote browser could be sent through it.
+        bail!(
+            "--public-url {} is plain http for this machine only, so it needs a loopback --listen address such as 127.0.0.1:8787 (got {}); a server others can reach needs an https --public-url",
+            public.origin(),
+            args.listen
+        );
+    }
     let mut allowed_hosts = args.allowed_hosts.clone();
     if let Some(public) = &public_url
         && !allowed_hosts.iter().any(|h| {

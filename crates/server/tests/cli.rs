@@ -177,3 +177,93 @@ async fn on_loopback_with_the_sandbox_a_keyless_request_uses_the_anonymous_key()
         "{r}"
     );
 }
+
+/// Review finding 8: a plain-http localhost public URL is for a server only this machine can
+/// reach; on a public address a remote browser could be sent through it.
+#[test]
+fn a_local_public_url_needs_a_loopback_listen_address() {
+    assert_refused(
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--api-url",
+            "http://127.0.0.1:9/api/call",
+            "--public-url",
+            "http://localhost:8787",
+        ],
+        &["--public-url http://localhost:8787", "loopback --listen"],
+    );
+}
+
+/// Review finding 12: token lifetimes are bounded at start-up (an unbounded one overflowed
+/// the expiry on every token request).
+#[test]
+fn token_lifetimes_are_bounded() {
+    for (extra, says) in [
+        (
+            &["--refresh-token-ttl", "18446744073709551615"][..],
+            "--refresh-token-ttl",
+        ),
+        (&["--access-token-ttl", "86401"][..], "--access-token-ttl"),
+        (
+            &[
+                "--access-token-ttl",
+                "18446744073709551615",
+                "--refresh-token-ttl",
+                "18446744073709551615",
+            ][..],
+            "--access-token-ttl",
+        ),
+    ] {
+        let mut args = vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--api-url",
+            "http://127.0.0.1:9/api/call",
+            "--public-url",
+            "http://127.0.0.1:9",
+        ];
+        args.extend_from_slice(extra);
+        assert_refused(&args, &[says, "at most"]);
+    }
+}
+
+/// Review finding 16: `config --url` ends up in a shell command; it must be a URL, and be
+/// quoted when the shell would read anything in it.
+#[test]
+fn config_urls_are_checked_and_quoted() {
+    let config = |url: &str| {
+        Command::new(bin())
+            .args(["config", "--client", "claude-code", "--url", url])
+            .output()
+            .unwrap()
+    };
+    for bad in [
+        "http://x/mcp; touch /tmp/pwned #",
+        "http://x/mcp;touch${IFS}/tmp/pwned#",
+        "ftp://x/mcp",
+        "mcp.example.com/mcp",
+    ] {
+        let out = config(bad);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{bad}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(stderr.contains("--url"), "{bad}: {stderr}");
+    }
+    let out = config("https://mcp.example.com/mcp?team=a&b=c'd");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(r#"'https://mcp.example.com/mcp?team=a&b=c'\''d'"#),
+        "{stdout}"
+    );
+    let out = config("https://mcp.example.com/mcp");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("digistore24 https://mcp.example.com/mcp --header"),
+        "plain URLs stay as they are: {stdout}"
+    );
+}

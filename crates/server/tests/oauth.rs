@@ -19,6 +19,8 @@ use support::*;
 const SECRET: &str = "oauth-tests-state-secret-0123456789abcdef";
 const OTHER_SECRET: &str = "another-deployment-secret-0123456789abcdef";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
+/// A public https name, as behind a reverse proxy with TLS (cookies are `Secure`, `__Host-`).
+const HTTPS_PUBLIC: &str = "https://ds24-mcp.example.com";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-with-more-entropy-here";
 
 fn challenge(verifier: &str) -> String {
@@ -219,6 +221,120 @@ async fn decide(server: &Site, page: &Page, form: &[(&str, &str)]) -> Page {
         .await
         .unwrap();
     page_of(resp).await
+}
+
+/// A browser's cookie jar, kept by hand: what the server set, sent back as one `Cookie` header.
+#[derive(Debug, Default, Clone)]
+struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    /// Takes the `Set-Cookie` values of a response (`Max-Age=0` deletes).
+    fn take(&mut self, set_cookies: &[String]) {
+        for c in set_cookies {
+            let pair = c.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.0.retain(|(n, _)| n != name);
+            if !c.contains("Max-Age=0") {
+                self.0.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+    fn without(&self, part: &str) -> Jar {
+        Jar(self
+            .0
+            .iter()
+            .filter(|(n, _)| !n.contains(part))
+            .cloned()
+            .collect())
+    }
+    fn has(&self, part: &str) -> bool {
+        self.0.iter().any(|(n, _)| n.contains(part))
+    }
+}
+
+/// A GET by the browser holding `jar`.
+async fn get_page(url: &str, jar: &Jar) -> Page {
+    let mut req = browser().get(url);
+    if !jar.0.is_empty() {
+        req = req.header("cookie", jar.header());
+    }
+    page_of(req.send().await.unwrap()).await
+}
+
+/// A form POST from one of the server's own pages by the browser holding `jar`.
+async fn post_page(server: &Site, path: &str, form: &[(&str, &str)], jar: &Jar) -> Page {
+    let mut req = browser()
+        .post(format!("{}{path}", server.base))
+        .header("origin", &server.public)
+        .form(form);
+    if !jar.0.is_empty() {
+        req = req.header("cookie", jar.header());
+    }
+    page_of(req.send().await.unwrap()).await
+}
+
+/// The value of the hidden field `name` in a page's form.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
+        + marker.len();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].to_owned()
+}
+
+/// The message of an error page.
+fn alert(html: &str) -> String {
+    let marker = r#"role="alert">"#;
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no alert in {html}"))
+        + marker.len();
+    let end = start + html[start..].find("</div>").unwrap();
+    html[start..end].to_owned()
+}
+
+/// The vendor clicks "Continue to Digistore24" on a fresh consent page in the browser holding
+/// `jar`; returns where the browser was sent and the `requestApiKey` call that reached
+/// Digistore24.
+async fn start_connect(
+    server: &Site,
+    up: &Upstream,
+    client: &str,
+    access: &str,
+    jar: &mut Jar,
+) -> (String, Recorded) {
+    let page = authorize(server, client, &[]).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    jar.take(&page.cookies);
+    let request = page.request();
+    let left = post_page(
+        server,
+        "/oauth/authorize",
+        &[
+            ("request", &request),
+            ("action", "connect"),
+            ("access", access),
+        ],
+        jar,
+    )
+    .await;
+    assert_eq!(left.status, 303, "{}", left.html);
+    jar.take(&left.cookies);
+    let recorded = up.take();
+    assert_eq!(
+        functions(&recorded),
+        vec![("requestApiKey".to_owned(), Some(DEVELOPER_KEY.to_owned()))]
+    );
+    (left.location.unwrap(), recorded[0].clone())
 }
 
 fn query_of(location: &str) -> std::collections::HashMap<String, String> {
@@ -471,9 +587,10 @@ async fn pasted_full_key_connects_and_acts_under_that_key() {
         vec![
             ("getUserInfo".to_owned(), Some(FULL_KEY.to_owned())),
             ("listCountries".to_owned(), Some(FULL_KEY.to_owned())),
+            ("listPurchases".to_owned(), Some(FULL_KEY.to_owned())),
             ("listInvoices".to_owned(), Some(FULL_KEY.to_owned())),
         ],
-        "the pasted key was checked with Digistore24, and nothing else happened"
+        "the pasted key was checked with Digistore24 (full access: the invoices of a real order), and nothing else happened"
     );
     for era in [Era::Legacy, Era::Modern] {
         let mcp = Mcp::new(server.url(), Some(&at), era);
@@ -554,9 +671,13 @@ async fn pasted_keys_are_checked_before_any_token() {
     }
     let recorded = up.take();
     assert!(
-        recorded.iter().all(
-            |r| ["getUserInfo", "listCountries", "listInvoices"].contains(&r.function.as_str())
-        ),
+        recorded.iter().all(|r| [
+            "getUserInfo",
+            "listCountries",
+            "listPurchases",
+            "listInvoices"
+        ]
+        .contains(&r.function.as_str())),
         "only the checks ran: {:?}",
         functions(&recorded)
     );
@@ -807,15 +928,42 @@ async fn refresh_rotates_and_reuse_revokes_the_grant() {
         }
     };
     let first_rt = tokens["refresh_token"].as_str().unwrap().to_owned();
+    // A scope this server does not know is refused, not quietly narrowed to read access.
+    let (status, err) = token(
+        &server,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &first_rt),
+            ("client_id", &client),
+            ("scope", "read admin"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (400, Some("invalid_scope")),
+        "{err}"
+    );
     let (status, second) = refresh(first_rt.clone()).await;
     assert_eq!(status, 200, "{second}");
     assert_ne!(second["refresh_token"], tokens["refresh_token"], "rotated");
-    let second_at = access_token(&second);
-    Mcp::new(server.url(), Some(&second_at), Era::Legacy)
+    assert_eq!(
+        second["scope"], "read write",
+        "the refused scope changed nothing"
+    );
+    // A client that lost the answer sends the same refresh token again at once: within the
+    // grace period it gets tokens again, and the grant lives on.
+    let (status, retried) = refresh(first_rt.clone()).await;
+    assert_eq!(status, 200, "a retry after a lost answer: {retried}");
+    Mcp::new(server.url(), Some(&access_token(&retried)), Era::Legacy)
         .ok("listProducts", json!({}))
         .await;
     assert_eq!(up.take().len(), 1);
-    // The first refresh token comes back: a sign it leaked. Refused, and the grant revoked.
+    let (status, third) = refresh(retried["refresh_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(status, 200, "{third}");
+    let third_at = access_token(&third);
+    // A token older than the last one exchanged comes back: a sign it leaked. Refused, and the
+    // grant revoked.
     let (status, err) = refresh(first_rt).await;
     assert_eq!(
         (status, err["error"].as_str()),
@@ -829,13 +977,13 @@ async fn refresh_rotates_and_reuse_revokes_the_grant() {
             .contains("already used"),
         "{err}"
     );
-    let (status, err) = refresh(second["refresh_token"].as_str().unwrap().to_owned()).await;
+    let (status, err) = refresh(third["refresh_token"].as_str().unwrap().to_owned()).await;
     assert_eq!(
         (status, err["error"].as_str()),
         (400, Some("invalid_grant")),
         "the whole family: {err}"
     );
-    let challenge = refused(&server, &second_at, "access token of a revoked grant").await;
+    let challenge = refused(&server, &third_at, "access token of a revoked grant").await;
     assert!(challenge.contains("revoked"), "{challenge}");
     assert_eq!(up.count(), 0, "nothing reached Digistore24 after the reuse");
     // A refresh token cannot be used by another client.
@@ -926,11 +1074,9 @@ async fn resource_must_be_this_server() {
         &format!("{}/other", server.base),
     ] {
         let page = authorize(&server, &client, &[("resource", wrong)]).await;
-        assert_eq!(page.status, 303, "{wrong}");
-        let q = query_of(page.location.as_deref().unwrap());
-        assert_eq!(q["error"], "invalid_target", "{wrong}");
-        assert_eq!(q["state"], "st-123");
-        assert!(page.location.unwrap().starts_with(REDIRECT));
+        assert_eq!(page.status, 400, "{wrong}");
+        assert!(page.location.is_none(), "{wrong}");
+        assert!(alert(&page.html).contains("invalid_target"), "{wrong}");
     }
     // A /readonly resource can only be granted read access.
     let readonly = format!("{}/mcp/readonly", server.base);
@@ -977,29 +1123,50 @@ async fn resource_must_be_this_server() {
     assert_eq!(up.count(), 0);
 }
 
+/// RFC 9700 §4.11.2: anyone can register any https redirect URI, so an invalid request is
+/// shown to the vendor on an error page rather than redirected there (an open redirector);
+/// the browser goes back to the client only after the vendor acted on the consent page.
 #[tokio::test(flavor = "multi_thread")]
-async fn authorize_errors_go_back_to_the_client() {
-    let (_up, server, _dev) = setup(&[]).await;
-    let client = public_client(&server).await;
+async fn invalid_requests_are_shown_not_redirected() {
+    let (up, server, _dev) = setup(&[]).await;
+    let phish = "https://evil.example/phish";
+    let (status, reg) = register(
+        &server,
+        json!({"client_name": "Claude", "redirect_uris": [phish], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{reg}");
+    let client = reg["client_id"].as_str().unwrap().to_owned();
     for (param, value, error) in [
+        ("response_type", "x", "unsupported_response_type"),
+        ("response_type", "token", "unsupported_response_type"),
         ("code_challenge_method", "plain", "invalid_request"),
         ("code_challenge", "", "invalid_request"),
         ("code_challenge", "short", "invalid_request"),
-        ("response_type", "token", "unsupported_response_type"),
+        ("resource", "https://evil.example/mcp", "invalid_target"),
     ] {
-        let page = authorize(&server, &client, &[(param, value)]).await;
-        assert_eq!(page.status, 303, "{param}={value}");
-        let q = query_of(page.location.as_deref().unwrap());
-        assert_eq!(q["error"], error, "{param}={value}");
-        assert_eq!(q["iss"], server.public);
+        let page = authorize(&server, &client, &[("redirect_uri", phish), (param, value)]).await;
+        assert_eq!(page.status, 400, "{param}={value}: {:?}", page.location);
+        assert!(page.location.is_none(), "{param}={value}: redirected");
+        assert!(
+            alert(&page.html).contains(error),
+            "{param}={value}: {}",
+            page.html
+        );
     }
-    let page = authorize(&server, &client, &[]).await;
+    // Once the vendor acted, the answer goes back to the client: here, a refusal.
+    let page = authorize(&server, &client, &[("redirect_uri", phish)]).await;
+    assert_eq!(page.status, 200, "{}", page.html);
     let denied = decide(&server, &page, &[("action", "deny")]).await;
-    let q = query_of(denied.location.as_deref().unwrap());
+    let location = denied.location.unwrap();
+    assert!(location.starts_with(phish), "{location}");
+    let q = query_of(&location);
     assert_eq!(
         (q["error"].as_str(), q["state"].as_str()),
         ("access_denied", "st-123")
     );
+    assert_eq!(q["iss"], server.public);
+    assert_eq!(up.count(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1206,112 +1373,168 @@ async fn answer_on_digistore24(server: &Site, request_url: &str, decision: &str)
     server.local(&back)
 }
 
+/// The flow cookie a Connect click set (on an https deployment).
 fn flow_cookie(page: &Page) -> String {
-    let cookie = page
+    let flows: Vec<&String> = page
         .cookies
         .iter()
-        .find(|c| c.starts_with("ds24_flow_"))
-        .expect("flow cookie");
+        .filter(|c| c.contains("ds24_flow"))
+        .collect();
+    assert_eq!(flows.len(), 1, "one flow cookie: {:?}", page.cookies);
+    let cookie = flows[0].clone();
     assert!(
-        cookie.contains("HttpOnly")
+        cookie.starts_with("__Host-ds24_flow=")
+            && cookie.contains("; Path=/;")
+            && cookie.contains("HttpOnly")
             && cookie.contains("SameSite=Lax")
-            && cookie.contains("Path=/oauth/callback")
-            && cookie.contains("Secure"),
+            && cookie.contains("Secure")
+            && !cookie.to_ascii_lowercase().contains("domain="),
         "{cookie}"
     );
-    cookie.split(';').next().unwrap().to_owned()
+    cookie
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_with_digistore24_approved_and_declined() {
     // The server behind its public https name (as behind a reverse proxy): the browser's trips
     // back from Digistore24 are made at the test's address.
-    let (up, server, _dev) = setup(&["--public-url", "https://ds24-mcp.example.com"]).await;
+    let (up, server, _dev) = setup(&["--public-url", HTTPS_PUBLIC]).await;
     let client = public_client(&server).await;
 
-    // Declined on Digistore24's page, after looking in while the request was still open.
+    // Declined on Digistore24's page, after the vendor came back once too early.
+    let mut jar = Jar::default();
     let page = authorize(&server, &client, &[]).await;
     assert!(page.html.contains("Continue to Digistore24"));
-    let left = decide(&server, &page, &[("action", "connect"), ("access", "full")]).await;
-    assert_eq!(left.status, 303, "{}", left.html);
-    let request_url = left.location.clone().unwrap();
-    let recorded = up.take();
-    assert_eq!(
-        functions(&recorded),
-        vec![("requestApiKey".to_owned(), Some(DEVELOPER_KEY.to_owned()))]
-    );
-    assert_eq!(field(&recorded[0], "permissions"), Some("writable"));
-    let return_url = field(&recorded[0], "return_url").unwrap().to_owned();
-    let cookie = flow_cookie(&left);
-    let waiting = browser()
-        .get(server.local(&return_url))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(waiting.status(), 200);
+    let (request_url, call) = start_connect(&server, &up, &client, "full", &mut jar).await;
+    assert_eq!(field(&call, "permissions"), Some("writable"));
     assert!(
-        waiting
-            .text()
-            .await
+        field(&call, "comment")
             .unwrap()
-            .contains("Waiting for Digistore24")
+            .starts_with("unverified app: Test Client"),
+        "Digistore24's page says that nobody vouches for a self-registered app: {:?}",
+        field(&call, "comment")
+    );
+    let return_url = field(&call, "return_url").unwrap().to_owned();
+    let cancel_url = field(&call, "cancel_url").unwrap().to_owned();
+    let ret = query_of(&return_url);
+    assert!(ret["k"].len() >= 32, "{return_url}");
+    assert!(
+        !query_of(&cancel_url).contains_key("k"),
+        "the secret of the way back is not in the cancel link: {cancel_url}"
+    );
+    assert!(jar.has("__Host-ds24_flow"));
+    let early = get_page(&server.local(&return_url), &jar).await;
+    assert_eq!(early.status, 200, "{}", early.html);
+    assert_eq!(
+        up.count(),
+        0,
+        "nothing is collected before the vendor confirms"
+    );
+    let form = [
+        ("flow", hidden(&early.html, "flow")),
+        ("k", hidden(&early.html, "k")),
+    ];
+    let confirm = |action: &'static str| {
+        let mut f: Vec<(&str, &str)> = form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        f.push(("action", action));
+        f
+    };
+    let waiting = post_page(&server, "/oauth/callback", &confirm("confirm"), &jar).await;
+    assert_eq!(waiting.status, 200, "{}", waiting.html);
+    assert!(
+        waiting.html.contains("Waiting for Digistore24"),
+        "{}",
+        waiting.html
+    );
+    assert_eq!(
+        functions(&up.take()),
+        vec![("retrieveApiKey".to_owned(), Some(DEVELOPER_KEY.to_owned()))]
     );
     let back = answer_on_digistore24(&server, &request_url, "decline").await;
     assert!(back.contains("result=cancel"), "{back}");
-    let stranger = browser().get(&back).send().await.unwrap();
+    let stranger = get_page(&back, &Jar::default()).await;
     assert_eq!(
-        stranger.status(),
-        400,
+        stranger.status, 400,
         "without the cookie of the browser that left, nothing"
     );
-    let to_client = browser()
-        .get(&back)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(to_client.status(), 303);
-    let q = query_of(to_client.headers()["location"].to_str().unwrap());
+    let to_client = get_page(&back, &jar).await;
+    assert_eq!(to_client.status, 303, "{}", to_client.html);
+    let q = query_of(to_client.location.as_deref().unwrap());
     assert_eq!(
         (q["error"].as_str(), q["state"].as_str()),
         ("access_denied", "st-123")
     );
-    assert!(
-        up.take()
-            .iter()
-            .all(|r| r.key.as_deref() == Some(DEVELOPER_KEY) && r.function == "retrieveApiKey"),
-        "a declined request never collects a key, and no vendor key is used"
-    );
+    assert_eq!(up.count(), 0, "a declined request never collects a key");
 
-    // Approved (read-only): the key is collected and the client gets a code.
-    let page = authorize(&server, &client, &[]).await;
-    let left = decide(&server, &page, &[("action", "connect"), ("access", "read")]).await;
-    let recorded = up.take();
-    assert_eq!(field(&recorded[0], "permissions"), Some("read-only"));
-    let cookie = flow_cookie(&left);
-    let back = answer_on_digistore24(&server, left.location.as_deref().unwrap(), "approve").await;
-    let to_client = browser()
-        .get(&back)
-        .header("cookie", &cookie)
+    // Approved (read-only): back in the same browser, the vendor confirms on this server's
+    // page, which names the app and where the browser goes; only then is the key collected.
+    let mut jar = Jar::default();
+    let (request_url, call) = start_connect(&server, &up, &client, "read", &mut jar).await;
+    assert_eq!(field(&call, "permissions"), Some("read-only"));
+    let back = answer_on_digistore24(&server, &request_url, "approve").await;
+    let confirmation = get_page(&back, &jar).await;
+    assert_eq!(confirmation.status, 200, "{}", confirmation.html);
+    assert!(confirmation.location.is_none());
+    for shown in [
+        "Test Client",
+        "127.0.0.1",
+        "Read only",
+        r#"action="/oauth/callback""#,
+    ] {
+        assert!(
+            confirmation.html.contains(shown),
+            "{shown}: {}",
+            confirmation.html
+        );
+    }
+    assert_eq!(
+        up.count(),
+        0,
+        "nothing is collected before the vendor confirms"
+    );
+    let flow = hidden(&confirmation.html, "flow");
+    let k = hidden(&confirmation.html, "k");
+    let form = [
+        ("flow", flow.as_str()),
+        ("k", k.as_str()),
+        ("action", "confirm"),
+    ];
+    // The confirmation is CSRF-safe: this browser's CSRF cookie, this server's origin, the secret.
+    let r = post_page(&server, "/oauth/callback", &form, &jar.without("csrf")).await;
+    assert_eq!(r.status, 403, "no CSRF cookie: {}", r.html);
+    let r = browser()
+        .post(format!("{}/oauth/callback", server.base))
+        .header("origin", "https://evil.example")
+        .header("cookie", jar.header())
+        .form(&form)
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        to_client.status(),
-        303,
-        "{}",
-        to_client.text().await.unwrap()
-    );
+    assert_eq!(r.status(), 403, "foreign origin");
+    let wrong_k = "A".repeat(k.len());
+    let r = post_page(
+        &server,
+        "/oauth/callback",
+        &[
+            ("flow", flow.as_str()),
+            ("k", wrong_k.as_str()),
+            ("action", "confirm"),
+        ],
+        &jar,
+    )
+    .await;
+    assert_eq!(r.status, 400, "wrong secret: {}", r.html);
+    assert_eq!(up.count(), 0, "no refused confirmation reached Digistore24");
+    let done = post_page(&server, "/oauth/callback", &form, &jar).await;
+    assert_eq!(done.status, 303, "{}", done.html);
     assert!(
-        to_client
-            .headers()
-            .get_all("set-cookie")
+        done.cookies
             .iter()
-            .any(|c| c.to_str().unwrap().contains("Max-Age=0")),
+            .any(|c| c.contains("ds24_flow") && c.contains("Max-Age=0")),
         "the flow cookie is cleared"
     );
-    let q = query_of(to_client.headers()["location"].to_str().unwrap());
+    let q = query_of(done.location.as_deref().unwrap());
+    assert_eq!(q["state"], "st-123");
     let recorded = up.take();
     assert_eq!(recorded[0].function, "retrieveApiKey");
     assert_eq!(recorded[0].key.as_deref(), Some(DEVELOPER_KEY));
@@ -1336,21 +1559,162 @@ async fn connect_with_digistore24_approved_and_declined() {
         .await;
     assert_eq!(w["isError"], true);
     assert_eq!(up.count(), 0);
-    // The way back works once: the cookie is gone, and so is the key on Digistore24's side.
-    let replay = browser()
-        .get(&back)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(replay.status(), 303, "the same browser comes back");
-    let q = query_of(replay.headers()["location"].to_str().unwrap());
-    assert_eq!(q["error"], "access_denied", "{q:?}");
+    // The confirmation works once, even sent again with the old cookie.
+    let replay = post_page(&server, "/oauth/callback", &form, &jar).await;
+    assert_eq!(replay.status, 400, "{}", replay.html);
+    assert!(replay.location.is_none());
+    assert_eq!(up.count(), 0, "nothing is collected twice");
+}
+
+/// Review finding 1: an attacker starts Connect with their own client and sends the vendor
+/// Digistore24's approval link. The vendor approves in their own browser; the attacker's
+/// browser, which holds the flow cookie, must not be able to collect a code for the vendor's
+/// key: not without the way back's secret (which only the approving browser receives), and
+/// not with it either once the vendor's browser came back without the flow's cookie.
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_is_bound_to_the_browser_that_started_and_approved_it() {
+    let (up, server, _dev) = setup(&["--public-url", HTTPS_PUBLIC]).await;
+    let (status, reg) = register(
+        &server,
+        json!({"client_name": "Claude", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let client = reg["client_id"].as_str().unwrap().to_owned();
+    let mut attacker = Jar::default();
+    let (request_url, call) = start_connect(&server, &up, &client, "full", &mut attacker).await;
+    let return_url = field(&call, "return_url").unwrap().to_owned();
+    let flow_id = query_of(&return_url)["flow"].clone();
+
+    // The attacker comes back before the vendor approved, and after, knowing the flow id.
+    let without_secret = format!("{}/oauth/callback?flow={flow_id}", server.base);
+    let early = get_page(&without_secret, &attacker).await;
+    assert_ne!(early.status, 303, "{:?}", early.location);
+
+    // The vendor approves in their own browser, and is warned there.
+    let back = answer_on_digistore24(&server, &request_url, "approve").await;
+    let vendor = get_page(&back, &Jar::default()).await;
+    assert_eq!(vendor.status, 400, "{}", vendor.html);
+    assert!(vendor.location.is_none());
     assert!(
-        up.take()
-            .iter()
-            .all(|r| r.key.as_deref() == Some(DEVELOPER_KEY))
+        alert(&vendor.html).contains("another browser"),
+        "{}",
+        vendor.html
     );
+
+    // The attacker's browser, with its cookies: without the secret, and with it (a leak).
+    for url in [without_secret.clone(), back.clone()] {
+        let a = get_page(&url, &attacker).await;
+        assert!(
+            a.location.as_deref().is_none_or(|l| !l.contains("code=")),
+            "{url}: {:?}",
+            a.location
+        );
+        assert_ne!(a.status, 200, "{url}: no confirmation page: {}", a.html);
+    }
+    let leaked_k = query_of(&back)["k"].clone();
+    for k in ["", leaked_k.as_str()] {
+        let a = post_page(
+            &server,
+            "/oauth/callback",
+            &[("flow", flow_id.as_str()), ("k", k), ("action", "confirm")],
+            &attacker,
+        )
+        .await;
+        assert!(
+            a.location.as_deref().is_none_or(|l| !l.contains("code=")),
+            "k={k}: {:?}",
+            a.location
+        );
+    }
+    let recorded = up.take();
+    assert!(
+        recorded.iter().all(|r| r.function != "retrieveApiKey"),
+        "the vendor's key was never collected: {:?}",
+        functions(&recorded)
+    );
+}
+
+/// Review finding 11 and the `__Host-` prefix: the cookie of a trip to Digistore24 stays
+/// below a browser's 4096 bytes for the largest request the server accepts, a second Connect
+/// click replaces it rather than adding one, and on https both cookies are `__Host-` (no
+/// sibling subdomain can set them).
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_cookies_are_small_single_and_host_prefixed() {
+    let (up, server, _dev) = setup(&["--public-url", HTTPS_PUBLIC]).await;
+    let long_redirect = format!("https://app.example/{}", "r".repeat(1000 - 20));
+    let (status, reg) = register(
+        &server,
+        json!({"client_name": "𝔇".repeat(100), "redirect_uris": [long_redirect], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{reg}");
+    let client = reg["client_id"].as_str().unwrap().to_owned();
+    // A state past its bound (counted as it is stored: JSON-escaped) is refused on a page.
+    for state in ["\"".repeat(300), "s".repeat(1024)] {
+        let page = authorize(
+            &server,
+            &client,
+            &[("redirect_uri", &long_redirect), ("state", &state)],
+        )
+        .await;
+        assert_eq!(page.status, 400, "{} bytes of state", state.len());
+        assert!(page.location.is_none());
+        assert!(alert(&page.html).contains("state"), "{}", page.html);
+    }
+    let state = "s".repeat(512);
+    let page = authorize(
+        &server,
+        &client,
+        &[("redirect_uri", &long_redirect), ("state", &state)],
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let csrf = page
+        .cookies
+        .iter()
+        .find(|c| c.contains("ds24_csrf"))
+        .unwrap();
+    assert!(
+        csrf.starts_with("__Host-ds24_csrf=")
+            && csrf.contains("; Path=/;")
+            && csrf.contains("; Secure")
+            && csrf.contains("SameSite=Strict")
+            && !csrf.to_ascii_lowercase().contains("domain="),
+        "{csrf}"
+    );
+    let mut jar = Jar::default();
+    jar.take(&page.cookies);
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let left = post_page(
+            &server,
+            "/oauth/authorize",
+            &[
+                ("request", &page.request()),
+                ("action", "connect"),
+                ("access", "full"),
+            ],
+            &jar,
+        )
+        .await;
+        assert_eq!(left.status, 303, "{}", left.html);
+        let cookie = flow_cookie(&left);
+        let pair = cookie.split(';').next().unwrap();
+        assert!(pair.len() <= 4096, "{} bytes", pair.len());
+        names.push(pair.split('=').next().unwrap().to_owned());
+        jar.take(&left.cookies);
+    }
+    assert_eq!(
+        names[0], names[1],
+        "a second Connect replaces the first one's cookie"
+    );
+    assert_eq!(
+        jar.0.len(),
+        2,
+        "the CSRF cookie and one flow cookie: {jar:?}"
+    );
+    up.take();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1384,10 +1748,342 @@ async fn client_id_metadata_documents() {
     assert_eq!(status, 200, "{tokens}");
     let page = authorize(&server, &wrong_id, &[]).await;
     assert_eq!(page.status, 400);
+    assert!(page.location.is_none());
     assert!(
-        page.html.contains("not the URL it was fetched from"),
+        alert(&page.html).contains("is not a client metadata document"),
         "{}",
         page.html
     );
+    up.take();
+}
+
+/// A TCP listener that counts connections: how many were made, and the most open at once.
+/// With `hold`, a connection stays open until the other side closes it; without, it is closed
+/// at once (a proxy or server that fails every request).
+struct Counter {
+    addr: std::net::SocketAddr,
+    total: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    max_open: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+async fn counting_listener(hold: bool) -> Counter {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let total = Arc::new(AtomicUsize::new(0));
+    let open = Arc::new(AtomicUsize::new(0));
+    let max_open = Arc::new(AtomicUsize::new(0));
+    let (t, o, m) = (total.clone(), open.clone(), max_open.clone());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            t.fetch_add(1, Ordering::SeqCst);
+            let now = o.fetch_add(1, Ordering::SeqCst) + 1;
+            m.fetch_max(now, Ordering::SeqCst);
+            let o = o.clone();
+            tokio::spawn(async move {
+                if hold {
+                    let mut buf = [0u8; 1024];
+                    while matches!(sock.read(&mut buf).await, Ok(n) if n > 0) {}
+                }
+                drop(sock);
+                o.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    });
+    Counter {
+        addr,
+        total,
+        max_open,
+    }
+}
+
+impl Counter {
+    fn total(&self) -> usize {
+        self.total.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    fn max_open(&self) -> usize {
+        self.max_open.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// An HTTP server for client metadata documents: `/wrong.json` names another client id,
+/// `/text` is not JSON, anything else is 404. Counts the requests.
+async fn document_server() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let wrong = json!({"client_id": "http://elsewhere.example/c.json", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"});
+    let app = axum::Router::new()
+        .route(
+            "/wrong.json",
+            axum::routing::get(move || async move { axum::Json(wrong) }),
+        )
+        .route("/text", axum::routing::get(|| async { "hello" }))
+        .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "no such document") })
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                next.run(req)
+            },
+        ));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, hits)
+}
+
+/// `GET /oauth/authorize` for `client_id` from the source address `from`.
+async fn authorize_from(server: &Site, from: std::net::IpAddr, client_id: &str) -> Page {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(Some(from))
+        .build()
+        .unwrap();
+    let resp = http
+        .get(format!("{}/oauth/authorize", server.base))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", &challenge(VERIFIER)),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    page_of(resp).await
+}
+
+/// Review finding 7: reqwest honours HTTPS_PROXY, and through a proxy the public-only
+/// resolver only ever resolves the proxy; the proxy then connects wherever it is told.
+#[tokio::test(flavor = "multi_thread")]
+async fn metadata_documents_are_never_fetched_through_a_proxy() {
+    let proxy = counting_listener(false).await;
+    let proxy_url = format!("http://{}", proxy.addr);
+    let up = upstream().await;
+    let server = Site {
+        server: serve_env(
+            &[
+                "--api-url",
+                &up.api_url(),
+                "--state-secret",
+                SECRET,
+                "--public-url",
+                HTTPS_PUBLIC,
+            ],
+            &[("HTTPS_PROXY", &proxy_url), ("https_proxy", &proxy_url)],
+        ),
+        public: HTTPS_PUBLIC.to_owned(),
+    };
+    for id in [
+        "https://internal.corp.example/c.json",
+        "https://metadata.google.internal/c.json",
+        "https://localhost./c.json",
+    ] {
+        let page = authorize(&server, id, &[]).await;
+        assert_eq!(page.status, 400, "{id}: {}", page.html);
+    }
+    assert_eq!(proxy.total(), 0, "the proxy was asked to connect");
+}
+
+/// Review finding 8: a local deployment (`--public-url http://localhost…`) still refuses
+/// private and link-local addresses, and whatever is behind a loopback port (nothing, an
+/// error, a page, a JSON document for another client) gets the same answer: no port scanner.
+#[tokio::test(flavor = "multi_thread")]
+async fn local_mode_refuses_private_addresses_and_scans_no_ports() {
+    let (up, server, _dev) = setup(&[]).await;
+    for id in [
+        "https://10.0.0.1/c.json",
+        "https://169.254.169.254/latest/c.json",
+        "https://[fd00::1]/c.json",
+        "https://192.168.1.1/c.json",
+    ] {
+        let page = authorize(&server, id, &[]).await;
+        assert_eq!(page.status, 400, "{id}");
+        assert!(
+            alert(&page.html).contains("not a public address"),
+            "{id}: {}",
+            page.html
+        );
+    }
+    let (docs, _) = document_server().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut said = std::collections::BTreeSet::new();
+    for id in [
+        format!("http://{closed}/c.json"),
+        format!("http://{docs}/missing.json"),
+        format!("http://{docs}/text"),
+        format!("http://{docs}/wrong.json"),
+    ] {
+        let page = authorize(&server, &id, &[]).await;
+        assert_eq!(page.status, 400, "{id}");
+        said.insert(alert(&page.html).replace(&id, "ID"));
+    }
+    assert_eq!(said.len(), 1, "one answer for every port: {said:#?}");
+    assert_eq!(up.count(), 0);
+}
+
+/// Review finding 9: anonymous requests cannot make the server fetch documents without limit:
+/// per client address, a few fetches (the rest are told to wait), a failed document is
+/// remembered for a while, and fetches in flight are bounded for the whole server.
+#[tokio::test(flavor = "multi_thread")]
+async fn document_fetches_are_limited_per_address_and_failures_remembered() {
+    let (_up, server, _dev) = setup(&[]).await;
+    let (docs, fetched) = document_server().await;
+    let count = || fetched.load(std::sync::atomic::Ordering::SeqCst);
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let base = server.base.clone();
+        let id = format!("http://{docs}/c{i}.json");
+        set.spawn(async move {
+            let resp = browser()
+                .get(format!("{base}/oauth/authorize"))
+                .query(&[("client_id", id.as_str()), ("response_type", "code")])
+                .send()
+                .await
+                .unwrap();
+            resp.status().as_u16()
+        });
+    }
+    let statuses = set.join_all().await;
+    let n = count();
+    assert!(
+        n <= 8,
+        "{n} documents fetched for 40 requests from one address"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 429).count() >= 30,
+        "{statuses:?}"
+    );
+    // From another address: one failing document asked for ten times is fetched once.
+    let before = count();
+    let id = format!("http://{docs}/again.json");
+    for _ in 0..10 {
+        let page = authorize_from(&server, "127.0.0.2".parse().unwrap(), &id).await;
+        assert_eq!(page.status, 400, "{}", page.html);
+        assert!(
+            alert(&page.html).contains("is not a client metadata document"),
+            "{}",
+            page.html
+        );
+    }
+    assert_eq!(count() - before, 1, "a failed document is remembered");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn document_fetches_in_flight_are_bounded() {
+    let (_up, server, _dev) = setup(&[]).await;
+    let hole = counting_listener(true).await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..40u8 {
+        let from = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 1, i + 1));
+        let base = server.base.clone();
+        let id = format!("http://{}/c{i}.json", hole.addr);
+        set.spawn(async move {
+            let http = reqwest::Client::builder()
+                .local_address(Some(from))
+                .build()
+                .unwrap();
+            http.get(format!("{base}/oauth/authorize"))
+                .query(&[("client_id", id.as_str()), ("response_type", "code")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = set.join_all().await;
+    let most = hole.max_open();
+    assert!(most <= 16, "{most} documents fetched at once");
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [400, 503].contains(s)),
+        "{statuses:?}"
+    );
+}
+
+/// Review finding 9: "Connect with Digistore24" spends the operator's developer key on each
+/// click; anonymous clicks are limited.
+#[tokio::test(flavor = "multi_thread")]
+async fn developer_key_calls_are_limited() {
+    let (up, server, _dev) = setup(&["--public-url", HTTPS_PUBLIC]).await;
+    let client = public_client(&server).await;
+    let page = authorize(&server, &client, &[]).await;
+    let mut jar = Jar::default();
+    jar.take(&page.cookies);
+    let request = page.request();
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        let left = post_page(
+            &server,
+            "/oauth/authorize",
+            &[
+                ("request", &request),
+                ("action", "connect"),
+                ("access", "full"),
+            ],
+            &jar,
+        )
+        .await;
+        statuses.push(left.status);
+    }
+    let calls = up
+        .take()
+        .iter()
+        .filter(|r| r.function == "requestApiKey")
+        .count();
+    assert!(calls <= 6, "{calls} requestApiKey calls for 20 clicks");
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+/// Review finding 10: a consent page allows a few pasted keys, then the vendor starts again
+/// (the per-address limit alone is shared by everyone behind one proxy).
+#[tokio::test(flavor = "multi_thread")]
+async fn paste_attempts_are_capped_per_consent_page() {
+    let (up, server, _dev) = setup(&[]).await;
+    let client = public_client(&server).await;
+    let page = authorize(&server, &client, &[]).await;
+    for _ in 0..5 {
+        let answer = decide(
+            &server,
+            &page,
+            &[
+                ("action", "paste"),
+                ("api_key", "not-a-key"),
+                ("access", "read"),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, 400, "{}", answer.html);
+        assert!(answer.html.contains("does not accept this API key"));
+    }
+    assert_eq!(up.take().len(), 5, "each attempt was checked");
+    let sixth = decide(
+        &server,
+        &page,
+        &[
+            ("action", "paste"),
+            ("api_key", FULL_KEY),
+            ("access", "full"),
+        ],
+    )
+    .await;
+    assert_eq!(sixth.status, 429, "{}", sixth.html);
+    assert!(sixth.location.is_none());
+    assert!(sixth.html.contains("Too many attempts"), "{}", sixth.html);
+    assert_eq!(up.count(), 0, "the sixth attempt did not reach Digistore24");
+    // A new consent page (the app starts again) is a new start.
+    let code = code_by_paste(&server, &client, FULL_KEY, "full").await;
+    assert!(code.starts_with("ds24ac_"));
     up.take();
 }

@@ -7,6 +7,15 @@
 //! generation was already used (a rotated-away token coming back: a sign that it leaked),
 //! revokes the whole grant: its refresh tokens stop working and its access tokens are refused
 //! on the next request (OAuth 2.1 §4.3.1, refresh token rotation with reuse detection).
+//! One exception: the refresh token exchanged last may come back within
+//! [`REFRESH_RETRY_GRACE_SECS`] of its first use. That is a client retrying after the answer
+//! was lost on the way (a dropped connection, a timeout), and revoking would punish it for the
+//! network; it gets tokens again (RFC 9700 §4.14.2 allows such a grace period). An older token
+//! never has one.
+//!
+//! The ledger also closes Connect-with-Digistore24 flows ([`Ledger::close_flow`]): one that
+//! completed, or whose way back arrived in a browser that did not start it, cannot be
+//! completed again on this replica.
 //!
 //! The limit, stated honestly: the ledger is in memory and per replica. It forgets on restart,
 //! and a replica does not see what another replica redeemed. With several replicas, route
@@ -21,11 +30,17 @@ use std::sync::{PoisonError, RwLock};
 /// Entries kept before the oldest are forgotten: about 100 bytes each.
 pub const DEFAULT_CAPACITY: usize = 200_000;
 
+/// How long after its first use the refresh token exchanged last may be sent again (a client
+/// retrying after a lost answer) without revoking the grant.
+pub const REFRESH_RETRY_GRACE_SECS: u64 = 30;
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Family {
     code_redeemed: bool,
     /// Highest refresh-token generation already exchanged.
     refresh_used: Option<u32>,
+    /// When that generation was first exchanged, Unix seconds.
+    refresh_used_at: u64,
     revoked: bool,
     /// Unix seconds after which nothing of this grant is valid any more.
     until: u64,
@@ -73,20 +88,51 @@ impl Ledger {
         })
     }
 
-    /// Records that refresh token `generation` of `family` was exchanged; a generation that
-    /// was exchanged before (or an older one) revokes the grant.
+    /// Records that refresh token `generation` of `family` was exchanged; an older generation,
+    /// or the last one again after the grace period, revokes the grant.
     pub fn rotate(&self, family: &str, generation: u32, until: u64, now: u64) -> Result<(), Reuse> {
         self.update(family, until, now, |f| {
             if f.revoked {
                 return Err(Reuse::Revoked);
             }
-            if f.refresh_used.is_some_and(|used| generation <= used) {
-                f.revoked = true;
-                return Err(Reuse::Replayed);
+            match f.refresh_used {
+                Some(used)
+                    if generation == used
+                        && now <= f.refresh_used_at.saturating_add(REFRESH_RETRY_GRACE_SECS) =>
+                {
+                    Ok(())
+                }
+                Some(used) if generation <= used => {
+                    f.revoked = true;
+                    Err(Reuse::Replayed)
+                }
+                _ => {
+                    f.refresh_used = Some(generation);
+                    f.refresh_used_at = now;
+                    Ok(())
+                }
             }
-            f.refresh_used = Some(generation);
-            Ok(())
         })
+    }
+
+    /// Closes the Connect flow `id` on this replica until `until`: it cannot be completed
+    /// (again). Returns whether it was open.
+    pub fn close_flow(&self, id: &str, until: u64, now: u64) -> bool {
+        self.update(&flow_entry(id), until, now, |f| {
+            let was_open = !f.revoked;
+            f.revoked = true;
+            if was_open {
+                Ok(())
+            } else {
+                Err(Reuse::Revoked)
+            }
+        })
+        .is_ok()
+    }
+
+    /// Whether the Connect flow `id` was closed on this replica.
+    pub fn is_flow_closed(&self, id: &str) -> bool {
+        self.is_revoked(&flow_entry(id))
     }
 
     /// Whether the grant `family` was revoked on this replica.
@@ -129,6 +175,11 @@ impl Ledger {
         entry.until = entry.until.max(until);
         change(entry)
     }
+}
+
+/// Flows share the map with grants; grant families are base64url, which has no `:`.
+fn flow_entry(id: &str) -> String {
+    format!("flow:{id}")
 }
 
 /// Drops expired grants; if that is not enough, the half closest to expiry.
@@ -185,7 +236,49 @@ mod tests {
             Ok(()),
             "unknown here (another replica, a restart): accepted"
         );
-        assert_eq!(l.rotate("g", 5, 100, 1), Err(Reuse::Replayed));
+        assert_eq!(
+            l.rotate("g", 5, 100, 1 + REFRESH_RETRY_GRACE_SECS + 1),
+            Err(Reuse::Replayed),
+            "the same one again after the grace period"
+        );
+    }
+
+    /// Review finding 14: a client that lost the answer to a refresh sends the same token
+    /// again at once; that is not a leak, and must not revoke its own grant.
+    #[test]
+    fn a_refresh_retried_at_once_is_not_reuse() {
+        let l = Ledger::new(10);
+        l.redeem_code("f", 10_000, 100).unwrap();
+        assert_eq!(l.rotate("f", 0, 10_000, 100), Ok(()));
+        assert_eq!(l.rotate("f", 0, 10_000, 110), Ok(()), "retried 10 s later");
+        assert!(!l.is_revoked("f"));
+        assert_eq!(l.rotate("f", 1, 10_000, 120), Ok(()));
+        assert_eq!(
+            l.rotate("f", 0, 10_000, 121),
+            Err(Reuse::Replayed),
+            "older than the last one used: revoked, grace or not"
+        );
+        let l = Ledger::new(10);
+        assert_eq!(l.rotate("g", 3, 10_000, 100), Ok(()));
+        assert_eq!(
+            l.rotate("g", 3, 10_000, 100 + 120),
+            Err(Reuse::Replayed),
+            "two minutes later it is reuse"
+        );
+        assert!(l.is_revoked("g"));
+    }
+
+    #[test]
+    fn flows_close_once() {
+        let l = Ledger::new(10);
+        assert!(!l.is_flow_closed("abc"));
+        assert!(l.close_flow("abc", 100, 1));
+        assert!(l.is_flow_closed("abc"));
+        assert!(!l.close_flow("abc", 100, 1), "already closed");
+        assert!(
+            !l.is_revoked("abc"),
+            "a grant family of the same text is another entry"
+        );
     }
 
     #[test]

@@ -10,12 +10,18 @@
 //!   the sealed registration, so nothing is stored) or by a Client ID Metadata Document (the
 //!   client id is an https URL the server fetches);
 //! - [`authorize`]: the consent page, where the vendor connects a Digistore24 key in one of two
-//!   ways (Connect with Digistore24 through `requestApiKey`/`retrieveApiKey`, or paste a key,
-//!   checked with Digistore24 first) and the browser returns to the client with a code;
+//!   ways (Connect with Digistore24, or paste a key, checked with Digistore24 first) and the
+//!   browser returns to the client with a code;
+//! - [`connect`]: Connect with Digistore24, the trip to Digistore24's approval page
+//!   (`requestApiKey`) and back (`retrieveApiKey`), bound to the browser that started it and
+//!   confirmed on this server's page;
 //! - [`token`]: the token endpoint (authorization code with PKCE S256, refresh with rotation);
 //! - [`tokens`]: the sealed values themselves; each carries the Digistore24 key, the access
 //!   level, the client, the audience and the expiry, so any replica can serve it;
-//! - [`ledger`]: the only memory, per replica: single use of codes and refresh tokens;
+//! - [`ledger`]: the only memory, per replica: single use of codes, refresh tokens and
+//!   Connect flows;
+//! - `guard`: bounds on what anonymous browsers can make the server do (key checks,
+//!   developer-key calls);
 //! - [`digistore`]: the Digistore24 calls the consent needs; [`pages`]: the HTML.
 //!
 //! The HTTP front door mounts [`OAuth::router`] and turns a valid access token into the same
@@ -23,7 +29,9 @@
 //! [`OAuth::verify`].
 
 pub mod authorize;
+pub mod connect;
 pub mod digistore;
+mod guard;
 pub mod ledger;
 pub mod metadata;
 pub mod pages;
@@ -39,7 +47,6 @@ use axum::Router;
 use axum::routing::{get, post};
 use ds24_client::ApiKey;
 
-use crate::limit::RateLimiter;
 use crate::seal::StateSecret;
 use crate::upstream::Upstream;
 
@@ -162,6 +169,12 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The longest `--access-token-ttl`: a day. Access tokens cannot be revoked one by one, so
+/// their lifetime bounds what a leaked one can do.
+pub const MAX_ACCESS_TTL: u64 = 24 * 3600;
+/// The longest `--refresh-token-ttl`: 366 days (each refresh starts a new period).
+pub const MAX_REFRESH_TTL: u64 = 366 * 24 * 3600;
+
 /// How long sealed values live.
 #[derive(Debug, Clone, Copy)]
 pub struct Lifetimes {
@@ -207,7 +220,7 @@ pub struct OAuth {
     ledger: ledger::Ledger,
     upstream: Arc<dyn Upstream>,
     clients: register::ClientResolver,
-    key_checks: RateLimiter,
+    guards: guard::Guards,
 }
 
 impl std::fmt::Debug for OAuth {
@@ -235,9 +248,7 @@ impl OAuth {
             lifetimes: settings.lifetimes,
             ledger: ledger::Ledger::new(ledger::DEFAULT_CAPACITY),
             upstream,
-            // Pasted keys are checked with Digistore24: a bound per client address (5 a second,
-            // bursts of 10) keeps the consent page from becoming a key-checking service.
-            key_checks: RateLimiter::new(5),
+            guards: guard::Guards::new(),
         })
     }
 
@@ -277,7 +288,10 @@ impl OAuth {
                 authorize::PATH,
                 get(authorize::show).post(authorize::decide),
             )
-            .route(authorize::CALLBACK_PATH, get(authorize::callback))
+            .route(
+                authorize::CALLBACK_PATH,
+                get(connect::callback).post(connect::finish),
+            )
             .route(token::PATH, post(token::token))
             // Every OAuth request is small: forms and registrations of a few KB.
             .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

@@ -7,10 +7,18 @@
 //! from the state secret and the client id, which is checked the same way.
 //!
 //! A client id that is an https URL is a Client ID Metadata Document (the MCP 2025-11-25
-//! preferred way): the server fetches it (bounded in size and time, no redirects, only public
-//! addresses) and reads the name and redirect URIs from it. A deployment on plain
-//! `http://localhost` (the sandbox quick start) also accepts documents on loopback http URLs,
-//! so the flow can be tried offline; a public deployment never fetches from private addresses.
+//! preferred way): the server fetches it and reads the name and redirect URIs from it. Anyone
+//! can make the server fetch a URL this way, so a fetch is hemmed in:
+//! - only public addresses, checked on the address actually connected to (a resolver that
+//!   drops private ones), never through a proxy (with `HTTPS_PROXY` set the resolver would only
+//!   ever see the proxy, which then connects wherever it is told); a deployment on plain
+//!   `http://localhost` (the sandbox quick start) also reaches loopback, so the flow can be
+//!   tried offline, but never private or link-local addresses;
+//! - bounded in size (64 KB) and time (5 s), no redirects;
+//! - a few per client address ([`FETCHES_PER_SECOND`]), at most [`FETCHES_IN_FLIGHT`] at once
+//!   for the whole replica, and each answer, good or bad, remembered for a while;
+//! - one answer for every way a fetch can fail (nothing there, an error, not JSON, a document
+//!   for another URL), so the consent page is not a port scanner. The log has the details.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -27,6 +35,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::OAuth;
+use crate::limit::RateLimiter;
 
 /// The registration endpoint.
 pub const PATH: &str = "/oauth/register";
@@ -42,7 +51,21 @@ const MAX_NAME_CHARS: usize = 100;
 const MAX_REGISTRATION_BYTES: usize = 16 * 1024;
 const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 const DOCUMENT_CACHE_TTL: Duration = Duration::from_secs(300);
+/// A failed document is not asked for again for this long.
+const FAILED_DOCUMENT_TTL: Duration = Duration::from_secs(60);
 const DOCUMENT_CACHE_ENTRIES: usize = 1000;
+/// Document fetches per second per client address (bursts of twice that).
+pub const FETCHES_PER_SECOND: u32 = 2;
+/// Document fetches in flight at once, per replica.
+pub const FETCHES_IN_FLIGHT: usize = 16;
+/// How long a request waits for a fetch slot before it is told the server is busy.
+const FETCH_SLOT_WAIT: Duration = Duration::from_secs(2);
+/// The longest host name a document URL may have (DNS allows 253 characters).
+const MAX_HOST_CHARS: usize = 253;
+/// What the vendor is told about any document that could not be fetched or is not a document
+/// for its URL: one text for all of them.
+const UNUSABLE_DOCUMENT: &str =
+    "it could not be fetched, or it is not a client metadata document for that URL";
 
 /// How a client authenticates at the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +164,14 @@ pub enum ClientError {
         /// What went wrong.
         problem: String,
     },
+    /// This client address asked for too many documents.
+    #[error(
+        "too many client metadata documents were asked for from your address; wait a few seconds and try again"
+    )]
+    TooMany,
+    /// Every fetch slot is taken.
+    #[error("the server is busy fetching client metadata documents; try again in a moment")]
+    Busy,
 }
 
 /// Why the resolver could not be built.
@@ -148,33 +179,47 @@ pub enum ClientError {
 #[error("cannot build the HTTP client for client metadata documents: {0}")]
 pub struct ResolverError(String);
 
+/// A remembered answer for a document: the client, or what the vendor is told.
+type Remembered = Result<ClientInfo, String>;
+
 /// Resolves client ids: opens registrations, fetches (and briefly caches) metadata documents.
 pub struct ClientResolver {
     http: reqwest::Client,
     allow_loopback: bool,
-    cache: Mutex<HashMap<String, (Instant, ClientInfo)>>,
+    cache: Mutex<HashMap<String, (Instant, Remembered)>>,
+    per_address: RateLimiter,
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl ClientResolver {
     /// A resolver; `allow_loopback` for a plain-http deployment on this machine.
     pub fn new(allow_loopback: bool) -> Result<Self, ResolverError> {
-        let mut builder = reqwest::Client::builder()
+        let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(Reachable { allow_loopback }))
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(5))
-            .user_agent(concat!("ds24-mcp/", env!("CARGO_PKG_VERSION")));
-        if !allow_loopback {
-            builder = builder.dns_resolver(Arc::new(PublicOnly));
-        }
+            .user_agent(concat!("ds24-mcp/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ResolverError(e.to_string()))?;
         Ok(Self {
-            http: builder.build().map_err(|e| ResolverError(e.to_string()))?,
+            http,
             allow_loopback,
             cache: Mutex::new(HashMap::new()),
+            per_address: RateLimiter::new(FETCHES_PER_SECOND),
+            in_flight: tokio::sync::Semaphore::new(FETCHES_IN_FLIGHT),
         })
     }
 
-    /// Who `client_id` is.
-    pub async fn resolve(&self, o: &OAuth, client_id: &str) -> Result<ClientInfo, ClientError> {
+    /// Who `client_id` is; `from` is the address of the browser asking (fetches are limited
+    /// per address).
+    pub async fn resolve(
+        &self,
+        o: &OAuth,
+        client_id: &str,
+        from: &str,
+    ) -> Result<ClientInfo, ClientError> {
         if let Some(sealed) = client_id.strip_prefix(CLIENT_PREFIX) {
             return o
                 .seals
@@ -183,7 +228,7 @@ impl ClientResolver {
                 .map_err(|_| ClientError::Unknown);
         }
         if client_id.starts_with("https://") || client_id.starts_with("http://") {
-            return self.document(client_id).await;
+            return self.document(client_id, from).await;
         }
         Err(ClientError::Unknown)
     }
@@ -209,76 +254,137 @@ impl ClientResolver {
         }
     }
 
-    async fn document(&self, client_id: &str) -> Result<ClientInfo, ClientError> {
+    async fn document(&self, client_id: &str, from: &str) -> Result<ClientInfo, ClientError> {
         let problem = |p: String| ClientError::Document {
             url: client_id.to_owned(),
             problem: p,
         };
         let url = document_url(client_id, self.allow_loopback).map_err(problem)?;
-        if let Some(info) = self.cached(client_id) {
-            return Ok(info);
+        if let Some(remembered) = self.cached(client_id) {
+            return remembered.map_err(problem);
         }
+        if self.per_address.check(from).is_err() {
+            return Err(ClientError::TooMany);
+        }
+        let Ok(Ok(_slot)) = tokio::time::timeout(FETCH_SLOT_WAIT, self.in_flight.acquire()).await
+        else {
+            return Err(ClientError::Busy);
+        };
+        let fetched = self.fetch(client_id, &url).await;
+        if let Err(detail) = &fetched {
+            tracing::info!(client_id, problem = %detail, "client metadata document refused");
+        }
+        let remembered = fetched.map_err(Refusal::shown);
+        self.remember(client_id, &remembered);
+        remembered.map_err(problem)
+    }
+
+    /// Fetches and reads a document. A [`Refusal::Unusable`] is shown to the vendor as
+    /// [`UNUSABLE_DOCUMENT`] only.
+    async fn fetch(&self, client_id: &str, url: &url::Url) -> Result<ClientInfo, Refusal> {
         let response = self
             .http
             .get(url.clone())
             .header(header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| problem(format!("fetching it failed ({e})")))?;
+            .map_err(|e| Refusal::Unusable(format!("fetching it failed ({e})")))?;
         if !response.status().is_success() {
-            return Err(problem(format!("it answered HTTP {}", response.status())));
+            return Err(Refusal::Unusable(format!(
+                "it answered HTTP {}",
+                response.status()
+            )));
         }
         let body = read_limited(response, MAX_DOCUMENT_BYTES)
             .await
-            .map_err(problem)?;
-        let doc: Value =
-            serde_json::from_slice(&body).map_err(|e| problem(format!("it is not JSON ({e})")))?;
+            .map_err(Refusal::Unusable)?;
+        let doc: Value = serde_json::from_slice(&body)
+            .map_err(|e| Refusal::Unusable(format!("it is not JSON ({e})")))?;
         if doc.get("client_id").and_then(Value::as_str) != Some(client_id) {
-            return Err(problem(
+            return Err(Refusal::Unusable(
                 "its client_id is not the URL it was fetched from".into(),
             ));
         }
-        let metadata = ClientMetadata::read(&doc).map_err(problem)?;
+        // From here on the document names itself: its author may learn what is wrong with it.
+        let metadata = ClientMetadata::read(&doc).map_err(Refusal::Shown)?;
         if metadata.auth != AuthMethod::None {
-            return Err(problem(
+            return Err(Refusal::Shown(
                 "a metadata-document client must use token_endpoint_auth_method `none` (this server cannot verify its keys)".into(),
             ));
         }
-        let info = ClientInfo {
+        Ok(ClientInfo {
             name: metadata
                 .name
                 .unwrap_or_else(|| url.host_str().unwrap_or("?").to_owned()),
             redirect_uris: metadata.redirect_uris,
             auth: AuthMethod::None,
             verified_host: url.host_str().map(str::to_owned),
-        };
-        self.remember(client_id, &info);
-        Ok(info)
+        })
     }
 
-    fn cached(&self, client_id: &str) -> Option<ClientInfo> {
+    fn cached(&self, client_id: &str) -> Option<Remembered> {
         let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        let (at, info) = cache.get(client_id)?;
-        (at.elapsed() < DOCUMENT_CACHE_TTL).then(|| info.clone())
+        let (until, remembered) = cache.get(client_id)?;
+        (Instant::now() < *until).then(|| remembered.clone())
     }
 
-    fn remember(&self, client_id: &str, info: &ClientInfo) {
+    fn remember(&self, client_id: &str, remembered: &Remembered) {
+        let ttl = if remembered.is_ok() {
+            DOCUMENT_CACHE_TTL
+        } else {
+            FAILED_DOCUMENT_TTL
+        };
+        let now = Instant::now();
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= DOCUMENT_CACHE_ENTRIES {
-            cache.retain(|_, (at, _)| at.elapsed() < DOCUMENT_CACHE_TTL);
+            cache.retain(|_, (until, _)| now < *until);
             if cache.len() >= DOCUMENT_CACHE_ENTRIES {
                 cache.clear();
             }
         }
-        cache.insert(client_id.to_owned(), (Instant::now(), info.clone()));
+        cache.insert(client_id.to_owned(), (now + ttl, remembered.clone()));
+    }
+}
+
+/// Why a fetched document was refused.
+#[derive(Debug)]
+enum Refusal {
+    /// Not a usable document for its URL: nothing there, an error, not JSON, another
+    /// client_id. The detail goes to the log only.
+    Unusable(String),
+    /// A document for its URL with a problem its author should hear about.
+    Shown(String),
+}
+
+impl Refusal {
+    /// What the vendor is told.
+    fn shown(self) -> String {
+        match self {
+            Self::Unusable(_) => UNUSABLE_DOCUMENT.to_owned(),
+            Self::Shown(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unusable(text) | Self::Shown(text) => f.write_str(text),
+        }
     }
 }
 
 /// A metadata document URL: https with a path (http only on loopback for a local deployment),
-/// no credentials, fragment or dot segments, and no private address literal.
+/// no credentials, fragment or dot segments, and no private address literal (a local
+/// deployment allows loopback ones).
 fn document_url(client_id: &str, allow_loopback: bool) -> Result<url::Url, String> {
     let url = url::Url::parse(client_id).map_err(|_| "it is not a URL".to_owned())?;
     let host = url.host_str().unwrap_or_default().to_owned();
+    if host.chars().count() > MAX_HOST_CHARS {
+        return Err(format!(
+            "its host name is longer than {MAX_HOST_CHARS} characters"
+        ));
+    }
     let local = super::is_loopback_host(&host);
     let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && local && allow_loopback);
     if !scheme_ok {
@@ -290,15 +396,13 @@ fn document_url(client_id: &str, allow_loopback: bool) -> Result<url::Url, Strin
     if matches!(url.path(), "" | "/") || url.fragment().is_some() || !url.username().is_empty() {
         return Err("a client id URL needs a path and no fragment or credentials".into());
     }
-    if !allow_loopback {
-        let literal = match url.host() {
-            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            _ => None,
-        };
-        if literal.is_some_and(|ip| !is_public(ip)) || local {
-            return Err("the host is not a public address".into());
-        }
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
+    };
+    if literal.is_some_and(|ip| !is_reachable(ip, allow_loopback)) || (local && !allow_loopback) {
+        return Err("the host is not a public address".into());
     }
     Ok(url)
 }
@@ -318,17 +422,20 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<V
     Ok(body)
 }
 
-/// Resolves names to public addresses only, so a metadata document URL cannot make the server
-/// fetch from its own network.
-struct PublicOnly;
+/// Resolves names to public addresses only (and loopback ones for a local deployment), so a
+/// metadata document URL cannot make the server fetch from its own network.
+struct Reachable {
+    allow_loopback: bool,
+}
 
-impl reqwest::dns::Resolve for PublicOnly {
+impl reqwest::dns::Resolve for Reachable {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_owned();
+        let allow_loopback = self.allow_loopback;
         Box::pin(async move {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await?
-                .filter(|a| is_public(a.ip()))
+                .filter(|a| is_reachable(a.ip(), allow_loopback))
                 .collect();
             if addrs.is_empty() {
                 return Err(format!("{host} has no public address").into());
@@ -336,6 +443,18 @@ impl reqwest::dns::Resolve for PublicOnly {
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
     }
+}
+
+/// Whether a document may be fetched from `ip`: a public address, or with `allow_loopback`
+/// (a local deployment) this machine.
+fn is_reachable(ip: IpAddr, allow_loopback: bool) -> bool {
+    let loopback = match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    };
+    is_public(ip) || (allow_loopback && loopback)
 }
 
 /// Whether an address is on the public internet (not loopback, private, link-local, shared,
@@ -457,6 +576,15 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
     if uri.len() > MAX_REDIRECT_URI_LEN {
         return Err(format!(
             "redirect URI longer than {MAX_REDIRECT_URI_LEN} characters"
+        ));
+    }
+    if uri
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '<' | '>' | '`'))
+    {
+        return Err(format!(
+            "redirect URI `{}` has characters a URI cannot contain (spaces, quotes, backslashes, angle brackets)",
+            uri.escape_debug()
         ));
     }
     let url = url::Url::parse(uri).map_err(|_| format!("redirect URI `{uri}` is not absolute"))?;
@@ -631,6 +759,14 @@ mod tests {
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
         assert!(check_redirect_uri("https://a.example/cb#frag").is_err());
         assert!(check_redirect_uri("/relative").is_err());
+        for odd in [
+            "https://a.example/c\"b",
+            "https://a.example/c\\b",
+            "https://a.example/\tcb",
+            "https://a.example/<b>",
+        ] {
+            assert!(check_redirect_uri(odd).is_err(), "{odd}");
+        }
     }
 
     #[test]
@@ -644,6 +780,21 @@ mod tests {
         assert!(document_url("http://127.0.0.1:9/c.json", false).is_err());
         assert!(document_url("http://127.0.0.1:9/c.json", true).is_ok());
         assert!(document_url("https://10.0.0.1/c.json", false).is_err());
+        for private in [
+            "https://10.0.0.1/c.json",
+            "https://169.254.169.254/latest/c.json",
+            "https://[fd00::1]/c.json",
+            "https://[::ffff:192.168.0.1]/c.json",
+        ] {
+            assert!(
+                document_url(private, true).is_err(),
+                "a local deployment still refuses {private}"
+            );
+        }
+        assert!(document_url("https://127.0.0.1:9/c.json", true).is_ok());
+        assert!(document_url("https://localhost/c.json", false).is_err());
+        let long_host = format!("https://{}.example/c.json", "a".repeat(260));
+        assert!(document_url(&long_host, false).is_err());
         assert!(document_url("https://app.example/a/../c.json", false).is_err());
     }
 
@@ -666,6 +817,12 @@ mod tests {
         for public in ["93.184.216.34", "2606:4700::1111"] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(is_reachable(ip("127.0.0.1"), true) && is_reachable(ip("::1"), true));
+        assert!(is_reachable(ip("::ffff:127.0.0.1"), true));
+        assert!(!is_reachable(ip("127.0.0.1"), false));
+        assert!(!is_reachable(ip("10.0.0.1"), true) && !is_reachable(ip("169.254.169.254"), true));
+        assert!(is_reachable(ip("93.184.216.34"), true));
     }
 
     #[test]

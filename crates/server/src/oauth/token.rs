@@ -286,8 +286,17 @@ fn refresh(o: &OAuth, client: &str, params: &Params) -> Result<serde_json::Value
     }
     check_resource(o, params, &claims.grant.aud)?;
     let mut grant = claims.grant.clone();
-    if let Some(scope) = params.get("scope") {
+    if let Some(scope) = params.get("scope").filter(|s| !s.trim().is_empty()) {
         let asked: Vec<&str> = scope.split_whitespace().collect();
+        if let Some(unknown) = asked.iter().find(|s| !metadata::SCOPES.contains(s)) {
+            return Err(Failure::new(
+                "invalid_scope",
+                format!(
+                    "unknown scope `{unknown}`; this server's scopes are {}",
+                    metadata::SCOPES.join(" and ")
+                ),
+            ));
+        }
         if asked.contains(&"write") && grant.access == Access::Read {
             return Err(Failure::new(
                 "invalid_scope",
@@ -350,7 +359,7 @@ fn is_verifier(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-fn server_error(e: crate::seal::SealError) -> Failure {
+fn server_error(e: tokens::IssueError) -> Failure {
     tracing::error!(error = %e, "cannot seal a token");
     Failure {
         status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -217,6 +217,22 @@ pub struct VerifiedToken {
     pub operator: String,
 }
 
+/// Why a code or token could not be issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// Sealing failed (no randomness).
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// The expiry does not fit the clock (a lifetime past every bound).
+    #[error("the token lifetime does not fit the clock")]
+    Lifetime,
+}
+
+/// `now` plus `ttl`, or an error instead of an expiry that wrapped around.
+fn expiry(now: u64, ttl: std::time::Duration) -> Result<u64, IssueError> {
+    now.checked_add(ttl.as_secs()).ok_or(IssueError::Lifetime)
+}
+
 /// A short stable fingerprint of a client id (SHA-256, 16 bytes, URL-safe), so tokens name
 /// their client without carrying a long sealed registration or metadata URL.
 pub fn client_fingerprint(client_id: &str) -> String {
@@ -230,13 +246,13 @@ pub(crate) fn issue_code(
     grant: Grant,
     redirect_uri: String,
     challenge: String,
-) -> Result<String, SealError> {
+) -> Result<String, IssueError> {
     let claims = CodeClaims {
         v: VERSION,
         grant,
         redirect_uri,
         challenge,
-        exp: super::now() + o.lifetimes.code.as_secs(),
+        exp: expiry(super::now(), o.lifetimes.code)?,
     };
     Ok(format!("{CODE_PREFIX}{}", o.seals.code.seal(&claims)?))
 }
@@ -266,20 +282,24 @@ pub(crate) struct Issued {
 }
 
 /// Seals a new access token and the refresh token of `generation`.
-pub(crate) fn issue_tokens(o: &OAuth, grant: &Grant, generation: u32) -> Result<Issued, SealError> {
+pub(crate) fn issue_tokens(
+    o: &OAuth,
+    grant: &Grant,
+    generation: u32,
+) -> Result<Issued, IssueError> {
     let now = super::now();
     let access = AccessClaims {
         v: VERSION,
         grant: grant.clone(),
         iat: now,
-        exp: now + o.lifetimes.access.as_secs(),
+        exp: expiry(now, o.lifetimes.access)?,
     };
     let refresh = RefreshClaims {
         v: VERSION,
         grant: grant.clone(),
         generation,
         iat: now,
-        exp: now + o.lifetimes.refresh.as_secs(),
+        exp: expiry(now, o.lifetimes.refresh)?,
     };
     Ok(Issued {
         access_token: format!("{ACCESS_PREFIX}{}", o.seals.access.seal(&access)?),
@@ -343,6 +363,16 @@ mod tests {
         assert_eq!(Access::parse("full"), Some(Access::Full));
         assert_eq!(Access::parse("write"), None);
         assert_eq!(Access::Read.scope(), "read");
+    }
+
+    #[test]
+    fn expiries_never_wrap() {
+        use std::time::Duration;
+        assert_eq!(expiry(100, Duration::from_secs(20)).unwrap(), 120);
+        assert!(matches!(
+            expiry(100, Duration::from_secs(u64::MAX)),
+            Err(IssueError::Lifetime)
+        ));
     }
 
     #[test]

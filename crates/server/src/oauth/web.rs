@@ -36,19 +36,75 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim_matches('"').to_owned())
 }
 
-/// A `Set-Cookie` value scoped to `path`, HttpOnly, `SameSite` as given; `Secure` on https.
-pub(crate) fn set_cookie(
-    name: &str,
-    value: &str,
-    path: &str,
-    same_site: &str,
-    max_age: u64,
-    secure: bool,
-) -> String {
-    format!(
-        "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite={same_site}{}",
-        if secure { "; Secure" } else { "" }
-    )
+/// The two cookies of a consent. On https they carry the `__Host-` prefix, which browsers
+/// accept only with `Secure`, `Path=/` and no `Domain`: no sibling subdomain can set or
+/// overwrite them (a planted flow or CSRF cookie is what an attacker would need). A plain-http
+/// local deployment cannot have `Secure` cookies, so there they are plain and scoped to the
+/// paths that read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cookie {
+    /// The consent page's CSRF value (`SameSite=Strict`: only this server's own pages send
+    /// it back).
+    Csrf,
+    /// The trip to Digistore24's approval page (`SameSite=Lax`: the browser comes back by a
+    /// top-level navigation from Digistore24). One at a time: a new Connect click replaces it.
+    Flow,
+}
+
+impl Cookie {
+    /// The cookie's name.
+    pub(crate) fn name(self, https: bool) -> &'static str {
+        match (self, https) {
+            (Self::Csrf, true) => "__Host-ds24_csrf",
+            (Self::Csrf, false) => "ds24_csrf",
+            (Self::Flow, true) => "__Host-ds24_flow",
+            (Self::Flow, false) => "ds24_flow",
+        }
+    }
+
+    fn path(self, https: bool) -> &'static str {
+        match (self, https) {
+            (_, true) => "/",
+            (Self::Csrf, false) => "/oauth",
+            (Self::Flow, false) => super::authorize::CALLBACK_PATH,
+        }
+    }
+
+    fn same_site(self) -> &'static str {
+        match self {
+            Self::Csrf => "Strict",
+            Self::Flow => "Lax",
+        }
+    }
+
+    /// The `Set-Cookie` value: HttpOnly, `Secure` on https.
+    pub(crate) fn set(self, value: &str, max_age: u64, https: bool) -> String {
+        format!(
+            "{}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite={}{}",
+            self.name(https),
+            self.path(https),
+            self.same_site(),
+            if https { "; Secure" } else { "" }
+        )
+    }
+
+    /// The `Set-Cookie` value that deletes it.
+    pub(crate) fn clear(self, https: bool) -> String {
+        self.set("", 0, https)
+    }
+
+    /// Its value in the request.
+    pub(crate) fn read(self, headers: &HeaderMap, https: bool) -> Option<String> {
+        cookie(headers, self.name(https))
+    }
+}
+
+/// The address of the browser making a request, the key of the per-address limits: the
+/// connection's peer.
+pub(crate) fn client_address(extensions: &http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
 /// The language of the pages: German when the browser prefers it to English.
@@ -222,6 +278,25 @@ mod tests {
         assert!(params(b"a=1&b=2").is_ok());
         assert!(params(b"a=1&a=2").is_err());
         assert_eq!(params(b"x=a%20b+c").unwrap()["x"], "a b c");
+    }
+
+    #[test]
+    fn host_prefixed_cookies_on_https_only() {
+        let set = Cookie::Flow.set("v", 60, true);
+        assert_eq!(
+            set,
+            "__Host-ds24_flow=v; Path=/; Max-Age=60; HttpOnly; SameSite=Lax; Secure"
+        );
+        let local = Cookie::Csrf.set("v", 60, false);
+        assert_eq!(
+            local,
+            "ds24_csrf=v; Path=/oauth; Max-Age=60; HttpOnly; SameSite=Strict"
+        );
+        assert!(
+            Cookie::Flow
+                .clear(false)
+                .contains("ds24_flow=; Path=/oauth/callback; Max-Age=0")
+        );
     }
 
     #[test]

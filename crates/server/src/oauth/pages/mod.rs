@@ -1,5 +1,6 @@
-//! The HTML the vendor sees: the consent page, the page shown while Digistore24 has not yet
-//! confirmed a key, and the page for a connection that cannot continue.
+//! The HTML the vendor sees: the consent page, the confirmation page after Digistore24's
+//! approval page (also shown while Digistore24 has not yet confirmed a key), and the page for a
+//! connection that cannot continue.
 //!
 //! Rendered on the server with `maud`, which escapes every inserted value (client names and
 //! URIs come from clients and must never become markup). No scripts, no external assets, one
@@ -154,19 +155,61 @@ pub(crate) fn stopped(lang: Lang, message: &str) -> String {
     layout(lang, t.page_title, body)
 }
 
-/// Digistore24 has not confirmed the key yet: check again, or cancel.
-pub(crate) fn pending(lang: Lang, check_url: &str, cancel_url: &str) -> String {
-    let t = text(lang);
+/// What the confirmation page shows when the vendor is back from Digistore24's approval page.
+#[derive(Debug)]
+pub(crate) struct Confirmation<'a> {
+    pub lang: Lang,
+    pub client_name: &'a str,
+    /// The host of a metadata-document client id, which vouches for the client.
+    pub verified_host: Option<&'a str>,
+    pub redirect_host: &'a str,
+    pub resource: &'a str,
+    pub access: Access,
+    /// The flow id and the way back's secret, sent back by the form.
+    pub flow: &'a str,
+    pub k: &'a str,
+    pub action: &'a str,
+    /// Digistore24 has not confirmed the key yet (the vendor confirmed too early).
+    pub waiting: bool,
+}
+
+/// The confirmation page: which app, where the browser goes, what access; Connect or Cancel.
+pub(crate) fn confirmation(c: &Confirmation<'_>) -> String {
+    let t = text(c.lang);
+    let access = match c.access {
+        Access::Read => t.read_label,
+        Access::Full => t.full_label,
+    };
     let body = html! {
-        h1 { (t.pending_heading) }
-        div.card { p { (t.pending_help) } }
-        p {
-            a href=(check_url) { (t.check_again) }
-            " · "
-            a href=(cancel_url) { (t.cancel) }
+        @if c.waiting {
+            h1 { (t.pending_heading) }
+            div.card { p { (t.pending_help) } }
+        } @else {
+            h1 { (t.confirm_heading.0) (c.client_name) (t.confirm_heading.1) }
+            p { (t.confirm_help) }
+        }
+        div.card.facts {
+            @match c.verified_host {
+                Some(host) => p { (t.client_verified.0) strong { (host) } (t.client_verified.1) },
+                None => p { (t.client_unverified.0) strong { (c.client_name) } (t.client_unverified.1) },
+            }
+            p { (t.returns_to.0) strong { (c.redirect_host) } (t.returns_to.1) }
+            p { (t.access_granted) ": " strong { (access) } }
+            p.muted { (t.resource.0) (c.resource) (t.resource.1) }
+        }
+        form.card method="post" action=(c.action) {
+            input type="hidden" name="flow" value=(c.flow);
+            input type="hidden" name="k" value=(c.k);
+            button type="submit" name="action" value="confirm" {
+                @if c.waiting { (t.check_again) } @else { (t.confirm_button) }
+            }
+            " "
+            button.secondary type="submit" name="action" value="cancel" {
+                @if c.waiting { (t.cancel) } @else { (t.deny_button) }
+            }
         }
     };
-    layout(lang, t.page_title, body)
+    layout(c.lang, t.page_title, body)
 }
 
 #[cfg(test)]
@@ -195,6 +238,29 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<b>bad</b>"));
+    }
+
+    #[test]
+    fn the_confirmation_names_the_app_and_escapes() {
+        let page = |waiting| {
+            confirmation(&Confirmation {
+                lang: Lang::En,
+                client_name: "<i>Claude</i>",
+                verified_host: None,
+                redirect_host: "claude.ai",
+                resource: "https://mcp.example.com/mcp",
+                access: Access::Full,
+                flow: "flow-id",
+                k: "secret",
+                action: "/oauth/callback",
+                waiting,
+            })
+        };
+        let html = page(false);
+        assert!(html.contains("&lt;i&gt;Claude&lt;/i&gt;") && !html.contains("<i>Claude"));
+        assert!(html.contains("claude.ai") && html.contains("Full access"));
+        assert!(html.contains(r#"name="k" value="secret""#) && html.contains(r#"value="confirm""#));
+        assert!(page(true).contains("Waiting for Digistore24"));
     }
 
     #[test]

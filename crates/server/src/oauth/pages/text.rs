@@ -46,6 +46,16 @@ pub(crate) struct Text {
     pub key_read_only: &'static str,
     pub key_unavailable: &'static str,
     pub flow_failed: &'static str,
+    pub invalid_request: &'static str,
+    pub too_many_attempts: &'static str,
+    pub busy: &'static str,
+    pub other_browser: &'static str,
+    pub flow_closed: &'static str,
+    pub flow_too_large: &'static str,
+    pub confirm_heading: (&'static str, &'static str),
+    pub confirm_help: &'static str,
+    pub access_granted: &'static str,
+    pub confirm_button: &'static str,
 }
 
 const EN: Text = Text {
@@ -91,6 +101,16 @@ const EN: Text = Text {
     key_read_only: "This API key is read-only. Choose “Read only”, or paste a key with full access.",
     key_unavailable: "Digistore24 could not check the key right now. Try again in a moment. Details: ",
     flow_failed: "Digistore24 did not complete the key request. Details: ",
+    invalid_request: "The app sent an invalid request, so nothing was connected. Tell the app’s developer: ",
+    too_many_attempts: "Too many attempts on this page. Start the connection again from your app.",
+    busy: "The server is busy. Try again in a moment.",
+    other_browser: "This browser has no record of this connection: it was started in another browser, or more than 30 minutes ago. For your safety it has been stopped. If you did not start it yourself, someone may have sent you the link to approve access for their app: delete the new API key in Digistore24 (Settings › Account access › API keys). To connect, start again from your app, in this browser.",
+    flow_closed: "This connection was already completed or stopped. To connect, start again from your app.",
+    flow_too_large: "This app’s request is too large for “Connect with Digistore24”. Paste an API key instead.",
+    confirm_heading: ("Finish connecting ", " to your Digistore24 account"),
+    confirm_help: "Digistore24 sent you back here. Connect only if you started this connection yourself, in this browser, and the details below are what you expect.",
+    access_granted: "Access",
+    confirm_button: "Connect",
 };
 
 const DE: Text = Text {
@@ -136,6 +156,19 @@ const DE: Text = Text {
     key_read_only: "Dieser API-Schlüssel ist schreibgeschützt. Wählen Sie „Nur lesen“ oder fügen Sie einen Schlüssel mit Vollzugriff ein.",
     key_unavailable: "Digistore24 konnte den Schlüssel gerade nicht prüfen. Versuchen Sie es gleich erneut. Details: ",
     flow_failed: "Digistore24 hat die Schlüsselanfrage nicht abgeschlossen. Details: ",
+    invalid_request: "Die App hat eine ungültige Anfrage gesendet, daher wurde nichts verbunden. Teilen Sie dem Entwickler der App mit: ",
+    too_many_attempts: "Zu viele Versuche auf dieser Seite. Starten Sie die Verbindung in Ihrer App erneut.",
+    busy: "Der Server ist ausgelastet. Versuchen Sie es gleich noch einmal.",
+    other_browser: "Dieser Browser kennt diese Verbindung nicht: Sie wurde in einem anderen Browser oder vor mehr als 30 Minuten begonnen. Zu Ihrer Sicherheit wurde sie beendet. Wenn Sie sie nicht selbst begonnen haben, hat Ihnen womöglich jemand den Link geschickt, um Zugriff für seine App zu bestätigen: Löschen Sie den neuen API-Schlüssel in Digistore24 (Einstellungen › Kontozugang › API-Schlüssel). Um zu verbinden, starten Sie erneut in Ihrer App, in diesem Browser.",
+    flow_closed: "Diese Verbindung wurde bereits abgeschlossen oder beendet. Um zu verbinden, starten Sie erneut in Ihrer App.",
+    flow_too_large: "Die Anfrage dieser App ist zu groß für „Mit Digistore24 verbinden“. Fügen Sie stattdessen einen API-Schlüssel ein.",
+    confirm_heading: (
+        "Verbindung von ",
+        " mit Ihrem Digistore24-Konto abschließen",
+    ),
+    confirm_help: "Digistore24 hat Sie hierher zurückgeschickt. Verbinden Sie nur, wenn Sie diese Verbindung selbst in diesem Browser begonnen haben und die Angaben unten Ihren Erwartungen entsprechen.",
+    access_granted: "Zugriff",
+    confirm_button: "Verbinden",
 };
 
 /// The words for `lang`.
