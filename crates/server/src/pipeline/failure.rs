@@ -7,6 +7,8 @@ use ds24_catalog::{Access, Function};
 use ds24_client::{CallError, ErrorCode};
 use serde_json::{Value, json};
 
+use crate::tools::Problems;
+
 /// A tool call that did not produce Digistore24 data.
 #[derive(Debug)]
 pub enum ToolFailure {
@@ -47,8 +49,8 @@ pub enum ToolFailure {
     InvalidArguments {
         /// The tool's listed name.
         tool: String,
-        /// What is wrong, one line per problem.
-        problems: Vec<String>,
+        /// What is wrong: the first problems in full, the rest counted.
+        problems: Problems,
     },
     /// The user declined the confirmation of a destructive call; nothing was sent.
     Declined {
@@ -102,7 +104,11 @@ impl ToolFailure {
     pub fn message(&self) -> String {
         match self {
             Self::UnknownTool { name } => {
-                format!("Unknown tool: {name}. Call tools/list for the available tools.")
+                let mut shown: String = name.chars().take(64).collect();
+                if name.chars().nth(64).is_some() {
+                    shown.push('…');
+                }
+                format!("Unknown tool: {shown}. Call tools/list for the available tools.")
             }
             Self::NotEnabled { tool, function } => format!(
                 "{tool} is not enabled on this server (toolset `{id}`). Start the server with `--toolsets {id}` (or `--toolsets all`) or `--tools {name}` to offer it.",
@@ -128,7 +134,7 @@ impl ToolFailure {
             ),
             Self::InvalidArguments { tool, problems } => format!(
                 "Invalid arguments for {tool}: {}. Nothing was sent to Digistore24; correct the arguments and call again.",
-                problems.join("; ")
+                problems.summary()
             ),
             Self::Declined { tool } => {
                 format!("{tool} was not called: the user declined. Nothing changed.")
@@ -153,9 +159,11 @@ impl ToolFailure {
                 "kind": self.kind(),
                 "retry_after_ms": u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
             }})),
-            Self::InvalidArguments { problems, .. } => {
-                Some(json!({"error": {"kind": self.kind(), "problems": problems}}))
-            }
+            // The problems themselves are in the text only: an answer carries them once.
+            Self::InvalidArguments { problems, .. } => Some(json!({"error": {
+                "kind": self.kind(),
+                "problem_count": problems.listed().len() + problems.more(),
+            }})),
             Self::Upstream {
                 function,
                 writes,

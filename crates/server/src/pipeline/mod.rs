@@ -22,7 +22,7 @@ pub use failure::ToolFailure;
 
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
-use crate::tools::{Inventory, ToolEntry};
+use crate::tools::{Inventory, Problems, ToolEntry};
 use crate::upstream::Upstream;
 
 /// What a call produced when it did not fail.
@@ -120,7 +120,11 @@ impl Pipeline {
             tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
             return Err(ToolFailure::RateLimited { retry_after });
         }
-        let args = entry.validate(read_only, &args).map_err(|problems| {
+        let args = match &ctx.arguments_problem {
+            Some(problem) => Err(Problems::one(problem.clone())),
+            None => entry.validate(read_only, &args),
+        };
+        let args = args.map_err(|problems| {
             tracing::info!(key = %fp, outcome = "invalid_arguments", "tool call rejected");
             ToolFailure::InvalidArguments {
                 tool: entry.name.clone(),

@@ -4,6 +4,7 @@
 //! Everything here is derived from `ds24_catalog` once at startup; `tools/list` and
 //! `tools/call` only look things up.
 
+pub(crate) mod bounds;
 mod schema;
 mod select;
 mod validate;
@@ -15,7 +16,9 @@ use ds24_catalog::{Access, Effect, Function, Param, Toolset, Ty};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
+pub use bounds::{LIMITS, Limits};
 pub use select::{Scope, Selection, SelectionError, ToolsetSpec};
+pub use validate::{MAX_LISTED, Problems};
 
 /// Which names tools are listed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -63,7 +66,7 @@ impl ToolEntry {
         &self,
         read_only: bool,
         args: &Map<String, Value>,
-    ) -> Result<Map<String, Value>, Vec<String>> {
+    ) -> Result<Map<String, Value>, Problems> {
         validate::validate(&self.params(read_only), args)
     }
 }

@@ -24,6 +24,7 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use super::message::{self, Message, ReadError};
 use crate::context::RequestContext;
 use crate::mcp::{Door, Ds24Service};
 use crate::pipeline::Pipeline;
@@ -196,16 +197,29 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         }
     };
     let mut id = serde_json::Value::Null;
-    let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Err(e) => Some((
+    let mut rewritten = None;
+    let problem = match message::read(&bytes) {
+        Err(ReadError::Json(e)) => Some((
             -32700,
             format!("Parse error: the body is not valid JSON ({e})."),
         )),
-        Ok(serde_json::Value::Object(msg))
-            if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") =>
-        {
+        Err(ReadError::TooLarge(p)) => Some((-32600, format!("Invalid Request: {p}."))),
+        Ok(Message {
+            value: serde_json::Value::Object(msg),
+            arguments_problem,
+        }) if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") => {
             id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
-            tool_call_problem(&msg).map(|m| (-32602, m))
+            match (tool_call_problem(&msg), arguments_problem) {
+                (Some(p), _) => Some((-32602, p)),
+                (None, None) => None,
+                // Too large to hand on: the call goes ahead without its arguments, and the
+                // pipeline answers it with the problem as a tool error.
+                (None, Some(p)) if is_tool_call(&msg) => {
+                    rewritten = Some((serde_json::to_vec(&msg), p));
+                    None
+                }
+                (None, Some(p)) => Some((-32602, format!("Invalid params: {p}."))),
+            }
         }
         Ok(_) => Some((
             -32600,
@@ -228,14 +242,34 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         )
             .into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let mut parts = parts;
+    let body = match rewritten {
+        None => bytes,
+        Some((Ok(smaller), problem)) => {
+            drop(bytes);
+            if let Some(context) = parts.extensions.get::<Arc<RequestContext>>() {
+                let mut context = RequestContext::clone(context);
+                context.arguments_problem = Some(problem);
+                parts.extensions.insert(Arc::new(context));
+            }
+            smaller
+        }
+        Some((Err(e), _)) => {
+            tracing::error!(error = %e, "cannot re-serialise a message read from JSON");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+fn is_tool_call(msg: &serde_json::Map<String, serde_json::Value>) -> bool {
+    msg.get("method").and_then(|m| m.as_str()) == Some("tools/call")
 }
 
 /// rmcp answers a `tools/call` whose params it cannot read with "method not found"; the
 /// accurate answer is "invalid params", with what is wrong.
 fn tool_call_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
-    if msg.get("method").and_then(|m| m.as_str()) != Some("tools/call") {
+    if !is_tool_call(msg) {
         return None;
     }
     let Some(params) = msg.get("params").and_then(|p| p.as_object()) else {

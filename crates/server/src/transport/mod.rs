@@ -2,4 +2,5 @@
 //! [`RequestContext`](crate::context::RequestContext) and nothing else differs downstream.
 
 pub mod http;
+pub(crate) mod message;
 pub mod stdio;

@@ -173,8 +173,10 @@ impl Drop for Server {
     }
 }
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ds24-mcp")
+/// The binary under test: this build's, or `DS24_MCP_TEST_BIN` (to show that a test fails
+/// against an older build).
+pub fn bin() -> String {
+    std::env::var("DS24_MCP_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ds24-mcp").to_owned())
 }
 
 /// Starts `ds24-mcp serve --listen 127.0.0.1:0 <args>` and waits until it says where it listens.
