@@ -11,6 +11,7 @@ use ds24_sandbox::SandboxArgs;
 
 use crate::seal::StateSecret;
 use crate::tools::{Inventory, NameStyle, Selection};
+use crate::transport::connections::ConnectionLimits;
 
 /// An MCP server for the Digistore24 vendor API.
 #[derive(Debug, Parser)]
@@ -54,6 +55,18 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "DS24_MCP_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+    /// Connections held at once; further connections wait until one closes.
+    #[arg(long, env = "DS24_MCP_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: u32,
+    /// Seconds for a complete request head, from the connection opening or the head's first byte.
+    #[arg(long, env = "DS24_MCP_HEADER_READ_TIMEOUT", default_value_t = 10.0)]
+    pub header_read_timeout: f64,
+    /// Seconds for a request body to arrive once its head has; slower bodies get 408.
+    #[arg(long, env = "DS24_MCP_BODY_READ_TIMEOUT", default_value_t = 10.0)]
+    pub body_read_timeout: f64,
+    /// Seconds a connection may stay idle between requests before it is closed.
+    #[arg(long, env = "DS24_MCP_KEEP_ALIVE_TIMEOUT", default_value_t = 60.0)]
+    pub keep_alive_timeout: f64,
     /// With --sandbox on a loopback address only: requests without a key use this sandbox key
     /// (for test suites that cannot send headers).
     #[arg(long, requires = "sandbox", value_name = "SANDBOX_KEY")]
@@ -184,19 +197,35 @@ pub enum LanguageArg {
     De,
 }
 
+/// A positive number of seconds given for `--{flag}`.
+pub fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .with_context(|| format!("--{flag} must be a positive number of seconds"))
+}
+
+impl ServeArgs {
+    /// The connection limits, checked.
+    pub fn connection_limits(&self) -> anyhow::Result<ConnectionLimits> {
+        if self.max_connections == 0 {
+            bail!("--max-connections must be at least 1");
+        }
+        Ok(ConnectionLimits {
+            max_connections: self.max_connections,
+            header_read_timeout: seconds(self.header_read_timeout, "header-read-timeout")?,
+            keep_alive_timeout: seconds(self.keep_alive_timeout, "keep-alive-timeout")?,
+        })
+    }
+}
+
 impl CommonArgs {
     /// How to reach Digistore24 (or the sandbox at `api_url`).
     pub fn client_config(&self, api_url: String) -> anyhow::Result<ClientConfig> {
-        let secs = |s: f64, what: &str| {
-            Duration::try_from_secs_f64(s)
-                .ok()
-                .filter(|d| !d.is_zero())
-                .with_context(|| format!("--{what} must be a positive number of seconds"))
-        };
         Ok(ClientConfig {
             api_url,
-            connect_timeout: secs(self.connect_timeout, "connect-timeout")?,
-            timeout: secs(self.timeout, "timeout")?,
+            connect_timeout: seconds(self.connect_timeout, "connect-timeout")?,
+            timeout: seconds(self.timeout, "timeout")?,
             language: Some(match self.language {
                 LanguageArg::En => Language::En,
                 LanguageArg::De => Language::De,

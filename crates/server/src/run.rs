@@ -117,6 +117,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.listen
         );
     }
+    let limits = args.connection_limits()?;
+    let body_read_timeout = crate::cli::seconds(args.body_read_timeout, "body-read-timeout")?;
     let started = start(&args.common).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -127,6 +129,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         allowed_hosts: args.allowed_hosts.clone(),
         allowed_origins: args.allowed_origins.clone(),
         max_body_bytes: args.max_body_bytes,
+        body_read_timeout,
         fallback_key,
     };
     let app = http::app(started.pipeline.clone(), opts, cancel.child_token());
@@ -139,7 +142,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(sb) = &started.sandbox {
         banner(addr, sb)?;
     }
-    http::serve(listener, app, shutdown_signal()).await?;
+    crate::transport::connections::serve(listener, app, limits, shutdown_signal()).await?;
     cancel.cancel();
     started.stop().await;
     tracing::info!("stopped");

@@ -181,3 +181,216 @@ async fn finding_10_bracketed_or_empty_names_and_null_required_are_invalid() {
     }
     assert_eq!(up.count(), 0, "nothing reached Digistore24");
 }
+
+/// Raw HTTP over one TCP connection, for requests no well-behaved client would send.
+mod raw {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    pub async fn connect(base: &str) -> TcpStream {
+        TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .unwrap()
+    }
+
+    /// A request head for the MCP endpoint with these extra header lines.
+    pub fn head(extra: &[&str], content_length: usize) -> String {
+        let mut head = String::from(
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nAuthorization: Bearer sandbox-full\r\n",
+        );
+        for line in extra {
+            head.push_str(line);
+            head.push_str("\r\n");
+        }
+        head.push_str(&format!("Content-Length: {content_length}\r\n\r\n"));
+        head
+    }
+
+    /// Reads one response (head and a `Content-Length` body); `None` if the connection closed
+    /// first. Gives up after `within`.
+    pub async fn response(s: &mut TcpStream, within: Duration) -> Option<(u16, String)> {
+        tokio::time::timeout(within, async {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + length {
+                        let status = head.split(' ').nth(1)?.parse().ok()?;
+                        let body = String::from_utf8_lossy(&buf[end + 4..end + 4 + length]);
+                        return Some((status, body.to_string()));
+                    }
+                }
+                match s.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return None,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+        })
+        .await
+        .expect("an answer or a closed connection in time")
+    }
+
+    /// Whether the server closes the connection within `within` (reading nothing more).
+    pub async fn closed_within(s: &mut TcpStream, within: Duration) -> bool {
+        let mut chunk = [0u8; 1024];
+        matches!(
+            tokio::time::timeout(within, s.read(&mut chunk)).await,
+            Ok(Ok(0) | Err(_))
+        )
+    }
+
+    pub async fn send(s: &mut TcpStream, bytes: &[u8]) {
+        s.write_all(bytes).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_3_unfinished_heads_idle_connections_and_slow_bodies_are_cut_off() {
+    use std::time::Duration;
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--header-read-timeout",
+        "1",
+        "--keep-alive-timeout",
+        "1",
+        "--body-read-timeout",
+        "1",
+    ]);
+    // 200 connections that never finish their request head.
+    let mut held = Vec::new();
+    for _ in 0..200 {
+        let mut s = raw::connect(&server.base).await;
+        raw::send(&mut s, b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n").await;
+        held.push(s);
+    }
+    for (i, s) in held.iter_mut().enumerate() {
+        assert!(
+            raw::closed_within(s, Duration::from_secs(20)).await,
+            "connection {i} with an unfinished head is still open"
+        );
+    }
+    // A kept-alive connection that goes quiet after an answer.
+    let mut s = raw::connect(&server.base).await;
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#;
+    raw::send(
+        &mut s,
+        format!(
+            "{}{body}",
+            raw::head(&["MCP-Protocol-Version: 2025-11-25"], body.len())
+        )
+        .as_bytes(),
+    )
+    .await;
+    let (status, _) = raw::response(&mut s, Duration::from_secs(10))
+        .await
+        .expect("answered");
+    assert_eq!(status, 200);
+    assert!(
+        raw::closed_within(&mut s, Duration::from_secs(20)).await,
+        "the idle connection is closed"
+    );
+    // A body that stops arriving.
+    let mut s = raw::connect(&server.base).await;
+    raw::send(
+        &mut s,
+        format!("{}{{\"jsonrpc\"", raw::head(&[], 200)).as_bytes(),
+    )
+    .await;
+    let (status, answer) = raw::response(&mut s, Duration::from_secs(20))
+        .await
+        .expect("answered");
+    assert_eq!(status, 408, "{answer}");
+    assert!(answer.contains("did not arrive within 1 s"), "{answer}");
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    assert_eq!(
+        mcp.raw("tools/list", json!({})).await.status,
+        200,
+        "still serving"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_3_connections_beyond_the_cap_wait_for_a_free_slot() {
+    use std::time::Duration;
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--max-connections",
+        "4",
+        "--header-read-timeout",
+        "60",
+    ]);
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut s = raw::connect(&server.base).await;
+        raw::send(&mut s, b"POST /mcp HTTP/1.1\r\n").await;
+        held.push(s);
+    }
+    let logs = server.logs.clone();
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let mut fifth = tokio::spawn({
+        let mcp = mcp.clone();
+        async move { mcp.raw("tools/list", json!({})).await.status }
+    });
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !logs.lock().unwrap().contains("connection limit reached") {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the server says it reached the limit");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), &mut fifth)
+            .await
+            .is_err(),
+        "a fifth connection is not served while four are held"
+    );
+    drop(held.pop());
+    let status = tokio::time::timeout(Duration::from_secs(10), fifth)
+        .await
+        .expect("served once a slot is free")
+        .unwrap();
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_7_a_truncated_body_is_400_and_nothing_runs() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    let body =
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"ping","arguments":{}}}"#;
+    let mut s = raw::connect(&server.base).await;
+    raw::send(
+        &mut s,
+        format!(
+            "{}{body}",
+            raw::head(&["MCP-Protocol-Version: 2025-11-25"], 4000)
+        )
+        .as_bytes(),
+    )
+    .await;
+    s.shutdown().await.unwrap();
+    let answer = raw::response(&mut s, Duration::from_secs(20)).await;
+    let (status, text) = answer.expect("the server answers the half-closed request");
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("could not be read completely"), "{text}");
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    assert_ne!(mcp.call("ping", json!({})).await["isError"], true);
+    assert_eq!(up.count(), 1, "only the complete call reached Digistore24");
+}

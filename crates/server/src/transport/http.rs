@@ -7,9 +7,9 @@
 //! handler.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -44,6 +44,8 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Time allowed for the whole request body to arrive once its head has.
+    pub body_read_timeout: Duration,
     /// The door's own key, used when a request carries none. Only ever set for the sandbox
     /// (`--anonymous-key`, for test suites that cannot send headers).
     pub fallback_key: Option<ApiKey>,
@@ -80,26 +82,6 @@ pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationTok
         .layer(middleware::from_fn(post_only))
         .layer(middleware::from_fn_with_state(gate, check_host_and_origin))
         .route("/healthz", get(|| async { "ok" }))
-}
-
-/// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish first.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }
 
 async fn check_host_and_origin(
@@ -186,12 +168,29 @@ fn origin_problem(headers: &HeaderMap, allowed: &[String], hosts: &[String]) -> 
 async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let limit = gate.opts.max_body_bytes;
-    let bytes = match read_bounded(body, limit).await {
+    let bytes = match read_bounded(body, limit, gate.opts.body_read_timeout).await {
         Ok(bytes) => bytes,
-        Err(()) => {
+        Err(problem) => {
+            let (status, message) = match problem {
+                BodyProblem::TooLarge => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("Request body larger than {limit} bytes."),
+                ),
+                BodyProblem::TooSlow => (
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "The request body did not arrive within {} s.",
+                        gate.opts.body_read_timeout.as_secs_f64()
+                    ),
+                ),
+                BodyProblem::Broken => (
+                    StatusCode::BAD_REQUEST,
+                    "The request body could not be read completely (cut short or malformed); nothing was run.".to_owned(),
+                ),
+            };
             return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": format!("Request body larger than {limit} bytes.")}})),
+                status,
+                axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": message}})),
             )
                 .into_response();
         }
@@ -287,15 +286,35 @@ fn tool_call_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option
     }
 }
 
-/// Collects at most `limit` bytes. An oversized body is still read (and dropped) for a while,
-/// so the client finishes sending and sees the 413 instead of a reset connection.
-async fn read_bounded(mut body: Body, limit: usize) -> Result<Vec<u8>, ()> {
+/// Why a request body was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyProblem {
+    /// More than the limit.
+    TooLarge,
+    /// Not all of it within the body read timeout.
+    TooSlow,
+    /// The connection broke or closed before the body was complete: what arrived is a
+    /// fragment, never a request to act on.
+    Broken,
+}
+
+/// Collects at most `limit` bytes within `timeout`. An oversized body is still read (and
+/// dropped) for a while, so the client finishes sending and sees the 413 instead of a reset
+/// connection.
+async fn read_bounded(
+    mut body: Body,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyProblem> {
     use http_body_util::BodyExt as _;
     let mut buf = Vec::new();
     let mut too_big = false;
     let mut seen = 0usize;
     let drain = async {
-        while let Some(Ok(frame)) = body.frame().await {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(BodyProblem::Broken);
+            };
             let Ok(data) = frame.into_data() else {
                 continue;
             };
@@ -310,14 +329,13 @@ async fn read_bounded(mut body: Body, limit: usize) -> Result<Vec<u8>, ()> {
                 buf.extend_from_slice(&data);
             }
         }
+        Ok(())
     };
-    let finished = tokio::time::timeout(std::time::Duration::from_secs(10), drain)
-        .await
-        .is_ok();
-    if too_big || !finished {
-        Err(())
-    } else {
-        Ok(buf)
+    match tokio::time::timeout(timeout, drain).await {
+        _ if too_big => Err(BodyProblem::TooLarge),
+        Err(_) => Err(BodyProblem::TooSlow),
+        Ok(Err(problem)) => Err(problem),
+        Ok(Ok(())) => Ok(buf),
     }
 }
 

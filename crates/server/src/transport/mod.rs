@@ -1,6 +1,7 @@
 //! The front doors: how requests reach the MCP service. Each door builds the same
 //! [`RequestContext`](crate::context::RequestContext) and nothing else differs downstream.
 
+pub mod connections;
 pub mod http;
 pub(crate) mod message;
 pub mod stdio;
