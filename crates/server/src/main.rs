@@ -7,9 +7,11 @@ use ds24_mcp::cli::Cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Logs go to stderr: in stdio mode stdout carries JSON-RPC and nothing else.
+    // Logs go to stderr: in stdio mode stdout carries JSON-RPC and nothing else. Colours only
+    // on a terminal: in a file or a log collector the escape codes are noise.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DS24_MCP_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn")),

@@ -18,6 +18,7 @@ use crate::cli::{Cli, Command, CommonArgs, Format, ServeArgs, StdioArgs};
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
 use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
+use crate::seal;
 use crate::transport::http::{self, HttpOptions};
 
 /// Runs the parsed command to completion.
@@ -87,8 +88,8 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
     let pipeline = Pipeline::new(PipelineParts {
         inventory,
         upstream: Arc::new(client),
-        confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
-        fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
+        confirmer: Confirmer::new(secret.sealer(seal::CONFIRMATION), DEFAULT_TTL),
+        fingerprints: Fingerprinter::new(secret.derive(seal::KEY_FINGERPRINT)),
         limiter: (common.key_rate_limit > 0).then(|| RateLimiter::new(common.key_rate_limit)),
         max_result_bytes: common.max_result_bytes,
     });

@@ -394,3 +394,136 @@ async fn finding_7_a_truncated_body_is_400_and_nothing_runs() {
     assert_ne!(mcp.call("ping", json!({})).await["isError"], true);
     assert_eq!(up.count(), 1, "only the complete call reached Digistore24");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_6_repeated_narrowing_headers_narrow_and_unreadable_ones_are_400() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    let base = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let all = base.list_tools().await;
+    assert!(
+        all.iter()
+            .any(|t| t["annotations"]["readOnlyHint"] == false)
+    );
+
+    let both = base
+        .clone()
+        .header("X-DS24-Read-Only", "false")
+        .header("X-DS24-Read-Only", "true");
+    let tools = both.list_tools().await;
+    assert!(
+        tools
+            .iter()
+            .all(|t| t["annotations"]["readOnlyHint"] == true),
+        "false then true reads as read-only"
+    );
+    let r = both
+        .call("createProduct", json!({"data": {"name_de": "x"}}))
+        .await;
+    assert!(text(&r).contains("read-only"), "{r}");
+
+    let sets = base
+        .clone()
+        .header("X-DS24-Toolsets", "products,statistics")
+        .header("X-DS24-Toolsets", "all")
+        .header("X-DS24-Toolsets", "products");
+    let names = sets.tool_names().await;
+    assert!(!names.is_empty());
+    assert!(
+        names
+            .iter()
+            .all(|n| ds24_catalog::get(n).unwrap().toolset.id == "products"),
+        "only toolsets every header names: {names:?}"
+    );
+
+    for name in ["X-DS24-Read-Only", "X-DS24-Toolsets"] {
+        let value = reqwest::header::HeaderValue::from_bytes(b"tr\xe4ue").unwrap();
+        let r = reqwest::Client::new()
+            .post(server.url())
+            .header("authorization", format!("Bearer {FULL_KEY}"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-11-25")
+            .header(name, value)
+            .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{name}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains(name) && body.contains("not readable"),
+            "{body}"
+        );
+    }
+    assert_eq!(up.count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_13_host_parser_cors_preflight_and_plain_logs() {
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--allowed-origins",
+        "https://app.example",
+    ]);
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    for host in [
+        "[::1]evil.example".to_owned(),
+        format!("[::1]evil.example:{port}"),
+        "localhost:80:80".to_owned(),
+    ] {
+        let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy).header("host", &host);
+        assert_eq!(mcp.raw("tools/list", json!({})).await.status, 403, "{host}");
+    }
+    let ok = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy).header("host", "[::1]");
+    assert_eq!(ok.raw("tools/list", json!({})).await.status, 200);
+
+    let client = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, server.url())
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, mcp-protocol-version",
+            )
+            .send()
+    };
+    let r = preflight("https://app.example").await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let h = r.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://app.example");
+    assert!(
+        h["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    let allowed = h["access-control-allow-headers"].to_str().unwrap();
+    for needed in ["authorization", "content-type", "mcp-protocol-version"] {
+        assert!(allowed.contains(needed), "{allowed}");
+    }
+    assert_eq!(
+        preflight("https://evil.example").await.unwrap().status(),
+        403
+    );
+    let call = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy)
+        .header("origin", "https://app.example")
+        .raw("tools/list", json!({}))
+        .await;
+    assert_eq!(call.status, 200);
+    assert_eq!(
+        call.headers["access-control-allow-origin"],
+        "https://app.example"
+    );
+
+    let logs = server.logs();
+    assert!(logs.contains("MCP endpoint ready"), "{logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "no colour codes when stderr is not a terminal:\n{logs}"
+    );
+}

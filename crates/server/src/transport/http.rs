@@ -80,6 +80,7 @@ pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationTok
         .layer(middleware::from_fn_with_state(gate.clone(), json_rpc_body))
         .layer(middleware::from_fn_with_state(gate.clone(), authenticate))
         .layer(middleware::from_fn(post_only))
+        .layer(middleware::from_fn(cors))
         .layer(middleware::from_fn_with_state(gate, check_host_and_origin))
         .route("/healthz", get(|| async { "ok" }))
 }
@@ -106,32 +107,80 @@ fn host_problem(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
     if allowed.iter().any(|h| h == "*") {
         return None;
     }
-    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers.get(header::HOST) else {
         return Some("Forbidden: missing Host header".into());
     };
-    let host = host.trim().to_ascii_lowercase();
-    let bare = strip_port(&host);
-    let ok = allowed
-        .iter()
-        .map(|a| a.to_ascii_lowercase())
-        .any(|a| a == host || a.trim_matches(['[', ']']) == bare);
+    let text = value.to_str().unwrap_or("<not plain text>");
+    let ok = authority(text).is_some_and(|(host, port)| {
+        allowed
+            .iter()
+            .filter_map(|a| allowed_authority(a))
+            .any(|(allowed_host, allowed_port)| {
+                allowed_host == host && allowed_port.is_none_or(|p| Some(p) == port)
+            })
+    });
     (!ok).then(|| {
         format!(
-            "Forbidden: Host `{host}` is not allowed. A public deployment must list its hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS)."
+            "Forbidden: Host `{}` is not allowed. A public deployment must list its hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS).",
+            shorten(text)
         )
     })
 }
 
-fn strip_port(authority: &str) -> &str {
-    if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match authority.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !host.contains(':') => {
-            host
+/// The host (lower-case, IPv6 without brackets) and port of an authority: `host`,
+/// `host:port`, `[v6]` or `[v6]:port`. Anything else (`[::1]evil.example`, `a:b:c`, spaces)
+/// is `None`: an unreadable Host is a foreign one.
+fn authority(text: &str) -> Option<(String, Option<u16>)> {
+    let text = text.trim();
+    let (host, port) = match text.strip_prefix('[') {
+        Some(rest) => {
+            let (inside, after) = rest.split_once(']')?;
+            inside.parse::<std::net::Ipv6Addr>().ok()?;
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':')?),
+            };
+            (inside, port)
         }
-        _ => authority,
+        None => {
+            let (host, port) = match text.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (text, None),
+            };
+            let name_like = host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            if host.is_empty() || !name_like {
+                return None;
+            }
+            (host, port)
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok()?)
+        }
+        Some(_) => return None,
+    };
+    Some((host.to_ascii_lowercase(), port))
+}
+
+/// An `--allowed-hosts` entry as an authority; a bare IPv6 address (`::1`) is accepted too.
+fn allowed_authority(entry: &str) -> Option<(String, Option<u16>)> {
+    match entry.trim().parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => Some((v6.to_string(), None)),
+        Err(_) => authority(entry),
     }
+}
+
+/// A header value as quoted in an error: short, so a 400 KB header is not sent back.
+fn shorten(text: &str) -> String {
+    let mut short: String = text.chars().take(100).collect();
+    if text.chars().nth(100).is_some() {
+        short.push('…');
+    }
+    short
 }
 
 /// A browser Origin passes when it is listed, or when its host is one of the server's own
@@ -144,23 +193,74 @@ fn origin_problem(headers: &HeaderMap, allowed: &[String], hosts: &[String]) -> 
         .unwrap_or("<non-ASCII>")
         .trim()
         .to_ascii_lowercase();
-    let origin_host = origin.split_once("://").map(|(_, rest)| {
-        strip_port(rest.trim_end_matches('/'))
-            .trim_matches(['[', ']'])
-            .to_owned()
-    });
+    let origin_host = origin
+        .split_once("://")
+        .and_then(|(_, rest)| authority(rest.trim_end_matches('/')))
+        .map(|(host, _)| host);
     let same_host = origin_host.is_some_and(|h| {
         hosts
             .iter()
-            .any(|a| a != "*" && a.trim_matches(['[', ']']).eq_ignore_ascii_case(&h))
+            .filter(|a| *a != "*")
+            .filter_map(|a| allowed_authority(a))
+            .any(|(allowed, _)| allowed == h)
     });
     let ok = same_host
         || allowed
             .iter()
             .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
     (!ok).then(|| {
-        format!("Forbidden: Origin `{origin}` is not allowed. Allow browser origins with --allowed-origins (env DS24_MCP_ALLOWED_ORIGINS).")
+        format!(
+            "Forbidden: Origin `{}` is not allowed. Allow browser origins with --allowed-origins (env DS24_MCP_ALLOWED_ORIGINS).",
+            shorten(&origin)
+        )
     })
+}
+
+/// Request headers a browser client may send (answer to a CORS preflight).
+const CORS_ALLOW_HEADERS: &str = "authorization, content-type, accept, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id, x-ds24-read-only, x-ds24-toolsets, x-request-id";
+/// Response headers a browser client may read.
+const CORS_EXPOSE_HEADERS: &str = "www-authenticate, mcp-session-id, retry-after";
+
+/// CORS for browser clients on an allowed origin: the preflight (`OPTIONS` with
+/// `Access-Control-Request-Method`) is answered here, and every answer to such an origin says
+/// it may be read. Foreign origins never get this far (403 above), so echoing the Origin is
+/// exactly the allowlist.
+async fn cors(req: Request, next: Next) -> Response {
+    let Some(origin) = req.headers().get(header::ORIGIN).cloned() else {
+        return next.run(req).await;
+    };
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut response = if preflight {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::HeaderValue::from_static("POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::HeaderValue::from_static(CORS_ALLOW_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            header::HeaderValue::from_static("600"),
+        );
+        r
+    } else {
+        let mut r = next.run(req).await;
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            header::HeaderValue::from_static(CORS_EXPOSE_HEADERS),
+        );
+        r
+    };
+    let h = response.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    h.append(header::VARY, header::HeaderValue::from_static("origin"));
+    response
 }
 
 /// Reads the body (bounded: 413 beyond the limit) and answers malformed JSON with a JSON-RPC
@@ -417,44 +517,60 @@ fn unauthorized(problem: &str) -> Response {
         .unwrap_or_else(|_| StatusCode::UNAUTHORIZED.into_response())
 }
 
+/// The request's narrowing. Narrowing only ever narrows: when a header comes more than once
+/// (a client's and a proxy's, say), every occurrence applies, so the result is the narrowest
+/// reading (read-only if any says so; only toolsets every occurrence names). A value that
+/// cannot be read is an error, never "absent".
 fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
-    let header_text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
+    let values = |name: &'static str| {
+        headers.get_all(name).iter().map(move |v| {
+            v.to_str().map(str::trim).map_err(|_| {
+                format!("{name} is not readable: send plain ASCII text (got a non-ASCII or control byte).")
+            })
+        })
     };
-    let read_only_header = match header_text("x-ds24-read-only")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("" | "false" | "0" | "no" | "n") => false,
-        Some("true" | "1" | "yes" | "y") => true,
-        Some(other) => {
-            return Err(format!(
-                "X-DS24-Read-Only must be true or false, not `{other}`."
-            ));
+    let mut read_only = path.ends_with("/readonly");
+    for value in values("X-DS24-Read-Only") {
+        for word in value?.split(',').map(str::trim) {
+            match word.to_ascii_lowercase().as_str() {
+                "" | "false" | "0" | "no" | "n" => {}
+                "true" | "1" | "yes" | "y" => read_only = true,
+                _ => {
+                    return Err(format!(
+                        "X-DS24-Read-Only must be true or false, not `{}`.",
+                        shorten(word)
+                    ));
+                }
+            }
         }
-    };
-    let toolsets = match header_text("x-ds24-toolsets") {
-        None | Some("" | "all") => None,
-        Some(list) => Some(
-            list.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|name| {
-                    crate::tools::toolset(name).map(|t| t.id).ok_or_else(|| {
-                        format!(
-                            "X-DS24-Toolsets names an unknown toolset `{name}`; known: {}.",
-                            crate::tools::toolset_names().join(", ")
-                        )
-                    })
+    }
+    let mut toolsets: Option<BTreeSet<&'static str>> = None;
+    for value in values("X-DS24-Toolsets") {
+        let value = value?;
+        if value.is_empty() || value == "all" {
+            continue;
+        }
+        let named = value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| {
+                crate::tools::toolset(name).map(|t| t.id).ok_or_else(|| {
+                    format!(
+                        "X-DS24-Toolsets names an unknown toolset `{}`; known: {}.",
+                        shorten(name),
+                        crate::tools::toolset_names().join(", ")
+                    )
                 })
-                .collect::<Result<BTreeSet<_>, _>>()?,
-        ),
-    };
+            })
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        toolsets = Some(match toolsets {
+            None => named,
+            Some(before) => before.intersection(&named).copied().collect(),
+        });
+    }
     Ok(Scope {
-        read_only: read_only_header || path.ends_with("/readonly"),
+        read_only,
         toolsets,
     })
 }
@@ -470,9 +586,25 @@ mod tests {
 
     #[test]
     fn host_ports_and_ipv6() {
-        assert_eq!(strip_port("localhost:8787"), "localhost");
-        assert_eq!(strip_port("[::1]:8787"), "::1");
-        assert_eq!(strip_port("example.com"), "example.com");
+        assert_eq!(
+            authority("localhost:8787"),
+            Some(("localhost".into(), Some(8787)))
+        );
+        assert_eq!(authority("[::1]:8787"), Some(("::1".into(), Some(8787))));
+        assert_eq!(authority("Example.COM"), Some(("example.com".into(), None)));
+        for bad in [
+            "[::1]evil.example",
+            "[::1]:",
+            "[evil]",
+            "a:b:c",
+            "evil.example:80x",
+            "evil.example:99999",
+            "a b",
+            "",
+            ":80",
+        ] {
+            assert_eq!(authority(bad), None, "{bad}");
+        }
         let allowed = vec![
             "localhost".to_owned(),
             "127.0.0.1".to_owned(),
@@ -485,6 +617,13 @@ mod tests {
         assert!(host_problem(&h, &allowed).is_none());
         h.insert(header::HOST, "evil.example".parse().unwrap());
         assert!(host_problem(&h, &allowed).is_some());
+        h.insert(header::HOST, "[::1]evil.example".parse().unwrap());
+        assert!(host_problem(&h, &allowed).is_some());
+        let with_port = vec!["example.com:8443".to_owned()];
+        h.insert(header::HOST, "example.com:8443".parse().unwrap());
+        assert!(host_problem(&h, &with_port).is_none());
+        h.insert(header::HOST, "example.com:80".parse().unwrap());
+        assert!(host_problem(&h, &with_port).is_some());
     }
 
     #[test]
@@ -508,5 +647,23 @@ mod tests {
         assert!(s.read_only && s.toolsets.unwrap().len() == 2);
         h.insert("x-ds24-toolsets", "nope".parse().unwrap());
         assert!(scope("/", &h).is_err());
+
+        let mut h = HeaderMap::new();
+        h.append("x-ds24-read-only", "false".parse().unwrap());
+        h.append("x-ds24-read-only", "true".parse().unwrap());
+        assert!(scope("/", &h).unwrap().read_only, "any occurrence narrows");
+        h.append("x-ds24-toolsets", "products, statistics".parse().unwrap());
+        h.append("x-ds24-toolsets", "all".parse().unwrap());
+        h.append("x-ds24-toolsets", "statistics,purchases".parse().unwrap());
+        assert_eq!(
+            scope("/", &h).unwrap().toolsets.unwrap(),
+            BTreeSet::from(["statistics"])
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-ds24-read-only",
+            header::HeaderValue::from_bytes(b"tr\xe4ue").unwrap(),
+        );
+        assert!(scope("/", &h).unwrap_err().contains("not readable"));
     }
 }
