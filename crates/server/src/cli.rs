@@ -167,6 +167,9 @@ pub struct CommonArgs {
     /// Seconds allowed to connect to Digistore24.
     #[arg(long, env = "DS24_MCP_CONNECT_TIMEOUT", default_value_t = 5.0)]
     pub connect_timeout: f64,
+    /// Largest Digistore24 answer read, in bytes; a larger one is a tool error asking to narrow the request.
+    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_BYTES", default_value_t = 16 << 20)]
+    pub max_upstream_bytes: usize,
     /// Language of Digistore24's messages and labels.
     #[arg(long, env = "DS24_MCP_LANGUAGE", value_enum, default_value = "en")]
     pub language: LanguageArg,
@@ -230,6 +233,7 @@ impl CommonArgs {
                 LanguageArg::En => Language::En,
                 LanguageArg::De => Language::De,
             }),
+            max_answer_bytes: self.max_upstream_bytes,
         })
     }
 

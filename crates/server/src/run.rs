@@ -81,6 +81,8 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
             .context("cannot start the sandbox")?;
         (running.api_url(), Some(running))
     } else {
+        ds24_client::check_api_url(&common.api_url)
+            .map_err(|e| anyhow::anyhow!("--api-url (DS24_API_URL): {e}"))?;
         (common.api_url.clone(), None)
     };
     let client = Client::new(common.client_config(api_url)?)?;

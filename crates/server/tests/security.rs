@@ -527,3 +527,199 @@ async fn finding_13_host_parser_cors_preflight_and_plain_logs() {
         "no colour codes when stderr is not a terminal:\n{logs}"
     );
 }
+
+/// An upstream that answers every call with a redirect to `target` (a misconfigured or hostile
+/// endpoint in front of the API; no Digistore24 semantics involved).
+async fn redirector(status: u16, target: String) -> std::net::SocketAddr {
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let location = format!("{target}{}", uri.path().trim_start_matches("/api/call"));
+        async move {
+            (
+                axum::http::StatusCode::from_u16(status).unwrap(),
+                [("location", location)],
+            )
+                .into_response()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_4_redirects_are_never_followed() {
+    let up = upstream().await;
+    for status in [307u16, 302, 301, 308] {
+        let hop = redirector(status, up.api_url()).await;
+        let server = serve(&[
+            "--api-url",
+            &format!("http://{hop}/api/call"),
+            "--toolsets",
+            "all",
+        ]);
+        let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+        for (tool, args) in [
+            ("deleteVoucher", json!({"code": "LAUNCH10"})),
+            ("listProducts", json!({})),
+        ] {
+            let r = mcp.call(tool, args).await;
+            assert_eq!(r["isError"], true, "{status} {tool}: {r}");
+            assert!(
+                text(&r).contains(&format!("redirect (HTTP {status})")),
+                "{status} {tool}: {r}"
+            );
+            assert!(!r.to_string().contains(&up.addr.to_string()), "{r}");
+        }
+    }
+    assert_eq!(
+        up.count(),
+        0,
+        "the key never followed a redirect to another host"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_4_api_url_must_be_https_unless_loopback() {
+    for (url, ok) in [
+        ("http://api.example.com/api/call", false),
+        ("ftp://127.0.0.1/api/call", false),
+        ("not a url", false),
+        ("http://localhost:9/api/call", true),
+        ("http://[::1]:9/api/call", true),
+        ("http://127.0.0.2:9/api/call", true),
+    ] {
+        let mut child = std::process::Command::new(bin())
+            .args(["serve", "--listen", "127.0.0.1:0", "--api-url", url])
+            .env("DS24_MCP_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Until it says it is ready, or exits (its stderr ends).
+        let mut said = String::new();
+        let mut started = false;
+        let stderr = child.stderr.take().unwrap();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            said.push_str(&line);
+            said.push('\n');
+            if line.contains("MCP endpoint ready") {
+                started = true;
+                break;
+            }
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        assert_eq!(started, ok, "{url}: {said}");
+        if !ok {
+            assert!(!status.success(), "{url}");
+            assert!(said.contains("--api-url"), "{url}: {said}");
+            if url.starts_with("http://api") {
+                assert!(
+                    said.contains("https://") && said.contains("loopback"),
+                    "{said}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_5_upstream_answers_beyond_the_cap_are_refused_while_streaming() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--max-upstream-bytes", "65536"]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let r = mcp
+        .call(
+            "listPurchases",
+            json!({"from": "start", "to": "now", "page_size": 1000}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert_eq!(r["structuredContent"]["error"]["kind"], "too_large", "{r}");
+    let t = text(&r);
+    assert!(t.contains("65536 bytes") && t.contains("paging"), "{t}");
+    let small = mcp
+        .call(
+            "listPurchases",
+            json!({"from": "start", "to": "now", "page_size": 5}),
+        )
+        .await;
+    assert_ne!(small["isError"], true, "small answers pass: {small}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_11_connect_failures_and_answer_timeouts_say_what_happened_and_no_url() {
+    use std::time::Duration;
+    // A listener whose accept queue is full: connecting hangs until the connect timeout.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let full = socket.listen(1).unwrap();
+    let full_addr = full.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        let s = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Ok(Ok(c)) =
+            tokio::time::timeout(Duration::from_millis(300), s.connect(full_addr)).await
+        {
+            fillers.push(c);
+        }
+    }
+    let server = serve(&[
+        "--api-url",
+        &format!("http://{full_addr}/api/call"),
+        "--connect-timeout",
+        "0.5",
+        "--timeout",
+        "5",
+    ]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let r = mcp
+        .call("createProduct", json!({"data": {"name_de": "x"}}))
+        .await;
+    let t = text(&r);
+    assert_eq!(
+        r["structuredContent"]["error"]["kind"], "unreachable",
+        "{r}"
+    );
+    assert!(
+        t.contains("could not connect") && t.contains("nothing was sent; safe to retry"),
+        "{t}"
+    );
+    assert!(!t.contains("sent but not confirmed"), "{t}");
+    assert!(!r.to_string().contains(&full_addr.to_string()), "{r}");
+
+    // Refused outright: same story, and no address or path in the text.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let server = serve(&["--api-url", &format!("http://{dead}/api/call")]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    let r = mcp.call("ping", json!({})).await;
+    assert!(text(&r).contains("could not connect"), "{r}");
+    for internal in [dead.to_string(), "/api/call".to_owned()] {
+        assert!(!r.to_string().contains(&internal), "{internal} in {r}");
+    }
+
+    // Sent, then silence.
+    let hole = black_hole().await;
+    let server = serve(&[
+        "--api-url",
+        &format!("http://{hole}/api/call"),
+        "--timeout",
+        "1",
+    ]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let r = mcp
+        .call("createProduct", json!({"data": {"name_de": "x"}}))
+        .await;
+    let t = text(&r);
+    assert!(
+        t.contains("sent, no answer within 1 s (check before retrying a write)"),
+        "{t}"
+    );
+    assert!(!r.to_string().contains(&hole.to_string()), "{r}");
+    drop(fillers);
+}

@@ -206,8 +206,11 @@ fn upstream_kind(err: &CallError) -> &'static str {
             Some(ErrorCode::Other(_)) | None => "api_error",
         },
         CallError::Timeout(_) => "timeout",
-        CallError::Connect(_) => "unreachable",
-        CallError::Transport(_) | CallError::BadResponse { .. } => "bad_response",
+        CallError::Connect => "unreachable",
+        CallError::UnsendableKey => "invalid_key",
+        CallError::Redirect { .. } => "redirect",
+        CallError::TooLarge { .. } => "too_large",
+        CallError::Transport | CallError::BadResponse { .. } => "bad_response",
     }
 }
 
@@ -231,8 +234,13 @@ fn upstream_hint(f: &Function, writes: bool, err: &CallError) -> String {
         },
         CallError::Timeout(_) if writes => "The call was sent but not confirmed, and it is not retried automatically. Check with a list or get tool whether it took effect before calling again.".to_owned(),
         CallError::Timeout(_) => "Try again later; if it keeps timing out, narrow the request (smaller page_size or time window).".to_owned(),
-        CallError::Connect(_) => "Check the server's network access and its --api-url setting.".to_owned(),
-        CallError::Transport(_) | CallError::BadResponse { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
-        CallError::Transport(_) | CallError::BadResponse { .. } => "Try again later.".to_owned(),
+        CallError::Connect => "It is safe to call again; if it keeps failing, the server cannot reach Digistore24 (its network or its --api-url setting).".to_owned(),
+        CallError::UnsendableKey => "Check the API key: a Digistore24 API key is plain text (letters, digits and dashes).".to_owned(),
+        CallError::Redirect { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again. The server's --api-url may not point at the Digistore24 API itself.".to_owned(),
+        CallError::Redirect { .. } => "The server's --api-url may not point at the Digistore24 API itself; this needs the operator.".to_owned(),
+        CallError::TooLarge { .. } if writes => "The change may have happened: check with a list or get tool before calling again.".to_owned(),
+        CallError::TooLarge { .. } => "Narrow the request with filters or paging (a smaller page_size, a shorter time window, a search) and call again.".to_owned(),
+        CallError::Transport | CallError::BadResponse { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
+        CallError::Transport | CallError::BadResponse { .. } => "Try again later.".to_owned(),
     }
 }
