@@ -67,6 +67,12 @@ pub struct ServeArgs {
     /// Seconds a connection may stay idle between requests before it is closed.
     #[arg(long, env = "DS24_MCP_KEEP_ALIVE_TIMEOUT", default_value_t = 60.0)]
     pub keep_alive_timeout: f64,
+    /// Tool calls allowed per second and client address (IPv6: per /64; bursts up to twice that); 0 turns the limit off.
+    #[arg(long, env = "DS24_MCP_IP_RATE_LIMIT", default_value_t = 50)]
+    pub ip_rate_limit: u32,
+    /// Reverse proxies (comma list of addresses or CIDR ranges) whose X-Forwarded-For names the client address.
+    #[arg(long, env = "DS24_MCP_TRUSTED_PROXIES", value_delimiter = ',', value_parser = address_range)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// With --sandbox on a loopback address only: requests without a key use this sandbox key
     /// (for test suites that cannot send headers).
     #[arg(long, requires = "sandbox", value_name = "SANDBOX_KEY")]
@@ -180,6 +186,9 @@ pub struct CommonArgs {
     /// Tool calls allowed per second and API key (bursts up to twice that); 0 turns the limit off.
     #[arg(long, env = "DS24_MCP_KEY_RATE_LIMIT", default_value_t = 20)]
     pub key_rate_limit: u32,
+    /// Digistore24 calls in flight at once, over all keys and clients; further calls wait (up to 10 s).
+    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_CONCURRENCY", default_value_t = 64)]
+    pub max_upstream_concurrency: usize,
     /// Largest tool result in bytes of JSON; longer lists keep their leading rows and a note on paging.
     #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 100_000)]
     pub max_result_bytes: usize,
@@ -198,6 +207,14 @@ pub enum LanguageArg {
     En,
     /// German.
     De,
+}
+
+/// An address (`10.0.0.1`) or a CIDR range (`10.0.0.0/8`).
+fn address_range(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is not an IP address or CIDR range (like 10.0.0.0/8)"))
 }
 
 /// A positive number of seconds given for `--{flag}`.

@@ -17,7 +17,9 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::{Cli, Command, CommonArgs, Format, ServeArgs, StdioArgs};
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
-use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
+use crate::pipeline::{
+    Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts, REJECTED_KEY_TTL, RejectedKeys,
+};
 use crate::seal;
 use crate::transport::http::{self, HttpOptions};
 
@@ -72,7 +74,11 @@ impl Started {
 }
 
 /// Starts the sandbox if asked, then builds the pipeline every front door shares.
-async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
+/// `address_rate_limit` is the per-client-address limit (0: none, as for stdio).
+async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<Started> {
+    if common.max_upstream_concurrency == 0 {
+        bail!("--max-upstream-concurrency must be at least 1");
+    }
     let inventory = common.selection.inventory()?;
     let (api_url, sandbox) = if common.sandbox {
         let opts = common.sandbox_args.clone().into_options();
@@ -93,6 +99,9 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
         confirmer: Confirmer::new(secret.sealer(seal::CONFIRMATION), DEFAULT_TTL),
         fingerprints: Fingerprinter::new(secret.derive(seal::KEY_FINGERPRINT)),
         limiter: (common.key_rate_limit > 0).then(|| RateLimiter::new(common.key_rate_limit)),
+        address_limiter: (address_rate_limit > 0).then(|| RateLimiter::new(address_rate_limit)),
+        rejected: RejectedKeys::new(secret.derive(seal::REJECTED_KEYS), REJECTED_KEY_TTL),
+        max_upstream_concurrency: common.max_upstream_concurrency,
         max_result_bytes: common.max_result_bytes,
     });
     Ok(Started {
@@ -122,7 +131,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let limits = args.connection_limits()?;
     let body_read_timeout = crate::cli::seconds(args.body_read_timeout, "body-read-timeout")?;
-    let started = start(&args.common).await?;
+    let started = start(&args.common, args.ip_rate_limit).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -133,6 +142,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         allowed_origins: args.allowed_origins.clone(),
         max_body_bytes: args.max_body_bytes,
         body_read_timeout,
+        trusted_proxies: args.trusted_proxies.clone(),
         fallback_key,
     };
     let app = http::app(started.pipeline.clone(), opts, cancel.child_token());
@@ -213,7 +223,7 @@ async fn stdio(args: StdioArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let started = start(&args.common).await?;
+    let started = start(&args.common, 0).await?;
     let context = RequestContext {
         key: Some(key),
         ..RequestContext::default()

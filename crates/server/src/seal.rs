@@ -20,6 +20,8 @@ use sha2::Sha256;
 pub const CONFIRMATION: &str = "confirmation";
 /// The purpose of the salt of key fingerprints in logs and limits.
 pub const KEY_FINGERPRINT: &str = "key-fingerprint";
+/// The purpose of the salt under which rejected keys are remembered.
+pub const REJECTED_KEYS: &str = "rejected-keys";
 
 /// The server's state secret, from which every purpose-specific key is derived.
 #[derive(Clone)]

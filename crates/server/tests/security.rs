@@ -723,3 +723,105 @@ async fn finding_11_connect_failures_and_answer_timeouts_say_what_happened_and_n
     assert!(!r.to_string().contains(&hole.to_string()), "{r}");
     drop(fillers);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_12_made_up_keys_are_limited_by_client_address() {
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--ip-rate-limit",
+        "1",
+        "--key-rate-limit",
+        "0",
+    ]);
+    // A new key and a new X-Forwarded-For per call: neither escapes the address limit.
+    let mut limited = 0;
+    for i in 0..8 {
+        let mcp = Mcp::new(server.url(), Some(&format!("made-up-{i}")), Era::Legacy)
+            .header("x-forwarded-for", &format!("203.0.113.{i}"));
+        let r = mcp.call("ping", json!({})).await;
+        if r["structuredContent"]["error"]["kind"] == "rate_limited" {
+            assert!(text(&r).contains("from this client address"), "{r}");
+            limited += 1;
+        }
+    }
+    assert!(limited >= 5, "{limited} of 8 limited");
+    assert!(up.count() <= 3, "{} calls reached Digistore24", up.count());
+
+    // Behind a trusted proxy, X-Forwarded-For tells clients apart.
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--ip-rate-limit",
+        "1",
+        "--trusted-proxies",
+        "127.0.0.1",
+    ]);
+    let first = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy)
+        .header("x-forwarded-for", "203.0.113.7");
+    let mut first_limited = false;
+    for _ in 0..6 {
+        let r = first.call("ping", json!({})).await;
+        if r["structuredContent"]["error"]["kind"] == "rate_limited" {
+            first_limited = true;
+            break;
+        }
+    }
+    assert!(first_limited, "one forwarded client is limited");
+    let second = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy)
+        .header("x-forwarded-for", "203.0.113.8");
+    let r = second.call("ping", json!({})).await;
+    assert_ne!(r["isError"], true, "another forwarded client is not: {r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_12_a_key_digistore24_rejected_is_refused_without_another_call() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    let bad = Mcp::new(server.url(), Some("123-made-up-key"), Era::Legacy);
+    let first = bad.call("ping", json!({})).await;
+    assert_eq!(first["structuredContent"]["error"]["code"], 2, "{first}");
+    let second = bad.call("listProducts", json!({})).await;
+    assert_eq!(second["isError"], true, "{second}");
+    assert_eq!(
+        second["structuredContent"]["error"]["kind"], "invalid_key",
+        "{second}"
+    );
+    assert!(text(&second).contains("not sent again"), "{second}");
+    assert_eq!(up.count(), 1, "the rejected key was sent once");
+    let good = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    assert_ne!(good.call("ping", json!({})).await["isError"], true);
+    assert!(!server.logs().contains("123-made-up-key"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_12_upstream_calls_are_capped_across_all_keys() {
+    let mut opts = ds24_sandbox::SandboxOptions::in_memory();
+    opts.latency = std::time::Duration::from_millis(300);
+    let up = upstream_opts(opts).await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--max-upstream-concurrency",
+        "2",
+        "--key-rate-limit",
+        "0",
+        "--ip-rate-limit",
+        "0",
+    ]);
+    let calls: Vec<_> = (0..8)
+        .map(|i| {
+            let key = if i % 2 == 0 { READ_KEY } else { FULL_KEY };
+            let mcp = Mcp::new(server.url(), Some(key), Era::Legacy);
+            tokio::spawn(async move { mcp.call("ping", json!({})).await })
+        })
+        .collect();
+    for call in calls {
+        let r = call.await.unwrap();
+        assert_ne!(r["isError"], true, "{r}");
+    }
+    assert_eq!(up.count(), 8);
+    assert_eq!(up.max_in_flight(), 2, "never more than the cap at once");
+}

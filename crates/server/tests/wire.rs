@@ -81,7 +81,11 @@ async fn every_tool_sends_the_exact_wire_request() {
     ]);
     let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
     let mut checked = 0;
-    for f in ds24_catalog::all() {
+    // `unregister` revokes the calling key, and a key Digistore24 then rejects is not sent
+    // again for a while: it goes last.
+    let mut functions: Vec<_> = ds24_catalog::all().collect();
+    functions.sort_by_key(|f| f.name == "unregister");
+    for f in functions {
         let mut args = Map::new();
         let mut expected = Vec::new();
         example(f.params, None, &mut args, &mut expected);

@@ -40,11 +40,20 @@ pub enum ToolFailure {
     },
     /// The request carried no Digistore24 key.
     NoKey,
-    /// The key made too many calls; nothing was sent.
+    /// Too many calls with this key or from this address; nothing was sent.
     RateLimited {
         /// How long to wait before the next call can pass.
         retry_after: Duration,
+        /// Which limit.
+        by: LimitedBy,
     },
+    /// Digistore24 rejected this key as invalid moments ago; nothing was sent.
+    KeyRejected {
+        /// How long until the key is tried again.
+        retry_after: Duration,
+    },
+    /// Every upstream slot stayed busy; nothing was sent.
+    Busy,
     /// The arguments do not fit the tool's schema; nothing was sent.
     InvalidArguments {
         /// The tool's listed name.
@@ -75,6 +84,15 @@ pub enum ToolFailure {
     },
 }
 
+/// Which rate limit stopped a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitedBy {
+    /// The per-key limit.
+    Key,
+    /// The per-client-address limit.
+    Address,
+}
+
 impl ToolFailure {
     /// A stable short name for logs, audit lines, metrics and `structuredContent`.
     pub fn kind(&self) -> &'static str {
@@ -85,6 +103,8 @@ impl ToolFailure {
             Self::ReadOnly { .. } => "read_only",
             Self::NoKey => "no_key",
             Self::RateLimited { .. } => "rate_limited",
+            Self::KeyRejected { .. } => "invalid_key",
+            Self::Busy => "busy",
             Self::InvalidArguments { .. } => "invalid_arguments",
             Self::Declined { .. } => "declined",
             Self::BadConfirmation { .. } => "bad_confirmation",
@@ -128,10 +148,19 @@ impl ToolFailure {
                 }
             ),
             Self::NoKey => "No Digistore24 API key: send `Authorization: Bearer <key>` (HTTP) or set DS24_API_KEY (stdio).".into(),
-            Self::RateLimited { retry_after } => format!(
-                "Too many calls with this API key: slow down and retry in {:.1} s. Nothing was sent to Digistore24.",
-                (retry_after.as_secs_f64() * 10.0).ceil() / 10.0
+            Self::RateLimited { retry_after, by } => format!(
+                "Too many calls {}: slow down and retry in {:.1} s. Nothing was sent to Digistore24.",
+                match by {
+                    LimitedBy::Key => "with this API key",
+                    LimitedBy::Address => "from this client address",
+                },
+                seconds_up(*retry_after)
             ),
+            Self::KeyRejected { retry_after } => format!(
+                "Digistore24 rejected this API key as invalid moments ago, so it is not sent again for {:.0} s. Nothing was sent to Digistore24. Check the API key: it must be an active Digistore24 API key (Digistore24: Settings > Account access > API keys), sent as `Authorization: Bearer <key>`.",
+                retry_after.as_secs_f64().ceil()
+            ),
+            Self::Busy => "The server has too many Digistore24 calls in progress. Nothing was sent to Digistore24; try again in a few seconds.".into(),
             Self::InvalidArguments { tool, problems } => format!(
                 "Invalid arguments for {tool}: {}. Nothing was sent to Digistore24; correct the arguments and call again.",
                 problems.summary()
@@ -155,10 +184,12 @@ impl ToolFailure {
     /// Machine-readable details for `structuredContent`, where there are any beyond the text.
     pub fn details(&self) -> Option<Value> {
         match self {
-            Self::RateLimited { retry_after } => Some(json!({"error": {
-                "kind": self.kind(),
-                "retry_after_ms": u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
-            }})),
+            Self::RateLimited { retry_after, .. } | Self::KeyRejected { retry_after } => {
+                Some(json!({"error": {
+                    "kind": self.kind(),
+                    "retry_after_ms": u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
+                }}))
+            }
             // The problems themselves are in the text only: an answer carries them once.
             Self::InvalidArguments { problems, .. } => Some(json!({"error": {
                 "kind": self.kind(),
@@ -192,6 +223,11 @@ impl ToolFailure {
             _ => None,
         }
     }
+}
+
+/// Seconds rounded up to a tenth, for "retry in" texts.
+fn seconds_up(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10.0).ceil() / 10.0
 }
 
 fn upstream_kind(err: &CallError) -> &'static str {

@@ -2,26 +2,30 @@
 //! front door and every way of naming a tool.
 //!
 //! Data flows one way: find the tool → check it may be called here (enabled, not narrowed out,
-//! not a write on a read-only connection) → take the key → rate limit → validate and
-//! normalise the arguments → confirm if destructive → encode → call → shape. Each step either
+//! not a write on a read-only connection) → take the key → rate limit (client address, then
+//! key) → refuse a key Digistore24 just rejected → validate and normalise the arguments →
+//! confirm if destructive → encode → wait for an upstream slot → call → shape. Each step either
 //! passes the call on or stops it with a [`ToolFailure`]; nothing reaches Digistore24 unless
 //! every step before the call passed.
 
 mod confirm;
 mod failure;
+mod rejected;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ds24_catalog::Effect;
-use ds24_client::{ApiKey, Retry, encode_form};
+use ds24_client::{ApiKey, CallError, ErrorCode, Retry, encode_form};
 use serde_json::{Map, Value};
+use tokio::sync::Semaphore;
 
 pub use confirm::{Confirmation, Confirmer, DEFAULT_TTL, Question};
-pub use failure::ToolFailure;
+pub use failure::{LimitedBy, ToolFailure};
+pub use rejected::{REJECTED_KEY_TTL, RejectedKeys};
 
 use crate::context::RequestContext;
-use crate::limit::RateLimiter;
+use crate::limit::{RateLimiter, address_key};
 use crate::tools::{Inventory, Problems, ToolEntry};
 use crate::upstream::Upstream;
 
@@ -60,8 +64,14 @@ pub struct Pipeline {
     confirmer: Confirmer,
     fingerprints: Fingerprinter,
     limiter: Option<RateLimiter>,
+    address_limiter: Option<RateLimiter>,
+    rejected: RejectedKeys,
+    upstream_slots: Semaphore,
     max_result_bytes: usize,
 }
+
+/// How long a call waits for a free upstream slot before it is refused as "busy".
+pub const SLOT_WAIT: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,6 +91,12 @@ pub struct PipelineParts {
     pub fingerprints: Fingerprinter,
     /// Per-key limit on calls, if any.
     pub limiter: Option<RateLimiter>,
+    /// Per-client-address limit on calls, if any.
+    pub address_limiter: Option<RateLimiter>,
+    /// Keys Digistore24 just rejected.
+    pub rejected: RejectedKeys,
+    /// Digistore24 calls in flight at once, across all keys and clients.
+    pub max_upstream_concurrency: usize,
     /// Larger results keep only their leading rows.
     pub max_result_bytes: usize,
 }
@@ -94,6 +110,13 @@ impl Pipeline {
             confirmer: parts.confirmer,
             fingerprints: parts.fingerprints,
             limiter: parts.limiter,
+            address_limiter: parts.address_limiter,
+            rejected: parts.rejected,
+            upstream_slots: Semaphore::new(
+                parts
+                    .max_upstream_concurrency
+                    .clamp(1, Semaphore::MAX_PERMITS),
+            ),
             max_result_bytes: parts.max_result_bytes,
         }
     }
@@ -116,9 +139,27 @@ impl Pipeline {
         let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
         // Logs and the rate limit know a key only by its salted fingerprint.
         let fp = self.fingerprint(key);
+        // The address first: inventing a new key per call must not escape a limit.
+        let address = ctx.peer.map(address_key);
+        if let Some((limiter, address)) = self.address_limiter.as_ref().zip(address.as_ref())
+            && let Err(retry_after) = limiter.check(address)
+        {
+            tracing::info!(key = %fp, %address, outcome = "rate_limited", "tool call rejected");
+            return Err(ToolFailure::RateLimited {
+                retry_after,
+                by: LimitedBy::Address,
+            });
+        }
         if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
             tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
-            return Err(ToolFailure::RateLimited { retry_after });
+            return Err(ToolFailure::RateLimited {
+                retry_after,
+                by: LimitedBy::Key,
+            });
+        }
+        if let Err(retry_after) = self.rejected.check(key) {
+            tracing::info!(key = %fp, outcome = "key_rejected", "tool call rejected");
+            return Err(ToolFailure::KeyRejected { retry_after });
         }
         let args = match &ctx.arguments_problem {
             Some(problem) => Err(Problems::one(problem.clone())),
@@ -153,12 +194,15 @@ impl Pipeline {
         } else {
             Retry::OnConnectFailure
         };
+        let form = encode_form(&args);
+        let Ok(Ok(_slot)) = tokio::time::timeout(SLOT_WAIT, self.upstream_slots.acquire()).await
+        else {
+            tracing::warn!(key = %fp, outcome = "busy", "tool call rejected: no upstream slot");
+            return Err(ToolFailure::Busy);
+        };
         let started = Instant::now();
         tracing::debug!(function = f.name, "calling Digistore24");
-        let outcome = self
-            .upstream
-            .call(f.name, key, encode_form(&args), retry)
-            .await;
+        let outcome = self.upstream.call(f.name, key, form, retry).await;
         let ms = millis(started.elapsed());
         match outcome {
             Ok(data) => {
@@ -170,6 +214,13 @@ impl Pipeline {
             }
             Err(error) => {
                 tracing::info!(key = %fp, ms, outcome = "error", error = %error, "tool call");
+                if let CallError::Api {
+                    kind: Some(ErrorCode::BadApiKey),
+                    ..
+                } = error
+                {
+                    self.rejected.remember(key);
+                }
                 Err(ToolFailure::Upstream {
                     tool: entry.name.clone(),
                     function: f,

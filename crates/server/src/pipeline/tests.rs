@@ -47,6 +47,9 @@ fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
         confirmer: Confirmer::new(secret.sealer("confirmation"), ttl),
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: None,
+        address_limiter: None,
+        rejected: RejectedKeys::new(secret.derive("rejected-keys"), REJECTED_KEY_TTL),
+        max_upstream_concurrency: 4,
         max_result_bytes: 100_000,
     })
 }

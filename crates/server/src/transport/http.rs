@@ -7,7 +7,7 @@
 //! handler.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,6 +46,8 @@ pub struct HttpOptions {
     pub max_body_bytes: usize,
     /// Time allowed for the whole request body to arrive once its head has.
     pub body_read_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from anyone else it is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The door's own key, used when a request carries none. Only ever set for the sandbox
     /// (`--anonymous-key`, for test suites that cannot send headers).
     pub fallback_key: Option<ApiKey>,
@@ -470,7 +472,7 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| client_address(c.0.ip(), req.headers(), &gate.opts.trusted_proxies));
     let context = RequestContext {
         key: Some(key),
         scope,
@@ -479,6 +481,38 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     };
     req.extensions_mut().insert(Arc::new(context));
     next.run(req).await
+}
+
+/// The client's address: the socket's peer, or, when the peer is a trusted proxy, the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy (read from the
+/// right: entries further left were written by the client and prove nothing). A malformed
+/// entry ends the walk at the last trusted hop, so garbage never picks the address.
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().ok())
+        .collect::<Vec<_>>();
+    for value in hops.into_iter().rev() {
+        let Some(value) = value else {
+            return client;
+        };
+        for hop in value.rsplit(',') {
+            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+                return client;
+            };
+            client = ip;
+            if !is_trusted(&ip) {
+                return client;
+            }
+        }
+    }
+    client
 }
 
 fn bearer(headers: &HeaderMap) -> Result<Option<ApiKey>, &'static str> {
@@ -624,6 +658,36 @@ mod tests {
         assert!(host_problem(&h, &with_port).is_none());
         h.insert(header::HOST, "example.com:80".parse().unwrap());
         assert!(host_problem(&h, &with_port).is_some());
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "1.1.1.1, 203.0.113.7, 10.0.0.2".parse().unwrap(),
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &h, &trusted),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(ip("198.51.100.1"), &h, &trusted),
+            ip("198.51.100.1"),
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(client_address(ip("10.0.0.1"), &h, &[]), ip("10.0.0.1"));
+        h.insert("x-forwarded-for", "evil, 10.0.0.3".parse().unwrap());
+        assert_eq!(client_address(ip("10.0.0.1"), &h, &trusted), ip("10.0.0.3"));
+        let mut two = HeaderMap::new();
+        two.append("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        two.append("x-forwarded-for", "10.0.0.5".parse().unwrap());
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &two, &trusted),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]

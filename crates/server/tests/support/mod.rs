@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub struct Upstream {
     pub addr: SocketAddr,
     pub records: Arc<Mutex<Vec<Recorded>>>,
     pub sandbox: Option<ds24_sandbox::RunningSandbox>,
+    /// The most requests the proxy had in flight at once.
+    pub max_in_flight: Arc<AtomicUsize>,
 }
 
 impl Upstream {
@@ -43,6 +46,9 @@ impl Upstream {
     pub fn count(&self) -> usize {
         self.records.lock().unwrap().len()
     }
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
 }
 
 #[derive(Clone)]
@@ -50,20 +56,30 @@ struct ProxyState {
     target: String,
     records: Arc<Mutex<Vec<Recorded>>>,
     http: reqwest::Client,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
 }
 
 /// The sandbox (in memory, with `error_status`) behind a recording proxy.
 pub async fn upstream_with(error_status: ds24_sandbox::ErrorStatus) -> Upstream {
     let mut opts = ds24_sandbox::SandboxOptions::in_memory();
     opts.error_status = error_status;
+    upstream_opts(opts).await
+}
+
+/// The sandbox with these options behind a recording proxy.
+pub async fn upstream_opts(opts: ds24_sandbox::SandboxOptions) -> Upstream {
     let sandbox = ds24_sandbox::start(opts, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("sandbox starts");
     let records = Arc::new(Mutex::new(Vec::new()));
+    let max_in_flight = Arc::new(AtomicUsize::new(0));
     let state = ProxyState {
         target: sandbox.api_url(),
         records: records.clone(),
         http: reqwest::Client::new(),
+        in_flight: Arc::new(AtomicUsize::new(0)),
+        max_in_flight: max_in_flight.clone(),
     };
     let app = axum::Router::new()
         .route("/api/call/{function}", axum::routing::post(forward))
@@ -75,6 +91,7 @@ pub async fn upstream_with(error_status: ds24_sandbox::ErrorStatus) -> Upstream 
         addr,
         records,
         sandbox: Some(sandbox),
+        max_in_flight,
     }
 }
 
@@ -88,6 +105,19 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
+    let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    s.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let answer = forward_counted(&s, function, headers, body).await;
+    s.in_flight.fetch_sub(1, Ordering::SeqCst);
+    answer
+}
+
+async fn forward_counted(
+    s: &ProxyState,
+    function: String,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
     let header = |name: &str| {
         headers
             .get(name)
