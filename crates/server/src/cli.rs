@@ -183,6 +183,9 @@ pub struct CommonArgs {
     /// Set the same value on every replica; random per process when unset.
     #[arg(long, env = "DS24_MCP_STATE_SECRET", hide_env_values = true)]
     pub state_secret: Option<String>,
+    /// Seconds a user's confirmation of a destructive call stays valid (2026-07-28 clients with elicitation).
+    #[arg(long, env = "DS24_MCP_CONFIRMATION_TTL", default_value_t = 600.0)]
+    pub confirmation_ttl: f64,
     /// Tool calls allowed per second and API key (bursts up to twice that); 0 turns the limit off.
     #[arg(long, env = "DS24_MCP_KEY_RATE_LIMIT", default_value_t = 20)]
     pub key_rate_limit: u32,

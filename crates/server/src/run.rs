@@ -18,7 +18,7 @@ use crate::cli::{Cli, Command, CommonArgs, Format, ServeArgs, StdioArgs};
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
 use crate::pipeline::{
-    Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts, REJECTED_KEY_TTL, RejectedKeys,
+    Confirmer, Fingerprinter, Pipeline, PipelineParts, REJECTED_KEY_TTL, RejectedKeys,
 };
 use crate::seal;
 use crate::transport::http::{self, HttpOptions};
@@ -96,7 +96,10 @@ async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<S
     let pipeline = Pipeline::new(PipelineParts {
         inventory,
         upstream: Arc::new(client),
-        confirmer: Confirmer::new(secret.sealer(seal::CONFIRMATION), DEFAULT_TTL),
+        confirmer: Confirmer::new(
+            secret.sealer(seal::CONFIRMATION),
+            crate::cli::seconds(common.confirmation_ttl, "confirmation-ttl")?,
+        ),
         fingerprints: Fingerprinter::new(secret.derive(seal::KEY_FINGERPRINT)),
         limiter: (common.key_rate_limit > 0).then(|| RateLimiter::new(common.key_rate_limit)),
         address_limiter: (address_rate_limit > 0).then(|| RateLimiter::new(address_rate_limit)),

@@ -825,3 +825,123 @@ async fn finding_12_upstream_calls_are_capped_across_all_keys() {
     assert_eq!(up.count(), 8);
     assert_eq!(up.max_in_flight(), 2, "never more than the cap at once");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_8_an_accepted_confirmation_expires() {
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--toolsets",
+        "all",
+        "--confirmation-ttl",
+        "0.2",
+    ]);
+    let mut mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Modern);
+    mcp.elicitation = true;
+    let args = json!({"code": "NO-SUCH-VOUCHER"});
+    let first = mcp.call("deleteVoucher", args.clone()).await;
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    let state = first["requestState"].as_str().unwrap().to_owned();
+    let answer = json!({"name": "deleteVoucher", "arguments": args, "requestState": state,
+        "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}});
+    // Replaying the accepted answer works only until the clock passes the sealed expiry.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let expired = loop {
+        let r = mcp.rpc("tools/call", answer.clone()).await;
+        if r.get("error").is_some() {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the confirmation never expired"
+        );
+    };
+    let message = expired["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("expired") && message.contains("call the tool again"),
+        "{expired}"
+    );
+    let sent = up.count();
+    let again = mcp.rpc("tools/call", answer).await;
+    assert!(again.get("error").is_some(), "{again}");
+    assert_eq!(up.count(), sent, "an expired answer sends nothing");
+    // Asking anew works.
+    let fresh = mcp
+        .call("deleteVoucher", json!({"code": "NO-SUCH-VOUCHER"}))
+        .await;
+    assert_eq!(fresh["resultType"], "input_required", "{fresh}");
+}
+
+/// Lines of the server's log that say a read was retried.
+fn retries(server: &Server) -> usize {
+    server
+        .logs()
+        .matches("retrying read after connection failure")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_9_write_triggering_arguments_make_a_call_a_write() {
+    let cases = [
+        (
+            "getDelivery",
+            json!({"delivery_id": 1}),
+            json!({"delivery_id": 1, "set_in_progress": "Y"}),
+        ),
+        ("getTestpayKey", json!({}), json!({"do_recreate": "Y"})),
+    ];
+    // Nothing listens: reads are retried once, writes never.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let server = serve(&[
+        "--api-url",
+        &format!("http://{dead}/api/call"),
+        "--toolsets",
+        "all",
+    ]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    for (tool, read, write) in &cases {
+        let before = retries(&server);
+        let r = mcp.call(tool, read.clone()).await;
+        assert_eq!(
+            r["structuredContent"]["error"]["kind"], "unreachable",
+            "{r}"
+        );
+        assert_eq!(retries(&server), before + 1, "{tool}: a read is retried");
+        let r = mcp.call(tool, write.clone()).await;
+        assert_eq!(
+            r["structuredContent"]["error"]["kind"], "unreachable",
+            "{r}"
+        );
+        assert_eq!(
+            retries(&server),
+            before + 1,
+            "{tool}({write}): a write is not retried"
+        );
+    }
+    // Sent, no answer: a read may simply be repeated, a write must be checked first.
+    let hole = black_hole().await;
+    let server = serve(&[
+        "--api-url",
+        &format!("http://{hole}/api/call"),
+        "--timeout",
+        "1",
+        "--toolsets",
+        "all",
+    ]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    for (tool, read, write) in &cases {
+        let r = mcp.call(tool, read.clone()).await;
+        assert!(text(&r).contains("Try again later"), "{tool}: {r}");
+        let r = mcp.call(tool, write.clone()).await;
+        let t = text(&r);
+        assert!(
+            t.contains("not retried automatically") && t.contains("before calling again"),
+            "{tool}({write}): {t}"
+        );
+        assert!(!t.contains("Try again later"), "{t}");
+    }
+}

@@ -47,9 +47,9 @@ struct PendingCall {
     tool: String,
     args: String,
     key: String,
-    /// Seconds since the epoch when the question was asked.
+    /// Milliseconds since the epoch when the question was asked.
     iat: u64,
-    /// Seconds since the epoch after which the answer is refused.
+    /// Milliseconds since the epoch from which the answer is refused.
     exp: u64,
 }
 
@@ -69,10 +69,10 @@ pub enum Decision {
     Ask(Question),
 }
 
-fn now_secs() -> u64 {
+fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Confirmer {
@@ -95,13 +95,14 @@ impl Confirmer {
         match confirmation {
             Confirmation::Unavailable => Ok(Decision::Proceed),
             Confirmation::Available => {
-                let iat = now_secs();
+                let iat = now_millis();
                 let pending = PendingCall {
                     tool: tool.to_owned(),
                     args: args_text,
                     key: key_fingerprint.to_owned(),
                     iat,
-                    exp: iat.saturating_add(self.ttl.as_secs()),
+                    exp: iat
+                        .saturating_add(u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX)),
                 };
                 let state =
                     self.sealer
@@ -132,7 +133,7 @@ impl Confirmer {
                         reason: "belongs to a different call",
                     });
                 }
-                if now_secs() >= pending.exp {
+                if now_millis() >= pending.exp {
                     return Err(ToolFailure::BadConfirmation {
                         reason: "has expired: call the tool again without it to be asked anew",
                     });
