@@ -92,7 +92,10 @@ async fn finding_1_validation_errors_do_not_amplify() {
         assert!(answer.len() <= 16 * 1024, "{} bytes", answer.len());
     }
     let peak = memory_kib(server.pid(), "VmHWM");
-    eprintln!("RSS before the burst {before} KiB, peak {peak} KiB");
+    eprintln!(
+        "answer {} bytes; RSS before the burst {before} KiB, peak {peak} KiB",
+        answer.len()
+    );
     assert!(
         peak < 64 * 1024,
         "peak RSS {peak} KiB (before the burst: {before} KiB)"
