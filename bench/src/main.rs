@@ -4,19 +4,43 @@
 //! times the same calls directly on the Digistore24 wire and through MCP. Results are ratios
 //! and differences measured in the same run on the same machine, so they compare across
 //! machines better than absolute times do.
+//!
+//! Everything the run reports is first collected into one JSON report, and the Markdown that
+//! is printed is rendered from that report alone: labels, counts, sizes and the date included.
+//! `bash bench/run.sh --save` also writes the report to `bench/last-run.json` and puts the
+//! rendered Markdown into README.md between its bench markers; a test checks that the README
+//! block is exactly the saved report rendered, so the README shows a real run and nothing else.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 const KEY: &str = "sandbox-read";
+/// Where `--save` keeps the report the README block is rendered from (relative to the repository).
+const SAVED: &str = "bench/last-run.json";
+const README: &str = "README.md";
+const BEGIN: &str = "<!-- bench:begin: rendered from bench/last-run.json by `bash bench/run.sh --save`; do not edit -->";
+const END: &str = "<!-- bench:end -->";
+/// Concurrent clients of the throughput measure.
+const CLIENTS: usize = 8;
 
 struct Stats {
     median: Duration,
     p95: Duration,
+}
+
+impl Stats {
+    fn json(&self) -> Value {
+        json!({"median_us": micros(self.median), "p95_us": micros(self.p95)})
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 fn stats(mut samples: Vec<Duration>) -> Stats {
@@ -45,7 +69,7 @@ where
     stats(samples)
 }
 
-async fn direct(http: &reqwest::Client, api: &str, function: &str) {
+async fn direct(http: &reqwest::Client, api: &str, function: &str) -> Value {
     let r = http
         .post(format!("{api}/{function}"))
         .header("X-DS-API-KEY", KEY)
@@ -56,6 +80,7 @@ async fn direct(http: &reqwest::Client, api: &str, function: &str) {
         .unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["result"], "success", "{v}");
+    v
 }
 
 async fn mcp(http: &reqwest::Client, url: &str, method: &str, params: Value) {
@@ -105,15 +130,33 @@ async fn mcp_raw(
     (msg, text.len())
 }
 
+/// Whether a tools/call answer of Digistore24's own MCP server is a successful Digistore24 call.
+///
+/// That server puts Digistore24's reply into the text block as
+/// `API Response (Status: 200):\n{ …pretty-printed envelope… }`, and it reports Digistore24
+/// errors, HTTP failures and unknown tools as ordinary text too (no `isError`). So an answer
+/// counts only when its text holds the Digistore24 envelope and the envelope says
+/// `"result": "success"`.
+fn official_success(msg: &Value) -> bool {
+    let result = &msg["result"];
+    if msg.get("error").is_some() || result["isError"] == true {
+        return false;
+    }
+    let Some(text) = result["content"][0]["text"].as_str() else {
+        return false;
+    };
+    let Some(start) = text.find('{') else {
+        return false;
+    };
+    serde_json::from_str::<Value>(&text[start..])
+        .is_ok_and(|envelope| envelope["result"] == "success")
+}
+
 /// Digistore24's own MCP server (TypeScript), if `DS24_OFFICIAL_SERVER` names its built
 /// `build/index.js`, run against the same sandbox for a side-by-side comparison.
-async fn official(
-    http: &reqwest::Client,
-    api: &str,
-    n: usize,
-) -> anyhow::Result<Option<(Stats, Stats, Stats, (usize, usize), usize, Option<u64>)>> {
+async fn official(http: &reqwest::Client, api: &str, n: usize) -> anyhow::Result<Value> {
     let Ok(script) = std::env::var("DS24_OFFICIAL_SERVER") else {
-        return Ok(None);
+        return Ok(Value::Null);
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -140,7 +183,7 @@ async fn official(
             ready = true;
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await; // polling for start-up, with a deadline
     }
     anyhow::ensure!(ready, "the official server did not come up");
     let url = format!("{base}/mcp");
@@ -171,13 +214,25 @@ async fn official(
                 json!({"name": name, "arguments": {}}),
             )
             .await;
-            assert!(msg.get("result").is_some(), "{msg}");
+            assert!(
+                official_success(&msg),
+                "the official server's {name} is not a successful Digistore24 call (is DIGISTORE_API_BASE_URL honoured?): {msg}"
+            );
         }
     };
+    // One call of each first, so a server that cannot reach the sandbox stops the run at once.
+    call("ping").await;
+    call("listProducts").await;
     let ping = time(n, || call("ping")).await;
     let list = time(n, || call("listProducts")).await;
-    let tools = time(n, || async {
-        mcp_raw(http, &url, session, "tools/list", json!({})).await;
+    let tools_list = time(n, || async {
+        let (msg, _) = mcp_raw(http, &url, session, "tools/list", json!({})).await;
+        assert!(
+            msg["result"]["tools"]
+                .as_array()
+                .is_some_and(|t| !t.is_empty()),
+            "{msg}"
+        );
     })
     .await;
     let (list_msg, list_bytes) = mcp_raw(
@@ -188,18 +243,21 @@ async fn official(
         json!({"name": "listProducts", "arguments": {}}),
     )
     .await;
-    let (_, tools_bytes) = mcp_raw(http, &url, session, "tools/list", json!({})).await;
+    assert!(official_success(&list_msg), "{list_msg}");
+    let (tools_msg, tools_bytes) = mcp_raw(http, &url, session, "tools/list", json!({})).await;
     let rss = rss_kib(child.id());
     let _ = child.kill();
     let _ = child.wait();
-    Ok(Some((
-        ping,
-        list,
-        tools,
-        (list_bytes, text_len(&list_msg)),
-        tools_bytes,
-        rss,
-    )))
+    Ok(json!({
+        "ping": ping.json(),
+        "list_products": list.json(),
+        "tools_list": tools_list.json(),
+        "tools": tools_msg["result"]["tools"].as_array().map(Vec::len),
+        "tools_list_bytes": tools_bytes,
+        "list_products_text_bytes": text_len(&list_msg),
+        "list_products_bytes": list_bytes,
+        "rss_kib": rss,
+    }))
 }
 
 /// Length of a tool result's text block: what a model reads.
@@ -242,16 +300,207 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-fn us(d: Duration) -> String {
-    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+/// Today's date in UTC, `YYYY-MM-DD`.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil(i64::try_from(secs / 86_400).unwrap_or(0))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let n: usize = std::env::var("BENCH_N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(400);
+/// Days since 1970-01-01 as a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
+fn civil(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+// ------------------------------------------------------------------ rendering
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn us(v: &Value) -> String {
+    format!("{:.0} µs", num(v))
+}
+
+fn ms_added(slow: &Value, fast: &Value) -> String {
+    format!("{:.2} ms", (num(slow) - num(fast)) / 1000.0)
+}
+
+fn ratio(a: &Value, b: &Value) -> String {
+    format!("{:.2}x", num(a) / num(b))
+}
+
+fn kb(v: &Value) -> String {
+    format!("{:.1} KB", num(v) / 1000.0)
+}
+
+fn mib(v: &Value) -> String {
+    format!("{:.1} MiB", num(v) / 1024.0)
+}
+
+/// The Markdown for a report: everything in it comes from the report.
+fn render(r: &Value) -> String {
+    let o = &r["ours"];
+    let mut md = format!(
+        "Measured by `bash bench/run.sh` on {date} (ds24-mcp {version}, {cores} CPU cores, sandbox on \
+         loopback): {calls} sequential calls per measure, {clients} concurrent clients for throughput.\n\n",
+        date = r["date"].as_str().unwrap_or("?"),
+        version = r["version"].as_str().unwrap_or("?"),
+        cores = r["cores"],
+        calls = r["calls"],
+        clients = r["clients"],
+    );
+    md.push_str("| measure | direct Digistore24 wire | through ds24-mcp | ratio | added |\n");
+    md.push_str("|---|---|---|---|---|\n");
+    let list_label = format!("`listProducts` ({} products)", o["products"]);
+    for (label, direct, through) in [
+        ("`ping`", &o["ping_direct"], &o["ping_mcp"]),
+        (list_label.as_str(), &o["list_direct"], &o["list_mcp"]),
+    ] {
+        for (q, key) in [("median", "median_us"), ("p95", "p95_us")] {
+            let added = if q == "median" {
+                ms_added(&through[key], &direct[key])
+            } else {
+                String::new()
+            };
+            md.push_str(&format!(
+                "| {label}, {q} | {} | {} | {} | {added} |\n",
+                us(&direct[key]),
+                us(&through[key]),
+                ratio(&through[key], &direct[key]),
+            ));
+        }
+    }
+    md.push_str(&format!(
+        "| `ping` throughput, {} clients | {:.0} calls/s | {:.0} calls/s | {} | |\n\n",
+        r["clients"],
+        num(&o["throughput_direct"]),
+        num(&o["throughput_mcp"]),
+        ratio(&o["throughput_mcp"], &o["throughput_direct"]),
+    ));
+    md.push_str(&format!(
+        "`tools/list` ({} tools, {}): median {}, p95 {}, {} a direct `ping`.",
+        o["tools"],
+        kb(&o["tools_list_bytes"]),
+        us(&o["tools_list"]["median_us"]),
+        us(&o["tools_list"]["p95_us"]),
+        ratio(
+            &o["tools_list"]["median_us"],
+            &o["ping_direct"]["median_us"]
+        ),
+    ));
+    if o["rss_idle_kib"].is_number() && o["rss_loaded_kib"].is_number() {
+        md.push_str(&format!(
+            " Server memory (RSS): {} idle, {} after the run.",
+            mib(&o["rss_idle_kib"]),
+            mib(&o["rss_loaded_kib"])
+        ));
+    }
+    md.push('\n');
+    let t = &r["official"];
+    if t.is_null() {
+        md.push_str(
+            "\nDigistore24's own MCP server was not part of this run (it runs only when \
+             `DS24_OFFICIAL_SERVER` names its `build/index.js`).\n",
+        );
+        return md;
+    }
+    md.push_str(
+        "\nDigistore24's own MCP server (Node.js) on the same sandbox, same run (a call counts only \
+         when its answer holds Digistore24's `\"result\": \"success\"`):\n\n\
+         | measure | ds24-mcp | Digistore24's server | theirs / ours |\n|---|---|---|---|\n",
+    );
+    for (label, ours, theirs) in [
+        (
+            "`ping`, median",
+            &o["ping_mcp"]["median_us"],
+            &t["ping"]["median_us"],
+        ),
+        (
+            "`listProducts`, median",
+            &o["list_mcp"]["median_us"],
+            &t["list_products"]["median_us"],
+        ),
+        (
+            "`tools/list`, median",
+            &o["tools_list"]["median_us"],
+            &t["tools_list"]["median_us"],
+        ),
+    ] {
+        md.push_str(&format!(
+            "| {label} | {} | {} | {} |\n",
+            us(ours),
+            us(theirs),
+            ratio(theirs, ours)
+        ));
+    }
+    for (label, ours, theirs) in [
+        (
+            "`listProducts` text block (what the model reads)",
+            &o["list_products_text_bytes"],
+            &t["list_products_text_bytes"],
+        ),
+        (
+            "`listProducts` whole answer",
+            &o["list_products_bytes"],
+            &t["list_products_bytes"],
+        ),
+        (
+            "`tools/list` size",
+            &o["tools_list_bytes"],
+            &t["tools_list_bytes"],
+        ),
+    ] {
+        md.push_str(&format!(
+            "| {label} | {ours} B | {theirs} B | {} |\n",
+            ratio(theirs, ours)
+        ));
+    }
+    if o["rss_loaded_kib"].is_number() && t["rss_kib"].is_number() {
+        md.push_str(&format!(
+            "| memory after the run (RSS) | {} | {} | {} |\n",
+            mib(&o["rss_loaded_kib"]),
+            mib(&t["rss_kib"]),
+            ratio(&t["rss_kib"], &o["rss_loaded_kib"])
+        ));
+    }
+    md
+}
+
+/// `readme` with the text between the bench markers replaced by `block`.
+fn replace_block(readme: &str, block: &str) -> anyhow::Result<String> {
+    let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
+        anyhow::bail!("{README} lacks the bench markers:\n{BEGIN}\n{END}");
+    };
+    anyhow::ensure!(b < e, "{README}: the bench markers are out of order");
+    Ok(format!(
+        "{}{BEGIN}\n{}{}",
+        &readme[..b],
+        block,
+        &readme[e..]
+    ))
+}
+
+/// The text between the bench markers.
+fn current_block(readme: &str) -> Option<&str> {
+    let start = readme.find(BEGIN)? + BEGIN.len() + 1;
+    let end = readme.find(END)?;
+    readme.get(start..end)
+}
+
+// ------------------------------------------------------------------ the run
+
+async fn measure(n: usize) -> anyhow::Result<Value> {
     let bin = std::env::var("DS24_MCP_BIN").unwrap_or_else(|_| "target/release/ds24-mcp".into());
     let sandbox = ds24_sandbox::start(
         ds24_sandbox::SandboxOptions::in_memory(),
@@ -296,7 +545,13 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let rss_idle = rss_kib(pid);
 
-    let ping_direct = time(n, || direct(&http, &api, "ping")).await;
+    let products = direct(&http, &api, "listProducts").await["data"]["products"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let ping_direct = time(n, || async {
+        direct(&http, &api, "ping").await;
+    })
+    .await;
     let ping_mcp = time(n, || {
         mcp(
             &http,
@@ -306,7 +561,10 @@ async fn main() -> anyhow::Result<()> {
         )
     })
     .await;
-    let list_direct = time(n, || direct(&http, &api, "listProducts")).await;
+    let list_direct = time(n, || async {
+        direct(&http, &api, "listProducts").await;
+    })
+    .await;
     let list_mcp = time(n, || {
         mcp(
             &http,
@@ -319,13 +577,15 @@ async fn main() -> anyhow::Result<()> {
     let tools_list = time(n, || mcp(&http, &url, "tools/list", json!({}))).await;
 
     let (h1, a1) = (http.clone(), api.clone());
-    let tp_direct = throughput(8, n / 4, move || {
+    let tp_direct = throughput(CLIENTS, n / 4, move || {
         let (h, a) = (h1.clone(), a1.clone());
-        async move { direct(&h, &a, "ping").await }
+        async move {
+            direct(&h, &a, "ping").await;
+        }
     })
     .await;
     let (h2, u2) = (http.clone(), url.clone());
-    let tp_mcp = throughput(8, n / 4, move || {
+    let tp_mcp = throughput(CLIENTS, n / 4, move || {
         let (h, u) = (h2.clone(), u2.clone());
         async move {
             mcp(
@@ -339,7 +599,7 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
     let rss_loaded = rss_kib(pid);
-    let (our_list_msg, our_list_bytes) = mcp_raw(
+    let (list_msg, list_bytes) = mcp_raw(
         &http,
         &url,
         None,
@@ -347,97 +607,207 @@ async fn main() -> anyhow::Result<()> {
         json!({"name": "listProducts", "arguments": {}}),
     )
     .await;
-    let (_, our_tools_bytes) = mcp_raw(&http, &url, None, "tools/list", json!({})).await;
+    let (tools_msg, tools_bytes) = mcp_raw(&http, &url, None, "tools/list", json!({})).await;
     let theirs = official(&http, &api, n).await?;
     let _ = server.kill();
     let _ = server.wait();
     sandbox.shutdown().await;
 
-    println!(
-        "ds24-mcp benchmark ({n} sequential calls each, 8 concurrent clients for throughput)\n"
+    Ok(json!({
+        "date": today(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "cores": std::thread::available_parallelism().map_or(0, usize::from),
+        "calls": n,
+        "clients": CLIENTS,
+        "ours": {
+            "products": products,
+            "ping_direct": ping_direct.json(),
+            "ping_mcp": ping_mcp.json(),
+            "list_direct": list_direct.json(),
+            "list_mcp": list_mcp.json(),
+            "tools_list": tools_list.json(),
+            "throughput_direct": tp_direct.round(),
+            "throughput_mcp": tp_mcp.round(),
+            "tools": tools_msg["result"]["tools"].as_array().map_or(0, Vec::len),
+            "tools_list_bytes": tools_bytes,
+            "list_products_text_bytes": text_len(&list_msg),
+            "list_products_bytes": list_bytes,
+            "rss_idle_kib": rss_idle,
+            "rss_loaded_kib": rss_loaded,
+        },
+        "official": theirs,
+    }))
+}
+
+/// Whether README.md's block is `bench/last-run.json` rendered (`--check`), with the difference.
+fn check_readme(root: &Path) -> anyhow::Result<()> {
+    let readme = std::fs::read_to_string(root.join(README))?;
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(root.join(SAVED))?)?;
+    let block = current_block(&readme)
+        .ok_or_else(|| anyhow::anyhow!("{README} lacks the bench markers:\n{BEGIN}\n{END}"))?;
+    let want = render(&saved);
+    anyhow::ensure!(
+        block == want,
+        "{README}'s performance table is not {SAVED} rendered: run `bash bench/run.sh --save` and commit both.\n\
+         --- in {README}:\n{block}--- {SAVED} rendered:\n{want}"
     );
-    println!("| measure | direct Digistore24 wire | through ds24-mcp | ratio | added |");
-    println!("|---|---|---|---|---|");
-    for (name, d, m) in [
-        ("ping, median", &ping_direct, &ping_mcp),
-        ("listProducts, median", &list_direct, &list_mcp),
-    ] {
-        println!(
-            "| {name} | {} | {} | {:.2}x | {} |",
-            us(d.median),
-            us(m.median),
-            m.median.as_secs_f64() / d.median.as_secs_f64(),
-            us(m.median.saturating_sub(d.median))
-        );
-        println!(
-            "| {} p95 | {} | {} | {:.2}x | |",
-            name.trim_end_matches(", median"),
-            us(d.p95),
-            us(m.p95),
-            m.p95.as_secs_f64() / d.p95.as_secs_f64()
-        );
-    }
-    println!(
-        "| ping throughput | {tp_direct:.0} calls/s | {tp_mcp:.0} calls/s | {:.2}x | |",
-        tp_mcp / tp_direct
-    );
-    println!(
-        "\ntools/list (93 tools, 85 KB): median {}, p95 {} = {:.2}x a direct ping",
-        us(tools_list.median),
-        us(tools_list.p95),
-        tools_list.median.as_secs_f64() / ping_direct.median.as_secs_f64()
-    );
-    if let (Some(idle), Some(loaded)) = (rss_idle, rss_loaded) {
-        println!(
-            "server memory (RSS): {:.1} MiB idle, {:.1} MiB after the run",
-            idle as f64 / 1024.0,
-            loaded as f64 / 1024.0
-        );
-    }
-    if let Some((ping, list, tools, (list_bytes, list_text), tools_bytes, rss)) = theirs {
-        let our_list_text = text_len(&our_list_msg);
-        let ratio = |ours: Duration, theirs: Duration| theirs.as_secs_f64() / ours.as_secs_f64();
-        println!("\nDigistore24's own MCP server (Node.js) on the same sandbox, same run:\n");
-        println!("| measure | ds24-mcp | official server | official / ds24-mcp |");
-        println!("|---|---|---|---|");
-        println!(
-            "| ping, median | {} | {} | {:.2}x |",
-            us(ping_mcp.median),
-            us(ping.median),
-            ratio(ping_mcp.median, ping.median)
-        );
-        println!(
-            "| listProducts, median | {} | {} | {:.2}x |",
-            us(list_mcp.median),
-            us(list.median),
-            ratio(list_mcp.median, list.median)
-        );
-        println!(
-            "| tools/list, median | {} | {} | {:.2}x |",
-            us(tools_list.median),
-            us(tools.median),
-            ratio(tools_list.median, tools.median)
-        );
-        println!(
-            "| listProducts text block (what the model reads) | {our_list_text} B | {list_text} B | {:.2}x |",
-            list_text as f64 / our_list_text as f64
-        );
-        println!(
-            "| listProducts whole answer (text + structuredContent) | {our_list_bytes} B | {list_bytes} B | {:.2}x |",
-            list_bytes as f64 / our_list_bytes as f64
-        );
-        println!(
-            "| tools/list size | {our_tools_bytes} B | {tools_bytes} B | {:.2}x |",
-            tools_bytes as f64 / our_tools_bytes as f64
-        );
-        if let (Some(ours), Some(theirs)) = (rss_loaded, rss) {
-            println!(
-                "| memory after the run (RSS) | {:.1} MiB | {:.1} MiB | {:.2}x |",
-                ours as f64 / 1024.0,
-                theirs as f64 / 1024.0,
-                theirs as f64 / ours as f64
-            );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let save = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--save") => true,
+        Some("--check") => {
+            check_readme(Path::new("."))?;
+            println!("{README}'s performance table is {SAVED} rendered");
+            return Ok(());
         }
+        Some(other) => anyhow::bail!(
+            "unknown argument {other}; usage: ds24-bench [--save | --check]  (--save writes {SAVED} and the README block; --check compares them)"
+        ),
+    };
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(400);
+    let report = measure(n).await?;
+    let md = render(&report);
+    println!("{md}");
+    if save {
+        std::fs::write(SAVED, serde_json::to_string_pretty(&report)? + "\n")?;
+        let readme = std::fs::read_to_string(README)?;
+        std::fs::write(README, replace_block(&readme, &md)?)?;
+        check_readme(Path::new("."))?;
+        println!("saved {SAVED} and the table in {README}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn official_answer(text: &str) -> Value {
+        json!({"jsonrpc": "2.0", "id": 1, "result": {"content": [{"type": "text", "text": text}]}})
+    }
+
+    #[test]
+    fn an_official_answer_counts_only_with_result_success() {
+        let ok = "API Response (Status: 200):\n{\n  \"api_version\": \"1.2\",\n  \"current_time\": \"2026-11-27 10:00:00\",\n  \"result\": \"success\",\n  \"data\": {\n    \"server_time\": \"2026-11-27 10:00:00\"\n  }\n}";
+        assert!(official_success(&official_answer(ok)));
+        // What it answers when Digistore24 refuses, fails, or the tool does not exist: text all
+        // the same, without isError.
+        for text in [
+            "API Response (Status: 200):\n{\n  \"api_version\": \"1.2\",\n  \"result\": \"error\",\n  \"code\": 2,\n  \"message\": \"Invalid API key\"\n}",
+            "API Error: Status 500 (Internal Server Error). Response: <html>oops</html>",
+            "API Network Error: No response received from server. (Code: ECONNREFUSED)",
+            "Unknown tool: ping",
+            "API Response (Status: 200):\n<html>success</html>",
+            "API Response (Status: 200):\n{\"data\": {\"note\": \"\\\"result\\\": \\\"success\\\"\"}}",
+            "",
+        ] {
+            assert!(!official_success(&official_answer(text)), "{text}");
+        }
+        let mut flagged = official_answer(ok);
+        flagged["result"]["isError"] = json!(true);
+        assert!(!official_success(&flagged));
+        assert!(!official_success(
+            &json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -32603, "message": "x"}})
+        ));
+        assert!(!official_success(
+            &json!({"jsonrpc": "2.0", "id": 1, "result": {"content": []}})
+        ));
+        assert!(!official_success(&Value::Null));
+    }
+
+    fn stats(median: u64, p95: u64) -> Value {
+        json!({"median_us": median, "p95_us": p95})
+    }
+
+    fn report(official: Value) -> Value {
+        json!({
+            "date": "2031-02-03", "version": "9.8.7", "cores": 5, "calls": 123, "clients": CLIENTS,
+            "ours": {
+                "products": 17,
+                "ping_direct": stats(100, 150), "ping_mcp": stats(400, 600),
+                "list_direct": stats(500, 700), "list_mcp": stats(1500, 2100),
+                "tools_list": stats(1200, 1800),
+                "throughput_direct": 10000.0, "throughput_mcp": 4000.0,
+                "tools": 91, "tools_list_bytes": 84321,
+                "list_products_text_bytes": 10101, "list_products_bytes": 21900,
+                "rss_idle_kib": 10240, "rss_loaded_kib": 15360,
+            },
+            "official": official,
+        })
+    }
+
+    #[test]
+    fn the_table_says_what_the_report_holds() {
+        let md = render(&report(Value::Null));
+        for want in [
+            "on 2031-02-03",
+            "ds24-mcp 9.8.7",
+            "5 CPU cores",
+            "123 sequential calls",
+            "8 concurrent clients",
+            "| `ping`, median | 100 µs | 400 µs | 4.00x | 0.30 ms |",
+            "| `ping`, p95 | 150 µs | 600 µs | 4.00x |  |",
+            "| `listProducts` (17 products), median | 500 µs | 1500 µs | 3.00x | 1.00 ms |",
+            "| `ping` throughput, 8 clients | 10000 calls/s | 4000 calls/s | 0.40x | |",
+            "`tools/list` (91 tools, 84.3 KB): median 1200 µs, p95 1800 µs, 12.00x a direct `ping`.",
+            "10.0 MiB idle, 15.0 MiB after the run",
+            "was not part of this run",
+        ] {
+            assert!(md.contains(want), "{want:?} not in:\n{md}");
+        }
+        assert!(!md.contains("theirs / ours"), "{md}");
+
+        let md = render(&report(json!({
+            "ping": stats(3000, 4000), "list_products": stats(4500, 6000),
+            "tools_list": stats(3600, 5000), "tools": 93, "tools_list_bytes": 62800,
+            "list_products_text_bytes": 16599, "list_products_bytes": 18900, "rss_kib": 153600,
+        })));
+        for want in [
+            "| `ping`, median | 400 µs | 3000 µs | 7.50x |",
+            "| `listProducts`, median | 1500 µs | 4500 µs | 3.00x |",
+            "| `tools/list`, median | 1200 µs | 3600 µs | 3.00x |",
+            "| `listProducts` text block (what the model reads) | 10101 B | 16599 B | 1.64x |",
+            "| `tools/list` size | 84321 B | 62800 B | 0.74x |",
+            "| memory after the run (RSS) | 15.0 MiB | 150.0 MiB | 10.00x |",
+        ] {
+            assert!(md.contains(want), "{want:?} not in:\n{md}");
+        }
+    }
+
+    #[test]
+    fn the_readme_block_is_the_saved_run_rendered() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        if let Err(e) = check_readme(&root) {
+            panic!("{e:#}");
+        }
+    }
+
+    #[test]
+    fn saving_replaces_only_the_block() {
+        let readme = format!("# x\n\nbefore\n{BEGIN}\nold table\n{END}\nafter\n");
+        let new = replace_block(&readme, "new table\n").unwrap();
+        assert_eq!(
+            new,
+            format!("# x\n\nbefore\n{BEGIN}\nnew table\n{END}\nafter\n")
+        );
+        assert_eq!(current_block(&new), Some("new table\n"));
+        assert!(replace_block("no markers", "t").is_err());
+    }
+
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(civil(0), "1970-01-01");
+        assert_eq!(civil(11_016), "2000-02-29");
+        assert_eq!(civil(11_017), "2000-03-01");
+        assert_eq!(civil(19_723), "2024-01-01");
+        assert_eq!(civil(20_819), "2027-01-01");
+        assert_eq!(civil(-1), "1969-12-31");
+    }
 }

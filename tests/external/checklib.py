@@ -91,6 +91,21 @@ class Sandbox:
         return product_ids(self.call("listProducts"))
 
 
+def compact(value: Any) -> Any:
+    """What ds24-mcp puts in the text block: the data without empty strings, nulls, empty lists
+    and empty objects (rows inside lists stay, even when nothing is left of them)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            c = compact(v)
+            if c not in ("", None, [], {}):
+                out[k] = c
+        return out
+    if isinstance(value, list):
+        return [compact(v) for v in value]
+    return value
+
+
 def product_ids(data: Any) -> set[str]:
     """The ids in a listProducts answer (`product_id` or `id`)."""
     products = data.get("products", []) if isinstance(data, dict) else []

@@ -63,17 +63,19 @@ check() { # check NAME DESCRIPTION CONDITION...
   fi
 }
 
-all() { # all CMD1 ';;' CMD2 ... : every command succeeds
-  local cmd=()
-  for arg in "$@"; do
+all() { # all CMD1 ';;' CMD2 ... : every command succeeds; no command at all (or an empty one) fails
+  local cmd=() ran=0 arg
+  for arg in "$@" ";;"; do
     if [ "$arg" = ";;" ]; then
+      [ ${#cmd[@]} -gt 0 ] || return 1
       "${cmd[@]}" || return 1
+      ran=$((ran + 1))
       cmd=()
     else
       cmd+=("$arg")
     fi
   done
-  [ ${#cmd[@]} -eq 0 ] || "${cmd[@]}"
+  [ "$ran" -gt 0 ]
 }
 
 TOOLS_LIST='{"jsonrpc":"2.0","id":1,"method":"tools/list"}'

@@ -86,7 +86,7 @@ def era_checks(insp: Inspector, era: str, sandbox_api: str) -> None:
     truth = sandbox.call("listProducts")
     got = result_of(out)
     report(client, "tools/call listProducts matches the sandbox",
-           rc == 0 and not got.get("isError") and got.get("structuredContent") == truth,
+           rc == 0 and not got.get("isError") and got.get("structuredContent") == truth and len(product_ids(truth)) > 0,
            {"exit": rc, "isError": got.get("isError"), "text": text_of(got)[:200],
             "difference": first_difference(got.get("structuredContent"), truth), "stderr": err[-300:]})
 
@@ -95,7 +95,8 @@ def era_checks(insp: Inspector, era: str, sandbox_api: str) -> None:
                             "--tool-arg", "from=-7d")
     got = result_of(out)
     report(client, "tools/call listPurchases --tool-arg from=-7d (the README's example)",
-           rc == 0 and not got.get("isError") and isinstance(got.get("structuredContent"), dict),
+           rc == 0 and not got.get("isError") and isinstance(got.get("structuredContent"), dict)
+           and len(got["structuredContent"].get("purchase_list") or []) > 0,
            saw(rc, out, err))
 
     name = f"ext inspector {era} {uuid.uuid4().hex[:8]}"
@@ -106,7 +107,7 @@ def era_checks(insp: Inspector, era: str, sandbox_api: str) -> None:
     after = product_ids(sandbox.call("listProducts"))
     report(client, f"tools/call createProduct with the read-only key: exit {TOOL_IS_ERROR} (tool_is_error), "
                    "mentions a full-access key, nothing created",
-           rc == TOOL_IS_ERROR and got.get("isError") is True and "full-access" in text_of(got) and before == after,
+           rc == TOOL_IS_ERROR and got.get("isError") is True and "full-access" in text_of(got) and before == after and bool(before),
            {"exit": rc, "result": got, "new_ids": sorted(after - before), "stderr": err[-300:]})
 
 

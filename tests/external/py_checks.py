@@ -34,7 +34,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
-from checklib import FULL_KEY, READ_KEY, Checks, Sandbox, first_difference, product_ids
+from checklib import FULL_KEY, READ_KEY, Checks, Sandbox, compact, first_difference, product_ids
 
 TIMEOUT = 60  # seconds for one client session
 EXPECTED_VERSION = {"legacy": "2025-11-25", "2026-07-28": "2026-07-28", "auto": "2026-07-28"}
@@ -155,9 +155,9 @@ async def check_read_matches(client_name: str, c: Client, sandbox: Sandbox) -> N
         text_json = json.loads(text_of(await c.call_tool("listProducts", {})) or "null")
         report(
             client_name,
-            f"listProducts matches the sandbox ({len(product_ids(truth))} products, text block mirrors it)",
-            got == truth and text_json == truth and len(product_ids(truth)) > 0,
-            first_difference(got, truth) or f"text block differs: {first_difference(text_json, truth)}",
+            f"listProducts matches the sandbox ({len(product_ids(truth))} products; the text block is it without empty values)",
+            got == truth and text_json == compact(truth) and len(product_ids(truth)) > 0,
+            first_difference(got, truth) or f"text block differs: {first_difference(text_json, compact(truth))}",
         )
     except Exception as exc:  # noqa: BLE001
         crashed(client_name, "listProducts matches the sandbox", exc)
@@ -180,7 +180,7 @@ async def check_write_refused(client_name: str, c: Client, sandbox: Sandbox | No
             report(client_name, check + " (as seen through MCP)", clear and before == after and bool(before),
                    {"isError": r.is_error, "text": text, "new_ids": sorted(after - before)})
         else:
-            report(client_name, check, clear and before == after,
+            report(client_name, check, clear and before == after and bool(before),
                    {"isError": r.is_error, "text": text, "new_ids": sorted(after - before)})
         return name, before
     except Exception as exc:  # noqa: BLE001
@@ -244,6 +244,67 @@ async def check_protocol_errors(client_name: str, c: Client) -> None:
         crashed(client_name, check, exc)
 
 
+async def check_prompts_and_resources(client_name: str, c: Client, sandbox: Sandbox) -> None:
+    check = "prompts/list offers the workflows and prompts/get renders one"
+    try:
+        names = [p.name for p in (await c.list_prompts()).prompts]
+        got = await c.get_prompt("copy_product", {"product_id": "12345", "name": "Webinar October", "price": "89.99"})
+        text = " ".join(getattr(m.content, "text", "") for m in got.messages)
+        report(client_name, check,
+               {"copy_product", "create_product", "launch_discount_code", "sales_report"} <= set(names)
+               and "12345" in text and "Webinar October" in text and "89.99" in text,
+               {"prompts": names, "text": text[:200]})
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, check, exc)
+    check = "resources/read of ds24://reference/countries equals the sandbox's listCountries"
+    try:
+        uris = [str(r.uri) for r in (await c.list_resources()).resources]
+        read = await c.read_resource("ds24://reference/countries")
+        body = json.loads(read.contents[0].text)
+        truth = compact(sandbox.call("listCountries"))
+        report(client_name, check, "ds24://reference/countries" in uris and body == truth and bool(truth),
+               first_difference(body, truth) or {"uris": uris})
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, check, exc)
+
+
+async def check_reports(client_name: str, c: Client, sandbox: Sandbox) -> None:
+    check = "summarizeTransactions counts what the sandbox lists, with progress notifications"
+    try:
+        seen: list[float] = []
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            seen.append(progress)
+
+        r = await c.call_tool("summarizeTransactions", {"from": "start", "to": "now", "group_by": "transaction_type"},
+                              progress_callback=on_progress)
+        sc = r.structured_content if isinstance(r.structured_content, dict) else {}
+        truth = int(sandbox.call("listTransactions", **{"from": "start", "to": "now", "page_size": "1"})["item_count"])
+        groups = sum(g["count"] for g in sc.get("groups", []))
+        report(client_name, check,
+               not r.is_error and sc.get("count") == truth == groups and truth > 0 and len(seen) > 0,
+               {"count": sc.get("count"), "sandbox": truth, "groups": groups, "progress": seen[:5], "text": text_of(r)[:200]})
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, check, exc)
+
+
+async def check_compact_mode(client_name: str, url: str, mode: str, sandbox: Sandbox) -> None:
+    check = "compact mode: three tools, searchTools finds listProducts, callTool matches the sandbox"
+    try:
+        compact_url = url.rstrip("/") + "/compact"
+        async with http_session(compact_url, mode, READ_KEY) as c:
+            names = [t.name for t in (await c.list_tools()).tools]
+            found = (await c.call_tool("searchTools", {"query": "list products"})).structured_content or {}
+            hits = [t["name"] for t in found.get("tools", [])]
+            got = (await c.call_tool("callTool", {"name": "listProducts", "arguments": {}})).structured_content
+            truth = sandbox.call("listProducts")
+            report(client_name, check,
+                   names == ["searchTools", "describeTool", "callTool"] and "listProducts" in hits and got == truth,
+                   {"tools": names, "search": hits, "difference": first_difference(got, truth)})
+    except Exception as exc:  # noqa: BLE001
+        crashed(client_name, check, exc)
+
+
 # --- the two ways in ----------------------------------------------------------------------------
 
 
@@ -260,8 +321,12 @@ async def run_http(url: str, mode: str, sandbox_api: str) -> None:
                 await check_read_matches(client_name, c, sandbox)
                 await check_write_refused(client_name, c, sandbox)
                 await check_protocol_errors(client_name, c)
+                await check_prompts_and_resources(client_name, c, sandbox)
+                await check_reports(client_name, c, sandbox)
     except Exception as exc:  # noqa: BLE001
         crashed(client_name, "session with the read-only key", exc)
+    with anyio.fail_after(TIMEOUT):
+        await check_compact_mode(client_name, url, mode, sandbox)
     try:
         with anyio.fail_after(TIMEOUT):
             async with http_session(url, mode, FULL_KEY) as c:

@@ -17,7 +17,8 @@
 #      inspector-cli  legacy and modern eras (upstream)                          inspector_checks.py
 #      mcp-remote     the README's Claude Desktop entry, over stdio (upstream)  mcp_remote_check.py
 #      curl           raw HTTP negatives (sbx)                                  http_negatives.sh
-#      conformance    2025-11-25 and 2026-07-28 (anon)                          conformance_report.py
+#      conformance    its report's verdicts on made-up results                  conformance_report_test.py
+#                     2025-11-25 and 2026-07-28 (anon)                          conformance_report.py
 #
 # Prints `PASS <client>: <check>` or `FAIL <client>: <check> — <what it saw>` per check, then
 # `N passed, M failed`, and exits 1 if anything failed (after printing the tails of the server
@@ -291,11 +292,15 @@ if [ -n "$SBX_URL" ]; then
   run_client curl 120 bash "$HERE/http_negatives.sh" "${SBX_URL%/mcp}" "$PY"
 fi
 
+phase "conformance report self-test"
+run_client conformance-report 60 "$PY" "$HERE/conformance_report_test.py"
+
 if [ -n "$ANON_URL" ]; then
   for version in 2025-11-25 2026-07-28; do
     phase "conformance suite, spec $version"
-    # The suite's own exit code also counts scenarios that do not apply here; conformance_report.py
-    # judges its result files instead, with the same baseline rules.
+    # The suite's own exit code also counts checks that do not apply here; conformance_report.py
+    # judges its result files instead (expected failures only where the suite says "Not testable",
+    # and the not_applicable list of the same file).
     timeout -k 10 300 "$NPM_DIR/node_modules/.bin/conformance" server --url "$ANON_URL" --suite all \
       --spec-version "$version" --expected-failures "$HERE/conformance-expected-failures.yml" \
       -o "$LOGS/conformance-$version" >"$LOGS/conformance-$version.suite.log" 2>&1

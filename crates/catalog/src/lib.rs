@@ -12,7 +12,9 @@
 mod functions;
 mod model;
 
-pub use model::{Access, Effect, Function, HttpMethod, Param, Toolset, Ty, fragments};
+pub use model::{
+    Access, Effect, Format, Function, HttpMethod, Kind, Param, Toolset, Ty, fragments,
+};
 
 /// All functions, sorted by name (the order `tools/list` uses).
 pub fn all() -> impl Iterator<Item = &'static Function> {

@@ -69,6 +69,8 @@ pub struct Function {
     pub in_spec: bool,
     /// Parameters in the order Digistore24 documents them.
     pub params: &'static [Param],
+    /// Whether Digistore24 offers the function, or ds24-mcp computes it from other functions.
+    pub kind: Kind,
     title: Option<&'static str>,
     idempotent: Option<bool>,
 }
@@ -107,6 +109,7 @@ impl Function {
             opt_in: false,
             in_spec: true,
             params: &[],
+            kind: Kind::Api,
             title: None,
             idempotent: None,
         }
@@ -187,6 +190,14 @@ impl Function {
         self
     }
 
+    /// A report ds24-mcp computes by paging through Digistore24 itself (not an API function,
+    /// so not in the spec and never sent to Digistore24 under its own name).
+    pub const fn report(mut self) -> Self {
+        self.kind = Kind::Report;
+        self.in_spec = false;
+        self
+    }
+
     /// The parameters.
     pub const fn params(mut self, params: &'static [Param]) -> Self {
         self.params = params;
@@ -263,6 +274,15 @@ fn words_of(name: &str) -> String {
     out
 }
 
+/// Where a function's answer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A Digistore24 API function, called by its name.
+    Api,
+    /// Computed by ds24-mcp from Digistore24's lists (counts and sums in one call).
+    Report,
+}
+
 /// Which API key permission a function needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -321,7 +341,8 @@ pub struct Param {
     pub ty: Ty,
     /// Whether Digistore24 requires it.
     pub required: bool,
-    /// A short description for the model.
+    /// A short description for the model; empty where the name, type and limits say it all
+    /// (every token of the tool list costs the vendor).
     pub doc: &'static str,
     /// Allowed values, if the API restricts them.
     pub values: &'static [&'static str],
@@ -334,6 +355,29 @@ pub struct Param {
     pub max: Option<i64>,
     /// What Digistore24 assumes when the parameter is absent, as the model would write it.
     pub default: Option<&'static str>,
+    /// Longest accepted text, in characters.
+    pub max_len: Option<u32>,
+    /// A text format Digistore24 defines for the value.
+    pub format: Option<Format>,
+}
+
+/// Text formats Digistore24's spec defines (JSON Schema `format` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An e-mail address.
+    Email,
+    /// An absolute URL.
+    Uri,
+}
+
+impl Format {
+    /// The JSON Schema name of the format.
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Uri => "uri",
+        }
+    }
 }
 
 impl Param {
@@ -348,6 +392,8 @@ impl Param {
             min: None,
             max: None,
             default: None,
+            max_len: None,
+            format: None,
         }
     }
 
@@ -385,6 +431,18 @@ impl Param {
         self.default = Some(value);
         self
     }
+
+    /// The longest accepted text.
+    pub const fn max_len(mut self, chars: u32) -> Self {
+        self.max_len = Some(chars);
+        self
+    }
+
+    /// The text format Digistore24 defines for the value.
+    pub const fn format(mut self, format: Format) -> Self {
+        self.format = Some(format);
+        self
+    }
 }
 
 /// Value types, as the model sends them. The wire encoding follows from the type: booleans
@@ -408,8 +466,10 @@ pub enum Ty {
     Object(&'static [Param]),
     /// A list of objects, sent as `name[0][field]=value` (free-form when no fields are listed).
     Array(&'static [Param]),
-    /// A list of strings, sent as `name[0]=value`.
+    /// A list of strings, sent as `name[0]=value` (its allowed values, if any, apply to each).
     StringList,
+    /// Either one text or a map of texts (`img=5` or `img[1234]=5`), where Digistore24 takes both.
+    TextOrMap,
 }
 
 /// Parameter fragments shared by many functions, so paging and time windows read the same
@@ -418,22 +478,20 @@ pub mod fragments {
     use super::{Param, Ty};
 
     /// `page_no`: which page of a paged list.
-    pub const PAGE_NO: Param =
-        Param::opt("page_no", Ty::Integer, "Page number, starting at 1").range(Some(1), None);
+    pub const PAGE_NO: Param = Param::opt("page_no", Ty::Integer, "").range(Some(1), None);
 
     /// `page_size` with the function's own default and limits.
     pub const fn page_size(min: i64, max: Option<i64>, default: &'static str) -> Param {
-        Param::opt("page_size", Ty::Integer, "Rows per page")
+        Param::opt("page_size", Ty::Integer, "")
             .range(Some(min), max)
             .default(default)
     }
 
     /// `from` of a time window that defaults to the last 24 hours.
-    pub const FROM: Param =
-        Param::opt("from", Ty::DateTime, "Start of the time window").default("-24h");
+    pub const FROM: Param = Param::opt("from", Ty::DateTime, "").default("-24h");
 
     /// `to` of a time window that defaults to now.
-    pub const TO: Param = Param::opt("to", Ty::DateTime, "End of the time window").default("now");
+    pub const TO: Param = Param::opt("to", Ty::DateTime, "").default("now");
 }
 
 #[cfg(test)]

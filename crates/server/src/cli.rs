@@ -10,7 +10,7 @@ use ds24_client::{ClientConfig, Language};
 use ds24_sandbox::SandboxArgs;
 
 use crate::seal::StateSecret;
-use crate::tools::{Inventory, NameStyle, Selection};
+use crate::tools::{Inventory, Mode, NameStyle, Selection};
 use crate::transport::connections::ConnectionLimits;
 
 /// An MCP server for the Digistore24 vendor API.
@@ -124,10 +124,12 @@ pub enum Format {
 /// Which tools are offered, under which names.
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
-    /// Toolsets to offer: `default` (the toolsets on by default, less their opt-in tools), `all`, or a comma list of toolsets.
-    #[arg(long, env = "DS24_MCP_TOOLSETS", default_value = "default")]
-    pub toolsets: String,
-    /// Extra tools to offer by name (comma list).
+    /// Toolsets to offer: `default` (the toolsets on by default, less their opt-in tools), `all`,
+    /// or a comma list of toolsets (which may include `default`). Default: `default`, or none
+    /// when --tools is given alone.
+    #[arg(long, env = "DS24_MCP_TOOLSETS")]
+    pub toolsets: Option<String>,
+    /// Tools to offer by name (comma list): added to --toolsets, or, without it, exactly these.
     #[arg(long, env = "DS24_MCP_TOOLS", value_delimiter = ',')]
     pub tools: Vec<String>,
     /// Tools to leave out by name (comma list).
@@ -136,6 +138,10 @@ pub struct SelectionArgs {
     /// Offer no tool that changes data.
     #[arg(long, env = "DS24_MCP_READ_ONLY")]
     pub read_only: bool,
+    /// `full`: one tool per function; `compact`: three tools (searchTools, describeTool,
+    /// callTool) that reach every function in a few KB of context.
+    #[arg(long, env = "DS24_MCP_MODE", value_enum, default_value = "full")]
+    pub mode: Mode,
     /// Tool names: Digistore24 function names, or the hosted server's names for existing prompts.
     #[arg(long, env = "DS24_MCP_TOOL_NAMES", value_enum, default_value = "ds24")]
     pub tool_names: NameStyle,
@@ -145,12 +151,12 @@ impl SelectionArgs {
     /// Checks the flags and builds the inventory.
     pub fn inventory(&self) -> anyhow::Result<Inventory> {
         let selection = Selection::new(
-            &self.toolsets,
+            self.toolsets.as_deref(),
             &self.tools,
             &self.exclude_tools,
             self.read_only,
         )?;
-        Ok(Inventory::new(self.tool_names, selection))
+        Ok(Inventory::new(self.tool_names, selection).with_mode(self.mode))
     }
 }
 
@@ -192,9 +198,14 @@ pub struct CommonArgs {
     /// Digistore24 calls in flight at once, over all keys and clients; further calls wait (up to 10 s).
     #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_CONCURRENCY", default_value_t = 64)]
     pub max_upstream_concurrency: usize,
-    /// Largest tool result in bytes of JSON; longer lists keep their leading rows and a note on paging.
-    #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 100_000)]
+    /// Largest tool answer in bytes (the text the model reads plus structuredContent); longer
+    /// lists keep their leading rows and say which call returns the rest.
+    #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 48_000)]
     pub max_result_bytes: usize,
+    /// Most rows a report (summarizePurchases, summarizeTransactions) reads before it stops and
+    /// says so.
+    #[arg(long, env = "DS24_MCP_REPORT_MAX_ROWS", default_value_t = 20_000)]
+    pub report_max_rows: u64,
     /// Use the built-in sandbox account as the upstream instead of Digistore24.
     #[arg(long)]
     pub sandbox: bool,

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use ds24_client::ApiKey;
 
-use crate::tools::Scope;
+use crate::tools::{Mode, Scope};
 
 /// One request as its front door saw it.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +20,9 @@ pub struct RequestContext {
     pub key: Option<ApiKey>,
     /// Per-request narrowing of the tools.
     pub scope: Scope,
+    /// How this request wants the tools presented (`X-DS24-Mode`, `/mcp/compact`); `None`
+    /// keeps the server's `--mode`.
+    pub mode: Option<Mode>,
     /// Who is acting, as the deployment knows them (`X-DS24-Operator`, later an OAuth identity).
     pub operator: Option<String>,
     /// The MCP client, where the protocol says (name and version).

@@ -6,6 +6,8 @@
 //! - [`mcp`]: the MCP service (tools/list, tools/call), thin over the pipeline;
 //! - [`pipeline`]: one call path (checks, validation, confirmation, the upstream call, shaping)
 //!   that ends in data or a [`pipeline::ToolFailure`];
+//! - [`guides`]: workflow prompts and reference-data resources;
+//! - [`reports`]: counts and sums computed by paging through Digistore24's lists;
 //! - [`tools`]: the catalog (`ds24_catalog`) turned into tools, filters and validation;
 //! - [`upstream`]: the Digistore24 client (`ds24_client`) behind a small trait;
 //! - `ds24_sandbox`: the simulated account used as the embedded default upstream.
@@ -15,9 +17,11 @@
 pub mod cli;
 pub mod context;
 pub mod docs;
+pub mod guides;
 pub mod limit;
 pub mod mcp;
 pub mod pipeline;
+pub mod reports;
 pub mod run;
 pub mod seal;
 pub mod shape;

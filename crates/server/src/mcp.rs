@@ -5,21 +5,31 @@
 //! should read (bad arguments, Digistore24 errors, timeouts) comes back as an `isError` tool
 //! result with a hint; JSON-RPC errors are kept for protocol faults.
 
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, Implementation,
-    InputRequest, InputRequests, InputRequiredResult, ListToolsResult, PaginatedRequestParams,
-    ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, InputRequest, InputRequests,
+    InputRequiredResult, ListPromptsResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, Prompt, PromptArgument,
+    PromptMessage, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceResult, Resource, ResourceContents, Role, ServerCapabilities, ServerConfig, Tool,
 };
-use rmcp::service::RequestContext as RmcpContext;
+use rmcp::service::{Peer, RequestContext as RmcpContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::context::RequestContext;
-use crate::pipeline::{CallOutcome, Confirmation, Pipeline, Question, ToolFailure};
+use crate::guides;
+use crate::pipeline::{
+    CallOutcome, Confirmation, NoProgress, Pipeline, Progress, Question, ToolFailure,
+};
+use crate::tools::{Mode, Scope, compact};
 
 /// Where a service's requests come from, and so where their context is.
 #[derive(Debug, Clone)]
@@ -39,10 +49,16 @@ pub struct Ds24Service {
     door: Door,
 }
 
-const INSTRUCTIONS: &str = "Tools for a Digistore24 vendor account; each tool is one Digistore24 API function. \
-Read tools work with a read-only key; tools that change data need a full-access key. \
-List tools take page_no/page_size and answer with page_count and item_count; time windows default to the last 24 hours. \
-Amounts are decimal strings such as \"89.99\", flags are \"Y\"/\"N\". Tools marked destructive move money or delete: confirm with the user first.";
+/// What every tool shares, said once here instead of in each tool's description.
+const INSTRUCTIONS: &str = "Tools for a Digistore24 vendor account: one per Digistore24 API function, \
+plus reports (summarizePurchases, summarizeTransactions) that count and sum in one call instead of paging. \
+Read-only tools work with a read-only API key; the others need a full-access key. \
+Lists take page_no/page_size and answer with page_count and item_count; time windows default to the last 24 hours. \
+Times: 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD', ISO 8601, 'now', 'today', 'start' (account creation), or relative to now: \
+'-24h', '-7d', '-30m' in the past, '7d' or '+7d' in the future ('M' months, 'Y' years). \
+Amounts are JSON numbers such as 89.99; flags are booleans. \
+Charging an order's stored payment method (billing on demand, upgrades, add-ons) needs the account right \"billing on demand\". \
+Destructive tools move money, change billing or commissions, or delete, and cannot be undone: confirm with the user first.";
 
 impl Ds24Service {
     /// A service for requests coming through `door`.
@@ -68,17 +84,27 @@ impl Ds24Service {
 
 impl ServerHandler for Ds24Service {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("ds24-mcp", env!("CARGO_PKG_VERSION"))
-                    .with_title("Digistore24"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("ds24-mcp", env!("CARGO_PKG_VERSION")).with_title("Digistore24"),
+        )
+        .with_instructions(INSTRUCTIONS)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        let entry = self.pipeline.inventory.get(name)?;
-        entry.view(false).cloned()
+        let inventory = &self.pipeline.inventory;
+        if compact::is_compact_tool(name) {
+            return compact::tools(inventory, &Scope::default())
+                .into_iter()
+                .find(|t| t.name == name);
+        }
+        inventory.get(name)?.view(false).cloned()
     }
 
     async fn list_tools(
@@ -88,22 +114,17 @@ impl ServerHandler for Ds24Service {
     ) -> Result<ListToolsResult, ErrorData> {
         let request = self.context(&ctx)?;
         let scope = &request.scope;
-        let tools: Vec<Tool> = self
-            .pipeline
-            .inventory
-            .visible(scope)
-            .map(|(_, t)| t.clone())
-            .collect();
+        let inventory = &self.pipeline.inventory;
+        let tools: Vec<Tool> = if self.compact(&request) {
+            compact::tools(inventory, scope)
+        } else {
+            inventory.visible(scope).map(|(_, t)| t.clone()).collect()
+        };
         let mut result = ListToolsResult::with_all_items(tools);
         if is_modern(&ctx) {
-            // The catalog only changes with a new release; lists narrowed by request headers
-            // must not be served to other users from a shared cache.
-            let cache = if scope.narrows() {
-                CacheScope::Private
-            } else {
-                CacheScope::Public
-            };
-            result = result.with_ttl_ms(3_600_000).with_cache_scope(cache);
+            result = result
+                .with_ttl_ms(3_600_000)
+                .with_cache_scope(cache_scope(&request));
         }
         Ok(result)
     }
@@ -116,16 +137,273 @@ impl ServerHandler for Ds24Service {
     ) -> Result<CallToolResponse, ErrorData> {
         let context = self.context(&ctx)?;
         let confirmation = confirmation(&request, &ctx);
-        let args = request.arguments.unwrap_or_default();
+        let mut name = request.name.to_string();
+        let mut args = request.arguments.unwrap_or_default();
+        if self.compact(&context) && compact::is_compact_tool(&name) {
+            let inventory = &self.pipeline.inventory;
+            let text = |key: &str| {
+                args.get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            match name.as_str() {
+                compact::SEARCH => {
+                    let limit = args
+                        .get("limit")
+                        .and_then(Value::as_u64)
+                        .map_or(8, |l| l.clamp(1, 25));
+                    #[allow(clippy::cast_possible_truncation)] // at most 25
+                    let found =
+                        compact::search(inventory, &context.scope, &text("query"), limit as usize);
+                    return Ok(done(crate::shape::shape(found, usize::MAX, None)).into());
+                }
+                compact::DESCRIBE => {
+                    return Ok(
+                        match compact::describe(inventory, &context.scope, &text("name")) {
+                            Ok(tool) => done(crate::shape::shape(tool, usize::MAX, None)),
+                            Err(message) => {
+                                CallToolResult::error(vec![ContentBlock::text(message)])
+                            }
+                        }
+                        .into(),
+                    );
+                }
+                _ => {
+                    name = text("name");
+                    args = match args.remove("arguments") {
+                        None | Some(Value::Null) => Map::new(),
+                        Some(Value::Object(inner)) => inner,
+                        Some(_) => {
+                            return Ok(CallToolResult::error(vec![ContentBlock::text(
+                                "callTool takes `arguments` as an object of named arguments.",
+                            )])
+                            .into());
+                        }
+                    };
+                    if name.is_empty() {
+                        return Ok(CallToolResult::error(vec![ContentBlock::text(
+                            "callTool needs the function's `name`; find one with searchTools.",
+                        )])
+                        .into());
+                    }
+                }
+            }
+        }
+        let progress: Box<dyn Progress> = match ctx.meta.get_progress_token() {
+            Some(token) => Box::new(PeerProgress {
+                peer: ctx.peer.clone(),
+                token,
+            }),
+            None => Box::new(NoProgress),
+        };
         match self
             .pipeline
-            .call(&context, &request.name, args, &confirmation)
+            .call(&context, &name, args, &confirmation, &*progress)
             .await
         {
-            Ok(CallOutcome::Done(data)) => Ok(CallToolResult::structured(data).into()),
+            Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
             Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
             Err(failure) => failure_result(&failure).map(Into::into),
         }
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        ctx: RmcpContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let request = self.context(&ctx)?;
+        let prompts = guides::WORKFLOWS
+            .iter()
+            .map(|w| {
+                let args = w
+                    .args
+                    .iter()
+                    .map(|a| {
+                        PromptArgument::new(a.name)
+                            .with_description(a.description)
+                            .with_required(a.required)
+                    })
+                    .collect();
+                Prompt::new(w.name, Some(w.description), Some(args)).with_title(w.title)
+            })
+            .collect();
+        let mut result = ListPromptsResult::with_all_items(prompts);
+        if is_modern(&ctx) {
+            result = result
+                .with_ttl_ms(3_600_000)
+                .with_cache_scope(cache_scope(&request));
+        }
+        Ok(result)
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _ctx: RmcpContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let Some(workflow) = guides::workflow(&request.name) else {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "Unknown prompt: {}. Call prompts/list for the available prompts.",
+                    request.name
+                ),
+                None,
+            ));
+        };
+        let args: BTreeMap<String, String> = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| {
+                let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                (k, v)
+            })
+            .collect();
+        let text = workflow.render(&args).map_err(|missing| {
+            ErrorData::invalid_params(
+                format!(
+                    "Prompt {} needs the argument(s): {}.",
+                    workflow.name,
+                    missing.join(", ")
+                ),
+                None,
+            )
+        })?;
+        Ok(
+            GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+                .with_description(workflow.description)
+                .into(),
+        )
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        ctx: RmcpContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let request = self.context(&ctx)?;
+        let resources = guides::REFERENCES
+            .iter()
+            .map(|r| {
+                Resource::new(r.uri, r.name)
+                    .with_description(r.description)
+                    .with_mime_type("application/json")
+            })
+            .collect();
+        let mut result = ListResourcesResult::with_all_items(resources);
+        if is_modern(&ctx) {
+            result = result
+                .with_ttl_ms(3_600_000)
+                .with_cache_scope(cache_scope(&request));
+        }
+        Ok(result)
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        ctx: RmcpContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let context = self.context(&ctx)?;
+        let Some(reference) = guides::reference(&request.uri) else {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "Unknown resource: {}. Call resources/list for the available resources.",
+                    request.uri
+                ),
+                None,
+            ));
+        };
+        let outcome = self
+            .pipeline
+            .call(
+                &context,
+                reference.function,
+                Map::new(),
+                &Confirmation::Unavailable,
+                &NoProgress,
+            )
+            .await;
+        match outcome {
+            Ok(CallOutcome::Done(shaped)) => {
+                let mut result = ReadResourceResult::new(vec![
+                    ResourceContents::text(shaped.text, reference.uri)
+                        .with_mime_type("application/json"),
+                ]);
+                if is_modern(&ctx) {
+                    // Reference data changes rarely, but it is the caller's account.
+                    result = result
+                        .with_ttl_ms(3_600_000)
+                        .with_cache_scope(CacheScope::Private);
+                }
+                Ok(result.into())
+            }
+            Ok(CallOutcome::Confirm(_)) => Err(ErrorData::internal_error(
+                "a reference read asked for confirmation",
+                None,
+            )),
+            Err(failure) => Err(ErrorData::invalid_request(
+                format!("{}: {}", reference.uri, failure.message()),
+                None,
+            )),
+        }
+    }
+}
+
+impl Ds24Service {
+    /// Whether this request gets compact mode's three tools.
+    fn compact(&self, request: &RequestContext) -> bool {
+        request.mode.unwrap_or(self.pipeline.inventory.mode()) == Mode::Compact
+    }
+}
+
+/// Lists that a request changed (narrowing headers, a chosen mode) must not be served to other
+/// users from a shared cache; the catalog itself only changes with a release.
+fn cache_scope(request: &RequestContext) -> CacheScope {
+    if request.scope.narrows() || request.mode.is_some() {
+        CacheScope::Private
+    } else {
+        CacheScope::Public
+    }
+}
+
+/// A successful tool result: the lean text, and Digistore24's data as structured content.
+fn done(shaped: crate::shape::Shaped) -> CallToolResult {
+    let mut result = CallToolResult::success(vec![ContentBlock::text(shaped.text)]);
+    result.structured_content = Some(shaped.structured);
+    result
+}
+
+/// Progress notifications to a client that sent a progress token (they turn a JSON answer
+/// into a short SSE stream, which rmcp handles).
+struct PeerProgress {
+    peer: Peer<RoleServer>,
+    token: ProgressToken,
+}
+
+impl Progress for PeerProgress {
+    fn advance<'a>(
+        &'a self,
+        done: u64,
+        total: Option<u64>,
+        message: String,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            #[allow(clippy::cast_precision_loss)] // row counts are far below 2^52
+            let mut param = ProgressNotificationParam::new(self.token.clone(), done as f64)
+                .with_message(message);
+            if let Some(total) = total {
+                #[allow(clippy::cast_precision_loss)]
+                {
+                    param = param.with_total(total as f64);
+                }
+            }
+            if let Err(e) = self.peer.notify_progress(param).await {
+                tracing::debug!(error = %e, "cannot send a progress notification");
+            }
+        })
     }
 }
 

@@ -106,6 +106,7 @@ async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<S
         rejected: RejectedKeys::new(secret.derive(seal::REJECTED_KEYS), REJECTED_KEY_TTL),
         max_upstream_concurrency: common.max_upstream_concurrency,
         max_result_bytes: common.max_result_bytes,
+        report_max_rows: common.report_max_rows,
     });
     Ok(Started {
         pipeline: Arc::new(pipeline),

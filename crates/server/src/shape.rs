@@ -1,66 +1,179 @@
-//! Shaping Digistore24's answer into a tool result a model can hold.
+//! Shaping Digistore24's answer into a tool result a model can afford.
 //!
-//! `structuredContent` is always an object (legacy clients reject anything else), and a
-//! result too large for an agent's context (a 1000-row page is several hundred KB) keeps its
-//! leading rows plus a note saying how many were left out and how to page, instead of
-//! overflowing the client's limit or being cut off mid-JSON by it.
+//! Two views of one answer: `structuredContent` keeps Digistore24's data as it came (for
+//! clients and programs), and the text the model reads drops what carries nothing (empty
+//! strings, nulls, empty lists and objects), which is a third to a half of a typical row.
+//! `structuredContent` is always an object (legacy clients reject anything else). An answer
+//! whose two views together exceed the size cap keeps its leading rows in both, and says
+//! exactly which call returns the rows that were cut, instead of overflowing the client's limit
+//! or being cut off mid-JSON by it.
 
-use serde_json::{Value, json};
+use std::io::Write as _;
 
-/// The result object for the envelope's `data`, at most about `max_bytes` of JSON.
-pub fn shape(data: Value, max_bytes: usize) -> Value {
+use serde_json::{Map, Value, json};
+
+/// The two views of a tool result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shaped {
+    /// Compact JSON for the model: no empty values.
+    pub text: String,
+    /// Digistore24's data as an object.
+    pub structured: Value,
+}
+
+/// Where the answered page sits, for functions that page (`page_no`/`page_size`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// The page that was asked for (from 1).
+    pub page_no: u64,
+    /// Its size; 0 means "all rows on one page".
+    pub page_size: u64,
+}
+
+/// Room kept for the `_truncated` note.
+const NOTE_RESERVE: usize = 400;
+
+/// Shapes the envelope's `data` so that text and structured content together stay within
+/// about `max_bytes`.
+pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
     let mut result = match data {
         Value::Object(_) => data,
         Value::Array(items) => json!({ "items": items }),
         Value::Null => json!({}),
         other => json!({ "result": other }),
     };
-    let size = result.to_string().len();
-    if size > max_bytes {
-        truncate_rows(&mut result, size, max_bytes);
+    let mut text = compact_text(&result);
+    if text.len() + json_len(&result) > max_bytes && truncate_rows(&mut result, max_bytes, paging) {
+        text = compact_text(&result);
     }
-    result
+    Shaped {
+        text,
+        structured: result,
+    }
 }
 
-/// Shortens the largest top-level list so the whole fits, and says so in `_truncated`.
-fn truncate_rows(result: &mut Value, size: usize, max_bytes: usize) {
-    let Value::Object(map) = result else { return };
-    let Some((field, rows)) = map
+/// The value without empty strings, nulls, empty lists and empty objects (recursively).
+/// Rows inside lists stay, even when nothing is left of them, so positions keep their meaning.
+pub fn compact(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let c = compact(v);
+                if !is_empty(&c) {
+                    out.insert(k.clone(), c);
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(compact).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+fn compact_text(value: &Value) -> String {
+    compact(value).to_string()
+}
+
+/// The length of `value` as compact JSON, without building the string.
+fn json_len(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    if serde_json::to_writer(&mut counter, value).is_err() {
+        return usize::MAX;
+    }
+    let _ = counter.flush();
+    counter.0
+}
+
+/// Shortens the longest top-level list so both views fit, and says in `_truncated` how to get
+/// the rest. Returns whether anything was cut.
+fn truncate_rows(result: &mut Value, max_bytes: usize, paging: Option<Paging>) -> bool {
+    let Value::Object(map) = result else {
+        return false;
+    };
+    let Some(field) = map
         .iter()
-        .filter_map(|(k, v)| v.as_array().map(|a| (k.clone(), a)))
-        .max_by_key(|(_, a)| a.len())
-        .map(|(k, a)| (k, a.len()))
+        .filter_map(|(k, v)| v.as_array().map(|a| (k, a.len())))
+        .max_by_key(|(_, n)| *n)
+        .map(|(k, _)| k.clone())
     else {
-        return;
+        return false;
     };
-    let Some(Value::Array(list)) = map.get_mut(&field) else {
-        return;
+    let Some(Value::Array(list)) = map.remove(&field) else {
+        return false;
     };
-    let budget = max_bytes
-        .saturating_sub(size - Value::Array(list.clone()).to_string().len())
-        .saturating_sub(400);
-    let mut used = 2;
+    // What the answer costs without the list, in both views.
+    let rest = Value::Object(map.clone());
+    let fixed = json_len(&rest) + compact_text(&rest).len() + 2 * (field.len() + 6);
+    let budget = max_bytes.saturating_sub(fixed + NOTE_RESERVE);
+    let total = list.len();
+    let mut used = 0;
     let mut keep = 0;
-    for row in list.iter() {
-        let len = row.to_string().len() + 1;
-        if used + len > budget {
+    for row in &list {
+        let cost = json_len(row) + json_len(&compact(row)) + 2;
+        if used + cost > budget {
             break;
         }
-        used += len;
+        used += cost;
         keep += 1;
     }
+    if keep == total {
+        map.insert(field, Value::Array(list));
+        return false;
+    }
+    let mut list = list;
     list.truncate(keep);
-    map.insert(
-        "_truncated".into(),
-        json!({
-            "field": field,
-            "shown": keep,
-            "of": rows,
-            "note": format!(
-                "Only the first {keep} of {rows} rows of `{field}` fit in one answer. Ask for fewer rows per call (page_size, a shorter time window or filters) and page with page_no."
-            )
-        }),
-    );
+    map.insert(field.clone(), Value::Array(list));
+    map.insert("_truncated".into(), note(&field, keep, total, paging));
+    true
+}
+
+/// The `_truncated` note: what was cut, and the exact call that returns it.
+fn note(field: &str, keep: usize, total: usize, paging: Option<Paging>) -> Value {
+    let shown = format!("Only the first {keep} of {total} rows of `{field}` fit in one answer.");
+    let Some(paging) = paging.filter(|_| keep > 0) else {
+        return json!({
+            "field": field, "shown": keep, "of": total,
+            "note": format!("{shown} Narrow the request (filters or a shorter time window) to see the rest."),
+        });
+    };
+    let (page_no, page_size) = next_page(paging, keep as u64);
+    json!({
+        "field": field, "shown": keep, "of": total,
+        "next": {"page_no": page_no, "page_size": page_size},
+        "note": format!("{shown} For the next rows, call again with the same arguments and page_size={page_size} and page_no={page_no}."),
+    })
+}
+
+/// The page (`page_no`, `page_size` ≤ `keep`) that starts exactly at the first row that was
+/// cut: that row's index must be a multiple of the new page size.
+fn next_page(paging: Paging, keep: u64) -> (u64, u64) {
+    let first_cut = paging.page_no.saturating_sub(1) * paging.page_size + keep;
+    let size = (1..=keep)
+        .rev()
+        .find(|s| first_cut.is_multiple_of(*s))
+        .unwrap_or(1);
+    (first_cut / size + 1, size)
 }
 
 #[cfg(test)]
@@ -69,33 +182,96 @@ mod tests {
 
     #[test]
     fn non_objects_are_wrapped() {
-        assert_eq!(shape(json!([1, 2]), 1000), json!({"items": [1, 2]}));
-        assert_eq!(shape(Value::Null, 1000), json!({}));
-        assert_eq!(shape(json!("x"), 1000), json!({"result": "x"}));
+        assert_eq!(
+            shape(json!([1, 2]), 1000, None).structured,
+            json!({"items": [1, 2]})
+        );
+        assert_eq!(shape(Value::Null, 1000, None).structured, json!({}));
+        assert_eq!(
+            shape(json!("x"), 1000, None).structured,
+            json!({"result": "x"})
+        );
     }
 
     #[test]
-    fn oversized_lists_keep_leading_rows_and_say_so() {
-        let rows: Vec<Value> = (0..1000)
-            .map(|i| json!({"id": i, "name": "a fairly long product name"}))
-            .collect();
-        let data = json!({"purchase_list": rows, "page_no": "1", "item_count": "1000"});
-        let shaped = shape(data.clone(), 10_000);
-        assert!(
-            shaped.to_string().len() <= 10_000,
-            "{}",
-            shaped.to_string().len()
-        );
-        let kept = shaped["purchase_list"].as_array().unwrap();
-        assert!(kept.len() > 50 && kept.len() < 1000);
+    fn the_text_drops_empty_values_and_structured_content_keeps_them() {
+        let data = json!({"rows": [{"a": "", "b": null, "c": [], "d": {"e": ""}, "f": 0, "g": "x"}, {"a": ""}], "n": "2"});
+        let shaped = shape(data.clone(), 10_000, None);
+        assert_eq!(shaped.structured, data);
+        assert_eq!(shaped.text, r#"{"rows":[{"f":0,"g":"x"},{}],"n":"2"}"#);
+    }
+
+    fn rows(n: usize) -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"id": i, "name": "a fairly long product name", "note": ""}))
+            .collect()
+    }
+
+    #[test]
+    fn oversized_lists_keep_leading_rows_in_both_views_and_say_so() {
+        let data = json!({"purchase_list": rows(1000), "page_no": "1", "item_count": "1000"});
+        let shaped = shape(data.clone(), 10_000, None);
+        let both = shaped.text.len() + shaped.structured.to_string().len();
+        assert!(both <= 10_000, "{both}");
+        let kept = shaped.structured["purchase_list"].as_array().unwrap();
+        assert!(kept.len() > 20 && kept.len() < 1000, "{}", kept.len());
         assert_eq!(kept[0]["id"], 0);
-        assert_eq!(shaped["_truncated"]["of"], 1000);
-        assert_eq!(shaped["_truncated"]["shown"], kept.len());
-        assert_eq!(shaped["item_count"], "1000");
+        assert_eq!(shaped.structured["_truncated"]["of"], 1000);
+        assert_eq!(shaped.structured["_truncated"]["shown"], kept.len());
+        assert_eq!(shaped.structured["item_count"], "1000");
+        let text: Value = serde_json::from_str(&shaped.text).unwrap();
+        assert_eq!(text["purchase_list"].as_array().unwrap().len(), kept.len());
         assert_eq!(
-            shape(data.clone(), 1 << 20),
+            shape(data.clone(), 1 << 20, None).structured,
             data,
             "small enough: untouched"
+        );
+    }
+
+    #[test]
+    fn the_next_call_starts_exactly_at_the_first_cut_row() {
+        for (page_no, page_size, keep) in [
+            (1, 500, 60),
+            (2, 500, 60),
+            (3, 100, 7),
+            (1, 0, 33),
+            (5, 1000, 999),
+        ] {
+            let (no, size) = next_page(Paging { page_no, page_size }, keep);
+            assert!(size >= 1 && size <= keep);
+            assert_eq!(
+                (no - 1) * size,
+                (page_no - 1) * page_size + keep,
+                "{page_no} {page_size} {keep}"
+            );
+        }
+        assert_eq!(
+            next_page(
+                Paging {
+                    page_no: 1,
+                    page_size: 500
+                },
+                60
+            ),
+            (2, 60)
+        );
+        let data = json!({"transaction_list": rows(500)});
+        let shaped = shape(
+            data,
+            12_000,
+            Some(Paging {
+                page_no: 1,
+                page_size: 500,
+            }),
+        );
+        let t = &shaped.structured["_truncated"];
+        let kept = t["shown"].as_u64().unwrap();
+        assert_eq!(t["next"], json!({"page_no": 2, "page_size": kept}));
+        assert!(
+            t["note"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("page_size={kept} and page_no=2"))
         );
     }
 }

@@ -1,12 +1,19 @@
 //! The documented example prompts as the tool-call sequences an agent makes, through the real
 //! MCP server, each checked afterwards against the sandbox's own state, read directly over the
 //! Digistore24 wire protocol (not through the server under test).
+//!
+//! Times: the sandbox stamps and resolves times (`now`, `-24h`, `7d`) on its own clock, in its
+//! own zone. The reference clock of every time assertion is therefore the sandbox's `ping`
+//! (`server_time`), read just before and just after the action, so the windows are exact (no
+//! slack beyond the seconds between the two pings) whatever `TZ` the test process has.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 use support::*;
 
@@ -29,117 +36,209 @@ async fn sandbox(up: &Upstream, function: &str, form: &[(&str, &str)]) -> Value 
     v["data"].clone()
 }
 
-/// Every value stored under `key` anywhere in `v`.
-fn values_of<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
-    match v {
-        Value::Object(map) => {
-            for (k, x) in map {
-                if k == key {
-                    out.push(x);
-                }
-                values_of(x, key, out);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|x| values_of(x, key, out)),
-        _ => {}
-    }
-}
-
-fn has(v: &Value, key: &str, want: &str) -> bool {
-    let mut found = Vec::new();
-    values_of(v, key, &mut found);
-    found
-        .iter()
-        .any(|x| x.as_str() == Some(want) || x.as_f64().is_some_and(|n| want.parse() == Ok(n)))
-}
-
-fn id_of(v: &Value, key: &str) -> String {
-    let x = &v[key];
-    x.as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| x.to_string())
-}
-
-fn count(v: &Value) -> u64 {
-    v["item_count"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .or(v["item_count"].as_u64())
-        .unwrap_or_else(|| panic!("no item_count in {v}"))
-}
-
-fn at(s: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap_or_else(|e| panic!("{s}: {e}"))
-}
-
-/// Every row of a paged list, fetched page by page as an agent would.
-async fn all_rows(mcp: &Mcp, tool: &str, mut args: Value, field: &str) -> Vec<Value> {
+/// Every row of a paged list, read directly from the sandbox.
+async fn sandbox_rows(
+    up: &Upstream,
+    function: &str,
+    form: &[(&str, &str)],
+    field: &str,
+) -> Vec<Value> {
     let mut rows = Vec::new();
     for page in 1.. {
-        args["page_no"] = json!(page);
-        args["page_size"] = json!(100);
-        let got = mcp.ok(tool, args.clone()).await;
-        assert!(
-            got.get("_truncated").is_none(),
-            "100 rows fit in one answer"
-        );
+        let page_no = page.to_string();
+        let mut form = form.to_vec();
+        form.extend([("page_no", page_no.as_str()), ("page_size", "1000")]);
+        let got = sandbox(up, function, &form).await;
         rows.extend(got[field].as_array().unwrap().iter().cloned());
-        let pages: u64 = got["page_count"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1);
-        if page >= pages {
+        if page >= int(&got["page_count"]) {
             break;
         }
     }
     rows
 }
 
-async fn setup() -> (Upstream, Server, Mcp) {
+/// The sandbox's clock: `ping`'s `server_time`.
+async fn sandbox_now(up: &Upstream) -> NaiveDateTime {
+    let pong = sandbox(up, "ping", &[]).await;
+    at(pong["server_time"]
+        .as_str()
+        .unwrap_or_else(|| panic!("ping without server_time: {pong}")))
+}
+
+fn at(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+fn stamp(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// An id or other scalar as a string (Digistore24 sends both "123" and 123).
+fn text_of(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// A whole number sent as a string or a number.
+fn int(v: &Value) -> u64 {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("not a whole number: {v}"))
+}
+
+/// A listProducts row's id (`product_id` or `id`).
+fn product_id(p: &Value) -> String {
+    text_of(p.get("product_id").unwrap_or(&p["id"]))
+}
+
+fn created(r: &Value) -> NaiveDateTime {
+    at(r["created_at"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no created_at: {r}")))
+}
+
+fn ids(rows: &[Value]) -> BTreeSet<String> {
+    rows.iter().map(|r| text_of(&r["id"])).collect()
+}
+
+/// Every row of a paged list, fetched page by page as an agent would: when an answer is cut to
+/// fit, it follows the answer's own `_truncated.next` call, which must continue exactly at the
+/// first row that was cut.
+async fn all_rows(mcp: &Mcp, tool: &str, mut args: Value, field: &str) -> Vec<Value> {
+    let mut rows = Vec::new();
+    args["page_no"] = json!(1);
+    args["page_size"] = json!(100);
+    loop {
+        let got = mcp.ok(tool, args.clone()).await;
+        rows.extend(got[field].as_array().unwrap().iter().cloned());
+        if let Some(next) = got.get("_truncated").map(|t| &t["next"]) {
+            args["page_no"] = next["page_no"].clone();
+            args["page_size"] = next["page_size"].clone();
+            continue;
+        }
+        let page = int(&args["page_no"]);
+        if page >= int(&got["page_count"]) {
+            assert_eq!(
+                rows.len() as u64,
+                int(&got["item_count"]),
+                "every page read"
+            );
+            break;
+        }
+        args["page_no"] = json!(page + 1);
+    }
+    rows
+}
+
+async fn setup_with(extra: &[&str]) -> (Upstream, Server, Mcp) {
     let up = upstream().await;
-    let server = serve(&["--api-url", &up.api_url()]);
+    let api = up.api_url();
+    let mut args = vec!["--api-url", api.as_str()];
+    args.extend_from_slice(extra);
+    let server = serve(&args);
     let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
     (up, server, mcp)
 }
 
-async fn some_product(mcp: &Mcp) -> String {
-    let list = mcp.ok("listProducts", json!({})).await;
-    let p = &list["products"][0];
-    if p.get("product_id").is_some() {
-        id_of(p, "product_id")
-    } else {
-        id_of(p, "id")
-    }
+async fn setup() -> (Upstream, Server, Mcp) {
+    setup_with(&[]).await
 }
 
+async fn plans_of(up: &Upstream, product: &str) -> Vec<Value> {
+    let plans = sandbox(up, "listPaymentPlans", &[("product_id", product)]).await;
+    plans
+        .as_array()
+        .unwrap_or_else(|| panic!("listPaymentPlans is a list: {plans}"))
+        .clone()
+}
+
+/// "Copy product X as 'Webinar October', keep it deactivated, change the payment plan to a
+/// one-time payment of €89.99."
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_a_product_as_webinar_october_inactive_with_a_one_time_payment() {
-    let (up, _server, mcp) = setup().await;
-    let source = some_product(&mcp).await;
+    // Changing a copy's plans takes tools outside the default set.
+    let (up, _server, mcp) =
+        setup_with(&["--toolsets", "default", "--tools", "deletePaymentplan"]).await;
+
+    // The source: a product with several plans, one of them in instalments, so the copy starts
+    // out with plans that are not what the vendor asked for.
+    let products = sandbox(&up, "listProducts", &[]).await;
+    let mut source = None;
+    for p in products["products"].as_array().unwrap() {
+        let id = product_id(p);
+        let plans = plans_of(&up, &id).await;
+        if plans.len() >= 2 && plans.iter().any(|p| int(&p["number_of_installments"]) != 1) {
+            source = Some((id, plans));
+            break;
+        }
+    }
+    let (source, source_plans) =
+        source.expect("the demo account has a product with several plans, one in instalments");
+    let source_product = sandbox(&up, "getProduct", &[("product_id", &source)]).await;
+
+    // What the agent does.
     let copy = mcp
         .ok("copyProduct", json!({"product_id": source, "data": {"name_en": "Webinar October", "name_de": "Webinar Oktober", "is_active": "N"}}))
         .await;
-    let new_id = id_of(&copy, "product_id");
+    let new_id = text_of(&copy["product_id"]);
     assert_ne!(new_id, source);
-    let plan = mcp
+    let copied = mcp
+        .ok("listPaymentPlans", json!({"product_id": new_id}))
+        .await;
+    let copied = copied["items"].as_array().unwrap().clone();
+    assert!(
+        !copied.is_empty(),
+        "the copy starts with the source's plans, which the agent must replace"
+    );
+    for plan in &copied {
+        let deleted = mcp
+            .ok(
+                "deletePaymentplan",
+                json!({"paymentplan_id": text_of(&plan["id"])}),
+            )
+            .await;
+        assert_eq!(deleted["is_deleted"], "Y", "{deleted}");
+    }
+    let created = mcp
         .ok(
             "createPaymentplan",
-            json!({"product_id": new_id, "data": {"first_amount": 89.99, "currency": "EUR", "number_of_installments": 1}}),
+            json!({"product_id": new_id, "data": {"first_amount": "89.99", "currency": "EUR", "number_of_installments": 1}}),
         )
         .await;
-    assert!(plan.is_object());
+    assert_eq!(created["is_valid"], "Y", "{created}");
+    let plan_id = text_of(&created["paymentplan_id"]);
+
+    // The copy, read back from the sandbox.
     let product = sandbox(&up, "getProduct", &[("product_id", &new_id)]).await;
-    assert!(has(&product, "name_en", "Webinar October"), "{product}");
-    assert!(has(&product, "is_active", "N"), "{product}");
-    let plans = sandbox(&up, "listPaymentPlans", &[("product_id", &new_id)]).await;
-    assert!(
-        has(&plans, "first_amount", "89.99") && has(&plans, "currency", "EUR"),
-        "{plans}"
+    let product = &product["product"];
+    assert_eq!(product["name_en"], "Webinar October", "{product}");
+    assert_eq!(product["name_de"], "Webinar Oktober", "{product}");
+    assert_eq!(product["is_active"], "N", "{product}");
+    let plans = plans_of(&up, &new_id).await;
+    assert_eq!(plans.len(), 1, "exactly one plan: {plans:#?}");
+    let plan = &plans[0];
+    assert_eq!(text_of(&plan["id"]), plan_id, "{plan}");
+    assert_eq!(text_of(&plan["product_id"]), new_id, "{plan}");
+    assert_eq!(plan["first_amount"], "89.99", "{plan}");
+    assert_eq!(plan["currency"], "EUR", "{plan}");
+    assert_eq!(
+        int(&plan["number_of_installments"]),
+        1,
+        "one payment: {plan}"
     );
-    let original = sandbox(&up, "getProduct", &[("product_id", &source)]).await;
-    assert!(
-        !has(&original, "name_en", "Webinar October"),
-        "the source is untouched"
+    assert_eq!(
+        plan["other_amounts"], "0.00",
+        "no follow-up payments: {plan}"
+    );
+    assert_eq!(plan["first_billing_interval"], "", "{plan}");
+    assert_eq!(plan["other_billing_intervals"], "", "{plan}");
+
+    // The source is untouched.
+    assert_eq!(plans_of(&up, &source).await, source_plans);
+    assert_eq!(
+        sandbox(&up, "getProduct", &[("product_id", &source)]).await,
+        source_product
     );
 }
 
@@ -157,23 +256,20 @@ async fn create_a_product_with_description_sales_page_and_image() {
             }}),
         )
         .await;
-    let id = id_of(&created, "product_id");
+    let id = text_of(&created["product_id"]);
     let product = sandbox(&up, "getProduct", &[("product_id", &id)]).await;
-    assert!(has(&product, "name_en", "Masterclass Pricing"), "{product}");
-    assert!(
-        has(
-            &product,
-            "description_en",
-            "Six lessons on pricing digital products."
-        ),
+    let product = &product["product"];
+    assert_eq!(product["name_en"], "Masterclass Pricing", "{product}");
+    assert_eq!(
+        product["description_en"], "Six lessons on pricing digital products.",
         "{product}"
     );
-    assert!(
-        has(&product, "salespage_url", "https://example.com/masterclass"),
+    assert_eq!(
+        product["salespage_url"], "https://example.com/masterclass",
         "{product}"
     );
-    assert!(
-        has(&product, "image_url", "https://example.com/masterclass.png"),
+    assert_eq!(
+        product["image_url"], "https://example.com/masterclass.png",
         "{product}"
     );
 }
@@ -182,41 +278,42 @@ async fn create_a_product_with_description_sales_page_and_image() {
 async fn create_discount_code_launch10_for_two_products_for_seven_days() {
     let (up, _server, mcp) = setup().await;
     let list = mcp.ok("listProducts", json!({})).await;
-    let ids: Vec<String> = list["products"]
+    let chosen: BTreeSet<String> = list["products"]
         .as_array()
         .unwrap()
         .iter()
         .take(2)
-        .map(|p| {
-            if p.get("product_id").is_some() {
-                id_of(p, "product_id")
-            } else {
-                id_of(p, "id")
-            }
-        })
+        .map(product_id)
         .collect();
-    let products = ids.join(",");
+    assert_eq!(chosen.len(), 2, "two different products");
+    let products = chosen.iter().cloned().collect::<Vec<_>>().join(",");
+    let before = sandbox_now(&up).await;
     mcp.ok(
         "createVoucher",
         json!({"data": {"code": "LAUNCH10", "product_ids": products, "first_rate": 10, "other_rates": 10, "expires_at": "7d"}}),
     )
     .await;
+    let after = sandbox_now(&up).await;
+
     let voucher = sandbox(&up, "getVoucher", &[("code", "LAUNCH10")]).await;
-    assert!(has(&voucher, "code", "LAUNCH10"), "{voucher}");
-    for id in &ids {
-        assert!(
-            voucher.to_string().contains(id.as_str()),
-            "{id} in {voucher}"
-        );
-    }
-    let mut expires = Vec::new();
-    values_of(&voucher, "expires_at", &mut expires);
-    let expires = at(expires[0].as_str().unwrap());
-    let in_a_week = Utc::now().naive_utc() + Duration::days(7);
+    let voucher = &voucher["coupon"];
+    assert_eq!(voucher["code"], "LAUNCH10", "{voucher}");
+    assert_eq!(voucher["first_rate"], "10.00", "{voucher}");
+    assert_eq!(voucher["other_rates"], "10.00", "{voucher}");
+    let stored: BTreeSet<String> = voucher["product_ids"]
+        .as_str()
+        .unwrap_or_else(|| panic!("product_ids is a comma list: {voucher}"))
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .collect();
+    assert_eq!(stored, chosen, "{voucher}");
+    let expires = at(voucher["expires_at"].as_str().unwrap());
+    let (earliest, latest) = (before + Duration::days(7), after + Duration::days(7));
     assert!(
-        (expires - in_a_week).num_hours().abs() <= 26,
-        "expires {expires}, expected about {in_a_week}"
+        earliest <= expires && expires <= latest,
+        "expires {expires}, expected in [{earliest}, {latest}] (seven days after the call, on the sandbox's clock)"
     );
+
     let valid = mcp
         .ok("validateCouponCode", json!({"code": "LAUNCH10"}))
         .await;
@@ -227,32 +324,79 @@ async fn create_discount_code_launch10_for_two_products_for_seven_days() {
     assert_eq!(unknown["status"], "error", "{unknown}");
 }
 
+/// Asserts that every row of `got` matches the filter, that `got` is exactly the rows of `all`
+/// that match it (by id), and that the filter selects some rows of `all` and not all of them.
+fn assert_filtered(what: &str, got: &[Value], all: &[Value], matches: impl Fn(&Value) -> bool) {
+    for r in got {
+        assert!(matches(r), "{what}: a row that does not match: {r}");
+    }
+    let want: Vec<Value> = all.iter().filter(|r| matches(r)).cloned().collect();
+    assert_eq!(ids(got), ids(&want), "{what}: the rows the filter selects");
+    assert!(
+        !got.is_empty() && got.len() < all.len(),
+        "{what}: {} of {} rows; a filter that can fail selects some and not all",
+        got.len(),
+        all.len()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn count_one_products_transactions_in_a_period_for_one_billing_type() {
     let (up, _server, mcp) = setup().await;
-    let product = some_product(&mcp).await;
-    let args = json!({"from": "-90d", "to": "now", "search": {"product_id": product, "billing_type": "subscription"}, "page_size": 1000});
-    let via_mcp = mcp.ok("listTransactions", args).await;
-    let direct = sandbox(
-        &up,
-        "listTransactions",
-        &[
-            ("from", "-90d"),
-            ("to", "now"),
-            ("search[product_id]", &product),
-            ("search[billing_type]", "subscription"),
-            ("page_size", "1000"),
-        ],
-    )
-    .await;
-    assert_eq!(count(&via_mcp), count(&direct));
-    let all = sandbox(
-        &up,
-        "listTransactions",
-        &[("from", "-90d"), ("to", "now"), ("page_size", "1000")],
-    )
-    .await;
-    assert!(count(&all) > count(&via_mcp), "the filter narrows");
+    // A fixed window on the sandbox's clock: every call below sees the same rows.
+    let now = sandbox_now(&up).await;
+    let (from, to) = (stamp(now - Duration::days(90)), stamp(now));
+    let window = [("from", from.as_str()), ("to", to.as_str())];
+    let all = sandbox_rows(&up, "listTransactions", &window, "transaction_list").await;
+
+    // The product with the most subscription payments in the window.
+    let mut per_product: BTreeMap<String, usize> = BTreeMap::new();
+    for r in all.iter().filter(|r| r["billing_type"] == "subscription") {
+        *per_product.entry(text_of(&r["product_id"])).or_default() += 1;
+    }
+    let product = per_product
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(p, _)| p.clone())
+        .expect("the window holds subscription transactions");
+    let billing_types: BTreeSet<String> = all.iter().map(|r| text_of(&r["billing_type"])).collect();
+    assert!(billing_types.len() > 1, "{billing_types:?}");
+
+    let list = |search: Value| {
+        all_rows(
+            &mcp,
+            "listTransactions",
+            json!({"from": from, "to": to, "search": search}),
+            "transaction_list",
+        )
+    };
+    let of_product = |r: &Value| text_of(&r["product_id"]) == product;
+    let subscription = |r: &Value| r["billing_type"] == "subscription";
+    // The prompt: this product's subscription transactions in the period.
+    let got = list(json!({"product_id": product, "billing_type": "subscription"})).await;
+    assert_filtered("product and billing type", &got, &all, |r| {
+        of_product(r) && subscription(r)
+    });
+    // Each filter on its own narrows, to exactly its rows.
+    let by_product = list(json!({"product_id": product})).await;
+    assert_filtered("product", &by_product, &all, of_product);
+    let by_type = list(json!({"billing_type": "subscription"})).await;
+    assert_filtered("billing type", &by_type, &all, subscription);
+    // And the billing type counts inside the product too: the other types select exactly the
+    // product's rows of that type (none, where the product is sold one way only).
+    for other in billing_types.iter().filter(|t| *t != "subscription") {
+        let got = list(json!({"product_id": product, "billing_type": other})).await;
+        let want: Vec<Value> = all
+            .iter()
+            .filter(|r| text_of(&r["product_id"]) == product && r["billing_type"] == *other)
+            .cloned()
+            .collect();
+        assert_eq!(
+            ids(&got),
+            ids(&want),
+            "product {product}, billing type {other}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -260,86 +404,129 @@ async fn count_one_products_sales_with_payments_in_progress() {
     let (up, _server, mcp) = setup().await;
     // "Payments in progress" is billing status `paying`; listPurchases has no filter for it, so
     // the agent lists the product's purchases and counts that status.
-    let rows = all_rows(
-        &mcp,
-        "listPurchases",
-        json!({"from": "start", "to": "now"}),
-        "purchase_list",
-    )
-    .await;
-    let product = rows
+    let now = stamp(sandbox_now(&up).await);
+    let window = [("from", "start"), ("to", now.as_str())];
+    let all = sandbox_rows(&up, "listPurchases", &window, "purchase_list").await;
+    let paying = |rows: &[Value], product: &str| {
+        rows.iter()
+            .filter(|r| text_of(&r["product_id"]) == product && r["billing_status"] == "paying")
+            .count()
+    };
+    // The product with the most purchases in progress that also has others.
+    let product = all
         .iter()
-        .find(|r| r["billing_status"] == "paying")
-        .map(|r| id_of(r, "product_id"))
-        .expect("some purchase is paying");
+        .map(|r| text_of(&r["product_id"]))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|p| {
+            let n = all
+                .iter()
+                .filter(|r| text_of(&r["product_id"]) == *p)
+                .count();
+            paying(&all, p) < n
+        })
+        .max_by_key(|p| paying(&all, p))
+        .expect("the demo account has products");
+    assert!(
+        paying(&all, &product) > 0,
+        "no product of the demo account has a purchase in progress (billing status paying)"
+    );
+
     let listed = all_rows(
         &mcp,
         "listPurchases",
-        json!({"from": "start", "to": "now", "search": {"product_id": product}}),
+        json!({"from": "start", "to": now, "search": {"product_id": product}}),
         "purchase_list",
     )
     .await;
-    let paying = listed
+    assert_filtered("product", &listed, &all, |r| {
+        text_of(&r["product_id"]) == product
+    });
+    let in_progress = paying(&listed, &product);
+    assert_eq!(in_progress, paying(&all, &product));
+    assert!(
+        in_progress > 0 && in_progress < listed.len(),
+        "{in_progress} of {} purchases are paying",
+        listed.len()
+    );
+}
+
+/// Checks a relative window (`from: -<span>, to: now`) resolved by the sandbox at some moment
+/// between `before` and `after`: every row is inside the widest possible window, every row of
+/// `all` inside the narrowest one is there, and the window leaves older rows out.
+fn assert_last(
+    span: Duration,
+    got: &[Value],
+    all: &[Value],
+    before: NaiveDateTime,
+    after: NaiveDateTime,
+) {
+    assert!(before <= after, "the sandbox clock runs forward");
+    for r in got {
+        let t = created(r);
+        assert!(
+            before - span <= t && t <= after,
+            "{t} is outside [{}, {after}]: {r}",
+            before - span
+        );
+    }
+    let got_ids = ids(got);
+    let must: Vec<&Value> = all
         .iter()
-        .filter(|r| r["billing_status"] == "paying")
-        .count();
-    assert!(paying > 0);
-    let direct = sandbox(
-        &up,
-        "listPurchases",
-        &[
-            ("from", "start"),
-            ("to", "now"),
-            ("search[product_id]", &product),
-            ("page_size", "1000"),
-        ],
-    )
-    .await;
-    let direct_paying = direct["purchase_list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["billing_status"] == "paying")
-        .count();
-    assert_eq!(paying, direct_paying);
+        .filter(|r| after - span <= created(r) && created(r) <= before)
+        .collect();
+    for r in &must {
+        assert!(got_ids.contains(&text_of(&r["id"])), "missing {r}");
+    }
+    assert!(!must.is_empty(), "the demo account always has recent rows");
+    assert!(
+        got.len() < all.len(),
+        "the window leaves older rows out: {} of {}",
+        got.len(),
+        all.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_the_purchases_of_the_last_24_hours() {
     let (up, _server, mcp) = setup().await;
-    let got = mcp
-        .ok("listPurchases", json!({"from": "-24h", "to": "now"}))
-        .await;
-    let rows = got["purchase_list"].as_array().unwrap();
-    assert!(!rows.is_empty(), "the demo account always has recent sales");
-    let since = Utc::now().naive_utc() - Duration::hours(26);
-    for r in rows {
-        assert!(at(r["created_at"].as_str().unwrap()) >= since, "{r}");
-    }
-    let direct = sandbox(&up, "listPurchases", &[("from", "-24h"), ("to", "now")]).await;
-    assert_eq!(count(&got), count(&direct));
+    let before = sandbox_now(&up).await;
+    let got = all_rows(
+        &mcp,
+        "listPurchases",
+        json!({"from": "-24h", "to": "now"}),
+        "purchase_list",
+    )
+    .await;
+    let after = sandbox_now(&up).await;
+    let all = sandbox_rows(
+        &up,
+        "listPurchases",
+        &[("from", "start"), ("to", &stamp(after))],
+        "purchase_list",
+    )
+    .await;
+    assert_last(Duration::hours(24), &got, &all, before, after);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn show_the_transactions_of_the_last_7_days() {
     let (up, _server, mcp) = setup().await;
-    let rows = all_rows(
+    let before = sandbox_now(&up).await;
+    let got = all_rows(
         &mcp,
         "listTransactions",
         json!({"from": "-7d", "to": "now"}),
         "transaction_list",
     )
     .await;
-    assert!(!rows.is_empty());
-    let since = Utc::now().naive_utc() - Duration::days(7) - Duration::hours(2);
-    for r in &rows {
-        assert!(at(r["created_at"].as_str().unwrap()) >= since, "{r}");
-    }
-    let direct = sandbox(
+    let after = sandbox_now(&up).await;
+    let all = sandbox_rows(
         &up,
         "listTransactions",
-        &[("from", "-7d"), ("to", "now"), ("page_size", "1000")],
+        &[("from", "start"), ("to", &stamp(after))],
+        "transaction_list",
     )
     .await;
-    assert_eq!(rows.len() as u64, count(&direct));
+    assert_last(Duration::days(7), &got, &all, before, after);
 }

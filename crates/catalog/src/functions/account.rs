@@ -7,28 +7,48 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     description: "Account: key owner, access grants, global settings, connectivity.",
     default_on: true,
     functions: &[
-        Function::read(&TOOLSET, "getGlobalSettings", "Get system-wide option lists (product types, billing intervals, pay methods, image limits, languages, ...).")
-            .hosted(),
-        Function::read(&TOOLSET, "getUserInfo", "Identify the owner of the API key (user id, Digistore24 name, roles).")
-            .access(Access::Any)
-            .hosted(),
-        Function::read(&TOOLSET, "listAccountAccess", "List account-access grants given by and to the key owner, with their permission flags.")
-            .operation_id("listAccountAccess")
-            .hosted(),
-        Function::write(&TOOLSET, "logMemberAccess", "Report that a buyer logged into the membership area and accessed content (German refund-waiver evidence).")
-            .hosted()
-            .params(&[
-                Param::req("purchase_id", Ty::String, "Order ID whose content was accessed"),
-                Param::req("platform_name", Ty::String, "Human-readable name of the membership area"),
-                Param::req("login_name", Ty::String, "Member's user name in the membership area"),
-                Param::req("login_url", Ty::String, "URL the member used to log in"),
-                Param::req("number_of_unlocked_lectures", Ty::Integer, "Lessons unlocked for this purchase; min 0"),
-                Param::req("total_number_of_lectures", Ty::Integer, "Total lessons of the course (locked + unlocked); min 0"),
-                Param::opt("login_at", Ty::DateTime, "Login time (default now); use for batch logging"),
-            ]),
-        Function::read(&TOOLSET, "ping", "Connectivity/authentication check that returns the server time.")
-            .access(Access::Any)
-            .operation_id("ping")
-            .hosted(),
+        Function::read(
+            &TOOLSET,
+            "getGlobalSettings",
+            "Option lists: product types, intervals, pay methods, languages.",
+        )
+        .hosted(),
+        Function::read(
+            &TOOLSET,
+            "getUserInfo",
+            "The API key's owner: user id, name, roles.",
+        )
+        .access(Access::Any)
+        .hosted(),
+        Function::read(
+            &TOOLSET,
+            "listAccountAccess",
+            "Account-access grants of the key owner.",
+        )
+        .operation_id("listAccountAccess")
+        .hosted(),
+        Function::write(
+            &TOOLSET,
+            "logMemberAccess",
+            "Record a buyer's membership-area access.",
+        )
+        .hosted()
+        .params(&[
+            Param::req("purchase_id", Ty::String, ""),
+            Param::req("platform_name", Ty::String, ""),
+            Param::req("login_name", Ty::String, ""),
+            Param::req("login_url", Ty::String, "").format(Format::Uri),
+            Param::req("number_of_unlocked_lectures", Ty::Integer, "").range(Some(0), None),
+            Param::req("total_number_of_lectures", Ty::Integer, "").range(Some(0), None),
+            Param::opt("login_at", Ty::DateTime, "").default("now"),
+        ]),
+        Function::read(
+            &TOOLSET,
+            "ping",
+            "Check the connection and key; server time.",
+        )
+        .access(Access::Any)
+        .operation_id("ping")
+        .hosted(),
     ],
 };

@@ -8,22 +8,20 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     default_on: false,
     functions: &[
         Function::write(&TOOLSET, "requestApiKey", "Start the interactive flow that lets a vendor approve a new API key for your app (developer key).")
-            .title("Request API key")
             .access(Access::Developer)
             .operation_id("requestApiKey")
             .params(&[
-                Param::req("permissions", Ty::String, "read-only or writable (rights of the key to be created)").one_of(&["read-only", "writable"]),
-                Param::req("return_url", Ty::String, "Public https URL the user returns to after approving the key"),
-                Param::opt("cancel_url", Ty::String, "Where the user is sent if they decline the API key request"),
-                Param::opt("site_url", Ty::String, "Public https URL of the requesting site, shown to the user"),
-                Param::opt("comment", Ty::String, "Note stored with the new key, shown to the vendor on the approval page"),
+                Param::req("permissions", Ty::String, "Rights of the new key").one_of(&["read-only", "writable"]),
+                Param::req("return_url", Ty::String, "Public https URL after approval").format(Format::Uri),
+                Param::opt("cancel_url", Ty::String, "Where a declining user is sent").format(Format::Uri),
+                Param::opt("site_url", Ty::String, "Your site, shown to the user").format(Format::Uri),
+                Param::opt("comment", Ty::String, "Shown on the approval page"),
             ]),
         Function::write(&TOOLSET, "retrieveApiKey", "Poll for / collect the API key the vendor approved after requestApiKey (developer key).")
-            .title("Retrieve API key")
             .access(Access::Developer)
             .operation_id("retrieveApiKey")
             .params(&[
-                Param::req("token", Ty::String, "request_token returned by requestApiKey"),
+                Param::req("token", Ty::String, "request_token from requestApiKey"),
             ]),
         Function::destructive(&TOOLSET, "unregister", "Delete the calling (interactively created) API key together with its IPN connections.")
             .method(HttpMethod::Delete)

@@ -8,18 +8,10 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     description: "Buyers: contact and address records.",
     default_on: true,
     functions: &[
-        Function::read(
-            &TOOLSET,
-            "getBuyer",
-            "Read a buyer's contact and address record.",
-        )
-        .hosted()
-        .params(&[Param::req(
-            "buyer_id",
-            Ty::Integer,
-            "Buyer ID (getPurchase buyer.id)",
-        )]),
-        Function::read(&TOOLSET, "listBuyers", "List buyers with pagination.")
+        Function::read(&TOOLSET, "getBuyer", "A buyer's contact and address.")
+            .hosted()
+            .params(&[Param::req("buyer_id", Ty::Integer, "")]),
+        Function::read(&TOOLSET, "listBuyers", "Buyers, paged.")
             .operation_id("listBuyers")
             .hosted()
             .params(&[PAGE_NO, page_size(1, None, "100")]),
@@ -32,33 +24,25 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .operation_id("updateBuyer")
         .hosted()
         .params(&[
-            Param::req(
-                "buyer_id",
-                Ty::Integer,
-                "Numeric Digistore24 buyer ID (as returned in getPurchase buyer.id)",
-            ),
+            Param::req("buyer_id", Ty::Integer, ""),
             Param::req(
                 "data",
                 Ty::Object(&[
-                    Param::opt("email", Ty::String, "E-mail address; e-mail format"),
-                    Param::opt("first_name", Ty::String, "First name"),
-                    Param::opt("last_name", Ty::String, "Last name"),
-                    Param::opt("salutation", Ty::String, "Salutation code").one_of(&["M", "F"]),
-                    Param::opt("title", Ty::String, "Academic title (e.g. Dr.)"),
-                    Param::opt("company", Ty::String, "Company name"),
-                    Param::opt("street_name", Ty::String, "Street name"),
-                    Param::opt("street_number", Ty::String, "House number"),
-                    Param::opt(
-                        "phone_number",
-                        Ty::String,
-                        "Phone number (empty string clears it)",
-                    ),
-                    Param::opt("city", Ty::String, "City"),
-                    Param::opt("zipcode", Ty::String, "Postal code"),
-                    Param::opt("state", Ty::String, "State / province"),
-                    Param::opt("country", Ty::String, "Two-letter ISO country code"),
+                    Param::opt("email", Ty::String, "").format(Format::Email),
+                    Param::opt("first_name", Ty::String, ""),
+                    Param::opt("last_name", Ty::String, ""),
+                    Param::opt("salutation", Ty::String, "").one_of(&["M", "F"]),
+                    Param::opt("title", Ty::String, ""),
+                    Param::opt("company", Ty::String, ""),
+                    Param::opt("street_name", Ty::String, ""),
+                    Param::opt("street_number", Ty::String, ""),
+                    Param::opt("phone_number", Ty::String, "Empty clears it"),
+                    Param::opt("city", Ty::String, ""),
+                    Param::opt("zipcode", Ty::String, ""),
+                    Param::opt("state", Ty::String, ""),
+                    Param::opt("country", Ty::String, "").max_len(2),
                 ]),
-                "Contact fields to change",
+                "Changes",
             ),
         ]),
     ],

@@ -10,7 +10,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     functions: &[Function::read(
         &TOOLSET,
         "listCommissions",
-        "List your commission bookings (amount, reason, scheduled payout date) in a time window.",
+        "Your commission bookings with payout dates.",
     )
     .operation_id("listCommissions")
     .hosted()
@@ -18,19 +18,16 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         FROM,
         TO,
         PAGE_NO,
-        Param::opt("page_size", Ty::Integer, "Rows per page; 0 = all rows")
+        Param::opt("page_size", Ty::Integer, "0: all rows")
             .range(Some(0), None)
             .default("0"),
         Param::opt(
             "transaction_type",
             Ty::String,
-            "Default payment,refund,refund_request,chargeback; 'all' adds receivables",
-        ),
-        Param::opt(
-            "commission_type",
-            Ty::String,
-            "Filter by commission type; default all",
-        ),
-        Param::opt("purchase_id", Ty::String, "Order ID, e.g. ABCD1234"),
+            "Comma list; 'all' adds receivables",
+        )
+        .default("payment,refund,refund_request,chargeback"),
+        Param::opt("commission_type", Ty::String, ""),
+        Param::opt("purchase_id", Ty::String, ""),
     ])],
 };

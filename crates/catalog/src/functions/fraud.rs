@@ -13,12 +13,8 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     )
     .operation_id("reportFraud")
     .params(&[
-        Param::req(
-            "transaction_id",
-            Ty::Integer,
-            "Numeric ID of the fraudulent transaction",
-        ),
-        Param::req("who", Ty::String, "buyer or affiliate").one_of(&["buyer", "affiliate"]),
-        Param::req("comment", Ty::String, "Why the order is considered fraud"),
+        Param::req("transaction_id", Ty::Integer, ""),
+        Param::req("who", Ty::String, "").one_of(&["buyer", "affiliate"]),
+        Param::req("comment", Ty::String, "Why it is fraud"),
     ])],
 };

@@ -9,14 +9,10 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     functions: &[Function::read(
         &TOOLSET,
         "listInvoices",
-        "List the invoices (PDF links, numbers, amounts) of one order.",
+        "An order's invoices with PDF links.",
     )
     .access(Access::Full)
     .operation_id("listInvoices")
     .hosted()
-    .params(&[Param::req(
-        "purchase_id",
-        Ty::String,
-        "Order ID (must belong to the key owner's account)",
-    )])],
+    .params(&[Param::req("purchase_id", Ty::String, "")])],
 };

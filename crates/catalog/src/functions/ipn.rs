@@ -8,32 +8,29 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     default_on: false,
     functions: &[
         Function::destructive(&TOOLSET, "ipnDelete", "Remove this key's IPN connection for a domain_id.")
-            .title("Delete IPN")
             .method(HttpMethod::Delete)
             .operation_id("ipnDelete")
             .params(&[
-                Param::req("domain_id", Ty::String, "domain_id of the connection to remove"),
+                Param::req("domain_id", Ty::String, "As in ipnSetup"),
             ]),
         Function::read(&TOOLSET, "ipnInfo", "Read the settings of this key's IPN connection for a domain_id.")
-            .title("IPN info")
             .operation_id("ipnInfo")
             .params(&[
-                Param::opt("domain_id", Ty::String, "domain_id used in ipnSetup"),
+                Param::opt("domain_id", Ty::String, "As in ipnSetup"),
             ]),
         Function::write(&TOOLSET, "ipnSetup", "Create or update (same domain_id) the IPN webhook connection for this API key.")
-            .title("Set up IPN")
             .operation_id("ipnSetup")
             .idempotent(true)
             .params(&[
-                Param::req("ipn_url", Ty::String, "Public https URL that receives the IPN POSTs; must answer GET with HTTP 200"),
-                Param::req("name", Ty::String, "Connection name shown in the vendor backoffice (e.g. your platform name)"),
-                Param::req("product_ids", Ty::String, "Products the connection reports on: all or comma list of IDs"),
-                Param::opt("domain_id", Ty::String, "Caller-chosen key identifying one IPN connection per API key; reuse it to update/delete the connection"),
-                Param::opt("categories", Ty::String, "Comma list of IPN event categories (orders, affiliations, e-tickets, custom forms)"),
-                Param::opt("transactions", Ty::String, "Comma list of IPN transaction types (payment, refund, chargeback, payment_missed, rebill_cancelled, rebill_resumed, last_paid_day, all)"),
-                Param::opt("timing", Ty::String, "before_thankyou (default, synchronous) or delayed (queued, usually < 2 min)").one_of(&["before_thankyou", "delayed"]),
-                Param::opt("newsletter_send_policy", Ty::String, "Send the IPN depending on the buyer's newsletter opt-in state").one_of(&["end_policy_send_always", "end_if_not_optout", "end_if_optout", "end_if_optin"]),
-                Param::opt("sha_passphrase", Ty::String, "Secret used to sign IPN calls; 'random' lets Digistore24 generate a 30-char one; max 63 chars"),
+                Param::req("ipn_url", Ty::String, "Public https URL receiving IPN POSTs (must answer GET with 200)").format(Format::Uri),
+                Param::req("name", Ty::String, ""),
+                Param::req("product_ids", Ty::String, "Comma list or all"),
+                Param::opt("domain_id", Ty::String, "Your key for the connection"),
+                Param::opt("categories", Ty::String, "Comma list: orders, affiliations, etickets, custom_forms"),
+                Param::opt("transactions", Ty::String, "Comma list: payment, refund, chargeback, payment_missed, rebill_cancelled, rebill_resumed, last_paid_day or all"),
+                Param::opt("timing", Ty::String, "delayed: queued, usually < 2 min").default("before_thankyou").one_of(&["before_thankyou", "delayed"]),
+                Param::opt("newsletter_send_policy", Ty::String, "Send depending on newsletter opt-in").one_of(&["end_policy_send_always", "end_if_not_optout", "end_if_optout", "end_if_optin"]),
+                Param::opt("sha_passphrase", Ty::String, "Signs IPN calls; 'random' generates one").max_len(63),
             ]),
     ],
 };

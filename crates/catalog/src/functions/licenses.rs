@@ -14,11 +14,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     .operation_id("validateLicenseKey")
     .hosted()
     .params(&[
-        Param::req(
-            "purchase_id",
-            Ty::String,
-            "Order ID the key should belong to",
-        ),
-        Param::req("license_key", Ty::String, "License key to check"),
+        Param::req("purchase_id", Ty::String, ""),
+        Param::req("license_key", Ty::String, ""),
     ])],
 };

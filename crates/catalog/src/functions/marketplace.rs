@@ -10,21 +10,17 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         Function::read(
             &TOOLSET,
             "getMarketplaceEntry",
-            "Read one marketplace entry incl. price info and performance statistics.",
+            "One marketplace entry with statistics.",
         )
         .hosted()
-        .params(&[Param::req("entry_id", Ty::Integer, "Marketplace entry ID")]),
+        .params(&[Param::req("entry_id", Ty::Integer, "")]),
         Function::read(
             &TOOLSET,
             "listMarketplaceEntries",
-            "List the vendor's marketplace entries with statistics.",
+            "Your marketplace entries with statistics.",
         )
         .operation_id("listMarketplaceEntries")
         .hosted()
-        .params(&[Param::opt(
-            "sort_by",
-            Ty::String,
-            "Sort key for the entries (values undocumented)",
-        )]),
+        .params(&[Param::opt("sort_by", Ty::String, "")]),
     ],
 };

@@ -33,6 +33,7 @@ mod purchases;
 mod rebilling;
 mod reference;
 mod refunds;
+mod reports;
 mod service_proofs;
 mod shipping;
 mod smart_upgrades;
@@ -66,6 +67,7 @@ pub(crate) static TOOLSETS: &[&Toolset] = &[
     &upsells::TOOLSET,
     &service_proofs::TOOLSET,
     &statistics::TOOLSET,
+    &reports::TOOLSET,
     &transactions::TOOLSET,
     &commissions::TOOLSET,
     &rebilling::TOOLSET,

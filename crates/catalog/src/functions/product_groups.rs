@@ -10,62 +10,46 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         Function::write(
             &TOOLSET,
             "createProductGroup",
-            "Create a product group (folder) for organising products.",
+            "Create a product group (folder).",
         )
         .hosted()
         .params(&[Param::req(
             "data",
             Ty::Object(&[
-                Param::req("name", Ty::String, "Group name (max 31 chars)"),
-                Param::opt("position", Ty::Integer, "Sort position (default 10)"),
-                Param::opt(
-                    "is_shown_as_tab",
-                    Ty::Boolean,
-                    "Y = show the group as a tab in the product list",
-                ),
+                Param::req("name", Ty::String, "").max_len(31),
+                Param::opt("position", Ty::Integer, "").default("10"),
+                Param::opt("is_shown_as_tab", Ty::Boolean, ""),
             ]),
-            "Group properties (data[name], data[position], data[is_shown_as_tab])",
+            "Group",
         )]),
         Function::destructive(&TOOLSET, "deleteProductGroup", "Delete a product group.")
             .method(HttpMethod::Delete)
             .opt_in()
-            .params(&[Param::req(
-                "product_group_id",
-                Ty::Integer,
-                "Group ID to delete",
-            )]),
-        Function::read(&TOOLSET, "getProductGroup", "Read one product group.")
+            .params(&[Param::req("product_group_id", Ty::Integer, "")]),
+        Function::read(&TOOLSET, "getProductGroup", "One product group.")
             .hosted()
-            .params(&[Param::req("product_group_id", Ty::Integer, "Group ID")]),
-        Function::read(&TOOLSET, "listProductGroups", "List all product groups.")
+            .params(&[Param::req("product_group_id", Ty::Integer, "")]),
+        Function::read(&TOOLSET, "listProductGroups", "All product groups.")
             .operation_id("listProductGroups")
             .hosted(),
         Function::write(
             &TOOLSET,
             "updateProductGroup",
-            "Rename/reorder a product group.",
+            "Rename or reorder a product group.",
         )
         .method(HttpMethod::Put)
         .operation_id("updateProductGroup")
         .hosted()
         .params(&[
-            Param::req(
-                "product_group_id",
-                Ty::Integer,
-                "Numeric product group (folder) ID",
-            ),
+            Param::req("product_group_id", Ty::Integer, ""),
             Param::req(
                 "data",
                 Ty::Object(&[
-                    Param::opt("name", Ty::String, "Group name (max 31 chars)"),
-                    Param::opt("position", Ty::Integer, "Sort position (default 10)"),
-                    Param::opt(
-                        "is_shown_as_tab",
-                        Ty::Boolean,
-                        "Y = show the group as a tab in the product list",
-                    ),
+                    Param::opt("name", Ty::String, "").max_len(31),
+                    Param::opt("position", Ty::Integer, "").default("10"),
+                    Param::opt("is_shown_as_tab", Ty::Boolean, ""),
                 ]),
-                "Group properties to change",
+                "Changes",
             ),
         ]),
     ],

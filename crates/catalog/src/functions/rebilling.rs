@@ -11,31 +11,31 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         Function::destructive(&TOOLSET, "createRebillingPayment", "Trigger the next rebilling payment now for an order whose plan is in 'billing by trigger' mode. Needs the account right \"billing on demand\".")
             .opt_in()
             .params(&[
-                Param::req("purchase_id", Ty::String, "Order ID whose plan is in 'billing by trigger' mode"),
+                Param::req("purchase_id", Ty::String, "Order in 'billing by trigger' mode"),
             ]),
-        Function::read(&TOOLSET, "listRebillingStatusChanges", "List subscription status events (cancelled, resumed, last paid day) in a time window.")
+        Function::read(&TOOLSET, "listRebillingStatusChanges", "Subscription cancellations and resumptions in a time window.")
             .hosted()
             .params(&[
-                Param::opt("from", Ty::DateTime, "Start of the time window"),
-                Param::opt("to", Ty::DateTime, "End of the time window"),
+                Param::opt("from", Ty::DateTime, ""),
+                Param::opt("to", Ty::DateTime, ""),
                 PAGE_NO,
-                Param::opt("page_size", Ty::Integer, "Rows per page").range(Some(1), None),
+                Param::opt("page_size", Ty::Integer, "").range(Some(1), None),
             ]),
         Function::destructive(&TOOLSET, "startRebilling", "Resume stopped recurring payments of an order.")
             .operation_id("startRebilling")
             .opt_in()
             .idempotent(true)
             .params(&[
-                Param::req("purchase_id", Ty::String, "Order ID"),
+                Param::req("purchase_id", Ty::String, ""),
             ]),
         Function::destructive(&TOOLSET, "stopRebilling", "Stop (cancel) the recurring payments of a subscription or installment order.")
             .operation_id("stopRebilling")
             .opt_in()
             .idempotent(true)
             .params(&[
-                Param::req("purchase_id", Ty::String, "Order ID"),
-                Param::opt("force", Ty::Boolean, "Y = cancel immediately even inside a minimum term (default N)"),
-                Param::opt("ignore_refund_possibility", Ty::Boolean, "Y = cancel at the regular end even if a refund would still be possible (default N)"),
+                Param::req("purchase_id", Ty::String, ""),
+                Param::opt("force", Ty::Boolean, "Cancel now even inside a minimum term").default("N"),
+                Param::opt("ignore_refund_possibility", Ty::Boolean, "Cancel at the regular end although a refund is possible").default("N"),
             ]),
     ],
 };

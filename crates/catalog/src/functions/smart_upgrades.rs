@@ -10,23 +10,17 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         Function::read(
             &TOOLSET,
             "getSmartupgrade",
-            "Read one smart upgrade; with order IDs, also get its widget HTML for those orders.",
+            "One smart upgrade, with widget HTML for orders.",
         )
-        .title("Get smart upgrade")
         .hosted()
         .params(&[
-            Param::req("smartupgrade_id", Ty::String, "Smart upgrade ID"),
+            Param::req("smartupgrade_id", Ty::String, ""),
             Param::opt(
                 "purchase_id",
                 Ty::String,
-                "Order ID(s); when given, the widget HTML for these orders is included",
+                "Comma list; adds the widget HTML for these orders",
             ),
         ]),
-        Function::read(
-            &TOOLSET,
-            "listSmartUpgrades",
-            "List configured smart-upgrade widgets.",
-        )
-        .hosted(),
+        Function::read(&TOOLSET, "listSmartUpgrades", "Smart-upgrade widgets.").hosted(),
     ],
 };

@@ -8,11 +8,10 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     default_on: false,
     functions: &[
         Function::read(&TOOLSET, "getTestpayKey", "Get (or rotate) the account-level GET parameter that unlocks test payments on checkout URLs.")
-            .title("Get test-pay key")
             .method(HttpMethod::Post)
             .beyond_spec()
             .params(&[
-                Param::opt("do_recreate", Ty::Boolean, "1/Y = issue a new key and invalidate the old one").mutating(),
+                Param::opt("do_recreate", Ty::Boolean, "Issue a new key, invalidating the old").mutating(),
             ]),
     ],
 };

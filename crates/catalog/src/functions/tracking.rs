@@ -8,13 +8,12 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     default_on: false,
     functions: &[
         Function::read(&TOOLSET, "renderJsTrackingCode", "Generate a JavaScript snippet that captures affiliate/campaign/tracking keys on a landing page.")
-            .title("Render JS tracking code")
             .operation_id("renderJsTrackingCode")
             .params(&[
-                Param::opt("affiliate_input", Ty::String, "Name of the HTML input that should receive the affiliate name"),
-                Param::opt("campaignkey_input", Ty::String, "Name of the HTML input that should receive the campaign key"),
-                Param::opt("trackingkey_input", Ty::String, "Name of the HTML input that should receive the tracking key"),
-                Param::opt("callback", Ty::String, "JS function called with the collected values"),
+                Param::opt("affiliate_input", Ty::String, "HTML input name for the affiliate"),
+                Param::opt("campaignkey_input", Ty::String, "HTML input name for the campaign key"),
+                Param::opt("trackingkey_input", Ty::String, "HTML input name for the tracking key"),
+                Param::opt("callback", Ty::String, "JS callback for the collected values"),
             ]),
     ],
 };

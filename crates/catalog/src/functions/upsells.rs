@@ -14,41 +14,29 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         )
         .method(HttpMethod::Delete)
         .opt_in()
-        .params(&[Param::req(
-            "product_id",
-            Ty::Integer,
-            "Product whose upsell tree is removed",
-        )]),
+        .params(&[Param::req("product_id", Ty::Integer, "")]),
         Function::read(
             &TOOLSET,
             "getUpsells",
-            "Read the upsell funnel tree (y/yn/yy... positions to product IDs) of a product.",
+            "A product's upsell funnel: positions (y, yn, ...) to products.",
         )
         .access(Access::Full)
         .hosted()
-        .params(&[Param::req(
-            "product_id",
-            Ty::Integer,
-            "Initial product of the upsell tree",
-        )]),
+        .params(&[Param::req("product_id", Ty::Integer, "")]),
         Function::write(
             &TOOLSET,
             "updateUpsells",
-            "Replace the upsell funnel tree of a product.",
+            "Replace a product's upsell funnel.",
         )
         .method(HttpMethod::Put)
         .operation_id("updateUpsells")
         .hosted()
         .params(&[
-            Param::req(
-                "product_id",
-                Ty::Integer,
-                "Initial product of the upsell tree",
-            ),
+            Param::req("product_id", Ty::Integer, ""),
             Param::req(
                 "data",
                 Ty::Object(&[]),
-                "Upsell tree: position code (y, yy, yn, ...) -> product ID",
+                "Position code (y, yy, yn, ...) to product ID",
             ),
         ]),
     ],

@@ -15,7 +15,7 @@ mod rejected;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ds24_catalog::Effect;
+use ds24_catalog::{Effect, Function, Kind};
 use ds24_client::{ApiKey, CallError, ErrorCode, Retry, encode_form};
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
@@ -26,6 +26,8 @@ pub use rejected::{REJECTED_KEY_TTL, RejectedKeys};
 
 use crate::context::RequestContext;
 use crate::limit::{RateLimiter, address_key};
+use crate::reports;
+pub use crate::reports::{NoProgress, Progress};
 use crate::tools::{Inventory, Problems, ToolEntry};
 use crate::upstream::Upstream;
 
@@ -33,7 +35,7 @@ use crate::upstream::Upstream;
 #[derive(Debug)]
 pub enum CallOutcome {
     /// Digistore24's data, shaped for the model.
-    Done(Value),
+    Done(crate::shape::Shaped),
     /// The user must confirm first; the client calls again with the answer.
     Confirm(Question),
 }
@@ -68,6 +70,7 @@ pub struct Pipeline {
     rejected: RejectedKeys,
     upstream_slots: Semaphore,
     max_result_bytes: usize,
+    report_max_rows: u64,
 }
 
 /// How long a call waits for a free upstream slot before it is refused as "busy".
@@ -99,6 +102,8 @@ pub struct PipelineParts {
     pub max_upstream_concurrency: usize,
     /// Larger results keep only their leading rows.
     pub max_result_bytes: usize,
+    /// Most rows a report reads.
+    pub report_max_rows: u64,
 }
 
 impl Pipeline {
@@ -118,6 +123,7 @@ impl Pipeline {
                     .clamp(1, Semaphore::MAX_PERMITS),
             ),
             max_result_bytes: parts.max_result_bytes,
+            report_max_rows: parts.report_max_rows,
         }
     }
 
@@ -126,13 +132,14 @@ impl Pipeline {
         self.fingerprints.of(key)
     }
 
-    /// Runs one tool call.
+    /// Runs one tool call. Long calls (reports) tell `progress` how far they got.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         name: &str,
         args: Map<String, Value>,
         confirmation: &Confirmation,
+        progress: &dyn Progress,
     ) -> Result<CallOutcome, ToolFailure> {
         let entry = self.find(ctx, name)?;
         let read_only = self.inventory.read_only(&ctx.scope);
@@ -194,7 +201,7 @@ impl Pipeline {
         } else {
             Retry::OnConnectFailure
         };
-        let form = encode_form(&args);
+        // One slot per call; a report holds its one slot while it pages.
         let Ok(Ok(_slot)) = tokio::time::timeout(SLOT_WAIT, self.upstream_slots.acquire()).await
         else {
             tracing::warn!(key = %fp, outcome = "busy", "tool call rejected: no upstream slot");
@@ -202,7 +209,24 @@ impl Pipeline {
         };
         let started = Instant::now();
         tracing::debug!(function = f.name, "calling Digistore24");
-        let outcome = self.upstream.call(f.name, key, form, retry).await;
+        let outcome = match (f.kind, reports::find(f.name)) {
+            (Kind::Report, Some(report)) => {
+                reports::run(
+                    report,
+                    &*self.upstream,
+                    key,
+                    &args,
+                    self.report_max_rows,
+                    progress,
+                )
+                .await
+            }
+            _ => {
+                self.upstream
+                    .call(f.name, key, encode_form(&args), retry)
+                    .await
+            }
+        };
         let ms = millis(started.elapsed());
         match outcome {
             Ok(data) => {
@@ -210,6 +234,7 @@ impl Pipeline {
                 Ok(CallOutcome::Done(crate::shape::shape(
                     data,
                     self.max_result_bytes,
+                    paging(f, &args),
                 )))
             }
             Err(error) => {
@@ -260,6 +285,23 @@ impl Pipeline {
         }
         Ok(entry)
     }
+}
+
+/// Where the answered page sits, for a function that pages: the arguments, or the catalog's
+/// defaults for them.
+fn paging(f: &Function, args: &Map<String, Value>) -> Option<crate::shape::Paging> {
+    let size_param = f.params.iter().find(|p| p.name == "page_size")?;
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let page_size = args
+        .get("page_size")
+        .and_then(number)
+        .or_else(|| size_param.default.and_then(|d| d.parse().ok()))?;
+    let page_no = args.get("page_no").and_then(number).unwrap_or(1).max(1);
+    Some(crate::shape::Paging { page_no, page_size })
 }
 
 /// Whether a flag value says "no" (so a mutating flag set to N does not make the call a write).

@@ -41,7 +41,7 @@ fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
     Pipeline::new(PipelineParts {
         inventory: Inventory::new(
             NameStyle::Ds24,
-            Selection::new("all", &[], &[], false).unwrap(),
+            Selection::new(Some("all"), &[], &[], false).unwrap(),
         ),
         upstream,
         confirmer: Confirmer::new(secret.sealer("confirmation"), ttl),
@@ -51,6 +51,7 @@ fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
         rejected: RejectedKeys::new(secret.derive("rejected-keys"), REJECTED_KEY_TTL),
         max_upstream_concurrency: 4,
         max_result_bytes: 100_000,
+        report_max_rows: 20_000,
     })
 }
 
@@ -70,7 +71,7 @@ async fn refusals_send_nothing() {
     let up = Arc::new(Recorder::default());
     let p = pipeline(up.clone(), DEFAULT_TTL);
     let none = Confirmation::Unavailable;
-    let unknown = p.call(&ctx(), "nope", Map::new(), &none).await;
+    let unknown = p.call(&ctx(), "nope", Map::new(), &none, &NoProgress).await;
     assert!(matches!(unknown, Err(ToolFailure::UnknownTool { .. })));
     let mut read_only = ctx();
     read_only.scope = Scope {
@@ -83,6 +84,7 @@ async fn refusals_send_nothing() {
             "createVoucher",
             args(json!({"data": {"code": "X"}})),
             &none,
+            &NoProgress,
         )
         .await;
     assert!(matches!(
@@ -98,11 +100,18 @@ async fn refusals_send_nothing() {
             "getProduct",
             args(json!({"product_id": "abc"})),
             &none,
+            &NoProgress,
         )
         .await;
     assert!(matches!(invalid, Err(ToolFailure::InvalidArguments { .. })));
     let keyless = p
-        .call(&RequestContext::default(), "ping", Map::new(), &none)
+        .call(
+            &RequestContext::default(),
+            "ping",
+            Map::new(),
+            &none,
+            &NoProgress,
+        )
         .await;
     assert!(matches!(keyless, Err(ToolFailure::NoKey)));
     assert!(up.calls.lock().unwrap().is_empty());
@@ -114,7 +123,13 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
     let p = pipeline(up.clone(), DEFAULT_TTL);
     let a = args(json!({"code": "LAUNCH10"}));
     let asked = p
-        .call(&ctx(), "deleteVoucher", a.clone(), &Confirmation::Available)
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a.clone(),
+            &Confirmation::Available,
+            &NoProgress,
+        )
         .await;
     let Ok(CallOutcome::Confirm(question)) = asked else {
         panic!("expected a question, got {asked:?}");
@@ -132,6 +147,7 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
                 state: question.state.clone(),
                 accepted: true,
             },
+            &NoProgress,
         )
         .await;
     assert!(matches!(other, Err(ToolFailure::BadConfirmation { .. })));
@@ -144,6 +160,7 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
                 state: question.state.clone(),
                 accepted: false,
             },
+            &NoProgress,
         )
         .await;
     assert!(matches!(declined, Err(ToolFailure::Declined { .. })));
@@ -158,6 +175,7 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
                 state: tampered,
                 accepted: true,
             },
+            &NoProgress,
         )
         .await;
     assert!(matches!(forged, Err(ToolFailure::BadConfirmation { .. })));
@@ -171,6 +189,7 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
                 state: question.state,
                 accepted: true,
             },
+            &NoProgress,
         )
         .await;
     assert!(matches!(done, Ok(CallOutcome::Done(_))), "{done:?}");
@@ -186,7 +205,13 @@ async fn expired_confirmations_are_refused() {
     let p = pipeline(up.clone(), Duration::ZERO);
     let a = args(json!({"code": "LAUNCH10"}));
     let Ok(CallOutcome::Confirm(question)) = p
-        .call(&ctx(), "deleteVoucher", a.clone(), &Confirmation::Available)
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a.clone(),
+            &Confirmation::Available,
+            &NoProgress,
+        )
         .await
     else {
         panic!("expected a question");
@@ -200,6 +225,7 @@ async fn expired_confirmations_are_refused() {
                 state: question.state,
                 accepted: true,
             },
+            &NoProgress,
         )
         .await;
     let Err(failure) = late else {
@@ -223,6 +249,7 @@ async fn a_write_triggering_argument_makes_a_read_a_write() {
         "getDelivery",
         args(json!({"delivery_id": "1"})),
         &none,
+        &NoProgress,
     )
     .await
     .unwrap();
@@ -231,6 +258,7 @@ async fn a_write_triggering_argument_makes_a_read_a_write() {
         "getDelivery",
         args(json!({"delivery_id": "1", "set_in_progress": true})),
         &none,
+        &NoProgress,
     )
     .await
     .unwrap();
@@ -253,6 +281,7 @@ async fn a_failed_write_says_to_check_before_retrying() {
             "createVoucher",
             args(json!({"data": {"code": "X"}})),
             &none,
+            &NoProgress,
         )
         .await
         .unwrap_err();
@@ -262,7 +291,10 @@ async fn a_failed_write_says_to_check_before_retrying() {
         "{}",
         write.message()
     );
-    let read = p.call(&ctx(), "ping", Map::new(), &none).await.unwrap_err();
+    let read = p
+        .call(&ctx(), "ping", Map::new(), &none, &NoProgress)
+        .await
+        .unwrap_err();
     assert!(
         read.message().contains("Try again later"),
         "{}",

@@ -5,6 +5,7 @@
 //! `tools/call` only look things up.
 
 pub(crate) mod bounds;
+pub mod compact;
 mod schema;
 mod select;
 mod validate;
@@ -12,11 +13,12 @@ mod validate;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use ds24_catalog::{Access, Effect, Function, Param, Toolset, Ty};
+use ds24_catalog::{Access, Effect, Function, Param, Toolset};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
 pub use bounds::{LIMITS, Limits};
+pub use compact::Mode;
 pub use select::{Scope, Selection, SelectionError, ToolsetSpec};
 pub use validate::{MAX_LISTED, Problems};
 
@@ -78,6 +80,7 @@ pub struct Inventory {
     by_name: HashMap<String, usize>,
     selection: Selection,
     style: NameStyle,
+    mode: Mode,
 }
 
 impl Inventory {
@@ -103,7 +106,20 @@ impl Inventory {
             by_name,
             selection,
             style,
+            mode: Mode::Full,
         }
+    }
+
+    /// Offers the tools in `mode` unless a request asks otherwise.
+    #[must_use]
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The server's default presentation.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// The naming style in use.
@@ -163,15 +179,13 @@ fn build(f: &'static Function, style: NameStyle) -> ToolEntry {
     let make = |read_only_view: bool| {
         let schema = schema::input_schema(f.params, read_only_view);
         let reads = f.effect == Effect::Read && (read_only_view || !has_mutating);
-        // The title is on the tool itself; repeating it in the annotations only costs context.
-        let annotations = ToolAnnotations::new()
-            .read_only(reads)
-            .destructive(f.effect == Effect::Destructive)
-            .idempotent(f.is_idempotent())
-            .open_world(true);
-        Tool::new(name.clone(), describe(f, read_only_view), Arc::new(schema))
-            .with_title(f.title_text())
-            .with_annotations(annotations)
+        let mut tool = Tool::new(name.clone(), describe(f, read_only_view), Arc::new(schema))
+            .with_annotations(annotations(f, reads));
+        // A title that only repeats the name costs context and tells the model nothing.
+        if f.has_own_title() {
+            tool = tool.with_title(f.title_text());
+        }
+        tool
     };
     let read_only = (f.effect == Effect::Read).then(|| make(true));
     let full = make(false);
@@ -183,49 +197,45 @@ fn build(f: &'static Function, style: NameStyle) -> ToolEntry {
     }
 }
 
-/// The description a model reads: what it does, the key it needs, what it risks, and how to
-/// write times. Each fact once.
+/// Annotations where they differ from the spec's defaults (readOnlyHint false, destructiveHint
+/// true, idempotentHint false, openWorldHint true). The one exception: a destructive tool says
+/// so explicitly, because a client that gets the default wrong would otherwise skip its
+/// approval prompt for a call that moves money.
+fn annotations(f: &Function, reads: bool) -> ToolAnnotations {
+    let mut a = ToolAnnotations::new();
+    if reads {
+        a.read_only_hint = Some(true);
+        return a;
+    }
+    a.destructive_hint = Some(f.effect == Effect::Destructive);
+    if f.is_idempotent() {
+        a.idempotent_hint = Some(true);
+    }
+    a
+}
+
+/// The description a model reads: what the tool does, and only what the annotations and the
+/// server instructions do not already say (the key a read or a write needs and how to write
+/// times are in the instructions, once).
 fn describe(f: &Function, read_only_view: bool) -> String {
     let mut text = f.summary.trim_end().to_owned();
     if !text.ends_with('.') {
         text.push('.');
     }
-    text.push_str(match f.access {
-        Access::Any => " Any key.",
-        Access::Read => " Read-only key suffices.",
-        Access::Full if f.writes() => " Needs a full-access key.",
-        Access::Full => " Needs a full-access key, though it only reads.",
-        Access::Developer => " Needs a developer key.",
-    });
+    match f.access {
+        Access::Full if !f.writes() => text.push_str(" Needs a full-access key."),
+        Access::Developer => text.push_str(" Needs a developer key."),
+        Access::Any | Access::Read | Access::Full => {}
+    }
     if f.effect == Effect::Destructive {
-        text.push_str(" DESTRUCTIVE: moves money, changes billing or commissions, or deletes; cannot be undone. Confirm with the user first.");
+        text.push_str(" Destructive.");
     }
     if !read_only_view {
         for p in f.params.iter().filter(|p| p.mutating) {
             text.push_str(&format!(" Setting `{}` changes data.", p.name));
         }
     }
-    let mut times = (false, false);
-    visit_types(f.params, &mut |ty| match ty {
-        Ty::DateTime => times.0 = true,
-        Ty::Date => times.1 = true,
-        _ => {}
-    });
-    if times.0 {
-        text.push_str(" Times: 'YYYY-MM-DD HH:MM:SS', ISO 8601, 'now', 'start' or relative ('-24h', '-7d', '-30m').");
-    } else if times.1 {
-        text.push_str(" Dates: 'YYYY-MM-DD', 'today' or relative ('-7d').");
-    }
     text
-}
-
-fn visit_types(params: &[Param], visit: &mut impl FnMut(&Ty)) {
-    for p in params {
-        visit(&p.ty);
-        if let Ty::Object(fields) | Ty::Array(fields) = &p.ty {
-            visit_types(fields, visit);
-        }
-    }
 }
 
 /// Toolset ids, for help texts and error messages.

@@ -1,5 +1,6 @@
-//! Catalog parameters → JSON Schema, flat and strict-client friendly: no `$ref`, `$defs` or
-//! `$schema`, every object typed, `additionalProperties: false` wherever the fields are known.
+//! Catalog parameters → JSON Schema, flat and lean: no `$ref`, `$defs` or `$schema`, every
+//! value typed, limits as keywords (`minimum`, `maximum`, `maxLength`, `format`, `default`),
+//! free-form maps with typed values.
 
 use ds24_catalog::{Param, Ty};
 use serde_json::{Map, Value, json};
@@ -21,13 +22,14 @@ fn object_schema<'a>(params: impl Iterator<Item = &'a Param>) -> Map<String, Val
     }
     let mut schema = Map::new();
     schema.insert("type".into(), "object".into());
+    // No `additionalProperties: false`: the server rejects unknown arguments itself, naming the
+    // valid ones, and saying so in every schema would cost about 4 KB per tool list.
     if !properties.is_empty() {
         schema.insert("properties".into(), Value::Object(properties));
     }
     if !required.is_empty() {
         schema.insert("required".into(), Value::Array(required));
     }
-    schema.insert("additionalProperties".into(), false.into());
     schema
 }
 
@@ -35,16 +37,28 @@ fn param_schema(p: &Param) -> Value {
     let mut schema = type_schema(&p.ty);
     if let Value::Object(map) = &mut schema {
         if !p.values.is_empty() {
-            map.insert(
-                "enum".into(),
-                p.values.iter().copied().map(Value::from).collect(),
-            );
+            let values: Value = p.values.iter().copied().map(Value::from).collect();
+            // A list's allowed values constrain its items.
+            match map.get_mut("items") {
+                Some(Value::Object(items)) => {
+                    items.insert("enum".into(), values);
+                }
+                _ => {
+                    map.insert("enum".into(), values);
+                }
+            }
         }
         if let Some(min) = p.min {
             map.insert("minimum".into(), min.into());
         }
         if let Some(max) = p.max {
             map.insert("maximum".into(), max.into());
+        }
+        if let Some(len) = p.max_len {
+            map.insert("maxLength".into(), len.into());
+        }
+        if let Some(format) = p.format {
+            map.insert("format".into(), format.schema_name().into());
         }
         if let Some(default) = p.default {
             map.insert("default".into(), default_value(&p.ty, default));
@@ -91,5 +105,8 @@ fn type_schema(ty: &Ty) -> Value {
             json!({"type": "array", "items": Value::Object(object_schema(fields.iter()))})
         }
         Ty::StringList => json!({"type": "array", "items": {"type": "string"}}),
+        Ty::TextOrMap => {
+            json!({"type": ["string", "object"], "additionalProperties": {"type": "string"}})
+        }
     }
 }

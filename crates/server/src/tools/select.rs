@@ -3,7 +3,9 @@
 //! 1. `--toolsets` picks the base set: `default` (every function whose toolset is on by
 //!    default, less the opt-in ones), `all`, or a list of toolset names (which may include
 //!    `default`).
-//! 2. `--tools` adds single tools by name, `--exclude-tools` removes them.
+//! 2. `--tools` adds single tools by name, `--exclude-tools` removes them. Without
+//!    `--toolsets`, `--tools` alone offers exactly the tools it names (as github-mcp-server
+//!    does), so a narrow deployment is one flag.
 //! 3. `--read-only` removes every tool that writes and drops write-only parameters.
 //! 4. Per request (HTTP only), `X-DS24-Toolsets`, `X-DS24-Read-Only` and the `/readonly` paths
 //!    narrow further. They can never enable what the configuration left out.
@@ -87,16 +89,23 @@ impl Default for Selection {
 }
 
 impl Selection {
-    /// Builds a selection from flag values; tool names may be Digistore24 or official names.
+    /// Builds a selection from flag values (`toolsets` is `None` when `--toolsets` was not
+    /// given); tool names may be Digistore24 or official names.
     pub fn new(
-        toolsets: &str,
+        toolsets: Option<&str>,
         include: &[String],
         exclude: &[String],
         read_only: bool,
     ) -> Result<Self, SelectionError> {
+        let include = resolve(include)?;
+        let toolsets = match toolsets {
+            Some(list) => ToolsetSpec::parse(list)?,
+            None if !include.is_empty() => ToolsetSpec::Only(BTreeSet::new()),
+            None => ToolsetSpec::Default(BTreeSet::new()),
+        };
         Ok(Self {
-            toolsets: ToolsetSpec::parse(toolsets)?,
-            include: resolve(include)?,
+            toolsets,
+            include,
             exclude: resolve(exclude)?,
             read_only,
         })
@@ -170,7 +179,7 @@ mod tests {
         assert_eq!(count(&Selection::default()), defaults);
         assert!(defaults < ds24_catalog::all().count());
         assert_eq!(
-            count(&Selection::new("all", &[], &[], false).unwrap()),
+            count(&Selection::new(Some("all"), &[], &[], false).unwrap()),
             ds24_catalog::all().count()
         );
     }
@@ -178,7 +187,7 @@ mod tests {
     #[test]
     fn lists_include_and_exclude() {
         let sel = Selection::new(
-            "refunds,products",
+            Some("refunds,products"),
             &["ipnInfo".into()],
             &["deleteProduct".into()],
             false,
@@ -194,7 +203,7 @@ mod tests {
                 && names.contains("ipnInfo")
         );
         assert!(!names.contains("deleteProduct") && !names.contains("listPurchases"));
-        let sel = Selection::new("default,refunds", &[], &[], false).unwrap();
+        let sel = Selection::new(Some("default,refunds"), &[], &[], false).unwrap();
         let refunds = ds24_catalog::toolset("refunds").unwrap();
         assert!(!refunds.default_on);
         assert_eq!(
@@ -204,14 +213,28 @@ mod tests {
     }
 
     #[test]
+    fn tools_alone_offer_exactly_those_tools() {
+        let sel =
+            Selection::new(None, &["listProducts".into(), "ipnInfo".into()], &[], false).unwrap();
+        let names: BTreeSet<_> = ds24_catalog::all()
+            .filter(|f| sel.enables(f))
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(names, BTreeSet::from(["ipnInfo", "listProducts"]));
+        let with_defaults =
+            Selection::new(Some("default"), &["ipnInfo".into()], &[], false).unwrap();
+        assert_eq!(count(&with_defaults), count(&Selection::default()) + 1);
+    }
+
+    #[test]
     fn unknown_names_are_errors() {
         assert!(matches!(
             ToolsetSpec::parse("prodcts"),
             Err(SelectionError::UnknownToolset(_))
         ));
-        assert!(Selection::new("default", &["PostCreateproduct".into()], &[], false).is_ok());
+        assert!(Selection::new(Some("default"), &["PostCreateproduct".into()], &[], false).is_ok());
         assert!(matches!(
-            Selection::new("default", &["nope".into()], &[], false),
+            Selection::new(Some("default"), &["nope".into()], &[], false),
             Err(SelectionError::UnknownTool(_))
         ));
     }

@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 
-use ds24_catalog::{Param, Ty};
+use ds24_catalog::{Format, Param, Ty};
 use serde_json::{Map, Value};
 
 use super::bounds::{self, LIMITS, PREVIEW_CHARS, preview_text};
@@ -218,6 +218,9 @@ impl Checker<'_> {
             (Ty::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => {
                 Some(value.clone())
             }
+            (Ty::TextOrMap, Value::String(_)) => Some(value.clone()),
+            (Ty::TextOrMap, Value::Number(n)) => Some(Value::from(n.to_string())),
+            (Ty::TextOrMap, Value::Object(map)) => self.free_form(map, path),
             _ => None,
         };
         let Some(checked) = checked else {
@@ -228,15 +231,27 @@ impl Checker<'_> {
             ));
             return None;
         };
-        if let Some(s) = checked.as_str()
-            && !param.values.is_empty()
-            && !param.values.contains(&s)
-        {
-            self.problems.push(format!(
-                "`{path}`: expected one of {}, got {}",
-                param.values.join(", "),
-                shown(value)
-            ));
+        if !param.values.is_empty() {
+            let outside = match &checked {
+                Value::String(s) => !param.values.contains(&s.as_str()),
+                Value::Array(items) => items
+                    .iter()
+                    .any(|i| i.as_str().is_none_or(|s| !param.values.contains(&s))),
+                _ => false,
+            };
+            if outside {
+                self.problems.push(format!(
+                    "`{path}`: expected {} of {}, got {}",
+                    if checked.is_array() { "each" } else { "one" },
+                    param.values.join(", "),
+                    shown(value)
+                ));
+                return None;
+            }
+        }
+        if let Some(problem) = limits(param, &checked) {
+            self.problems
+                .push(format!("`{path}`: {problem}, got {}", shown(value)));
             return None;
         }
         Some(checked)
@@ -276,6 +291,68 @@ impl Checker<'_> {
     }
 }
 
+/// The limits the schema states as keywords (`minimum`, `maximum`, `maxLength`, `format`),
+/// enforced here so a call the schema forbids never reaches Digistore24.
+fn limits(param: &Param, value: &Value) -> Option<String> {
+    let number = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if matches!(param.ty, Ty::Integer | Ty::Number) => s.parse::<f64>().ok(),
+        _ => None,
+    };
+    if let Some(n) = number {
+        #[allow(clippy::cast_precision_loss)] // bounds are small integers
+        let (min, max) = (param.min.map(|m| m as f64), param.max.map(|m| m as f64));
+        match (min, max) {
+            (Some(lo), Some(hi)) if n < lo || n > hi => {
+                return Some(format!("must be between {lo} and {hi}"));
+            }
+            (Some(lo), _) if n < lo => return Some(format!("must be at least {lo}")),
+            (_, Some(hi)) if n > hi => return Some(format!("must be at most {hi}")),
+            _ => {}
+        }
+    }
+    let text = value.as_str()?;
+    if let Some(max) = param.max_len
+        && text.chars().count() > max as usize
+    {
+        return Some(format!("must be at most {max} characters"));
+    }
+    match param.format {
+        Some(Format::Email) if !looks_like_email(text) => {
+            Some("must be an e-mail address".to_owned())
+        }
+        Some(Format::Uri) if !looks_like_url(text) => {
+            Some("must be an absolute http(s) URL".to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// A plausible e-mail address: one `@` with text on both sides, a dot in the domain, no spaces.
+/// Digistore24 does the real check; this catches what is clearly not an address.
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+/// An absolute http(s) URL with a host.
+fn looks_like_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !s.contains(char::is_whitespace)
+    })
+}
+
 fn is_decimal(s: &str) -> bool {
     let digits = s.strip_prefix('-').unwrap_or(s);
     let mut parts = digits.splitn(2, '.');
@@ -307,6 +384,7 @@ fn describe(ty: &Ty) -> &'static str {
         Ty::Object(_) => "an object",
         Ty::Array(_) => "an array of objects",
         Ty::StringList => "an array of strings",
+        Ty::TextOrMap => "a string or an object of strings",
     }
 }
 

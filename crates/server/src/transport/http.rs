@@ -28,11 +28,18 @@ use super::message::{self, Message, ReadError};
 use crate::context::RequestContext;
 use crate::mcp::{Door, Ds24Service};
 use crate::pipeline::Pipeline;
-use crate::tools::Scope;
+use crate::tools::{Mode, Scope};
 
 /// Paths that serve MCP. The hosted server documents the bare root; `/readonly` variants give
 /// the documented two-connection setup a server-enforced read connection.
-pub const MCP_PATHS: [&str; 4] = ["/", "/mcp", "/readonly", "/mcp/readonly"];
+pub const MCP_PATHS: [&str; 6] = [
+    "/",
+    "/mcp",
+    "/readonly",
+    "/mcp/readonly",
+    "/compact",
+    "/mcp/compact",
+];
 
 /// Front-door settings.
 #[derive(Debug, Clone)]
@@ -469,6 +476,13 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
                 .into_response();
         }
     };
+    let mode = match mode(req.uri().path(), req.headers()) {
+        Ok(mode) => mode,
+        Err(problem) => {
+            return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
+                .into_response();
+        }
+    };
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
@@ -476,6 +490,7 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     let context = RequestContext {
         key: Some(key),
         scope,
+        mode,
         peer,
         ..RequestContext::default()
     };
@@ -549,6 +564,22 @@ fn unauthorized(problem: &str) -> Response {
                 .to_string(),
         ))
         .unwrap_or_else(|_| StatusCode::UNAUTHORIZED.into_response())
+}
+
+/// The presentation a request asks for: the `/compact` paths, or `X-DS24-Mode`.
+fn mode(path: &str, headers: &HeaderMap) -> Result<Option<Mode>, String> {
+    if path.ends_with("/compact") {
+        return Ok(Some(Mode::Compact));
+    }
+    match headers.get("x-ds24-mode") {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(Mode::parse)
+            .map(Some)
+            .ok_or_else(|| "X-DS24-Mode must be `full` or `compact`.".to_owned()),
+    }
 }
 
 /// The request's narrowing. Narrowing only ever narrows: when a header comes more than once

@@ -324,8 +324,13 @@ impl Mcp {
         }
         if self.era == Era::Modern {
             req = req.header("mcp-method", method);
-            if method == "tools/call" {
-                req = req.header("mcp-name", params["name"].as_str().unwrap_or_default());
+            let name = match method {
+                "tools/call" | "prompts/get" => params["name"].as_str(),
+                "resources/read" => params["uri"].as_str(),
+                _ => None,
+            };
+            if let Some(name) = name {
+                req = req.header("mcp-name", name);
             }
             let caps = if self.elicitation {
                 json!({"elicitation": {"form": {}}})

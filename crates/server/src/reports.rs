@@ -1,0 +1,447 @@
+//! Reports: counts and amount sums in one call, computed by paging through Digistore24's own
+//! lists (the catalog's `reports` toolset declares the tools).
+//!
+//! "How many subscription payments did product X have last month" would otherwise cost an
+//! agent several calls and hundreds of rows in its context, and its own arithmetic. Here the
+//! server pages through `listPurchases` or `listTransactions` with the filters Digistore24 can
+//! apply itself, matches the remaining equality filters against the rows, groups them, and
+//! answers in a few hundred bytes. Money is summed in integer cents per currency, never as
+//! floating point.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::Datelike as _;
+use ds24_catalog::Ty;
+use ds24_client::{ApiKey, CallError, Retry, encode_form};
+use serde_json::{Map, Value, json};
+
+use crate::upstream::Upstream;
+
+/// How a report reads its rows.
+#[derive(Debug)]
+pub struct Report {
+    /// The tool (catalog function) name.
+    pub tool: &'static str,
+    /// The Digistore24 list function it pages through.
+    pub source: &'static str,
+    /// The field of the answer that holds the rows.
+    pub rows: &'static str,
+    /// Money fields summed per currency.
+    pub amounts: &'static [&'static str],
+    /// The timestamp field that day/week/month grouping uses.
+    pub date: &'static str,
+}
+
+/// Every report, keyed by its tool name.
+pub const REPORTS: &[Report] = &[
+    Report {
+        tool: "summarizePurchases",
+        source: "listPurchases",
+        rows: "purchase_list",
+        amounts: &["amount", "earned_amount"],
+        date: "created_at",
+    },
+    Report {
+        tool: "summarizeTransactions",
+        source: "listTransactions",
+        rows: "transaction_list",
+        amounts: &["amount", "vat_amount", "earned_amount", "affiliate_amount"],
+        date: "created_at",
+    },
+];
+
+/// Rows per upstream page (the largest Digistore24 documents for its lists).
+const PAGE_SIZE: u64 = 1000;
+/// Groups shown; the rest are summed into one `(other)` group.
+const MAX_GROUPS: usize = 50;
+
+/// The report behind a tool, if the tool is one.
+pub fn find(tool: &str) -> Option<&'static Report> {
+    REPORTS.iter().find(|r| r.tool == tool)
+}
+
+/// Where a long call reports how far it got.
+pub trait Progress: Send + Sync {
+    /// `done` rows of `total` (when known) have been read.
+    fn advance<'a>(
+        &'a self,
+        done: u64,
+        total: Option<u64>,
+        message: String,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+}
+
+/// For callers that did not ask for progress.
+#[derive(Debug)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn advance<'a>(
+        &'a self,
+        _done: u64,
+        _total: Option<u64>,
+        _message: String,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async {})
+    }
+}
+
+/// The validated arguments of a report call.
+struct Query {
+    /// Arguments for the list function (time window and its own search filters).
+    list_args: Map<String, Value>,
+    /// Equality filters applied to the rows: field path → accepted values.
+    row_filters: Vec<(Vec<String>, Vec<String>)>,
+    group_by: Option<Grouping>,
+}
+
+enum Grouping {
+    Day,
+    Week,
+    Month,
+    Field(Vec<String>),
+}
+
+/// Runs `report`, reading at most `max_rows` rows.
+pub async fn run(
+    report: &Report,
+    upstream: &dyn Upstream,
+    key: &ApiKey,
+    args: &Map<String, Value>,
+    max_rows: u64,
+    progress: &dyn Progress,
+) -> Result<Value, CallError> {
+    let query = query(report, args);
+    let mut totals = Group::default();
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    let mut read = 0u64;
+    let mut item_count = None;
+    let mut echo = Map::new();
+    for page_no in 1u64.. {
+        let mut page_args = query.list_args.clone();
+        page_args.insert("page_no".into(), json!(page_no));
+        page_args.insert("page_size".into(), json!(PAGE_SIZE));
+        let data = upstream
+            .call(
+                report.source,
+                key,
+                encode_form(&page_args),
+                Retry::OnConnectFailure,
+            )
+            .await?;
+        if page_no == 1 {
+            for field in ["from", "to"] {
+                if let Some(v) = data.get(field) {
+                    echo.insert(field.into(), v.clone());
+                }
+            }
+            item_count = data.get("item_count").and_then(as_u64);
+        }
+        let rows = data
+            .get(report.rows)
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        for row in rows {
+            read += 1;
+            if !query
+                .row_filters
+                .iter()
+                .all(|(path, values)| values.iter().any(|v| *v == text_at(row, path)))
+            {
+                continue;
+            }
+            totals.add(report, row);
+            if let Some(grouping) = &query.group_by {
+                groups
+                    .entry(group_key(grouping, report, row))
+                    .or_default()
+                    .add(report, row);
+            }
+            if read >= max_rows {
+                break;
+            }
+        }
+        let pages = data.get("page_count").and_then(as_u64).unwrap_or(1);
+        progress
+            .advance(
+                read,
+                item_count,
+                format!("read {read} rows from {}", report.source),
+            )
+            .await;
+        if read >= max_rows || page_no >= pages || (rows.len() as u64) < PAGE_SIZE {
+            break;
+        }
+    }
+    let complete = item_count.is_none_or(|n| read >= n);
+    let mut out = echo;
+    out.insert("rows_read".into(), json!(read));
+    out.insert("count".into(), json!(totals.count));
+    out.insert("amounts".into(), totals.amounts_json());
+    if query.group_by.is_some() {
+        out.insert("groups".into(), groups_json(groups, &query));
+    }
+    if !complete {
+        out.insert(
+            "note".into(),
+            json!(format!(
+                "Stopped after {read} of {} rows (the server's --report-max-rows); narrow the time window or filters for a complete answer.",
+                item_count.unwrap_or(read)
+            )),
+        );
+    }
+    out.insert("complete".into(), json!(complete));
+    Ok(Value::Object(out))
+}
+
+/// Splits `where` into the filters Digistore24 applies (the list function's own search
+/// fields, read from the catalog) and the ones matched against rows here.
+fn query(report: &Report, args: &Map<String, Value>) -> Query {
+    let search_fields: Vec<&str> = ds24_catalog::get(report.source)
+        .and_then(|f| f.params.iter().find(|p| p.name == "search"))
+        .map(|p| match &p.ty {
+            Ty::Object(fields) => fields.iter().map(|f| f.name).collect(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default();
+    let mut list_args = Map::new();
+    for field in ["from", "to"] {
+        if let Some(v) = args.get(field) {
+            list_args.insert(field.into(), v.clone());
+        }
+    }
+    let mut search = Map::new();
+    let mut row_filters = Vec::new();
+    if let Some(Value::Object(filters)) = args.get("where") {
+        for (field, value) in filters {
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            if search_fields.contains(&field.as_str()) {
+                search.insert(field.clone(), Value::String(text));
+            } else {
+                let values = text.split(',').map(|v| v.trim().to_owned()).collect();
+                row_filters.push((path(field), values));
+            }
+        }
+    }
+    if !search.is_empty() {
+        list_args.insert("search".into(), Value::Object(search));
+    }
+    let group_by = args
+        .get("group_by")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(|g| match g {
+            "day" => Grouping::Day,
+            "week" => Grouping::Week,
+            "month" => Grouping::Month,
+            field => Grouping::Field(path(field)),
+        });
+    Query {
+        list_args,
+        row_filters,
+        group_by,
+    }
+}
+
+/// `buyer.country` → `["buyer", "country"]`.
+fn path(field: &str) -> Vec<String> {
+    field.split('.').map(str::to_owned).collect()
+}
+
+/// The row's value at `path` as text (`""` when absent).
+fn text_at(row: &Value, path: &[String]) -> String {
+    let mut v = row;
+    for seg in path {
+        match v.get(seg) {
+            Some(next) => v = next,
+            None => return String::new(),
+        }
+    }
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn as_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn group_key(grouping: &Grouping, report: &Report, row: &Value) -> String {
+    let date = || text_at(row, &[report.date.to_owned()]);
+    let key = match grouping {
+        Grouping::Day => date().get(..10).unwrap_or_default().to_owned(),
+        Grouping::Month => date().get(..7).unwrap_or_default().to_owned(),
+        Grouping::Week => {
+            chrono::NaiveDate::parse_from_str(date().get(..10).unwrap_or_default(), "%Y-%m-%d")
+                .map(|d| {
+                    let w = d.iso_week();
+                    format!("{}-W{:02}", w.year(), w.week())
+                })
+                .unwrap_or_default()
+        }
+        Grouping::Field(path) => text_at(row, path),
+    };
+    if key.is_empty() {
+        "(none)".to_owned()
+    } else {
+        key
+    }
+}
+
+/// A count and its money sums: currency → field → cents.
+#[derive(Debug, Default)]
+struct Group {
+    count: u64,
+    sums: BTreeMap<String, BTreeMap<&'static str, i64>>,
+}
+
+impl Group {
+    fn add(&mut self, report: &Report, row: &Value) {
+        self.count += 1;
+        let currency = text_at(row, &["currency".to_owned()]);
+        let per = self.sums.entry(currency).or_default();
+        for field in report.amounts {
+            if let Some(cents) = row.get(*field).and_then(cents) {
+                *per.entry(field).or_default() += cents;
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Group) {
+        self.count += other.count;
+        for (currency, fields) in other.sums {
+            let per = self.sums.entry(currency).or_default();
+            for (field, cents) in fields {
+                *per.entry(field).or_default() += cents;
+            }
+        }
+    }
+
+    fn amounts_json(&self) -> Value {
+        let mut out = Map::new();
+        for (currency, fields) in &self.sums {
+            let mut m = Map::new();
+            for (field, cents) in fields {
+                m.insert((*field).to_owned(), Value::String(money(*cents)));
+            }
+            let name = if currency.is_empty() {
+                "(none)"
+            } else {
+                currency
+            };
+            out.insert(name.to_owned(), Value::Object(m));
+        }
+        Value::Object(out)
+    }
+}
+
+fn groups_json(groups: BTreeMap<String, Group>, query: &Query) -> Value {
+    let by_time = matches!(
+        query.group_by,
+        Some(Grouping::Day | Grouping::Week | Grouping::Month)
+    );
+    let mut list: Vec<(String, Group)> = groups.into_iter().collect();
+    if !by_time {
+        // Largest groups first; time buckets stay in time order.
+        list.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+    }
+    let mut other = Group::default();
+    let mut others = 0;
+    if list.len() > MAX_GROUPS {
+        for (_, g) in list.split_off(MAX_GROUPS) {
+            other.merge(g);
+            others += 1;
+        }
+    }
+    let mut out: Vec<Value> = list
+        .into_iter()
+        .map(|(key, g)| json!({"key": key, "count": g.count, "amounts": g.amounts_json()}))
+        .collect();
+    if others > 0 {
+        out.push(json!({"key": format!("(other: {others} groups)"), "count": other.count, "amounts": other.amounts_json()}));
+    }
+    Value::Array(out)
+}
+
+/// A Digistore24 money value (`"118.00"`, `"-19.67"`, or a number) in cents.
+fn cents(v: &Value) -> Option<i64> {
+    let text = match v {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let frac: String = frac.chars().chain("00".chars()).take(2).collect();
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value = whole.parse::<i64>().ok()?.checked_mul(100)? + frac.parse::<i64>().ok()?;
+    Some(if neg { -value } else { value })
+}
+
+fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_summed_in_cents() {
+        assert_eq!(cents(&json!("118.00")), Some(11_800));
+        assert_eq!(cents(&json!("-19.67")), Some(-1_967));
+        assert_eq!(cents(&json!("0.5")), Some(50));
+        assert_eq!(cents(&json!(3)), Some(300));
+        assert_eq!(cents(&json!("1,5")), None);
+        assert_eq!(money(-1_967), "-19.67");
+        assert_eq!(money(5), "0.05");
+    }
+
+    #[test]
+    fn where_splits_into_digistore24_search_and_row_filters() {
+        let report = find("summarizeTransactions").unwrap();
+        let args = json!({"from": "-7d", "where": {"product_id": "1", "billing_status": "paying,reminding", "buyer.country": "DE"}, "group_by": "week"});
+        let q = query(report, args.as_object().unwrap());
+        assert_eq!(q.list_args["search"], json!({"product_id": "1"}));
+        assert_eq!(q.list_args["from"], "-7d");
+        assert_eq!(q.row_filters.len(), 2);
+        assert!(matches!(q.group_by, Some(Grouping::Week)));
+        let row = json!({"buyer": {"country": "DE"}, "created_at": "2026-11-27 10:00:00"});
+        assert_eq!(text_at(&row, &path("buyer.country")), "DE");
+        assert_eq!(group_key(&Grouping::Week, report, &row), "2026-W48");
+    }
+
+    #[test]
+    fn every_report_is_a_report_tool_in_the_catalog() {
+        for r in REPORTS {
+            let f = ds24_catalog::get(r.tool).unwrap();
+            assert_eq!(f.kind, ds24_catalog::Kind::Report);
+            let source = ds24_catalog::get(r.source).unwrap();
+            assert!(source.params.iter().any(|p| p.name == "page_size"));
+        }
+        for f in ds24_catalog::all().filter(|f| f.kind == ds24_catalog::Kind::Report) {
+            assert!(find(f.name).is_some(), "{} has no implementation", f.name);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Compact mode: every Digistore24 function behind three small tools, for clients and models
+//! where a hundred tool schemas cost too much context or exceed a tool limit.
+//!
+//! `searchTools` finds functions by keywords, `describeTool` gives one function's full schema,
+//! and `callTool` runs it through the same pipeline as a direct call (validation, read-only,
+//! confirmation, audit). What a connection may reach (toolsets, narrowing, read-only) is the
+//! same as in full mode: search and describe only show reachable functions, and the pipeline
+//! refuses the rest.
+
+use std::sync::Arc;
+
+use rmcp::model::{Tool, ToolAnnotations};
+use serde_json::{Map, Value, json};
+
+use super::{Inventory, Scope, ToolEntry};
+
+/// How a connection is offered the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// One tool per function.
+    #[default]
+    Full,
+    /// Three tools: searchTools, describeTool, callTool.
+    Compact,
+}
+
+impl Mode {
+    /// Parses a header value (`full` or `compact`).
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "full" => Some(Self::Full),
+            "compact" => Some(Self::Compact),
+            _ => None,
+        }
+    }
+}
+
+/// The name of the search tool.
+pub const SEARCH: &str = "searchTools";
+/// The name of the describe tool.
+pub const DESCRIBE: &str = "describeTool";
+/// The name of the call tool.
+pub const CALL: &str = "callTool";
+
+/// Whether `name` is one of compact mode's own tools.
+pub fn is_compact_tool(name: &str) -> bool {
+    matches!(name, SEARCH | DESCRIBE | CALL)
+}
+
+/// Compact mode's three tools, as a connection with `scope` sees them.
+pub fn tools(inventory: &Inventory, scope: &Scope) -> Vec<Tool> {
+    let read_only = inventory.read_only(scope);
+    let toolsets: Vec<&str> = ds24_catalog::toolsets()
+        .iter()
+        .filter(|t| {
+            inventory
+                .visible(scope)
+                .any(|(e, _)| e.function.toolset == **t)
+        })
+        .map(|t| t.id)
+        .collect();
+    let schema = |v: Value| match v {
+        Value::Object(map) => Arc::new(map),
+        _ => Arc::new(Map::new()),
+    };
+    let mut read = ToolAnnotations::new();
+    read.read_only_hint = Some(true);
+    let mut call = ToolAnnotations::new();
+    if read_only {
+        call.read_only_hint = Some(true);
+    } else {
+        call.destructive_hint = Some(true);
+    }
+    vec![
+        Tool::new(
+            SEARCH,
+            format!(
+                "Find Digistore24 functions by keywords (e.g. \"refund order\", \"voucher\"); answers names and summaries. Toolsets: {}.",
+                toolsets.join(", ")
+            ),
+            schema(json!({"type": "object", "properties": {
+                "query": {"type": "string"},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 25, "default": 8}
+            }, "required": ["query"]})),
+        )
+        .with_annotations(read.clone()),
+        Tool::new(
+            DESCRIBE,
+            "A function's input schema and hints, to call it with callTool.",
+            schema(json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})),
+        )
+        .with_annotations(read),
+        Tool::new(
+            CALL,
+            "Call a Digistore24 function by name with its arguments. Functions marked destructive move money or delete: confirm with the user first.",
+            schema(json!({"type": "object", "properties": {
+                "name": {"type": "string"},
+                "arguments": {"type": "object"}
+            }, "required": ["name"]})),
+        )
+        .with_annotations(call),
+    ]
+}
+
+/// What a function does to the account, in one word.
+fn kind(entry: &ToolEntry) -> &'static str {
+    let f = entry.function;
+    match f.effect {
+        ds24_catalog::Effect::Read if f.params.iter().any(|p| p.mutating) => "read (write option)",
+        ds24_catalog::Effect::Read => "read",
+        ds24_catalog::Effect::Write => "write",
+        ds24_catalog::Effect::Destructive => "destructive",
+    }
+}
+
+/// `createVoucher` → `["create", "voucher"]`.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Whether `word` matches `candidate`: equal, or one a prefix of the other with at least four
+/// letters in common (so "refund" finds "refunds" and "purchase" finds "purchases").
+fn matches(word: &str, candidate: &str) -> bool {
+    word == candidate
+        || (word.len() >= 4 && candidate.starts_with(word))
+        || (candidate.len() >= 4 && word.starts_with(candidate))
+}
+
+/// The reachable functions that best match `query`.
+pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -> Value {
+    let words: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let mut scored: Vec<(u32, &ToolEntry)> = inventory
+        .visible(scope)
+        .filter_map(|(entry, _)| {
+            let f = entry.function;
+            let in_name = name_words(f.name);
+            let toolset: Vec<&str> = f.toolset.id.split('_').collect();
+            let summary = f.summary.to_ascii_lowercase();
+            let summary_words: Vec<&str> = summary
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let score: u32 = words
+                .iter()
+                .map(|w| {
+                    if in_name.iter().any(|n| matches(w, n)) {
+                        4
+                    } else if toolset.iter().any(|t| matches(w, t)) {
+                        3
+                    } else if summary_words.iter().any(|s| matches(w, s)) {
+                        2
+                    } else if f.params.iter().any(|p| p.name.contains(w.as_str())) {
+                        1
+                    } else {
+                        0
+                    }
+                })
+                .sum();
+            (score > 0).then_some((score, entry))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    let found: Vec<Value> = scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, e)| json!({"name": e.name, "kind": kind(e), "summary": e.function.summary}))
+        .collect();
+    if found.is_empty() {
+        json!({"tools": [], "hint": "Nothing matched; try other words, or a toolset name from searchTools' description."})
+    } else {
+        json!({ "tools": found })
+    }
+}
+
+/// One reachable function's full tool description, or why it cannot be described.
+pub fn describe(inventory: &Inventory, scope: &Scope, name: &str) -> Result<Value, String> {
+    let Some((entry, tool)) = inventory.visible(scope).find(|(e, _)| {
+        e.name == name || e.function.name == name || e.function.official_name() == name
+    }) else {
+        return Err(format!(
+            "No function `{name}` is available on this connection. Find one with searchTools."
+        ));
+    };
+    let mut out = serde_json::to_value(tool).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut out {
+        map.insert("toolset".into(), entry.function.toolset.id.into());
+        map.insert("kind".into(), kind(entry).into());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::{NameStyle, Selection};
+
+    fn inventory() -> Inventory {
+        Inventory::new(NameStyle::Ds24, Selection::default())
+    }
+
+    #[test]
+    fn search_finds_functions_by_their_words() {
+        let inv = inventory();
+        let found = search(&inv, &Scope::default(), "discount voucher", 5);
+        let names: Vec<&str> = found["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"createVoucher"), "{names:?}");
+        let copy = search(&inv, &Scope::default(), "copy product", 3);
+        assert_eq!(copy["tools"][0]["name"], "copyProduct");
+    }
+
+    #[test]
+    fn narrowing_applies_to_search_and_describe() {
+        let inv = inventory();
+        let read_only = Scope {
+            read_only: true,
+            toolsets: None,
+        };
+        let found = search(&inv, &read_only, "create voucher", 25);
+        assert!(
+            found["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["kind"] == "read"),
+            "{found}"
+        );
+        assert!(describe(&inv, &read_only, "createVoucher").is_err());
+        assert!(describe(&inv, &Scope::default(), "createVoucher").is_ok());
+        // Not enabled on this server (refunds is opt-in).
+        assert!(describe(&inv, &Scope::default(), "refundPurchase").is_err());
+    }
+
+    #[test]
+    fn the_three_tools_are_small() {
+        let tools = tools(&inventory(), &Scope::default());
+        let bytes = serde_json::to_string(&json!({ "tools": tools }))
+            .unwrap()
+            .len();
+        assert!(bytes <= 5 * 1024, "{bytes}");
+    }
+}

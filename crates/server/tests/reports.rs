@@ -1,0 +1,307 @@
+//! The report tools answer the vendor's report questions in one call, with the same numbers as
+//! counting the list rows of the sandbox read over its own wire.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use support::*;
+
+/// Every row of a Digistore24 list, read directly from the sandbox (not through ds24-mcp).
+async fn direct_rows(
+    up: &Upstream,
+    function: &str,
+    form: &[(&str, &str)],
+    field: &str,
+) -> Vec<Value> {
+    let http = reqwest::Client::new();
+    let mut rows = Vec::new();
+    for page in 1.. {
+        let mut form: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        form.push(("page_no".into(), page.to_string()));
+        form.push(("page_size".into(), "1000".into()));
+        let sandbox = up.sandbox.as_ref().unwrap();
+        let body: Value = http
+            .post(format!("{}/{function}", sandbox.api_url()))
+            .header("X-DS-API-KEY", READ_KEY)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["result"], "success", "{body}");
+        let data = &body["data"];
+        rows.extend(data[field].as_array().unwrap().iter().cloned());
+        let pages: u64 = data["page_count"].as_str().unwrap().parse().unwrap();
+        if page >= pages {
+            break;
+        }
+    }
+    rows
+}
+
+fn cents(v: &Value) -> i64 {
+    let s = v.as_str().unwrap();
+    let (whole, frac) = s
+        .trim_start_matches('-')
+        .split_once('.')
+        .unwrap_or((s, "0"));
+    let c =
+        whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}")[..2].parse::<i64>().unwrap();
+    if s.starts_with('-') { -c } else { c }
+}
+
+fn sum(rows: &[Value], currency: &str, field: &str) -> i64 {
+    rows.iter()
+        .filter(|r| r["currency"] == currency)
+        .map(|r| cents(&r[field]))
+        .sum()
+}
+
+async fn setup(flags: &[&str]) -> (Upstream, Server, Mcp) {
+    let up = upstream().await;
+    let mut args = vec!["--api-url".to_owned(), up.api_url()];
+    args.extend(flags.iter().map(|s| (*s).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = serve(&args);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    (up, server, mcp)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transactions_of_one_product_in_a_period_for_one_billing_type() {
+    let (up, _server, mcp) = setup(&[]).await;
+    let window = [("from", "-90d"), ("to", "now")];
+    let all = direct_rows(&up, "listTransactions", &window, "transaction_list").await;
+    let product = all
+        .iter()
+        .find(|r| r["billing_type"] == "subscription")
+        .map(|r| r["product_id"].as_str().unwrap().to_owned())
+        .expect("the demo account has subscription payments");
+    let expected: Vec<Value> = all
+        .iter()
+        .filter(|r| r["product_id"] == product.as_str() && r["billing_type"] == "subscription")
+        .cloned()
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < all.len());
+    let report = mcp
+        .ok(
+            "summarizeTransactions",
+            json!({"from": "-90d", "to": "now", "where": {"product_id": product, "billing_type": "subscription"}}),
+        )
+        .await;
+    assert_eq!(report["count"], expected.len(), "{report}");
+    assert_eq!(report["complete"], true);
+    let currency = expected[0]["currency"].as_str().unwrap();
+    assert_eq!(
+        cents(&report["amounts"][currency]["amount"]),
+        sum(&expected, currency, "amount"),
+        "{report}"
+    );
+    assert!(
+        report.to_string().len() < 1000,
+        "a few hundred bytes: {report}"
+    );
+    // Only the filters Digistore24 knows were sent to it, as its own search filters.
+    let sent = up.take();
+    assert!(sent.iter().all(|r| r.function == "listTransactions"));
+    assert_eq!(
+        field(&sent[0], "search[product_id]"),
+        Some(product.as_str())
+    );
+    assert_eq!(
+        field(&sent[0], "search[billing_type]"),
+        Some("subscription")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sales_of_one_product_with_payments_in_progress() {
+    let (up, _server, mcp) = setup(&[]).await;
+    let all = direct_rows(
+        &up,
+        "listPurchases",
+        &[("from", "start"), ("to", "now")],
+        "purchase_list",
+    )
+    .await;
+    let product = all
+        .iter()
+        .find(|r| r["billing_status"] == "paying")
+        .map(|r| r["product_id"].as_str().unwrap().to_owned())
+        .expect("some purchase is paying");
+    let expected = all
+        .iter()
+        .filter(|r| r["product_id"] == product.as_str() && r["billing_status"] == "paying")
+        .count();
+    let of_product = all
+        .iter()
+        .filter(|r| r["product_id"] == product.as_str())
+        .count();
+    assert!(
+        expected > 0 && expected < of_product,
+        "the status filter must narrow"
+    );
+    let report = mcp
+        .ok(
+            "summarizePurchases",
+            json!({"from": "start", "to": "now", "where": {"product_id": product, "billing_status": "paying"}}),
+        )
+        .await;
+    assert_eq!(report["count"], expected, "{report}");
+    // billing_status is not a Digistore24 search filter: it was matched on the rows.
+    let sent = up.take();
+    assert!(
+        sent.iter()
+            .all(|r| field(r, "search[billing_status]").is_none())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn purchases_of_the_last_24_hours_by_hour_bucket_and_currency() {
+    let (up, _server, mcp) = setup(&[]).await;
+    let expected = direct_rows(
+        &up,
+        "listPurchases",
+        &[("from", "-24h"), ("to", "now")],
+        "purchase_list",
+    )
+    .await;
+    assert!(!expected.is_empty());
+    let report = mcp
+        .ok(
+            "summarizePurchases",
+            json!({"from": "-24h", "to": "now", "group_by": "currency"}),
+        )
+        .await;
+    assert_eq!(report["count"], expected.len(), "{report}");
+    let groups = report["groups"].as_array().unwrap();
+    let currencies: BTreeSet<&str> = expected
+        .iter()
+        .map(|r| r["currency"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups.len(), currencies.len(), "{report}");
+    for g in groups {
+        let c = g["key"].as_str().unwrap();
+        let n = expected.iter().filter(|r| r["currency"] == c).count();
+        assert_eq!(g["count"], n, "{c}");
+        assert_eq!(
+            cents(&g["amounts"][c]["amount"]),
+            sum(&expected, c, "amount")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transactions_of_the_last_7_days_by_day_and_by_type() {
+    let (up, _server, mcp) = setup(&[]).await;
+    let expected = direct_rows(
+        &up,
+        "listTransactions",
+        &[("from", "-7d"), ("to", "now")],
+        "transaction_list",
+    )
+    .await;
+    let report = mcp
+        .ok(
+            "summarizeTransactions",
+            json!({"from": "-7d", "group_by": "day"}),
+        )
+        .await;
+    assert_eq!(report["count"], expected.len(), "{report}");
+    let days = report["groups"].as_array().unwrap();
+    let keys: Vec<&str> = days.iter().map(|g| g["key"].as_str().unwrap()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted, "days in time order");
+    assert!(days.len() >= 7 && days.len() <= 8, "{keys:?}");
+    let total: u64 = days.iter().map(|g| g["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, expected.len() as u64);
+    let by_type = mcp
+        .ok(
+            "summarizeTransactions",
+            json!({"from": "-7d", "group_by": "transaction_type"}),
+        )
+        .await;
+    for g in by_type["groups"].as_array().unwrap() {
+        let t = g["key"].as_str().unwrap();
+        let n = expected
+            .iter()
+            .filter(|r| r["transaction_type"] == t)
+            .count();
+        assert_eq!(g["count"], n, "{t}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_stops_at_the_row_limit_and_says_so() {
+    let (up, _server, mcp) = setup(&["--report-max-rows", "50"]).await;
+    let report = mcp
+        .ok(
+            "summarizeTransactions",
+            json!({"from": "start", "to": "now"}),
+        )
+        .await;
+    assert_eq!(report["rows_read"], 50, "{report}");
+    assert_eq!(report["complete"], false);
+    assert!(
+        report["note"]
+            .as_str()
+            .unwrap()
+            .contains("--report-max-rows")
+    );
+    assert!(up.count() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_with_a_progress_token_streams_progress_before_its_answer() {
+    let (_up, server, _mcp) = setup(&[]).await;
+    let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+        "name": "summarizeTransactions",
+        "arguments": {"from": "start", "to": "now"},
+        "_meta": {"progressToken": "p-1"}
+    }});
+    let text = reqwest::Client::new()
+        .post(server.url())
+        .header("authorization", format!("Bearer {READ_KEY}"))
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let messages: Vec<Value> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str(d.trim()).ok())
+        .collect();
+    let progress: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["method"] == "notifications/progress")
+        .collect();
+    assert!(!progress.is_empty(), "{text}");
+    assert!(
+        progress
+            .iter()
+            .all(|p| p["params"]["progressToken"] == "p-1")
+    );
+    let last = messages.last().unwrap();
+    assert_eq!(last["id"], 7);
+    assert!(
+        last["result"]["structuredContent"]["count"]
+            .as_u64()
+            .unwrap()
+            > 1000
+    );
+}
