@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::header::{ACCEPT, ACCEPT_CHARSET, CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 
-use crate::encode::{FormPairs, to_body};
+use crate::encode::{FormPairs, form_body};
 use crate::envelope::{CallError, decode};
 use crate::key::ApiKey;
 
@@ -173,7 +173,7 @@ impl Client {
             )
             .header(ACCEPT, "application/json")
             .header(ACCEPT_CHARSET, "utf-8")
-            .body(to_body(&pairs))
+            .body(form_body(&pairs))
             .send()
             .await
             .map_err(|e| self.transport_error(function, e))?;

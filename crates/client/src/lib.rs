@@ -12,6 +12,6 @@ mod envelope;
 mod key;
 
 pub use client::{Client, ClientConfig, ConfigError, Language, Retry, check_api_url};
-pub use encode::{FormPairs, encode_form};
+pub use encode::{FormPairs, encode_form, form_body};
 pub use envelope::{CallError, ErrorCode};
 pub use key::ApiKey;

@@ -198,7 +198,7 @@ impl Budget {
 }
 
 /// The first way parsed `args` exceed `limits`, if any.
-pub(crate) fn check(args: &Map<String, Value>, limits: Limits) -> Result<(), String> {
+pub fn check(args: &Map<String, Value>, limits: Limits) -> Result<(), String> {
     let mut budget = Budget::new(limits);
     let mut path = Path::default();
     object(args, 0, &mut budget, &mut path)

@@ -4,7 +4,7 @@
 //! Everything here is derived from `ds24_catalog` once at startup; `tools/list` and
 //! `tools/call` only look things up.
 
-pub(crate) mod bounds;
+pub mod bounds;
 pub mod compact;
 mod schema;
 mod select;

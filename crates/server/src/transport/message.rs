@@ -28,7 +28,7 @@ pub const MESSAGE_LIMITS: Limits = Limits {
 
 /// A message, read.
 #[derive(Debug)]
-pub(crate) struct Message {
+pub struct Message {
     /// The message, with oversized arguments replaced by `{}`.
     pub value: Value,
     /// Why the arguments were replaced, if they were.
@@ -37,7 +37,7 @@ pub(crate) struct Message {
 
 /// Why a body is not a readable message.
 #[derive(Debug)]
-pub(crate) enum ReadError {
+pub enum ReadError {
     /// Not JSON (serde_json's description of what is wrong).
     Json(String),
     /// JSON, but beyond [`MESSAGE_LIMITS`] outside the arguments.
@@ -45,7 +45,7 @@ pub(crate) enum ReadError {
 }
 
 /// Reads one message from `body`.
-pub(crate) fn read(body: &[u8]) -> Result<Message, ReadError> {
+pub fn read(body: &[u8]) -> Result<Message, ReadError> {
     let mut reader = Reader {
         arguments: Budget::new(LIMITS),
         rest: Budget::new(MESSAGE_LIMITS),
@@ -164,7 +164,21 @@ impl<'de> DeserializeSeed<'de> for Node<'_> {
     type Value = Value;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
+        let Node {
+            reader,
+            zone,
+            depth,
+        } = self;
+        let value = d.deserialize_any(Node {
+            reader: &mut *reader,
+            zone,
+            depth,
+        })?;
+        // Arguments found too large are dropped whole, not half-built.
+        if zone == Zone::ArgumentsRoot && reader.arguments_problem.is_some() {
+            return Ok(Value::Object(Map::new()));
+        }
+        Ok(value)
     }
 }
 
@@ -196,10 +210,12 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 
     fn visit_str<E: de::Error>(mut self, v: &str) -> Result<Value, E> {
-        if self.skipping() || !self.spend(|b, at| b.text(v.len(), at))? {
+        // The same order as the check of parsed arguments: the value, then its length.
+        let counted = self.zone == Zone::ArgumentsRoot || self.spend(|b, at| b.value(at))?;
+        if !counted || !self.spend(|b, at| b.text(v.len(), at))? {
             return Ok(Value::Null);
         }
-        self.leaf(Value::String(v.to_owned()))
+        Ok(Value::String(v.to_owned()))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
@@ -284,13 +300,10 @@ impl<'de> Visitor<'de> for Node<'_> {
             out.insert(key, value?);
             keep = !self.skipping();
         }
-        Ok(match self.zone {
-            // Arguments found too large are dropped whole, not half-built.
-            Zone::ArgumentsRoot if self.reader.arguments_problem.is_some() => {
-                Value::Object(Map::new())
-            }
-            _ if self.skipping() => Value::Null,
-            _ => Value::Object(out),
+        Ok(if self.skipping() {
+            Value::Null
+        } else {
+            Value::Object(out)
         })
     }
 }

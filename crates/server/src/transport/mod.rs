@@ -3,5 +3,5 @@
 
 pub mod connections;
 pub mod http;
-pub(crate) mod message;
+pub mod message;
 pub mod stdio;
