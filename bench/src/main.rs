@@ -70,11 +70,22 @@ where
 }
 
 async fn direct(http: &reqwest::Client, api: &str, function: &str) -> Value {
+    direct_with(http, api, function, &[]).await
+}
+
+/// A direct Digistore24 call with form parameters.
+async fn direct_with(
+    http: &reqwest::Client,
+    api: &str,
+    function: &str,
+    params: &[(&str, &str)],
+) -> Value {
+    let mut form = vec![("language", "en")];
+    form.extend_from_slice(params);
     let r = http
         .post(format!("{api}/{function}"))
         .header("X-DS-API-KEY", KEY)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("language=en")
+        .form(&form)
         .send()
         .await
         .unwrap();
@@ -154,7 +165,12 @@ fn official_success(msg: &Value) -> bool {
 
 /// Digistore24's own MCP server (TypeScript), if `DS24_OFFICIAL_SERVER` names its built
 /// `build/index.js`, run against the same sandbox for a side-by-side comparison.
-async fn official(http: &reqwest::Client, api: &str, n: usize) -> anyhow::Result<Value> {
+async fn official(
+    http: &reqwest::Client,
+    api: &str,
+    n: usize,
+    purchase: &str,
+) -> anyhow::Result<Value> {
     let Ok(script) = std::env::var("DS24_OFFICIAL_SERVER") else {
         return Ok(Value::Null);
     };
@@ -245,6 +261,19 @@ async fn official(http: &reqwest::Client, api: &str, n: usize) -> anyhow::Result
     .await;
     assert!(official_success(&list_msg), "{list_msg}");
     let (tools_msg, tools_bytes) = mcp_raw(http, &url, session, "tools/list", json!({})).await;
+    let reads = model_reads(
+        http,
+        &url,
+        session,
+        purchase,
+        |f| {
+            ds24_catalog::get(f)
+                .map(ds24_catalog::Function::official_name)
+                .unwrap_or_else(|| f.to_owned())
+        },
+        true,
+    )
+    .await;
     let rss = rss_kib(child.id());
     let _ = child.kill();
     let _ = child.wait();
@@ -256,8 +285,56 @@ async fn official(http: &reqwest::Client, api: &str, n: usize) -> anyhow::Result
         "tools_list_bytes": tools_bytes,
         "list_products_text_bytes": text_len(&list_msg),
         "list_products_bytes": list_bytes,
+        "model_reads": reads,
         "rss_kib": rss,
     }))
+}
+
+/// The calls whose text the model reads, compared between the two servers: (Digistore24
+/// function, arguments). `{purchase}` is replaced by an order id of the last week.
+const MODEL_READS: &[(&str, &str)] = &[
+    ("listProducts", "{}"),
+    ("listPurchases", r#"{"from": "-7d", "to": "now"}"#),
+    ("getPurchase", r#"{"purchase_id": "{purchase}"}"#),
+    ("listTransactions", r#"{"from": "-7d", "to": "now"}"#),
+];
+
+/// The text block length of each [`MODEL_READS`] call on one server. `name` turns a function
+/// into that server's tool name. A call must succeed and carry all its rows (no `_truncated`):
+/// the comparison is between the same data in both servers' words.
+async fn model_reads(
+    http: &reqwest::Client,
+    url: &str,
+    session: Option<&str>,
+    purchase: &str,
+    name: impl Fn(&str) -> String,
+    official: bool,
+) -> Value {
+    let mut out = serde_json::Map::new();
+    for (function, args) in MODEL_READS {
+        let args: Value = serde_json::from_str(&args.replace("{purchase}", purchase)).unwrap();
+        let (msg, _) = mcp_raw(
+            http,
+            url,
+            session,
+            "tools/call",
+            json!({"name": name(function), "arguments": args}),
+        )
+        .await;
+        if official {
+            assert!(official_success(&msg), "{function}: {msg}");
+        } else {
+            assert!(
+                msg["result"]["isError"] != true
+                    && msg["result"]["structuredContent"]
+                        .get("_truncated")
+                        .is_none(),
+                "{function}: {msg}"
+            );
+        }
+        out.insert((*function).to_owned(), json!(text_len(&msg)));
+    }
+    Value::Object(out)
 }
 
 /// Length of a tool result's text block: what a model reads.
@@ -466,6 +543,20 @@ fn render(r: &Value) -> String {
             ratio(theirs, ours)
         ));
     }
+    for (function, args) in MODEL_READS {
+        let (ours, theirs) = (&o["model_reads"][function], &t["model_reads"][function]);
+        if ours.is_number() && theirs.is_number() {
+            let args = if args.contains("-7d") {
+                ", one week"
+            } else {
+                ""
+            };
+            md.push_str(&format!(
+                "| `{function}`{args}: text the model reads | {ours} B | {theirs} B | {} |\n",
+                ratio(theirs, ours)
+            ));
+        }
+    }
     if o["rss_loaded_kib"].is_number() && t["rss_kib"].is_number() {
         md.push_str(&format!(
             "| memory after the run (RSS) | {} | {} | {} |\n",
@@ -517,6 +608,9 @@ async fn measure(n: usize) -> anyhow::Result<Value> {
             &api,
             "--key-rate-limit",
             "0",
+            // Whole answers, so the text comparison with the other server covers the same rows.
+            "--max-result-bytes",
+            "100000000",
         ])
         .env("DS24_MCP_LOG", "warn,ds24_mcp=info")
         .stdout(Stdio::null())
@@ -608,7 +702,13 @@ async fn measure(n: usize) -> anyhow::Result<Value> {
     )
     .await;
     let (tools_msg, tools_bytes) = mcp_raw(&http, &url, None, "tools/list", json!({})).await;
-    let theirs = official(&http, &api, n).await?;
+    let purchase = direct_with(&http, &api, "listPurchases", &[("from", "-7d")]).await["data"]
+        ["purchase_list"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let reads = model_reads(&http, &url, None, &purchase, str::to_owned, false).await;
+    let theirs = official(&http, &api, n, &purchase).await?;
     let _ = server.kill();
     let _ = server.wait();
     sandbox.shutdown().await;
@@ -632,6 +732,7 @@ async fn measure(n: usize) -> anyhow::Result<Value> {
             "tools_list_bytes": tools_bytes,
             "list_products_text_bytes": text_len(&list_msg),
             "list_products_bytes": list_bytes,
+            "model_reads": reads,
             "rss_idle_kib": rss_idle,
             "rss_loaded_kib": rss_loaded,
         },

@@ -123,7 +123,10 @@ fn request(kind: Kind, rng: &mut Rng, oversized: &str) -> (String, &'static str)
             let body = match rng.below(3) {
                 0 => call("getProduct", json!({"product_id": "abc"})),
                 1 => call("listPurchases", json!({"frm": "-7d"})),
-                _ => call("createBuyUrl", json!({"product_id": "1", "placeholders": {"a][b": "x"}})),
+                _ => call(
+                    "createBuyUrl",
+                    json!({"product_id": "1", "placeholders": {"a][b": "x"}}),
+                ),
             };
             (body, "sandbox-read")
         }
@@ -148,11 +151,15 @@ fn judge(kind: Kind, status: u16, body: &str, counts: &Counts) -> bool {
         Kind::UnknownTool => {
             let ok = v["error"]["code"] == -32602;
             if ok {
-                counts.protocol_errors_expected.fetch_add(1, Ordering::Relaxed);
+                counts
+                    .protocol_errors_expected
+                    .fetch_add(1, Ordering::Relaxed);
             }
             ok
         }
-        Kind::List => v["result"]["tools"].as_array().is_some_and(|t| !t.is_empty()),
+        Kind::List => v["result"]["tools"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty()),
         Kind::InvalidArguments | Kind::Oversized => {
             let ok = v["result"]["isError"] == true
                 && v["result"]["structuredContent"]["error"]["kind"] == "invalid_arguments"
@@ -210,14 +217,20 @@ async fn main() -> anyhow::Result<()> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| anyhow::anyhow!("cannot run {bin} (cargo build --release -p ds24-mcp): {e}"))?;
+        .map_err(|e| {
+            anyhow::anyhow!("cannot run {bin} (cargo build --release -p ds24-mcp): {e}")
+        })?;
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
     let url = loop {
         let line = lines
             .next()
             .ok_or_else(|| anyhow::anyhow!("server exited"))??;
         if let Some(rest) = line.split("MCP endpoint ready at ").nth(1) {
-            break rest.split_whitespace().next().unwrap_or_default().to_owned();
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
         }
     };
     std::thread::spawn(move || lines.for_each(drop));
@@ -252,7 +265,8 @@ async fn main() -> anyhow::Result<()> {
                     .timeout(Duration::from_secs(60))
                     .build()
                     .unwrap();
-                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (c as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
+                let mut rng =
+                    Rng(0x9E37_79B9_7F4A_7C15 ^ (c as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
                 while Instant::now() < deadline {
                     let kind = pick(&mut rng);
                     let (body, key) = request(kind, &mut rng, &oversized);
@@ -280,7 +294,10 @@ async fn main() -> anyhow::Result<()> {
                         Some((status, text)) => {
                             if !judge(kind, status, &text, &counts) {
                                 if counts.wrong.fetch_add(1, Ordering::Relaxed) < 5 {
-                                    eprintln!("wrong answer to {kind:?}: HTTP {status} {}", &text[..text.len().min(300)]);
+                                    eprintln!(
+                                        "wrong answer to {kind:?}: HTTP {status} {}",
+                                        &text[..text.len().min(300)]
+                                    );
                                 }
                             }
                         }
@@ -357,7 +374,9 @@ async fn main() -> anyhow::Result<()> {
         && n(&counts.upstream_faults) > 0
         && growth < 5.0;
     if !passed {
-        anyhow::bail!("soak failed: unanswered requests, wrong answers, no faults seen, or RSS grew 5 % or more");
+        anyhow::bail!(
+            "soak failed: unanswered requests, wrong answers, no faults seen, or RSS grew 5 % or more"
+        );
     }
     println!("\nsoak passed");
     Ok(())

@@ -472,6 +472,10 @@ const DEFAULT_BEYOND_HOSTED: &[(&str, &str)] = &[
         "\"Copy product X, change its payment plan to a one-time payment\" cannot be done without it",
     ),
     (
+        "deletePaymentplan",
+        "a copied product with several plans keeps only the one the vendor asked for",
+    ),
+    (
         "summarizePurchases",
         "report questions in one call instead of paging through hundreds of rows",
     ),

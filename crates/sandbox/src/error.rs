@@ -222,6 +222,14 @@ impl ApiError {
         )
     }
 
+    /// Code 0: a bug in the sandbox itself (a handler broke its own contract).
+    pub fn bug(detail: &str) -> Self {
+        Self::refused(
+            format!("Interner Fehler der Sandbox: {detail}"),
+            format!("Internal sandbox error: {detail}"),
+        )
+    }
+
     /// Code 0: the sandbox's storage failed.
     pub fn internal(detail: &str) -> Self {
         Self::refused(

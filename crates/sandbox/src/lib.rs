@@ -7,34 +7,83 @@
 //! changes survive restarts, and starts from a deterministic demo account whose timestamps are
 //! relative to the first start.
 //!
-//! Layout (moto's split): [`wire`] is the HTTP layer, `params` decodes PHP-bracket/JSON/
-//! positional parameters, `store` persists documents, `seed` builds the demo account, `ledger`
-//! books money, and `handlers` holds one function per API call in a single registry.
+//! Layout (moto's split), from the socket inwards: [`wire`] is the HTTP layer; `params`
+//! decodes PHP-bracket/JSON/positional parameters (bounded; [`parse_params`] is its pure
+//! entry point); `handlers` holds one registry and one module per catalog toolset, each
+//! handler parsing parameters (with `request`'s shared rules), calling `backend` (billing,
+//! refunds, rebilling, ledger) and rendering; `documents` are the typed objects of the
+//! account with their wire rendering; `store` keeps them in memory and SQLite; `seed` builds
+//! the demo account through the backend; `ids`, `money`, `time`, `labels` and `reference`
+//! are the leaves everything else uses. `approval` is Digistore24's approval page for
+//! `requestApiKey` (the one page a browser sees), served by the wire layer.
 
 #![recursion_limit = "256"]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::net::SocketAddr;
 
+mod approval;
+mod backend;
 pub mod config;
+mod documents;
 mod error;
 mod handlers;
-mod ledger;
-mod model;
+mod ids;
+mod labels;
+mod money;
 mod params;
 mod reference;
+mod request;
 mod seed;
 mod store;
 mod time;
 pub mod wire;
 
 pub use config::{ErrorStatus, KeyPermission, KeySpec, SandboxArgs, SandboxOptions, StateLocation};
-pub use error::SandboxError;
+pub use error::{ApiError, ErrorKind, Lang, SandboxError};
+pub use params::{MAX_DEPTH, MAX_PARAMS, Params, View, parse_params};
 pub use wire::{SandboxState, router};
 
 /// The names of all API functions the sandbox implements (sorted).
 pub fn function_names() -> impl Iterator<Item = &'static str> {
     handlers::names()
+}
+
+/// Every function's positional parameter list (its registry entry's `args`, which is also
+/// every top-level parameter its handler may read) and the undocumented names it accepts
+/// besides, sorted by function name. For cross-checks against the catalog.
+pub fn function_params() -> impl Iterator<
+    Item = (
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+    ),
+> {
+    handlers::FUNCTIONS.iter().map(|f| (f.name, f.args, f.also))
+}
+
+static OBSERVED: std::sync::Mutex<BTreeMap<&'static str, BTreeSet<String>>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// Remembers which top-level parameters a handler read (debug builds).
+fn observe_reads(function: &'static str, reads: &BTreeSet<String>) {
+    let mut seen = OBSERVED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    seen.entry(function)
+        .or_default()
+        .extend(reads.iter().cloned());
+}
+
+/// The top-level parameters each handler has read so far in this process (debug builds only;
+/// empty in release builds, which do not record). Tests call every function and compare this
+/// with the catalog.
+pub fn observed_reads() -> BTreeMap<&'static str, BTreeSet<String>> {
+    OBSERVED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 /// A sandbox serving in a background task.

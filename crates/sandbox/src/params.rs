@@ -7,82 +7,120 @@
 //! matter how the client encoded it. Every accessor names the offending parameter in its
 //! code-3 error, including the bracket path (`data[first_amount]`).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorKind};
+use crate::money::parse_money;
 use crate::time::{self, DateEnd};
+
+/// The deepest nesting a parameter may have: bracket segments after the name (`a[b][c]` is 2)
+/// plus JSON object/array levels below it. Deeper input is refused with code 3; PHP's own
+/// default (`max_input_nesting_level`) is 64, our documents never need more than 3.
+pub const MAX_DEPTH: usize = 16;
+/// The most scalar values one request may carry (form pairs plus JSON leaves), like PHP's
+/// `max_input_vars`.
+pub const MAX_PARAMS: usize = 10_000;
 
 /// All parameters of one call.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     map: Map<String, Value>,
+    /// Scalars taken in so far (bounded by [`MAX_PARAMS`]).
+    count: usize,
+    /// PHP's "next free element" per container path (`a[]=x` appends), so appending stays O(1).
+    next_free: HashMap<String, u64>,
+    /// Top-level names a handler read (debug builds; checked against the registry).
+    #[cfg(debug_assertions)]
+    reads: std::cell::RefCell<std::collections::BTreeSet<String>>,
+}
+
+/// Parses a request body into parameters: the one pure entry point for everything a client
+/// controls (content type and bytes), bounded in nesting ([`MAX_DEPTH`]) and size
+/// ([`MAX_PARAMS`]). JSON is chosen by the content type, or by a leading `{` when there is
+/// none; everything else is a PHP-style form body. Errors are Digistore24's code 3.
+pub fn parse_params(content_type: Option<&str>, body: &[u8]) -> Result<Params, ApiError> {
+    let mut p = Params::default();
+    p.merge_body(content_type, body)?;
+    Ok(p)
+}
+
+fn too_deep() -> ApiError {
+    ApiError::new(
+        ErrorKind::BadParams,
+        format!("Ungültige Parameter: höchstens {MAX_DEPTH} Verschachtelungsebenen sind erlaubt."),
+        format!("Invalid parameters: at most {MAX_DEPTH} levels of nesting are allowed."),
+    )
+}
+
+fn too_many() -> ApiError {
+    ApiError::new(
+        ErrorKind::BadParams,
+        format!("Ungültige Parameter: höchstens {MAX_PARAMS} Werte pro Aufruf sind erlaubt."),
+        format!("Invalid parameters: at most {MAX_PARAMS} values per call are allowed."),
+    )
 }
 
 /// Splits `a[b][0][c]` into `["a", "b", "0", "c"]`. `a[]` yields an empty last segment (append).
 /// Keys that are not well-formed bracket expressions are returned whole, like PHP keeps them.
-pub fn split_key(key: &str) -> Vec<String> {
+/// `None` when the key has more than [`MAX_DEPTH`] bracket segments.
+pub fn split_key(key: &str) -> Option<Vec<String>> {
     let Some(open) = key.find('[') else {
-        return vec![key.to_string()];
+        return Some(vec![key.to_string()]);
     };
     if open == 0 {
-        return vec![key.to_string()];
+        return Some(vec![key.to_string()]);
     }
     let mut segs = vec![key[..open].to_string()];
     let mut rest = &key[open..];
     while let Some(stripped) = rest.strip_prefix('[') {
         let Some(close) = stripped.find(']') else {
-            return vec![key.to_string()];
+            return Some(vec![key.to_string()]);
         };
+        if segs.len() > MAX_DEPTH {
+            return None;
+        }
         segs.push(stripped[..close].to_string());
         rest = &stripped[close + 1..];
     }
-    if !rest.is_empty() {
-        // Trailing garbage after the last bracket (`a[b]c`): PHP ignores it.
-        return segs;
-    }
-    segs
+    // Trailing garbage after the last bracket (`a[b]c`): PHP ignores it.
+    Some(segs)
 }
 
-/// Inserts `value` at the bracket path `segs` into `tree`.
-pub fn insert_path(tree: &mut Map<String, Value>, segs: &[String], value: Value) {
-    let Some((first, rest)) = segs.split_first() else {
-        return;
-    };
-    let key = if first.is_empty() {
-        next_index(tree)
-    } else {
-        first.clone()
-    };
-    if rest.is_empty() {
-        tree.insert(key, value);
-        return;
-    }
-    let slot = tree.entry(key).or_insert_with(|| Value::Object(Map::new()));
-    if !slot.is_object() {
-        *slot = match std::mem::take(slot) {
-            Value::Array(items) => Value::Object(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| (i.to_string(), v))
-                    .collect(),
-            ),
-            _ => Value::Object(Map::new()),
+/// The nesting depth of a JSON value (0 for a scalar), computed without recursion; stops
+/// counting past `limit`.
+fn json_depth(v: &Value, limit: usize) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
+    while let Some((v, d)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Object(m) => Box::new(m.values()),
+            Value::Array(a) => Box::new(a.iter()),
+            _ => continue,
         };
+        deepest = deepest.max(d + 1);
+        if deepest > limit {
+            return deepest;
+        }
+        stack.extend(children.map(|c| (c, d + 1)));
     }
-    if let Value::Object(child) = slot {
-        insert_path(child, rest, value);
-    }
+    deepest
 }
 
-fn next_index(tree: &Map<String, Value>) -> String {
-    let next = tree
-        .keys()
-        .filter_map(|k| k.parse::<u64>().ok())
-        .max()
-        .map_or(0, |m| m + 1);
-    next.to_string()
+/// The number of scalars in a JSON value, counted without recursion.
+fn json_leaves(v: &Value) -> usize {
+    let mut n = 0;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => stack.extend(m.values()),
+            Value::Array(a) => stack.extend(a.iter()),
+            _ => n += 1,
+        }
+    }
+    n
 }
 
 impl Params {
@@ -91,25 +129,118 @@ impl Params {
     #[cfg(test)]
     pub fn from_form(input: &[u8]) -> Self {
         let mut p = Self::default();
-        p.merge_form(input);
+        let _ = p.merge_form(input);
         p
     }
 
+    /// Adds a request body (see [`parse_params`]). An all-whitespace body adds nothing.
+    pub fn merge_body(&mut self, content_type: Option<&str>, body: &[u8]) -> Result<(), ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        let ctype = content_type.unwrap_or("").to_ascii_lowercase();
+        let looks_json = body
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{');
+        if ctype.contains("json") || (ctype.is_empty() && looks_json) {
+            // serde_json stops at 128 levels on its own, so parsing cannot recurse deeply.
+            match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(m)) => self.merge_json(m),
+                _ => Err(ApiError::new(
+                    ErrorKind::BadParams,
+                    "Der JSON-Body ist kein gültiges JSON-Objekt.",
+                    "The JSON body is not a valid JSON object.",
+                )),
+            }
+        } else {
+            self.merge_form(body)
+        }
+    }
+
     /// Adds the pairs of a form body or query string (later values win).
-    pub fn merge_form(&mut self, input: &[u8]) {
+    pub fn merge_form(&mut self, input: &[u8]) -> Result<(), ApiError> {
         for (k, v) in form_urlencoded::parse(input) {
             if k.is_empty() {
                 continue;
             }
-            insert_path(&mut self.map, &split_key(&k), Value::String(v.into_owned()));
+            self.count += 1;
+            if self.count > MAX_PARAMS {
+                return Err(too_many());
+            }
+            let segs = split_key(&k).ok_or_else(too_deep)?;
+            self.insert(&segs, Value::String(v.into_owned()));
         }
+        Ok(())
     }
 
     /// Adds the members of a JSON object body. Top-level keys may themselves be bracket keys
     /// (`{"data[name]": "x"}`); nested objects and arrays are kept as they are.
-    pub fn merge_json(&mut self, body: Map<String, Value>) {
+    pub fn merge_json(&mut self, body: Map<String, Value>) -> Result<(), ApiError> {
         for (k, v) in body {
-            insert_path(&mut self.map, &split_key(&k), v);
+            let segs = split_key(&k).ok_or_else(too_deep)?;
+            if segs.len() - 1 + json_depth(&v, MAX_DEPTH) > MAX_DEPTH {
+                return Err(too_deep());
+            }
+            self.count += json_leaves(&v);
+            if self.count > MAX_PARAMS {
+                return Err(too_many());
+            }
+            self.insert(&segs, v);
+        }
+        Ok(())
+    }
+
+    /// Inserts `value` at the bracket path `segs` (at most [`MAX_DEPTH`] + 1 segments), with
+    /// PHP's append semantics for empty segments.
+    fn insert(&mut self, segs: &[String], value: Value) {
+        let mut tree = &mut self.map;
+        let mut path = String::new();
+        let last = segs.len().saturating_sub(1);
+        for (i, seg) in segs.iter().enumerate() {
+            let key = if seg.is_empty() {
+                let next = match self.next_free.get(&path) {
+                    Some(n) => *n,
+                    None => first_free(tree),
+                };
+                self.next_free.insert(path.clone(), next + 1);
+                next.to_string()
+            } else {
+                if let Ok(n) = seg.parse::<u64>()
+                    && let Some(next) = self.next_free.get_mut(&path)
+                {
+                    *next = (*next).max(n + 1);
+                }
+                seg.clone()
+            };
+            if i == last {
+                if tree.get(&key).is_some_and(Value::is_object) {
+                    // An object is replaced: the append positions below it are gone.
+                    self.next_free.clear();
+                }
+                tree.insert(key, value);
+                return;
+            }
+            path.push('\u{0}');
+            path.push_str(&key);
+            let slot = tree.entry(key).or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                self.next_free.clear();
+                *slot = match std::mem::take(slot) {
+                    Value::Array(items) => Value::Object(
+                        items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, v)| (i.to_string(), v))
+                            .collect(),
+                    ),
+                    _ => Value::Object(Map::new()),
+                };
+            }
+            let Value::Object(child) = slot else {
+                return;
+            };
+            tree = child;
         }
     }
 
@@ -137,8 +268,42 @@ impl Params {
         View {
             map: &self.map,
             prefix: String::new(),
+            #[cfg(debug_assertions)]
+            reads: Some(&self.reads),
         }
     }
+
+    /// The `language` parameter, read without counting as a handler's read.
+    pub fn language(&self) -> Option<String> {
+        self.map
+            .get("language")
+            .and_then(scalar)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Forgets the recorded reads (debug builds), so a handler's reads can be told apart.
+    pub fn clear_reads(&self) {
+        #[cfg(debug_assertions)]
+        self.reads.borrow_mut().clear();
+    }
+
+    /// The top-level names read through [`View`] accessors since [`Params::clear_reads`]
+    /// (always empty in release builds, which do not record).
+    pub fn reads(&self) -> std::collections::BTreeSet<String> {
+        #[cfg(debug_assertions)]
+        return self.reads.borrow().clone();
+        #[cfg(not(debug_assertions))]
+        std::collections::BTreeSet::new()
+    }
+}
+
+/// The first free append index of a container: one past its largest numeric key.
+fn first_free(tree: &Map<String, Value>) -> u64 {
+    tree.keys()
+        .filter_map(|k| k.parse::<u64>().ok())
+        .max()
+        .map_or(0, |m| m + 1)
 }
 
 /// A (sub-)object of the parameters, with accessors that name `prefix[field]` in errors.
@@ -146,6 +311,10 @@ impl Params {
 pub struct View<'a> {
     map: &'a Map<String, Value>,
     prefix: String,
+    /// Where the root view records the names it hands out (debug builds; `None` below the
+    /// root, whose reads are covered by the read of their top-level parameter).
+    #[cfg(debug_assertions)]
+    reads: Option<&'a std::cell::RefCell<std::collections::BTreeSet<String>>>,
 }
 
 /// The scalar text of a value as PHP would see it; `None` for objects, arrays and null.
@@ -167,48 +336,6 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// A decimal money string with a dot (`"9"`, `"9.5"`, `"-10.00"`) in cents.
-pub fn parse_money(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s),
-    };
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if frac.len() > 2 && frac[2..].bytes().any(|b| b != b'0') {
-        return None;
-    }
-    if int.len() > 12 {
-        return None;
-    }
-    let units: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let mut cents_str: String = frac.chars().take(2).collect();
-    while cents_str.len() < 2 {
-        cents_str.push('0');
-    }
-    let cents: i64 = cents_str.parse().ok()?;
-    let v = units * 100 + cents;
-    Some(if neg { -v } else { v })
-}
-
-/// Cents as a wire money string: `1234` → `"12.34"`.
-pub fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let a = cents.unsigned_abs();
-    format!("{sign}{}.{:02}", a / 100, a % 100)
-}
-
-/// Money as the German display text: `1234` → `"12,34"`.
-pub fn money_de(cents: i64) -> String {
-    money(cents).replace('.', ",")
-}
-
 impl<'a> View<'a> {
     /// The bracket path of a field of this view, for error messages.
     pub fn path(&self, name: &str) -> String {
@@ -219,13 +346,23 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Records a read of a top-level name (debug builds).
+    fn note(&self, _name: &str) {
+        #[cfg(debug_assertions)]
+        if let Some(reads) = self.reads {
+            reads.borrow_mut().insert(_name.to_string());
+        }
+    }
+
     /// The raw value.
     pub fn get(&self, name: &str) -> Option<&'a Value> {
+        self.note(name);
         self.map.get(name)
     }
 
     /// Whether the field is present (even if empty).
     pub fn has(&self, name: &str) -> bool {
+        self.note(name);
         self.map.contains_key(name)
     }
 
@@ -401,6 +538,8 @@ impl<'a> View<'a> {
             Some(Value::Object(m)) => Ok(Some(View {
                 map: m,
                 prefix: self.path(name),
+                #[cfg(debug_assertions)]
+                reads: None,
             })),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::Array(a)) if a.is_empty() => Ok(None),
@@ -439,6 +578,8 @@ impl<'a> View<'a> {
                     Value::Object(m) => Ok(View {
                         map: m,
                         prefix: format!("{}[{i}]", self.path(name)),
+                        #[cfg(debug_assertions)]
+                        reads: None,
                     }),
                     _ => Err(bad()),
                 })
@@ -454,6 +595,8 @@ impl<'a> View<'a> {
                             v.as_object().map(|m| View {
                                 map: m,
                                 prefix: format!("{}[{k}]", self.path(name)),
+                                #[cfg(debug_assertions)]
+                                reads: None,
                             })
                         })
                         .collect())
@@ -461,6 +604,8 @@ impl<'a> View<'a> {
                     Ok(vec![View {
                         map: m,
                         prefix: self.path(name),
+                        #[cfg(debug_assertions)]
+                        reads: None,
                     }])
                 }
             }
@@ -476,11 +621,17 @@ mod tests {
 
     #[test]
     fn splits_keys() {
-        assert_eq!(split_key("a"), vec!["a"]);
-        assert_eq!(split_key("a[b][0][c]"), vec!["a", "b", "0", "c"]);
-        assert_eq!(split_key("a[]"), vec!["a", ""]);
-        assert_eq!(split_key("[x]"), vec!["[x]"]);
-        assert_eq!(split_key("a[b"), vec!["a[b"]);
+        let sk = |k: &str| split_key(k).unwrap();
+        assert_eq!(sk("a"), vec!["a"]);
+        assert_eq!(sk("a[b][0][c]"), vec!["a", "b", "0", "c"]);
+        assert_eq!(sk("a[]"), vec!["a", ""]);
+        assert_eq!(sk("[x]"), vec!["[x]"]);
+        assert_eq!(sk("a[b"), vec!["a[b"]);
+        assert_eq!(
+            split_key(&format!("a{}", "[]".repeat(MAX_DEPTH))).map(|s| s.len()),
+            Some(MAX_DEPTH + 1)
+        );
+        assert_eq!(split_key(&format!("a{}", "[]".repeat(MAX_DEPTH + 1))), None);
     }
 
     #[test]
@@ -522,7 +673,8 @@ mod tests {
                 .as_object()
                 .cloned()
                 .unwrap(),
-        );
+        )
+        .unwrap();
         let v = p.view();
         assert_eq!(v.obj("data").unwrap().str("name").unwrap(), "x");
         assert_eq!(v.obj("search").unwrap().str("role").unwrap(), "vendor");
@@ -562,16 +714,39 @@ mod tests {
     }
 
     #[test]
-    fn money_round_trip() {
-        assert_eq!(parse_money("10"), Some(1000));
-        assert_eq!(parse_money("0.5"), Some(50));
-        assert_eq!(parse_money("-3.25"), Some(-325));
-        assert_eq!(parse_money("1.230"), Some(123));
-        assert_eq!(parse_money("1.234"), None);
-        assert_eq!(parse_money("abc"), None);
-        assert_eq!(parse_money("."), None);
-        assert_eq!(money(-325), "-3.25");
-        assert_eq!(money(5), "0.05");
-        assert_eq!(money_de(123_456), "1234,56");
+    fn appends_follow_php() {
+        let p = Params::from_form(b"a[]=x&a[5]=y&a[]=z&b[c][]=1&b[c][]=2&a=s&a[]=t");
+        assert_eq!(
+            Value::Object(p.tree().clone()),
+            json!({"a": {"0": "t"}, "b": {"c": {"0": "1", "1": "2"}}})
+        );
+        let p = Params::from_form(b"a[]=x&a[5]=y&a[]=z");
+        assert_eq!(
+            Value::Object(p.tree().clone()),
+            json!({"a": {"0": "x", "5": "y", "6": "z"}})
+        );
+    }
+
+    #[test]
+    fn hostile_input_is_bounded() {
+        let deep = format!("a{}=1", "[]".repeat(20_000));
+        let e = parse_params(None, deep.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), 3);
+        let ok = format!("a{}=1", "[x]".repeat(MAX_DEPTH));
+        assert!(parse_params(None, ok.as_bytes()).is_ok());
+        let nested = |n: usize| format!("{{\"a\":{}1{}}}", "{\"b\":".repeat(n), "}".repeat(n));
+        assert!(parse_params(Some("application/json"), nested(MAX_DEPTH).as_bytes()).is_ok());
+        let e =
+            parse_params(Some("application/json"), nested(MAX_DEPTH + 1).as_bytes()).unwrap_err();
+        assert_eq!(e.code(), 3);
+        let e = parse_params(Some("application/json"), nested(20_000).as_bytes()).unwrap_err();
+        assert_eq!(e.code(), 3);
+        let mixed = format!("{{\"a{}\":{{\"b\":1}}}}", "[x]".repeat(MAX_DEPTH));
+        assert_eq!(parse_params(None, mixed.as_bytes()).unwrap_err().code(), 3);
+        let many = "a[]=1&".repeat(MAX_PARAMS + 1);
+        assert_eq!(parse_params(None, many.as_bytes()).unwrap_err().code(), 3);
+        let fine = "a[]=1&".repeat(MAX_PARAMS);
+        let p = parse_params(None, fine.as_bytes()).unwrap();
+        assert_eq!(p.view().list_str("a").len(), MAX_PARAMS);
     }
 }

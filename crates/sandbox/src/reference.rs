@@ -129,7 +129,7 @@ pub const PRODUCT_TYPES: &[(&str, &str, &str, &str)] = &[
     ("50", "Buch", "Book", "shipping"),
 ];
 
-/// Pay method keys (labels in [`crate::model::label`]).
+/// Pay method keys (labels in [`crate::labels::label`]).
 pub const PAY_METHODS: &[&str] = &[
     "paypal",
     "creditcard",
@@ -243,3 +243,8 @@ pub fn country_name(code: &str, german: bool) -> String {
             if german { c.1 } else { c.2 }.to_string()
         })
 }
+
+/// The demo account owner's user id (in key prefixes, image URLs, tracking code).
+pub const USER_ID: &str = "4469";
+/// The demo account owner's Digistore24 user name.
+pub const USER_NAME: &str = "sandbox_vendor";

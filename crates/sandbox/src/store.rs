@@ -1,26 +1,114 @@
-//! The simulated account's persistence: documents in SQLite with a write-through memory cache.
+//! The simulated account's persistence: typed documents in memory, written through to SQLite.
 //!
-//! Every entity is one JSON document in `entities(kind, id, doc)`; id counters live in
-//! `counters`. That keeps 123 functions tractable (no schema per object type) while SQLite gives
-//! durability across restarts. All reads are served from the in-memory cache, so list and
-//! statistics calls over thousands of rows cost microseconds, not queries.
+//! Every document is one JSON row in `entities(kind, id, doc)`; id counters live in
+//! `counters`. That keeps ~35 kinds of objects tractable (no schema per type) while SQLite
+//! gives durability across restarts. The memory side holds each document as its Rust type
+//! (see [`crate::documents`]), so reads and lists cost no parsing: handlers ask for
+//! `tx.get::<Purchase>(id)` or iterate `tx.all::<Transaction>()` over thousands of rows.
 //!
 //! A request runs as one [`Tx`]: changes go to the cache immediately and are recorded in an undo
 //! log; `commit` writes the touched documents in one SQLite transaction, and a failed handler (or
 //! a failed write) rolls the cache back. The caller serialises transactions with a mutex, so
 //! concurrent requests never interleave.
 
+use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::Value;
 
 use crate::config::StateLocation;
+use crate::documents::{self as d, Document};
 use crate::error::{ApiError, SandboxError};
 
 /// Bump when the document layout changes; an older state file is then regenerated.
-const SCHEMA_VERSION: &str = "1";
+/// 2: typed documents (flags, counts and amounts normalised; deleted products kept).
+const SCHEMA_VERSION: &str = "2";
+
+/// A stored document of any kind (the type-erased side of [`Document`]).
+pub trait Stored: Any + Send + Sync {
+    /// For typed reads.
+    fn as_any(&self) -> &dyn Any;
+    /// For typed writes.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// For typed removal.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    /// A copy (snapshots, undo).
+    fn clone_box(&self) -> Box<dyn Stored>;
+    /// The JSON row written to SQLite.
+    fn to_json(&self) -> serde_json::Result<String>;
+}
+
+impl<T: Document> Stored for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+    fn clone_box(&self) -> Box<dyn Stored> {
+        Box::new(self.clone())
+    }
+    fn to_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string(self)
+    }
+}
+
+impl Clone for Box<dyn Stored> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+type Loader = fn(&str) -> serde_json::Result<Box<dyn Stored>>;
+
+fn loader<T: Document>(json: &str) -> serde_json::Result<Box<dyn Stored>> {
+    Ok(Box::new(serde_json::from_str::<T>(json)?))
+}
+
+/// Every kind of document, for reading them back from SQLite.
+const KINDS: &[(&str, Loader)] = &[
+    (d::Account::KIND, loader::<d::Account>),
+    (d::AccountAccess::KIND, loader::<d::AccountAccess>),
+    (d::MemberAccess::KIND, loader::<d::MemberAccess>),
+    (d::ApiKeyRequest::KIND, loader::<d::ApiKeyRequest>),
+    (d::ApiKey::KIND, loader::<d::ApiKey>),
+    (d::RevokedKey::KIND, loader::<d::RevokedKey>),
+    (d::Ipn::KIND, loader::<d::Ipn>),
+    (d::ConversionTool::KIND, loader::<d::ConversionTool>),
+    (d::Product::KIND, loader::<d::Product>),
+    (d::DeletedProduct::KIND, loader::<d::DeletedProduct>),
+    (d::ProductGroup::KIND, loader::<d::ProductGroup>),
+    (d::PaymentPlan::KIND, loader::<d::PaymentPlan>),
+    (d::Upsells::KIND, loader::<d::Upsells>),
+    (d::Orderform::KIND, loader::<d::Orderform>),
+    (d::Image::KIND, loader::<d::Image>),
+    (d::ShippingPolicy::KIND, loader::<d::ShippingPolicy>),
+    (d::Voucher::KIND, loader::<d::Voucher>),
+    (d::BuyUrl::KIND, loader::<d::BuyUrl>),
+    (d::Upgrade::KIND, loader::<d::Upgrade>),
+    (d::SmartUpgrade::KIND, loader::<d::SmartUpgrade>),
+    (d::MarketplaceEntry::KIND, loader::<d::MarketplaceEntry>),
+    (d::Buyer::KIND, loader::<d::Buyer>),
+    (d::Purchase::KIND, loader::<d::Purchase>),
+    (d::Transaction::KIND, loader::<d::Transaction>),
+    (d::RebillChange::KIND, loader::<d::RebillChange>),
+    (d::Payout::KIND, loader::<d::Payout>),
+    (d::FraudReport::KIND, loader::<d::FraudReport>),
+    (d::CustomFormRecord::KIND, loader::<d::CustomFormRecord>),
+    (d::Affiliate::KIND, loader::<d::Affiliate>),
+    (d::Commission::KIND, loader::<d::Commission>),
+    (d::Referrer::KIND, loader::<d::Referrer>),
+    (d::EmailAffiliate::KIND, loader::<d::EmailAffiliate>),
+    (d::Eticket::KIND, loader::<d::Eticket>),
+    (d::EticketTemplate::KIND, loader::<d::EticketTemplate>),
+    (d::EticketLocation::KIND, loader::<d::EticketLocation>),
+    (d::Delivery::KIND, loader::<d::Delivery>),
+    (d::ServiceProof::KIND, loader::<d::ServiceProof>),
+];
 
 /// An entity id that sorts numerically when it is numeric (`"9" < "10"`), numbers first.
 /// Numeric ids are kept as numbers so lookups by id do not allocate.
@@ -45,54 +133,53 @@ impl IdKey {
     }
 }
 
-/// The documents of one kind, keyed by [`IdKey`], each stored with its id text so iteration
-/// hands out `&str` ids without allocating.
-#[derive(Debug, Clone, Default)]
-struct Table(BTreeMap<IdKey, (String, Value)>);
+/// The documents of one kind, keyed by [`IdKey`], each stored with its id text.
+#[derive(Clone, Default)]
+struct Table(BTreeMap<IdKey, (String, Box<dyn Stored>)>);
 
 impl Table {
-    fn get(&self, id: &str) -> Option<&Value> {
-        self.0.get(&IdKey::of(id)).map(|(_, v)| v)
+    fn get(&self, id: &str) -> Option<&dyn Stored> {
+        self.0.get(&IdKey::of(id)).map(|(_, v)| v.as_ref())
     }
 
-    fn get_mut(&mut self, id: &str) -> Option<&mut Value> {
+    fn get_mut(&mut self, id: &str) -> Option<&mut Box<dyn Stored>> {
         self.0.get_mut(&IdKey::of(id)).map(|(_, v)| v)
     }
 
-    fn insert(&mut self, id: &str, doc: Value) {
+    fn insert(&mut self, id: &str, doc: Box<dyn Stored>) {
         self.0.insert(IdKey::of(id), (id.to_string(), doc));
     }
 
-    fn remove(&mut self, id: &str) -> Option<Value> {
+    fn remove(&mut self, id: &str) -> Option<Box<dyn Stored>> {
         self.0.remove(&IdKey::of(id)).map(|(_, v)| v)
-    }
-
-    fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &Value)> {
-        self.0.values().map(|(id, v)| (id.as_str(), v))
-    }
-
-    fn len(&self) -> usize {
-        self.0.len()
     }
 }
 
-/// The open account: the cache of every document, written through to SQLite for file state.
+/// The open account: every document in memory, written through to SQLite for file state.
 /// In-memory state (`:memory:`) has no database at all: nothing would survive anyway, and
 /// skipping serialisation keeps test sandboxes cheap to start.
 pub struct Store {
     conn: Option<Connection>,
     location: String,
-    tables: HashMap<String, Table>,
+    tables: HashMap<&'static str, Table>,
     counters: HashMap<String, i64>,
     meta: HashMap<String, String>,
 }
 
 /// A copy of a whole account (used to start in-memory sandboxes from one generated seed).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Snapshot {
-    tables: HashMap<String, Table>,
+    tables: HashMap<&'static str, Table>,
     counters: HashMap<String, i64>,
     meta: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("kinds", &self.tables.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -106,9 +193,9 @@ impl std::fmt::Debug for Store {
 
 enum Undo {
     Doc {
-        kind: String,
+        kind: &'static str,
         id: String,
-        old: Option<Value>,
+        old: Option<Box<dyn Stored>>,
     },
     Counter {
         kind: String,
@@ -227,8 +314,11 @@ impl Store {
         })?;
         for row in rows {
             let (kind, id, doc) = row?;
-            let v: Value = serde_json::from_str(&doc)
-                .map_err(|e| LoadError::Json(format!("document {kind}/{id}: {e}")))?;
+            let Some((kind, load)) = KINDS.iter().find(|(k, _)| *k == kind) else {
+                return Err(LoadError::Json(format!("unknown document kind '{kind}'")));
+            };
+            let v =
+                load(&doc).map_err(|e| LoadError::Json(format!("document {kind}/{id}: {e}")))?;
             self.tables.entry(kind).or_default().insert(&id, v);
         }
         drop(stmt);
@@ -294,9 +384,9 @@ impl Store {
 
     fn write(
         &mut self,
-        dirty: &BTreeSet<(String, String)>,
+        dirty: &BTreeSet<(&'static str, String)>,
         dirty_counters: &BTreeSet<String>,
-    ) -> rusqlite::Result<()> {
+    ) -> Result<(), WriteError> {
         let Some(conn) = &mut self.conn else {
             return Ok(());
         };
@@ -309,7 +399,7 @@ impl Store {
             for (kind, id) in dirty {
                 match self.tables.get(kind).and_then(|t| t.get(id)) {
                     Some(doc) => {
-                        put.execute(params![kind, id, doc.to_string()])?;
+                        put.execute(params![kind, id, doc.to_json()?])?;
                     }
                     None => {
                         del.execute(params![kind, id])?;
@@ -324,7 +414,8 @@ impl Store {
                 }
             }
         }
-        tx.commit()
+        tx.commit()?;
+        Ok(())
     }
 }
 
@@ -339,90 +430,117 @@ impl From<rusqlite::Error> for LoadError {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+enum WriteError {
+    #[error("{0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+}
+
 /// One request's view of the account, with undo on drop unless committed.
 pub struct Tx<'s> {
     store: &'s mut Store,
     undo: Vec<Undo>,
-    dirty: BTreeSet<(String, String)>,
+    dirty: BTreeSet<(&'static str, String)>,
     dirty_counters: BTreeSet<String>,
     done: bool,
 }
 
 impl Tx<'_> {
     /// One document.
-    pub fn get(&self, kind: &str, id: &str) -> Option<&Value> {
-        self.store.tables.get(kind).and_then(|t| t.get(id))
+    pub fn get<T: Document>(&self, id: &str) -> Option<&T> {
+        self.store
+            .tables
+            .get(T::KIND)
+            .and_then(|t| t.get(id))
+            .and_then(|d| d.as_any().downcast_ref::<T>())
     }
 
     /// Whether a document exists.
-    pub fn exists(&self, kind: &str, id: &str) -> bool {
-        self.get(kind, id).is_some()
+    pub fn exists<T: Document>(&self, id: &str) -> bool {
+        self.get::<T>(id).is_some()
     }
 
     /// All documents of a kind, ordered by id (numeric ids numerically).
-    pub fn all(&self, kind: &str) -> impl DoubleEndedIterator<Item = (&str, &Value)> + '_ {
+    pub fn all<T: Document>(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
         self.store
             .tables
-            .get(kind)
+            .get(T::KIND)
             .into_iter()
-            .flat_map(Table::iter)
+            .flat_map(|t| t.0.values())
+            .filter_map(|(_, d)| d.as_any().downcast_ref::<T>())
     }
 
     /// Number of documents of a kind.
-    pub fn count(&self, kind: &str) -> usize {
-        self.store.tables.get(kind).map_or(0, Table::len)
+    pub fn count<T: Document>(&self) -> usize {
+        self.store.tables.get(T::KIND).map_or(0, |t| t.0.len())
     }
 
-    fn remember(&mut self, kind: &str, id: &str) {
-        let key = (kind.to_string(), id.to_string());
-        if self.dirty.insert(key) {
-            let old = self.get(kind, id).cloned();
+    fn remember(&mut self, kind: &'static str, id: &str) {
+        if self.dirty.insert((kind, id.to_string())) {
+            let old = self
+                .store
+                .tables
+                .get(kind)
+                .and_then(|t| t.get(id))
+                .map(Stored::clone_box);
             self.undo.push(Undo::Doc {
-                kind: kind.to_string(),
+                kind,
                 id: id.to_string(),
                 old,
             });
         }
     }
 
-    /// Inserts or replaces a document.
-    pub fn put(&mut self, kind: &str, id: &str, doc: Value) {
-        self.remember(kind, id);
+    /// Inserts or replaces a document (under its own id).
+    pub fn put<T: Document>(&mut self, doc: T) {
+        let id = doc.id();
+        self.remember(T::KIND, &id);
         self.store
             .tables
-            .entry(kind.to_string())
+            .entry(T::KIND)
             .or_default()
-            .insert(id, doc);
+            .insert(&id, Box::new(doc));
     }
 
     /// A document to change in place.
-    pub fn get_mut(&mut self, kind: &str, id: &str) -> Option<&mut Value> {
-        if !self.exists(kind, id) {
+    pub fn get_mut<T: Document>(&mut self, id: &str) -> Option<&mut T> {
+        if !self.exists::<T>(id) {
             return None;
         }
-        self.remember(kind, id);
-        self.store.tables.get_mut(kind).and_then(|t| t.get_mut(id))
+        self.remember(T::KIND, id);
+        self.store
+            .tables
+            .get_mut(T::KIND)
+            .and_then(|t| t.get_mut(id))
+            .and_then(|d| d.as_any_mut().downcast_mut::<T>())
     }
 
     /// Removes a document, returning it.
-    pub fn delete(&mut self, kind: &str, id: &str) -> Option<Value> {
-        if !self.exists(kind, id) {
+    pub fn delete<T: Document>(&mut self, id: &str) -> Option<T> {
+        if !self.exists::<T>(id) {
             return None;
         }
-        self.remember(kind, id);
-        self.store.tables.get_mut(kind).and_then(|t| t.remove(id))
+        self.remember(T::KIND, id);
+        let doc = self.store.tables.get_mut(T::KIND)?.remove(id)?;
+        doc.into_any().downcast::<T>().ok().map(|b| *b)
     }
 
     /// The next value of a counter (starting at `first`), advancing it.
-    pub fn next_id(&mut self, kind: &str, first: i64) -> i64 {
-        if self.dirty_counters.insert(kind.to_string()) {
-            let old = self.store.counters.get(kind).copied();
+    pub fn next_id(&mut self, counter: &str, first: i64) -> i64 {
+        if self.dirty_counters.insert(counter.to_string()) {
+            let old = self.store.counters.get(counter).copied();
             self.undo.push(Undo::Counter {
-                kind: kind.to_string(),
+                kind: counter.to_string(),
                 old,
             });
         }
-        let slot = self.store.counters.entry(kind.to_string()).or_insert(first);
+        let slot = self
+            .store
+            .counters
+            .entry(counter.to_string())
+            .or_insert(first);
         if *slot < first {
             *slot = first;
         }
@@ -439,7 +557,7 @@ impl Tx<'_> {
             .meta("seed")
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        crate::seed::splitmix(seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        crate::ids::splitmix(seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
     /// Writes all changes to SQLite. On a write error the cache is rolled back.
@@ -500,7 +618,18 @@ impl Drop for Tx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::documents::ProductGroup;
+
+    fn group(id: &str, name: &str) -> ProductGroup {
+        ProductGroup {
+            id: id.into(),
+            name: name.into(),
+            position: 1,
+            is_shown_as_tab: false,
+            created_at: String::new(),
+            modified_at: String::new(),
+        }
+    }
 
     #[test]
     fn numeric_ids_sort_numerically() {
@@ -518,26 +647,37 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_is_loadable() {
+        let mut kinds: Vec<&str> = KINDS.iter().map(|k| k.0).collect();
+        kinds.sort_unstable();
+        let n = kinds.len();
+        kinds.dedup();
+        assert_eq!(kinds.len(), n, "a kind is listed twice");
+    }
+
+    #[test]
     fn rollback_on_drop_and_commit() {
         let (mut s, fresh) = Store::open(&StateLocation::Memory, false).unwrap();
         assert!(fresh);
         {
             let mut tx = s.begin();
-            tx.put("thing", "1", json!({"a": 1}));
+            tx.put(group("1", "a"));
             assert_eq!(tx.next_id("thing", 100), 100);
             tx.commit().unwrap();
         }
         {
             let mut tx = s.begin();
-            tx.put("thing", "2", json!({"a": 2}));
-            tx.get_mut("thing", "1").unwrap()["a"] = json!(5);
+            tx.put(group("2", "b"));
+            tx.get_mut::<ProductGroup>("1").unwrap().name = "changed".into();
             assert_eq!(tx.next_id("thing", 100), 101);
             // dropped without commit
         }
         let mut tx = s.begin();
-        assert_eq!(tx.get("thing", "1"), Some(&json!({"a": 1})));
-        assert!(tx.get("thing", "2").is_none());
+        assert_eq!(tx.get::<ProductGroup>("1"), Some(&group("1", "a")));
+        assert!(tx.get::<ProductGroup>("2").is_none());
         assert_eq!(tx.next_id("thing", 100), 101);
+        assert_eq!(tx.delete::<ProductGroup>("1"), Some(group("1", "a")));
+        assert_eq!(tx.count::<ProductGroup>(), 0);
     }
 
     #[test]
@@ -549,7 +689,7 @@ mod tests {
             let (mut s, fresh) = Store::open(&loc, false).unwrap();
             assert!(fresh);
             let mut tx = s.begin();
-            tx.put("thing", "7", json!({"x": "y"}));
+            tx.put(group("7", "y"));
             tx.commit().unwrap();
             s.mark_seeded(1, "now").unwrap();
         }
@@ -557,13 +697,13 @@ mod tests {
             let (mut s, fresh) = Store::open(&loc, false).unwrap();
             assert!(!fresh);
             let tx = s.begin();
-            assert_eq!(tx.get("thing", "7"), Some(&json!({"x": "y"})));
+            assert_eq!(tx.get::<ProductGroup>("7"), Some(&group("7", "y")));
         }
         {
             let (mut s, fresh) = Store::open(&loc, true).unwrap();
             assert!(fresh, "reset empties the account");
             let tx = s.begin();
-            assert!(tx.get("thing", "7").is_none());
+            assert!(tx.get::<ProductGroup>("7").is_none());
         }
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -2,23 +2,48 @@
 //!
 //! The API accepts many spellings for a moment (`2014-02-28 23:11:24`, `now`, `today`,
 //! `start`, relative `-24h`/`6M`, ISO 8601 with a zone). All of them are resolved here against
-//! one `now` per request, so a whole call sees a single consistent clock. Times are naive
-//! server-local values, formatted `YYYY-MM-DD HH:MM:SS` like the real API.
+//! one `now` per request, so a whole call sees a single consistent clock.
+//!
+//! Digistore24 answers in German wall-clock time, so the sandbox does too: every time is a
+//! naive Europe/Berlin value (formatted `YYYY-MM-DD HH:MM:SS` like the real API), whatever the
+//! machine's `TZ` says. Inputs with an explicit zone are converted to Berlin time; relative
+//! hours, minutes and seconds are elapsed time (a `-24h` across a DST switch is 23 or 25 wall
+//! hours), days and longer are calendar steps that keep the wall-clock time.
 
 use chrono::{
-    DateTime, Datelike, Duration, Local, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
-    Timelike,
+    DateTime, Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike,
+    Utc,
 };
+use chrono_tz::Europe::Berlin;
 
 /// The wire format of timestamps.
 pub const FMT: &str = "%Y-%m-%d %H:%M:%S";
 /// The wire format of dates.
 pub const DATE_FMT: &str = "%Y-%m-%d";
 
-/// The current server-local time, truncated to whole seconds.
+/// The current Berlin wall-clock time, truncated to whole seconds.
 pub fn now() -> NaiveDateTime {
-    let n = Local::now().naive_local();
+    let n = Utc::now().with_timezone(&Berlin).naive_local();
     n.with_nanosecond(0).unwrap_or(n)
+}
+
+/// The instant of a Berlin wall-clock time (the earlier one in the repeated autumn hour; a
+/// time in the skipped spring hour is taken as its UTC reading shifted by one hour).
+pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
+    match Berlin.from_local_datetime(&t).earliest() {
+        Some(z) => z.with_timezone(&Utc),
+        None => Utc.from_utc_datetime(&(t - Duration::hours(1))),
+    }
+}
+
+/// The Berlin wall-clock time of an instant.
+pub fn from_utc(t: DateTime<Utc>) -> NaiveDateTime {
+    t.with_timezone(&Berlin).naive_local()
+}
+
+/// Unix seconds of a Berlin wall-clock time.
+pub fn unix(t: NaiveDateTime) -> i64 {
+    to_utc(t).timestamp()
 }
 
 /// `YYYY-MM-DD HH:MM:SS`.
@@ -89,12 +114,12 @@ pub fn parse_point(
     if let Ok(d) = NaiveDate::parse_from_str(s, DATE_FMT) {
         return Some(bare_date(d));
     }
-    // ISO 8601 with a zone: converted to server-local time.
+    // ISO 8601 with a zone: converted to Berlin time.
     let zoned = DateTime::parse_from_rfc3339(s)
         .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z"))
         .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%z"))
         .ok()?;
-    Some(Local.from_utc_datetime(&zoned.naive_utc()).naive_local())
+    Some(from_utc(zoned.with_timezone(&Utc)))
 }
 
 /// `-24h`, `24h`, `-7d`, `-10m`, `-30s`, `6M`, `2Y`, `+1w`: offset from `now`. Lower-case `m`
@@ -130,6 +155,16 @@ pub fn parse_relative(s: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
         _ => return None,
     };
     let d = Duration::seconds(secs);
+    if matches!(unit, 's' | 'm' | 'h') {
+        // Elapsed time: step on the instant, then read the Berlin clock again.
+        let at = to_utc(now);
+        let moved = if neg {
+            at.checked_sub_signed(d)
+        } else {
+            at.checked_add_signed(d)
+        }?;
+        return Some(from_utc(moved));
+    }
     if neg {
         now.checked_sub_signed(d)
     } else {
@@ -221,6 +256,47 @@ mod tests {
         assert_eq!(p("-24x"), None);
         assert_eq!(p(""), None);
         assert_eq!(p("2024-13-01"), None);
+    }
+
+    #[test]
+    fn berlin_whatever_the_machine_zone() {
+        // The clock reads Berlin time (this test runs under any TZ).
+        let berlin = Utc::now().with_timezone(&Berlin).naive_local();
+        assert!((berlin - now()).num_seconds().abs() <= 2);
+        let now = t("2024-05-14 10:31:07");
+        let p = |s: &str| parse_point(s, now, now, DateEnd::Start);
+        assert_eq!(
+            p("2009-06-30T16:30:00Z"),
+            Some(t("2009-06-30 18:30:00")),
+            "CEST"
+        );
+        assert_eq!(
+            p("2024-01-15T12:00:00+00:00"),
+            Some(t("2024-01-15 13:00:00")),
+            "CET"
+        );
+        assert_eq!(
+            p("2024-01-15T12:00:00-05:00"),
+            Some(t("2024-01-15 18:00:00"))
+        );
+        assert_eq!(
+            p("2024-01-15 12:00:00+0900"),
+            Some(t("2024-01-15 04:00:00"))
+        );
+        // Across the spring switch (2024-03-31 02:00 → 03:00) 24 hours are 25 wall hours back.
+        let after = t("2024-03-31 12:00:00");
+        assert_eq!(
+            parse_relative("-24h", after),
+            Some(t("2024-03-30 11:00:00"))
+        );
+        assert_eq!(parse_relative("-1d", after), Some(t("2024-03-30 12:00:00")));
+        // Across the autumn switch (2024-10-27 03:00 → 02:00) they are 23.
+        let after = t("2024-10-27 12:00:00");
+        assert_eq!(
+            parse_relative("-24h", after),
+            Some(t("2024-10-26 13:00:00"))
+        );
+        assert_eq!(unix(t("2024-01-01 01:00:00")), 1_704_067_200);
     }
 
     #[test]

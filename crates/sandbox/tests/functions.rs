@@ -111,7 +111,7 @@ fn table(fx: &Fixtures) -> Vec<Row> {
         .bad(
             &[
                 ("permissions", "writable"),
-                ("return_url", "http://localhost/x"),
+                ("return_url", "http://app.example.com/x"),
             ],
             3,
             "return_url",
@@ -477,7 +477,7 @@ fn table(fx: &Fixtures) -> Vec<Row> {
             "refundTransaction",
             &[
                 ("transaction_id", fx.payment_txns[0].as_str()),
-                ("force", "Y"),
+                ("request_date", "now"),
             ],
             "/status",
         )
@@ -854,12 +854,16 @@ fn table(fx: &Fixtures) -> Vec<Row> {
     ]
 }
 
-#[tokio::test]
-async fn every_function_accepts_valid_and_rejects_bad_arguments() {
+/// A sandbox with an extra full key (`victim`) that `unregister` revokes.
+async fn table_sandbox() -> Sb {
     let mut opts = SandboxOptions::in_memory();
     opts.keys.push(KeySpec::new("victim", KeyPermission::Full));
-    let sb = Sb::with(opts).await;
-    let fx = Fixtures::discover(&sb).await;
+    Sb::with(opts).await
+}
+
+/// Runs every row: the bad call (expecting its code and mention), then the valid call.
+async fn run_table(sb: &Sb) {
+    let fx = Fixtures::discover(sb).await;
     let mut rows = table(&fx);
 
     // The table covers exactly the registered functions.
@@ -909,6 +913,12 @@ async fn every_function_accepts_valid_and_rejects_bad_arguments() {
             token = s(&data["request_token"]);
         }
     }
+}
+
+#[tokio::test]
+async fn every_function_accepts_valid_and_rejects_bad_arguments() {
+    let sb = table_sandbox().await;
+    run_table(&sb).await;
 
     // Deletes delete.
     let (code, _) = sb
@@ -967,4 +977,160 @@ async fn read_key_is_refused_exactly_on_full_access_functions() {
         }
     }
     assert!(disagreements.is_empty(), "{disagreements:#?}");
+}
+
+/// Where the sandbox's parameters of a function differ from the catalog's, and why.
+/// `(function, parameter, reason)`: the parameter is in one list and not the other, or it is
+/// an undocumented name the handler accepts besides (its registry `also`).
+const ARG_DIFFERENCES: &[(&str, &str, &str)] = &[(
+    "listPurchases",
+    "show_transactions",
+    "older name of load_transactions that clients still send; accepted, never positional",
+)];
+
+/// Declared parameters a handler did not read in the table's calls, and why.
+const UNREAD: &[(&str, &str, &str)] = &[
+    (
+        "createAddonChangePurchase",
+        "placeholders",
+        "placeholders fill order forms and e-mails, which the sandbox does not render; accepted and ignored",
+    ),
+    (
+        "createBillingOnDemand",
+        "placeholders",
+        "placeholders fill order forms and e-mails, which the sandbox does not render; accepted and ignored",
+    ),
+    (
+        "createBuyUrl",
+        "placeholders",
+        "placeholders fill the order form behind the link, which the sandbox does not render; accepted and ignored",
+    ),
+    (
+        "createBillingOnDemand",
+        "addons",
+        "add-ons on a billing-on-demand order are not simulated (createAddonChangePurchase is); accepted and ignored",
+    ),
+    (
+        "refundPurchase",
+        "request_date",
+        "read only when the refund window is checked (force=N with money left to refund); the table refunds with force=Y",
+    ),
+    (
+        "statsMarketplace",
+        "language",
+        "read by the wire layer for every call (language of messages and labels), not by the handler",
+    ),
+];
+
+fn catalog_params(f: &ds24_catalog::Function) -> Vec<&'static str> {
+    f.params.iter().map(|p| p.name).collect()
+}
+
+/// The sandbox's positional parameter list of every function (its registry `args`, which is
+/// also everything its handler may read) agrees with the catalog's parameters in name and
+/// order, apart from the differences listed above with their reasons.
+#[test]
+fn sandbox_arguments_agree_with_the_catalog() {
+    let sandbox: std::collections::BTreeMap<&str, &[&str]> = ds24_sandbox::function_params()
+        .map(|(name, args, _)| (name, args))
+        .collect();
+    let mut problems = Vec::new();
+    let mut used = BTreeSet::new();
+    for (name, _, also) in ds24_sandbox::function_params() {
+        for a in also {
+            match ARG_DIFFERENCES
+                .iter()
+                .find(|(f, p, _)| *f == name && p == a)
+            {
+                Some(d) => {
+                    used.insert((d.0, d.1));
+                }
+                None => problems.push(format!(
+                    "{name}: accepts undocumented {a} (list it in ARG_DIFFERENCES with a reason)"
+                )),
+            }
+        }
+    }
+    for f in ds24_catalog::all().filter(|f| f.kind == ds24_catalog::Kind::Api) {
+        let cat = catalog_params(f);
+        let Some(sb) = sandbox.get(f.name) else {
+            problems.push(format!("{}: not in the sandbox", f.name));
+            continue;
+        };
+        let listed = |p: &str| {
+            ARG_DIFFERENCES
+                .iter()
+                .find(|(func, param, _)| *func == f.name && *param == p)
+        };
+        let cat_kept: Vec<&str> = cat
+            .iter()
+            .copied()
+            .filter(|p| listed(p).is_none())
+            .collect();
+        let sb_kept: Vec<&str> = sb.iter().copied().filter(|p| listed(p).is_none()).collect();
+        for p in cat.iter().chain(sb.iter()) {
+            if let Some(d) = listed(p) {
+                used.insert((d.0, d.1));
+            }
+        }
+        if cat_kept != sb_kept {
+            problems.push(format!(
+                "{}: catalog {cat:?}, sandbox {sb:?} (list a difference with its reason in ARG_DIFFERENCES)",
+                f.name
+            ));
+        }
+    }
+    for (func, param, _) in ARG_DIFFERENCES {
+        if !used.contains(&(*func, *param)) {
+            problems.push(format!(
+                "{func}.{param}: listed difference that no longer exists"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// Every handler reads exactly what it declares: calling every function (the table above)
+/// never reads an undeclared parameter (a debug build answers such a call with an internal
+/// error, and it is recorded here too), and every declared parameter is read by some call,
+/// apart from the ones listed in `UNREAD` with their reasons.
+#[tokio::test]
+async fn handlers_read_the_parameters_they_declare() {
+    if !cfg!(debug_assertions) {
+        return; // release builds do not record reads
+    }
+    let sb = table_sandbox().await;
+    run_table(&sb).await;
+    let observed = ds24_sandbox::observed_reads();
+    let mut problems = Vec::new();
+    let mut used = BTreeSet::new();
+    for (name, args, also) in ds24_sandbox::function_params() {
+        let reads = observed.get(name).cloned().unwrap_or_default();
+        for r in &reads {
+            if !args.contains(&r.as_str()) && !also.contains(&r.as_str()) {
+                problems.push(format!("{name}: read undeclared parameter {r}"));
+            }
+        }
+        for a in args.iter().chain(also.iter()) {
+            if reads.contains(*a) {
+                continue;
+            }
+            match UNREAD.iter().find(|(f, p, _)| *f == name && p == a) {
+                Some(u) => {
+                    used.insert((u.0, u.1));
+                }
+                None => problems.push(format!(
+                    "{name}: declared parameter {a} was never read (implement it, or list it in UNREAD with a reason)"
+                )),
+            }
+        }
+    }
+    for (func, param, _) in UNREAD {
+        if !used.contains(&(*func, *param)) {
+            problems.push(format!(
+                "{func}.{param}: listed in UNREAD but read after all"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -1107,6 +1107,17 @@ async fn buyers_ipn_affiliates_and_key_flow() {
             )
             .await;
         let token = s(&req["request_token"]);
+        // The vendor approves on the approval page first.
+        let approved = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(s(&req["request_url"]))
+            .form(&[("decision", "approve")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approved.status(), 303);
         let got = sb.ok("retrieveApiKey", &[("token", token.as_str())]).await;
         assert_eq!(
             sb.ok("retrieveApiKey", &[("token", token.as_str())]).await["api_key"],
@@ -1203,4 +1214,65 @@ async fn fulfilment_updates_are_visible() {
             .any(|t| t["type"] == "refund"),
         "exec_refund refunds the order"
     );
+}
+
+/// A deleted product is gone for every function, but getProduct shows it with
+/// `show_deleted=Y` (marked deleted); its payment plans go with it.
+#[tokio::test]
+async fn deleted_products_show_only_when_asked() {
+    let sb = Sb::start().await;
+    let id = s(&sb
+        .ok("createProduct", &[("data[name_de]", "Wegwerf-Produkt")])
+        .await["product_id"]);
+    sb.ok(
+        "createPaymentplan",
+        &[("product_id", id.as_str()), ("data[first_amount]", "9.00")],
+    )
+    .await;
+    sb.ok("deleteProduct", &[("product_id", id.as_str())]).await;
+    let (code, _) = sb
+        .err(FULL, "getProduct", &[("product_id", id.as_str())])
+        .await;
+    assert_eq!(code, 4);
+    let (code, _) = sb
+        .err(
+            FULL,
+            "getProduct",
+            &[("product_id", id.as_str()), ("show_deleted", "N")],
+        )
+        .await;
+    assert_eq!(code, 4);
+    let p = sb
+        .ok(
+            "getProduct",
+            &[("product_id", id.as_str()), ("show_deleted", "Y")],
+        )
+        .await;
+    assert_eq!(p["product"]["name_de"], "Wegwerf-Produkt");
+    assert_eq!(p["product"]["is_deleted"], "Y");
+    let (code, msg) = sb
+        .err(
+            FULL,
+            "getProduct",
+            &[("product_id", id.as_str()), ("show_deleted", "maybe")],
+        )
+        .await;
+    assert_eq!(code, 3, "{msg}");
+    assert!(msg.contains("show_deleted"), "{msg}");
+    let list = sb.ok("listProducts", &[]).await;
+    assert!(
+        list["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| s(&p["id"]) != id)
+    );
+    let (code, _) = sb
+        .err(FULL, "listPaymentPlans", &[("product_id", id.as_str())])
+        .await;
+    assert_eq!(code, 4);
+    let (code, _) = sb
+        .err(FULL, "copyProduct", &[("product_id", id.as_str())])
+        .await;
+    assert_eq!(code, 4);
 }

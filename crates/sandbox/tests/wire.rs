@@ -469,3 +469,207 @@ async fn error_status_modes() {
     let (status, v) = http.raw(FULL, "ping", &[]).await;
     assert_eq!((status, v["result"].as_str()), (200, Some("success")));
 }
+
+/// Hostile bodies (a security finding): a key with 20,000 `[]` levels used to overflow the
+/// parser's stack and abort the whole process. Now it is Digistore24's invalid-parameter error
+/// (code 3), and the sandbox keeps serving.
+#[tokio::test]
+async fn hostile_nesting_is_a_parameter_error_not_a_crash() {
+    let sb = Sb::start().await;
+    let deep = format!("a{}=1", "[]".repeat(20_000));
+    let encoded = format!("a{}=1", "%5B%5D".repeat(20_000));
+    for body in [deep.clone(), encoded] {
+        let (status, v) = sb.body(FULL, "ping", body).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["result"], "error", "{v}");
+        assert_eq!(v["code"], 3, "{v}");
+    }
+    // In the query string too.
+    let resp = sb
+        .http
+        .get(format!("{}?{deep}", sb.url("ping")))
+        .header("X-DS-API-KEY", FULL)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["code"], 3, "{v}");
+    // JSON: deep nesting, and a deep bracket key.
+    let nested = format!("{{\"a\":{}1{}}}", "[".repeat(20_000), "]".repeat(20_000));
+    let key = format!("{{\"a{}\":1}}", "[]".repeat(20_000));
+    let just_over = format!("{{\"a\":{}1{}}}", "[".repeat(17), "]".repeat(17));
+    for body in [nested, key, just_over] {
+        let resp = sb
+            .http
+            .post(sb.url("ping"))
+            .header("X-DS-API-KEY", FULL)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["code"], 3, "{v}");
+    }
+    // Too many values.
+    let many = "ids[]=1&".repeat(10_001);
+    let (_, v) = sb.body(FULL, "ping", many).await;
+    assert_eq!(v["code"], 3, "{v}");
+    // Sixteen levels are still fine, and the sandbox still answers.
+    let ok = format!("search{}=1", "[x]".repeat(16));
+    let (_, v) = sb.body(FULL, "ping", ok).await;
+    assert_eq!(v["result"], "success", "{v}");
+    sb.ok("ping", &[]).await;
+    let data = sb
+        .ok("listPurchases", &[("from", "-7d"), ("page_size", "1")])
+        .await;
+    assert!(data["purchase_list"].is_array());
+}
+
+/// requestApiKey's approval page: the request waits for the vendor, Approve hands the key out
+/// once, Decline never does, and a request is answered only once.
+#[tokio::test]
+async fn api_key_requests_wait_for_the_approval_page() {
+    let sb = Sb::start().await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let request = |comment: &'static str| {
+        let sb = &sb;
+        async move {
+            sb.ok(
+                "requestApiKey",
+                &[
+                    ("permissions", "read-only"),
+                    // A local app: the sandbox serves the page on this machine, so it accepts it.
+                    ("return_url", "http://localhost:8787/oauth/callback?flow=a"),
+                    (
+                        "cancel_url",
+                        "http://localhost:8787/oauth/callback?flow=a&result=cancel",
+                    ),
+                    ("comment", comment),
+                ],
+            )
+            .await
+        }
+    };
+    let req = request("ds24-mcp: <b>Claude</b>").await;
+    let url = s(&req["request_url"]);
+    let addr = sb.sb.local_addr();
+    assert_eq!(
+        url,
+        format!("http://{addr}/api_key_request/{}", s(&req["request_token"]))
+    );
+    let token = s(&req["request_token"]);
+    let pending = sb.ok("retrieveApiKey", &[("token", token.as_str())]).await;
+    assert_eq!(
+        (
+            s(&pending["api_key"]).as_str(),
+            s(&pending["request_status"]).as_str()
+        ),
+        ("", "pending")
+    );
+
+    let page = browser
+        .get(&url)
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Approve an API key") && html.contains("Read only"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;b&gt;Claude&lt;/b&gt;") && !html.contains("<b>Claude"),
+        "escaped: {html}"
+    );
+    assert!(html.contains(r#"name="decision" value="approve""#));
+    let german = browser
+        .get(&url)
+        .header("accept-language", "de-DE,de;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(german.contains("API-Schlüssel freigeben"), "{german}");
+
+    let approved = browser
+        .post(&url)
+        .form(&[("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 303);
+    assert_eq!(
+        approved.headers()["location"],
+        "http://localhost:8787/oauth/callback?flow=a"
+    );
+    let again = browser
+        .post(&url)
+        .form(&[("decision", "decline")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "answered once");
+    let got = sb.ok("retrieveApiKey", &[("token", token.as_str())]).await;
+    let key = s(&got["api_key"]);
+    assert_eq!(s(&got["request_status"]), "completed");
+    sb.ok_as(&key, "listProducts", &[]).await;
+    let (code, _) = sb
+        .err(&key, "createProduct", &[("data[name_de]", "x")])
+        .await;
+    assert_eq!(code, 8, "read-only, as requested");
+    let twice = sb.ok("retrieveApiKey", &[("token", token.as_str())]).await;
+    assert_eq!(s(&twice["api_key"]), "", "handed out once");
+
+    let declined = request("declined app").await;
+    let url = s(&declined["request_url"]);
+    let answer = browser
+        .post(&url)
+        .form(&[("decision", "decline")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    assert_eq!(
+        answer.headers()["location"],
+        "http://localhost:8787/oauth/callback?flow=a&result=cancel"
+    );
+    let got = sb
+        .ok(
+            "retrieveApiKey",
+            &[("token", s(&declined["request_token"]).as_str())],
+        )
+        .await;
+    assert_eq!(
+        (
+            s(&got["api_key"]).as_str(),
+            s(&got["request_status"]).as_str()
+        ),
+        ("", "aborted")
+    );
+
+    let unknown = browser
+        .get(format!("http://{addr}/api_key_request/NOSUCHTOKEN"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let (code, _) = sb
+        .err(
+            FULL,
+            "requestApiKey",
+            &[
+                ("permissions", "writable"),
+                ("return_url", "http://app.example.com/x"),
+            ],
+        )
+        .await;
+    assert_eq!(code, 3, "a public app still needs https");
+}

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ds24_client::{ClientConfig, Language};
 use ds24_sandbox::SandboxArgs;
 
+use crate::oauth::AuthMode;
 use crate::seal::StateSecret;
 use crate::tools::{Inventory, Mode, NameStyle, Selection};
 use crate::transport::connections::ConnectionLimits;
@@ -77,9 +78,86 @@ pub struct ServeArgs {
     /// (for test suites that cannot send headers).
     #[arg(long, requires = "sandbox", value_name = "SANDBOX_KEY")]
     pub anonymous_key: Option<String>,
+    /// OAuth for browser-based clients (claude.ai, ChatGPT connectors).
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
     /// Options shared with the other MCP front door.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `serve`'s OAuth flags.
+#[derive(Debug, Args)]
+pub struct OAuthArgs {
+    /// The server's public URL (origin only, e.g. `https://mcp.example.com`; http only for
+    /// localhost). Turns on the OAuth authorization server and is the token audience.
+    #[arg(long, env = "DS24_MCP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Which bearer credentials the MCP endpoint accepts: Digistore24 API keys, OAuth access
+    /// tokens, or both. Default: both with --public-url, else key.
+    #[arg(long, env = "DS24_MCP_AUTH", value_enum)]
+    pub auth: Option<AuthMode>,
+    /// File holding your Digistore24 developer key: offers "Connect with Digistore24" on the
+    /// consent page. With --sandbox, the sandbox's own developer key is used when unset.
+    #[arg(long, env = "DS24_MCP_DEVELOPER_KEY_FILE", value_name = "PATH")]
+    pub developer_key_file: Option<std::path::PathBuf>,
+    /// Lifetime of OAuth access tokens, in seconds.
+    #[arg(
+        long,
+        env = "DS24_MCP_ACCESS_TOKEN_TTL",
+        default_value_t = 3600,
+        value_name = "SECONDS"
+    )]
+    pub access_token_ttl: u64,
+    /// Lifetime of OAuth refresh tokens, in seconds (each refresh issues a new one).
+    #[arg(long, env = "DS24_MCP_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600, value_name = "SECONDS")]
+    pub refresh_token_ttl: u64,
+}
+
+impl OAuthArgs {
+    /// The effective `--auth`, checked against `--public-url`.
+    pub fn mode(&self) -> anyhow::Result<AuthMode> {
+        match (self.auth, &self.public_url) {
+            (Some(mode), None) if mode.oauth() => bail!(
+                "--auth {} needs --public-url (the URL clients use to reach this server, e.g. https://mcp.example.com)",
+                if mode == AuthMode::Oauth {
+                    "oauth"
+                } else {
+                    "both"
+                }
+            ),
+            (Some(mode), _) => Ok(mode),
+            (None, Some(_)) => Ok(AuthMode::Both),
+            (None, None) => Ok(AuthMode::Key),
+        }
+    }
+
+    /// The developer key from `--developer-key-file`, if given.
+    pub fn developer_key(&self) -> anyhow::Result<Option<ds24_client::ApiKey>> {
+        let Some(path) = &self.developer_key_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read --developer-key-file {}", path.display()))?;
+        ds24_client::ApiKey::new(text)
+            .map(Some)
+            .with_context(|| format!("--developer-key-file {} is empty", path.display()))
+    }
+
+    /// Token lifetimes, checked.
+    pub fn lifetimes(&self) -> anyhow::Result<crate::oauth::Lifetimes> {
+        if self.access_token_ttl == 0 || self.refresh_token_ttl == 0 {
+            bail!("--access-token-ttl and --refresh-token-ttl must be positive");
+        }
+        if self.refresh_token_ttl < self.access_token_ttl {
+            bail!("--refresh-token-ttl must not be shorter than --access-token-ttl");
+        }
+        Ok(crate::oauth::Lifetimes {
+            access: Duration::from_secs(self.access_token_ttl),
+            refresh: Duration::from_secs(self.refresh_token_ttl),
+            ..crate::oauth::Lifetimes::default()
+        })
+    }
 }
 
 /// `stdio`.

@@ -23,7 +23,8 @@ pub struct RequestContext {
     /// How this request wants the tools presented (`X-DS24-Mode`, `/mcp/compact`); `None`
     /// keeps the server's `--mode`.
     pub mode: Option<Mode>,
-    /// Who is acting, as the deployment knows them (`X-DS24-Operator`, later an OAuth identity).
+    /// Who is acting, as the deployment knows them: for an OAuth access token, the Digistore24
+    /// user and the client the grant was made to (`<user> via <client>`).
     pub operator: Option<String>,
     /// The MCP client, where the protocol says (name and version).
     pub client: Option<ClientInfo>,

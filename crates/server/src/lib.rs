@@ -2,7 +2,8 @@
 //!
 //! Layers, in the direction a request flows:
 //! - [`transport`]: the front doors (HTTP with its gates, stdio), each building a
-//!   [`context::RequestContext`];
+//!   [`context::RequestContext`]; [`oauth`] is the HTTP door's authorization server for
+//!   clients that sign in instead of sending a key;
 //! - [`mcp`]: the MCP service (tools/list, tools/call), thin over the pipeline;
 //! - [`pipeline`]: one call path (checks, validation, confirmation, the upstream call, shaping)
 //!   that ends in data or a [`pipeline::ToolFailure`];
@@ -20,6 +21,7 @@ pub mod docs;
 pub mod guides;
 pub mod limit;
 pub mod mcp;
+pub mod oauth;
 pub mod pipeline;
 pub mod reports;
 pub mod run;

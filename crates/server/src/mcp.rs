@@ -141,52 +141,40 @@ impl ServerHandler for Ds24Service {
         let mut args = request.arguments.unwrap_or_default();
         if self.compact(&context) && compact::is_compact_tool(&name) {
             let inventory = &self.pipeline.inventory;
-            let text = |key: &str| {
-                args.get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned()
+            let parsed = match compact::parse(&name, args) {
+                Ok(parsed) => parsed,
+                Err(problems) => {
+                    let failure = ToolFailure::InvalidArguments {
+                        tool: name.clone(),
+                        problems: problems.into(),
+                    };
+                    return failure_result(&failure).map(Into::into);
+                }
             };
-            match name.as_str() {
-                compact::SEARCH => {
-                    let limit = args
-                        .get("limit")
-                        .and_then(Value::as_u64)
-                        .map_or(8, |l| l.clamp(1, 25));
-                    #[allow(clippy::cast_possible_truncation)] // at most 25
-                    let found =
-                        compact::search(inventory, &context.scope, &text("query"), limit as usize);
+            match parsed {
+                compact::Request::Search { query, limit } => {
+                    if let Err(failure) = self.pipeline.admit(&context) {
+                        return failure_result(&failure).map(Into::into);
+                    }
+                    let found = compact::search(inventory, &context.scope, &query, limit);
                     return Ok(done(crate::shape::shape(found, usize::MAX, None)).into());
                 }
-                compact::DESCRIBE => {
-                    return Ok(
-                        match compact::describe(inventory, &context.scope, &text("name")) {
-                            Ok(tool) => done(crate::shape::shape(tool, usize::MAX, None)),
-                            Err(message) => {
-                                CallToolResult::error(vec![ContentBlock::text(message)])
-                            }
-                        }
-                        .into(),
-                    );
-                }
-                _ => {
-                    name = text("name");
-                    args = match args.remove("arguments") {
-                        None | Some(Value::Null) => Map::new(),
-                        Some(Value::Object(inner)) => inner,
-                        Some(_) => {
-                            return Ok(CallToolResult::error(vec![ContentBlock::text(
-                                "callTool takes `arguments` as an object of named arguments.",
-                            )])
-                            .into());
-                        }
-                    };
-                    if name.is_empty() {
-                        return Ok(CallToolResult::error(vec![ContentBlock::text(
-                            "callTool needs the function's `name`; find one with searchTools.",
-                        )])
-                        .into());
+                compact::Request::Describe { name } => {
+                    if let Err(failure) = self.pipeline.admit(&context) {
+                        return failure_result(&failure).map(Into::into);
                     }
+                    return Ok(match compact::describe(inventory, &context.scope, &name) {
+                        Ok(tool) => done(crate::shape::shape(tool, usize::MAX, None)),
+                        Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+                    }
+                    .into());
+                }
+                compact::Request::Call {
+                    name: inner,
+                    arguments,
+                } => {
+                    name = inner;
+                    args = arguments;
                 }
             }
         }
@@ -284,8 +272,15 @@ impl ServerHandler for Ds24Service {
         ctx: RmcpContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let request = self.context(&ctx)?;
+        // Only what this connection may read (narrowing and toolsets apply to resources too).
+        let inventory = &self.pipeline.inventory;
         let resources = guides::REFERENCES
             .iter()
+            .filter(|r| {
+                inventory
+                    .visible(&request.scope)
+                    .any(|(e, _)| e.function.name == r.function)
+            })
             .map(|r| {
                 Resource::new(r.uri, r.name)
                     .with_description(r.description)
@@ -313,7 +308,7 @@ impl ServerHandler for Ds24Service {
                     "Unknown resource: {}. Call resources/list for the available resources.",
                     request.uri
                 ),
-                None,
+                Some(json!({"uri": request.uri})),
             ));
         };
         let outcome = self

@@ -17,11 +17,17 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::{Cli, Command, CommonArgs, Format, ServeArgs, StdioArgs};
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
+use crate::oauth::{OAuth, OAuthSettings, PublicUrl};
 use crate::pipeline::{
     Confirmer, Fingerprinter, Pipeline, PipelineParts, REJECTED_KEY_TTL, RejectedKeys,
 };
-use crate::seal;
+use crate::seal::{self, StateSecret};
 use crate::transport::http::{self, HttpOptions};
+use crate::upstream::Upstream;
+
+/// The developer key every embedded sandbox accepts, so "Connect with Digistore24" works with
+/// `serve --sandbox` and nothing else.
+pub const SANDBOX_DEVELOPER_KEY: &str = "sandbox-developer";
 
 /// Runs the parsed command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -63,6 +69,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 struct Started {
     pipeline: Arc<Pipeline>,
     sandbox: Option<ds24_sandbox::RunningSandbox>,
+    upstream: Arc<dyn Upstream>,
+    secret: StateSecret,
 }
 
 impl Started {
@@ -81,7 +89,13 @@ async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<S
     }
     let inventory = common.selection.inventory()?;
     let (api_url, sandbox) = if common.sandbox {
-        let opts = common.sandbox_args.clone().into_options();
+        let mut opts = common.sandbox_args.clone().into_options();
+        if !opts.keys.iter().any(|k| k.key == SANDBOX_DEVELOPER_KEY) {
+            opts.keys.push(ds24_sandbox::KeySpec::new(
+                SANDBOX_DEVELOPER_KEY,
+                ds24_sandbox::KeyPermission::Developer,
+            ));
+        }
         let running = ds24_sandbox::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .context("cannot start the sandbox")?;
@@ -92,10 +106,11 @@ async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<S
         (common.api_url.clone(), None)
     };
     let client = Client::new(common.client_config(api_url)?)?;
+    let upstream: Arc<dyn Upstream> = Arc::new(client);
     let secret = common.secret()?;
     let pipeline = Pipeline::new(PipelineParts {
         inventory,
-        upstream: Arc::new(client),
+        upstream: upstream.clone(),
         confirmer: Confirmer::new(
             secret.sealer(seal::CONFIRMATION),
             crate::cli::seconds(common.confirmation_ttl, "confirmation-ttl")?,
@@ -111,6 +126,8 @@ async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<S
     Ok(Started {
         pipeline: Arc::new(pipeline),
         sandbox,
+        upstream,
+        secret,
     })
 }
 
@@ -122,8 +139,30 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(k) => Some(ApiKey::new(k).context("--anonymous-key is empty")?),
         None => None,
     };
-    let loopback_only = args
-        .allowed_hosts
+    let auth = args.oauth.mode()?;
+    let public_url = match &args.oauth.public_url {
+        Some(text) => Some(PublicUrl::parse(text)?),
+        None => None,
+    };
+    let mut allowed_hosts = args.allowed_hosts.clone();
+    if let Some(public) = &public_url
+        && !allowed_hosts.iter().any(|h| {
+            h == "*"
+                || h.trim_matches(['[', ']'])
+                    .eq_ignore_ascii_case(public.host())
+        })
+    {
+        allowed_hosts.push(public.host().to_owned());
+    }
+    let developer_key = args.oauth.developer_key()?;
+    let lifetimes = args.oauth.lifetimes()?;
+    if auth.oauth() && args.common.state_secret.is_none() {
+        tracing::warn!(
+            "OAuth tokens are sealed with a random per-process secret: every connected client must sign in again after a restart, \
+             and replicas cannot read each other's tokens. Set --state-secret (env DS24_MCP_STATE_SECRET) to the same value everywhere."
+        );
+    }
+    let loopback_only = allowed_hosts
         .iter()
         .all(|h| ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&h.as_str()));
     if !args.listen.ip().is_loopback() && loopback_only {
@@ -141,13 +180,37 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let cancel = CancellationToken::new();
+    let oauth = match (auth.oauth(), public_url) {
+        (true, Some(public_url)) => {
+            let developer_key = match developer_key {
+                Some(key) => Some(key),
+                None if args.common.sandbox => {
+                    Some(ApiKey::new(SANDBOX_DEVELOPER_KEY).context("sandbox developer key")?)
+                }
+                None => None,
+            };
+            let settings = OAuthSettings {
+                public_url,
+                developer_key,
+                lifetimes,
+            };
+            Some(Arc::new(OAuth::new(
+                settings,
+                &started.secret,
+                started.upstream.clone(),
+            )?))
+        }
+        _ => None,
+    };
     let opts = HttpOptions {
-        allowed_hosts: args.allowed_hosts.clone(),
+        allowed_hosts,
         allowed_origins: args.allowed_origins.clone(),
         max_body_bytes: args.max_body_bytes,
         body_read_timeout,
         trusted_proxies: args.trusted_proxies.clone(),
         fallback_key,
+        accept_keys: auth.accepts_keys(),
+        oauth: oauth.clone(),
     };
     let app = http::app(started.pipeline.clone(), opts, cancel.child_token());
     let tools = started
@@ -156,8 +219,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .visible(&Default::default())
         .count();
     tracing::info!(%addr, tools, sandbox = started.sandbox.is_some(), "MCP endpoint ready at {}", http::endpoint_url(addr));
+    if let Some(oauth) = &oauth {
+        tracing::info!(
+            issuer = oauth.issuer(),
+            keys = auth.accepts_keys(),
+            connect_with_digistore24 = oauth.can_connect(),
+            "OAuth on: browser-based clients connect to {}",
+            oauth.public_url().join("/mcp")
+        );
+    }
     if let Some(sb) = &started.sandbox {
-        banner(addr, sb)?;
+        banner(addr, sb, oauth.as_deref())?;
     }
     crate::transport::connections::serve(listener, app, limits, shutdown_signal()).await?;
     cancel.cancel();
@@ -167,7 +239,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// What a newcomer needs after `serve --sandbox`: where, which keys, what to paste.
-fn banner(addr: SocketAddr, sandbox: &ds24_sandbox::RunningSandbox) -> anyhow::Result<()> {
+fn banner(
+    addr: SocketAddr,
+    sandbox: &ds24_sandbox::RunningSandbox,
+    oauth: Option<&OAuth>,
+) -> anyhow::Result<()> {
     let url = http::endpoint_url(addr);
     let keys: Vec<String> = sandbox
         .keys()
@@ -198,6 +274,15 @@ fn banner(addr: SocketAddr, sandbox: &ds24_sandbox::RunningSandbox) -> anyhow::R
             }}})
         )?),
     )?;
+    if let Some(oauth) = oauth {
+        writeln!(
+            out,
+            "Browser-based clients (claude.ai, ChatGPT and others that sign in with OAuth):\n  \
+             add a custom connector with the URL {}\n  \
+             and on the consent page pick \"Connect with Digistore24\" or paste sandbox-read / sandbox-full.\n",
+            oauth.public_url().join("/mcp")
+        )?;
+    }
     Ok(())
 }
 

@@ -81,9 +81,11 @@ fn value(p: &'static Param) -> BoxedStrategy<Value> {
                 .boxed()
         }
         Ty::Boolean => any::<bool>().prop_map(Value::Bool).boxed(),
-        Ty::DateTime => proptest::sample::select(&["now", "-24h", "-7d", "2026-01-31 12:00:00"][..])
-            .prop_map(Value::from)
-            .boxed(),
+        Ty::DateTime => {
+            proptest::sample::select(&["now", "-24h", "-7d", "2026-01-31 12:00:00"][..])
+                .prop_map(Value::from)
+                .boxed()
+        }
         Ty::Date => proptest::sample::select(&["today", "-7d", "2026-01-31"][..])
             .prop_map(Value::from)
             .boxed(),
@@ -141,36 +143,20 @@ fn decimal(n: &serde_json::Number) -> String {
     }
 }
 
-/// Decodes a form body the way Digistore24's PHP does (the sandbox's parser).
+/// Decodes a form body the way Digistore24's PHP does: the sandbox's own parser.
 fn decode(body: &str) -> Value {
-    Value::Object(sandbox_decode(body.as_bytes()))
-}
-
-/// Until the sandbox exposes its parser: PHP bracket decoding, restated.
-fn sandbox_decode(body: &[u8]) -> Map<String, Value> {
-    let mut tree = Map::new();
-    for (key, value) in form_urlencoded::parse(body) {
-        let (head, rest) = key.split_once('[').unwrap_or((&key, ""));
-        let mut path = vec![head.to_owned()];
-        if !rest.is_empty() {
-            path.extend(
-                rest.trim_end_matches(']')
-                    .split("][")
-                    .map(str::to_owned),
-            );
-        }
-        let mut node = &mut tree;
-        let (last, parents) = path.split_last().unwrap();
-        for p in parents {
-            node = node
-                .entry(p.clone())
-                .or_insert_with(|| Value::Object(Map::new()))
-                .as_object_mut()
-                .unwrap();
-        }
-        node.insert(last.clone(), Value::String(value.into_owned()));
-    }
-    tree
+    let params = ds24_sandbox::parse_params(
+        Some("application/x-www-form-urlencoded; charset=utf-8"),
+        body.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("the sandbox refused {body}: {e:?}"));
+    Value::Object(
+        params
+            .view()
+            .entries()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
 }
 
 fn inventory() -> Inventory {
@@ -189,17 +175,18 @@ fn schema_arguments_are_accepted_encoded_and_read_back_equal() {
         .filter(|e| e.function.kind == ds24_catalog::Kind::Api)
         .collect();
     assert!(!entries.is_empty());
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-        cases: 64,
-        ..ProptestConfig::default()
-    });
     for entry in entries {
         let name = entry.function.name;
+        // A runner per tool: a runner counts its cases over every run it makes.
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases: 64,
+            ..ProptestConfig::default()
+        });
         runner
             .run(&arguments(entry.function.params), |args| {
-                let normalised = entry
-                    .validate(false, &args)
-                    .map_err(|p| TestCaseError::fail(format!("{name}: refused {args:?}: {}", p.summary())))?;
+                let normalised = entry.validate(false, &args).map_err(|p| {
+                    TestCaseError::fail(format!("{name}: refused {args:?}: {}", p.summary()))
+                })?;
                 let body = ds24_client::form_body(&ds24_client::encode_form(&normalised));
                 prop_assert_eq!(
                     decode(&body),

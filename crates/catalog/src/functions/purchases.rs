@@ -54,7 +54,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::opt("sort_order", Ty::String, "").default("asc").one_of(&["asc", "desc"]),
                 Param::opt("load_transactions", Ty::Boolean, "").default("N"),
                 PAGE_NO,
-                page_size(1, None, "500"),
+                page_size(1, Some(1000), "500"),
             ]),
         Function::read(&TOOLSET, "listPurchasesOfEmail", "Orders of a buyer's e-mail address.")
             .operation_id("listPurchasesOfEmail")

@@ -37,6 +37,8 @@ pub enum ToolFailure {
         tool: String,
         /// Whether the whole server runs read-only (rather than this request's path or header).
         server_wide: bool,
+        /// Whether the request's OAuth grant is read-only.
+        by_grant: bool,
     },
     /// The request carried no Digistore24 key.
     NoKey,
@@ -139,7 +141,10 @@ impl ToolFailure {
                 "{tool} belongs to toolset `{}`, which this connection's X-DS24-Toolsets header leaves out. Add it to the header to use it.",
                 function.toolset.id
             ),
-            Self::ReadOnly { tool, server_wide } => format!(
+            Self::ReadOnly { tool, by_grant: true, .. } => format!(
+                "{tool} changes data, and this connection was granted read-only access when it was connected. To write, connect the app again and choose full access on the consent page."
+            ),
+            Self::ReadOnly { tool, server_wide, .. } => format!(
                 "{tool} changes data, and this connection is read-only ({}). Use your write connection: one configured with a full-access key on the server's /mcp endpoint, without X-DS24-Read-Only, on a server not started with --read-only.",
                 if *server_wide {
                     "the server runs with --read-only"

@@ -127,6 +127,37 @@ impl Pipeline {
         }
     }
 
+    /// Admits a request that does not go upstream (compact mode's search and describe): it
+    /// needs a key and counts against the key's rate limit like a call.
+    pub fn admit(&self, ctx: &RequestContext) -> Result<(), ToolFailure> {
+        let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
+        let fp = self.fingerprint(key);
+        self.rate_limit(ctx, &fp)
+    }
+
+    /// The client address's limit, then the key's. The address comes first: inventing a new
+    /// key per call must not escape a limit.
+    fn rate_limit(&self, ctx: &RequestContext, fp: &str) -> Result<(), ToolFailure> {
+        let address = ctx.peer.map(address_key);
+        if let Some((limiter, address)) = self.address_limiter.as_ref().zip(address.as_ref())
+            && let Err(retry_after) = limiter.check(address)
+        {
+            tracing::info!(key = %fp, %address, outcome = "rate_limited", "tool call rejected");
+            return Err(ToolFailure::RateLimited {
+                retry_after,
+                by: LimitedBy::Address,
+            });
+        }
+        if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(fp).err()) {
+            tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
+            return Err(ToolFailure::RateLimited {
+                retry_after,
+                by: LimitedBy::Key,
+            });
+        }
+        Ok(())
+    }
+
     /// The salted fingerprint of a key, for logs.
     pub fn fingerprint(&self, key: &ApiKey) -> String {
         self.fingerprints.of(key)
@@ -146,24 +177,7 @@ impl Pipeline {
         let key = ctx.key.as_ref().ok_or(ToolFailure::NoKey)?;
         // Logs and the rate limit know a key only by its salted fingerprint.
         let fp = self.fingerprint(key);
-        // The address first: inventing a new key per call must not escape a limit.
-        let address = ctx.peer.map(address_key);
-        if let Some((limiter, address)) = self.address_limiter.as_ref().zip(address.as_ref())
-            && let Err(retry_after) = limiter.check(address)
-        {
-            tracing::info!(key = %fp, %address, outcome = "rate_limited", "tool call rejected");
-            return Err(ToolFailure::RateLimited {
-                retry_after,
-                by: LimitedBy::Address,
-            });
-        }
-        if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
-            tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
-            return Err(ToolFailure::RateLimited {
-                retry_after,
-                by: LimitedBy::Key,
-            });
-        }
+        self.rate_limit(ctx, &fp)?;
         if let Err(retry_after) = self.rejected.check(key) {
             tracing::info!(key = %fp, outcome = "key_rejected", "tool call rejected");
             return Err(ToolFailure::KeyRejected { retry_after });
@@ -180,6 +194,15 @@ impl Pipeline {
             }
         })?;
         let f = entry.function;
+        if f.kind == Kind::Report {
+            let problems = reports::check(&args);
+            if !problems.is_empty() {
+                return Err(ToolFailure::InvalidArguments {
+                    tool: entry.name.clone(),
+                    problems: problems.into(),
+                });
+            }
+        }
         if f.effect == Effect::Destructive {
             let title = f.title_text();
             match self
@@ -230,7 +253,7 @@ impl Pipeline {
         let ms = millis(started.elapsed());
         match outcome {
             Ok(data) => {
-                tracing::info!(key = %fp, ms, outcome = "ok", "tool call");
+                tracing::info!(key = %fp, function = f.name, ms, outcome = "ok", "tool call");
                 Ok(CallOutcome::Done(crate::shape::shape(
                     data,
                     self.max_result_bytes,
@@ -238,7 +261,7 @@ impl Pipeline {
                 )))
             }
             Err(error) => {
-                tracing::info!(key = %fp, ms, outcome = "error", error = %error, "tool call");
+                tracing::info!(key = %fp, function = f.name, ms, outcome = "error", error = %error, "tool call");
                 if let CallError::Api {
                     kind: Some(ErrorCode::BadApiKey),
                     ..
@@ -281,6 +304,7 @@ impl Pipeline {
             return Err(ToolFailure::ReadOnly {
                 tool: entry.name.clone(),
                 server_wide: inventory.read_only(&crate::tools::Scope::default()),
+                by_grant: ctx.scope.read_only_grant,
             });
         }
         Ok(entry)

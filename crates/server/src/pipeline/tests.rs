@@ -77,6 +77,7 @@ async fn refusals_send_nothing() {
     read_only.scope = Scope {
         read_only: true,
         toolsets: None,
+        ..Scope::default()
     };
     let write = p
         .call(
@@ -179,20 +180,52 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
         )
         .await;
     assert!(matches!(forged, Err(ToolFailure::BadConfirmation { .. })));
-    assert!(up.calls.lock().unwrap().is_empty());
-    let done = p
+    // The declined question is used up: accepting it afterwards does nothing.
+    let after_decline = p
         .call(
             &ctx(),
             "deleteVoucher",
-            a,
+            a.clone(),
             &Confirmation::Answered {
-                state: question.state,
+                state: question.state.clone(),
                 accepted: true,
             },
             &NoProgress,
         )
         .await;
+    assert!(matches!(
+        after_decline,
+        Err(ToolFailure::BadConfirmation { .. })
+    ));
+    assert!(up.calls.lock().unwrap().is_empty());
+    let Ok(CallOutcome::Confirm(question)) = p
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a.clone(),
+            &Confirmation::Available,
+            &NoProgress,
+        )
+        .await
+    else {
+        panic!("asked again");
+    };
+    let accept = Confirmation::Answered {
+        state: question.state,
+        accepted: true,
+    };
+    let done = p
+        .call(&ctx(), "deleteVoucher", a.clone(), &accept, &NoProgress)
+        .await;
     assert!(matches!(done, Ok(CallOutcome::Done(_))), "{done:?}");
+    // One "yes" runs the call once: the same answer again (a retry) is refused.
+    let replay = p
+        .call(&ctx(), "deleteVoucher", a, &accept, &NoProgress)
+        .await;
+    assert!(
+        matches!(replay, Err(ToolFailure::BadConfirmation { .. })),
+        "{replay:?}"
+    );
     let calls = up.calls.lock().unwrap();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].0, "deleteVoucher");

@@ -35,9 +35,7 @@ pub struct Problems {
 impl Problems {
     /// A single problem.
     pub fn one(problem: String) -> Self {
-        let mut problems = Self::default();
-        problems.push(problem);
-        problems
+        Self::from(vec![problem])
     }
 
     fn push(&mut self, mut problem: String) {
@@ -77,6 +75,18 @@ impl Problems {
             text.push_str(&format!("; and {} more", self.more()));
         }
         text
+    }
+}
+
+impl From<Vec<String>> for Problems {
+    /// Problems found elsewhere (report settings, compact mode's own arguments), bounded the
+    /// same way.
+    fn from(list: Vec<String>) -> Self {
+        let mut problems = Self::default();
+        for p in list {
+            problems.push(p);
+        }
+        problems
     }
 }
 

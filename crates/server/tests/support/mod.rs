@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 
 pub const READ_KEY: &str = "sandbox-read";
 pub const FULL_KEY: &str = "sandbox-full";
+/// A developer key the test sandbox accepts (the interactive key flow only).
+pub const DEVELOPER_KEY: &str = "sandbox-developer";
 
 /// One request as it reached the upstream.
 #[derive(Debug, Clone)]
@@ -67,8 +69,12 @@ pub async fn upstream_with(error_status: ds24_sandbox::ErrorStatus) -> Upstream 
     upstream_opts(opts).await
 }
 
-/// The sandbox with these options behind a recording proxy.
-pub async fn upstream_opts(opts: ds24_sandbox::SandboxOptions) -> Upstream {
+/// The sandbox with these options (and the developer key) behind a recording proxy.
+pub async fn upstream_opts(mut opts: ds24_sandbox::SandboxOptions) -> Upstream {
+    opts.keys.push(ds24_sandbox::KeySpec::new(
+        DEVELOPER_KEY,
+        ds24_sandbox::KeyPermission::Developer,
+    ));
     let sandbox = ds24_sandbox::start(opts, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("sandbox starts");
@@ -215,11 +221,36 @@ pub fn serve(args: &[&str]) -> Server {
 }
 
 pub fn serve_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+    spawn_serve("127.0.0.1:0", args, env)
+        .unwrap_or_else(|logs| panic!("server did not start; logs:\n{logs}"))
+}
+
+/// Starts `ds24-mcp serve` on a free port that it also announces as its public URL
+/// (`--public-url http://127.0.0.1:PORT`), for the OAuth flows whose redirects name it.
+pub fn serve_public(args: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut last = String::new();
+    // A port found free can be taken before the server binds it: try a few.
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let public = format!("http://127.0.0.1:{port}");
+        let mut all = vec!["--public-url", public.as_str()];
+        all.extend_from_slice(args);
+        match spawn_serve(&listen, &all, env) {
+            Ok(server) => return server,
+            Err(logs) => last = logs,
+        }
+    }
+    panic!("server did not start; logs:\n{last}")
+}
+
+fn spawn_serve(listen: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Server, String> {
     let mut cmd = Command::new(bin());
-    cmd.arg("serve")
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .args(args);
+    cmd.arg("serve").arg("--listen").arg(listen).args(args);
     cmd.env("DS24_MCP_LOG", "debug,hyper=info,reqwest=info,h2=info");
     for (k, v) in env {
         cmd.env(k, v);
@@ -247,14 +278,16 @@ pub fn serve_env(args: &[&str], env: &[(&str, &str)]) -> Server {
             l.push('\n');
         }
     });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| panic!("server did not start; logs:\n{}", logs.lock().unwrap()));
-    Server {
+    let Ok(addr) = rx.recv_timeout(Duration::from_secs(30)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(logs.lock().unwrap().clone());
+    };
+    Ok(Server {
         child,
         base: format!("http://{addr}"),
         logs,
-    }
+    })
 }
 
 /// Protocol era of a test client.

@@ -1,4 +1,5 @@
-//! Statistics, commissions, payouts and marketplace entries.
+//! The statistics toolset: sales summaries, sales per period, daily amounts, expected
+//! payouts, marketplace statistics and the affiliate top list.
 //!
 //! Every figure is computed from the stored transactions at call time, with the same window
 //! test (`from <= created_at <= to`) listTransactions uses, so statsSalesSummary, statsSales,
@@ -15,10 +16,10 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use serde_json::{Map, Value, json};
 
-use super::{Req, must, paginate};
-use crate::error::{ApiError, Entity};
-use crate::model::{cents, kind, s, set, sr};
-use crate::params::{money, money_de};
+use crate::documents::{Affiliate, MarketplaceEntry, Payout, Transaction, TxType};
+use crate::error::ApiError;
+use crate::money::money;
+use crate::request::Req;
 use crate::store::Tx;
 use crate::time::{self, DateEnd};
 
@@ -30,11 +31,11 @@ struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, t: &Value) {
-        let gross = cents(t, "amount");
+    fn add(&mut self, t: &Transaction) {
+        let gross = t.amount.cents();
         self.brutto += gross;
-        self.netto += gross - cents(t, "vat_amount");
-        self.share += cents(t, "vendor_amount");
+        self.netto += gross - t.vat_amount.cents();
+        self.share += t.vendor_amount.cents();
     }
 
     fn fields(&self, out: &mut Map<String, Value>) {
@@ -63,10 +64,9 @@ impl Sums {
 /// Sums per currency of the transactions with `from <= created_at <= to`.
 fn sums_by_currency(tx: &Tx<'_>, from: &str, to: &str) -> BTreeMap<String, Sums> {
     let mut out: BTreeMap<String, Sums> = BTreeMap::new();
-    for (_, t) in tx.all(kind::TRANSACTION) {
-        let at = sr(t, "created_at");
-        if at >= from && at <= to {
-            out.entry(s(t, "currency")).or_default().add(t);
+    for t in tx.all::<Transaction>() {
+        if t.created_at.as_str() >= from && t.created_at.as_str() <= to {
+            out.entry(t.currency.clone()).or_default().add(t);
         }
     }
     out
@@ -176,17 +176,16 @@ pub fn stats_sales(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     let from_s = time::fmt(from);
     let to_s = time::fmt(to);
     let mut per: BTreeMap<String, Vec<Sums>> = BTreeMap::new();
-    for (_, t) in tx.all(kind::TRANSACTION) {
-        let at = sr(t, "created_at");
-        if at < from_s.as_str() || at > to_s.as_str() {
+    for t in tx.all::<Transaction>() {
+        if t.created_at < from_s || t.created_at > to_s {
             continue;
         }
-        let Some(at) = time::parse_stored(at) else {
+        let Some(at) = time::parse_stored(&t.created_at) else {
             continue;
         };
         let idx = buckets.partition_point(|b| b.1 < at);
         let row = per
-            .entry(s(t, "currency"))
+            .entry(t.currency.clone())
             .or_insert_with(|| vec![Sums::default(); buckets.len()]);
         if let Some(sums) = row.get_mut(idx) {
             sums.add(t);
@@ -224,11 +223,10 @@ pub fn stats_daily_amounts(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiE
     let to = req.time("to", DateEnd::End)?.unwrap_or(req.now);
     let (from_s, to_s) = (time::fmt(from), time::fmt(to));
     let mut per: BTreeMap<(String, String), Sums> = BTreeMap::new();
-    for (_, t) in tx.all(kind::TRANSACTION) {
-        let at = sr(t, "created_at");
-        if at >= from_s.as_str() && at <= to_s.as_str() {
-            let day = at.get(..10).unwrap_or("").to_string();
-            per.entry((day, s(t, "currency"))).or_default().add(t);
+    for t in tx.all::<Transaction>() {
+        if t.created_at >= from_s && t.created_at <= to_s {
+            let day = t.created_at.get(..10).unwrap_or("").to_string();
+            per.entry((day, t.currency.clone())).or_default().add(t);
         }
     }
     let rows: Vec<Value> = per
@@ -260,14 +258,14 @@ fn as_number(c: i64) -> Value {
 /// `statsExpectedPayouts()`: live earnings minus what was paid out.
 pub fn stats_expected_payouts(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     let mut earned: BTreeMap<String, i64> = BTreeMap::new();
-    for (_, t) in tx.all(kind::TRANSACTION) {
-        if sr(t, "order_type") != "test" {
-            *earned.entry(s(t, "currency")).or_default() += cents(t, "vendor_amount");
+    for t in tx.all::<Transaction>() {
+        if t.order_type != "test" {
+            *earned.entry(t.currency.clone()).or_default() += t.vendor_amount.cents();
         }
     }
     let mut paid: BTreeMap<String, i64> = BTreeMap::new();
-    for (_, p) in tx.all(kind::PAYOUT) {
-        *paid.entry(s(p, "currency")).or_default() += cents(p, "vendor_net_amount");
+    for p in tx.all::<Payout>() {
+        *paid.entry(p.currency.clone()).or_default() += p.vendor_net_amount.cents();
     }
     let mut total = Map::new();
     let mut paid_m = Map::new();
@@ -312,22 +310,8 @@ pub fn stats_expected_payouts(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, A
 /// `statsMarketplace(language)`.
 pub fn stats_marketplace(tx: &mut Tx<'_>, _req: &Req<'_>) -> Result<Value, ApiError> {
     let rows: Vec<Value> = tx
-        .all(kind::MARKETPLACE)
-        .map(|(_, e)| {
-            crate::model::pick(
-                e,
-                &[
-                    "id",
-                    "main_product_id",
-                    "headline",
-                    "stats_stars",
-                    "stats_seller_rank",
-                    "stats_conversion_rate",
-                    "stats_count_orders",
-                    "stats_revenue",
-                ],
-            )
-        })
+        .all::<MarketplaceEntry>()
+        .map(MarketplaceEntry::stats_row)
         .collect();
     Ok(json!({ "entries": rows }))
 }
@@ -362,15 +346,14 @@ pub fn stats_affiliate_toplist(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, 
         merchant: i64,
     }
     let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
-    for (_, t) in tx.all(kind::TRANSACTION) {
-        let aff = sr(t, "affiliate_id");
-        let at = sr(t, "created_at");
-        if aff.is_empty() || at < from_s.as_str() || at > to_s.as_str() {
+    for t in tx.all::<Transaction>() {
+        let aff = t.affiliate_id.as_str();
+        if aff.is_empty() || t.created_at < from_s || t.created_at > to_s {
             continue;
         }
         let name = tx
-            .get(kind::AFFILIATE, aff)
-            .map(|a| s(a, "name"))
+            .get::<Affiliate>(aff)
+            .map(|a| a.name.clone())
             .unwrap_or_default();
         if let Some(want) = &affiliate
             && name.to_lowercase() != *want
@@ -378,22 +361,21 @@ pub fn stats_affiliate_toplist(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, 
         {
             continue;
         }
-        let cur = s(t, "currency");
+        let cur = t.currency.clone();
         if currency.as_ref().is_some_and(|c| *c != cur) {
             continue;
         }
         let r = rows.entry((aff.to_string(), cur)).or_default();
         r.name = name;
-        let gross = cents(t, "amount");
+        let gross = t.amount.cents();
         r.brutto += gross;
-        r.netto += gross - cents(t, "vat_amount");
-        r.affiliate += cents(t, "affiliate_amount");
-        r.merchant += cents(t, "vendor_amount");
-        match sr(t, "type") {
-            "payment" => r.payment += gross,
-            "refund" => r.refund -= gross,
-            "chargeback" => r.chargeback -= gross,
-            _ => {}
+        r.netto += gross - t.vat_amount.cents();
+        r.affiliate += t.affiliate_amount.cents();
+        r.merchant += t.vendor_amount.cents();
+        match t.kind {
+            TxType::Payment => r.payment += gross,
+            TxType::Refund => r.refund -= gross,
+            TxType::Chargeback => r.chargeback -= gross,
         }
     }
     let quota = |part: i64, whole: i64| {
@@ -423,138 +405,6 @@ pub fn stats_affiliate_toplist(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, 
         .collect();
     list.sort_by_key(|x| std::cmp::Reverse(x.0));
     Ok(json!({ "top_list": list.into_iter().map(|x| x.1).collect::<Vec<_>>() }))
-}
-
-/// `listCommissions(from, to, page_no, page_size, transaction_type, commission_type,
-/// purchase_id)`: the vendor's earnings per transaction; `page_size=0` (default) = all.
-pub fn list_commissions(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
-    let (from, to) = super::purchases::window(req)?;
-    let types = super::purchases::enum_list(
-        &req.p,
-        "transaction_type",
-        super::purchases::TRANSACTION_TYPES,
-    )?;
-    let ctype = req
-        .p
-        .opt_enum(
-            "commission_type",
-            &["all", "vendor", "merchant", "affiliate", "jv", "other"],
-        )?
-        .unwrap_or_else(|| "all".into());
-    let purchase_ids = req.p.list_str("purchase_id");
-    let rows: Vec<Value> = if matches!(ctype.as_str(), "all" | "vendor" | "merchant") {
-        tx.all(kind::TRANSACTION)
-            .map(|(_, t)| t)
-            .filter(|t| {
-                let at = sr(t, "created_at");
-                at >= from.as_str()
-                    && at <= to.as_str()
-                    && types
-                        .as_ref()
-                        .is_none_or(|ty| ty.iter().any(|x| x == sr(t, "type")))
-                    && (purchase_ids.is_empty()
-                        || purchase_ids.iter().any(|p| p == sr(t, "purchase_id")))
-            })
-            .map(|t| {
-                let payout = time::parse_stored(sr(t, "created_at"))
-                    .map(|at| time::fmt_date(time::next_month(at.date()) + Duration::days(4)))
-                    .unwrap_or_default();
-                json!({
-                    "id": s(t, "id"),
-                    "created_at": s(t, "created_at"),
-                    "amount": s(t, "vendor_amount"),
-                    "currency": s(t, "currency"),
-                    "reason": "merchant_share",
-                    "transaction_type": s(t, "type"),
-                    "schedule_payout_at": payout,
-                    "transaction_id": s(t, "id"),
-                    "purchase_id": s(t, "purchase_id"),
-                })
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let (page_rows, page) = paginate(&req.p, rows, 0, 100_000)?;
-    let mut out = Map::new();
-    page.write(&mut out);
-    out.insert("items".into(), Value::Array(page_rows));
-    Ok(Value::Object(out))
-}
-
-/// `listPayouts()`: newest first.
-pub fn list_payouts(tx: &mut Tx<'_>, _req: &Req<'_>) -> Result<Value, ApiError> {
-    let mut rows: Vec<Value> = tx.all(kind::PAYOUT).map(|(_, p)| p.clone()).collect();
-    rows.reverse();
-    Ok(json!({ "payout_list": rows }))
-}
-
-fn entry_row(req: &Req<'_>, e: &Value) -> Value {
-    let mut r = e.clone();
-    set(
-        &mut r,
-        "approval_status_msg",
-        req.label("approval_status", sr(e, "approval_status")),
-    );
-    let price = cents(e, "price");
-    let cur = s(e, "currency");
-    set(
-        &mut r,
-        "price_msg",
-        match req.lang {
-            crate::error::Lang::De => format!(
-                "{} {}",
-                money_de(price),
-                if cur == "EUR" { "€" } else { &cur }
-            ),
-            crate::error::Lang::En => format!("{} {cur}", money(price)),
-        },
-    );
-    r
-}
-
-/// `listMarketplaceEntries(sort_by)`.
-pub fn list_marketplace_entries(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
-    let sort = req
-        .p
-        .opt_enum("sort_by", &["name", "stars", "rank", "date", "id"])?
-        .unwrap_or_else(|| "id".into());
-    let mut rows: Vec<Value> = tx
-        .all(kind::MARKETPLACE)
-        .map(|(_, e)| {
-            crate::model::pick(
-                e,
-                &[
-                    "id",
-                    "main_product_id",
-                    "headline",
-                    "approval_status",
-                    "language",
-                    "price",
-                    "currency",
-                    "stats_stars",
-                    "stats_seller_rank",
-                    "product_created_at",
-                ],
-            )
-        })
-        .collect();
-    match sort.as_str() {
-        "name" => rows.sort_by_key(|r| s(r, "headline").to_lowercase()),
-        "stars" => rows.sort_by_key(|r| std::cmp::Reverse(cents(r, "stats_stars"))),
-        "rank" => rows.sort_by_key(|r| crate::model::int(r, "stats_seller_rank")),
-        "date" => rows.sort_by_key(|r| std::cmp::Reverse(s(r, "product_created_at"))),
-        _ => {}
-    }
-    let rows: Vec<Value> = rows.iter().map(|r| entry_row(req, r)).collect();
-    Ok(json!({ "entries": rows }))
-}
-
-/// `getMarketplaceEntry(entry_id)`.
-pub fn get_marketplace_entry(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
-    let id = req.p.str("entry_id")?;
-    let e = must(tx, kind::MARKETPLACE, &id, Entity::MarketplaceEntry)?;
-    Ok(entry_row(req, e))
 }
 
 #[cfg(test)]
