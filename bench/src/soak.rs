@@ -292,13 +292,13 @@ async fn main() -> anyhow::Result<()> {
                             counts.unanswered.fetch_add(1, Ordering::Relaxed);
                         }
                         Some((status, text)) => {
-                            if !judge(kind, status, &text, &counts) {
-                                if counts.wrong.fetch_add(1, Ordering::Relaxed) < 5 {
-                                    eprintln!(
-                                        "wrong answer to {kind:?}: HTTP {status} {}",
-                                        &text[..text.len().min(300)]
-                                    );
-                                }
+                            if !judge(kind, status, &text, &counts)
+                                && counts.wrong.fetch_add(1, Ordering::Relaxed) < 5
+                            {
+                                eprintln!(
+                                    "wrong answer to {kind:?}: HTTP {status} {}",
+                                    &text[..text.len().min(300)]
+                                );
                             }
                         }
                     }

@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP over Streamable HTTP; each request brings its key as `Authorization: Bearer <key>`.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve MCP over stdin/stdout for a local client; the key comes from DS24_API_KEY.
     Stdio(StdioArgs),
     /// Run the simulated Digistore24 account as a Digistore24 API server.

@@ -32,7 +32,7 @@ pub const SANDBOX_DEVELOPER_KEY: &str = "sandbox-developer";
 /// Runs the parsed command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Stdio(args) => stdio(args).await,
         Command::Sandbox(cmd) => {
             let opts = cmd.sandbox.into_options();
