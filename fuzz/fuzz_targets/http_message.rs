@@ -36,6 +36,8 @@ fn fixture() -> &'static Fixture {
             body_read_timeout: Duration::from_secs(10),
             trusted_proxies: vec![],
             fallback_key: None,
+            accept_keys: true,
+            oauth: None,
         };
         let app = rt.block_on(async {
             front::app(
