@@ -32,6 +32,8 @@ if [[ ${FUZZ_SCRATCH:-} == 1 ]]; then
   trap 'rm -rf "$scratch"' EXIT
   corpora=("$scratch" "corpus/$target")
 fi
+# Inputs that once failed are always replayed.
+[[ -d "regressions/$target" ]] && corpora+=("regressions/$target")
 runs=()
 [[ -n ${FUZZ_RUNS:-} ]] && runs=(-runs="$FUZZ_RUNS") # stop after this many inputs instead
 "target/$host/$profile/$target" "${corpora[@]}" "${runs[@]}" \
