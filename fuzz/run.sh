@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one fuzz target: bash fuzz/run.sh TARGET SECONDS
+# Runs one fuzz target: bash fuzz/run.sh TARGET SECONDS   (bash fuzz/run.sh --build: build them all)
 #   http_message    a JSON-RPC body through the whole in-process service (HTTP gates, bounded
 #                   reader, rmcp, handler, pipeline; an in-process upstream)
 #   message_reader  the bounded message reader against serde_json
@@ -16,7 +16,7 @@
 # a fraction of the time; the default, release, runs several times faster.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-target=${1:?usage: bash fuzz/run.sh TARGET SECONDS}
+target=${1:?usage: bash fuzz/run.sh TARGET SECONDS  (or --build: build every target)}
 seconds=${2:-60}
 profile=${FUZZ_PROFILE:-release}
 host=$(rustc -vV | sed -n 's/^host: //p')
@@ -24,6 +24,9 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 # --target keeps the instrumentation off build scripts and proc macros.
+if [[ $target == --build ]]; then
+  exec cargo build --locked --profile "$profile" --target "$host" --bins
+fi
 cargo build --locked --profile "$profile" --target "$host" --bin "$target"
 mkdir -p "corpus/$target" artifacts
 corpora=("corpus/$target")

@@ -3,7 +3,7 @@
 //! Arguments are the first thing an anonymous caller can make the server work on. The bounds
 //! are far above anything a Digistore24 function takes and far below what would let one
 //! request occupy the server; a call beyond them is refused with one problem naming the
-//! argument, before any other check. The same [`Budget`] is spent by every walk over
+//! argument, before any other check. The same budget is spent by every walk over
 //! arguments: the HTTP front door's, over the raw JSON while it is parsed (so an oversized
 //! call is never built in memory), and validation's, over parsed arguments (for every door).
 

@@ -4,7 +4,7 @@
 //! argument names fit in 0.9 MB and parse into tens of megabytes, and every layer that parses
 //! the message again multiplies that. So the HTTP door reads each message in one pass that
 //! spends a budget while it builds: the tool call's arguments (`params.arguments`) spend
-//! [`LIMITS`](crate::tools::LIMITS), everything else [`MESSAGE_LIMITS`]. Arguments beyond their
+//! [`LIMITS`], everything else [`MESSAGE_LIMITS`]. Arguments beyond their
 //! bounds are not built: the reader skips the rest of them, leaves `{}` in their place and
 //! reports the problem, so the call still gets its clear tool error (from the pipeline) while
 //! nothing large ever exists in memory. Anything else beyond its bounds stops the read.
