@@ -48,7 +48,11 @@ fuzz_target!(|data: &[u8]| {
     };
     match entry.validate(read_only, &args) {
         Err(problems) => {
-            assert!(problems.summary().len() <= 8 * 1024, "{}", problems.summary());
+            assert!(
+                problems.summary().len() <= 8 * 1024,
+                "{}",
+                problems.summary()
+            );
         }
         Ok(normalised) => {
             assert_eq!(

@@ -36,7 +36,9 @@ fuzz_target!(|data: &[u8]| {
                     *args = Value::Object(serde_json::Map::new());
                     assert_eq!(m.value, expected, "dropped more than the arguments");
                 }
-                (Some(problem), None) => panic!("an arguments problem without arguments: {problem}"),
+                (Some(problem), None) => {
+                    panic!("an arguments problem without arguments: {problem}")
+                }
             }
         }
     }

@@ -71,7 +71,11 @@ fuzz_target!(|data: &[u8]| {
     let content_type = CONTENT_TYPES[usize::from(choice) % CONTENT_TYPES.len()];
 
     if let Err(e) = ds24_sandbox::parse_params(content_type, body) {
-        assert_eq!(e.code(), 3, "the parser failed otherwise than with code 3: {e:?}");
+        assert_eq!(
+            e.code(),
+            3,
+            "the parser failed otherwise than with code 3: {e:?}"
+        );
     }
 
     let mut uri = format!("/api/call/{}", path_text(path));

@@ -67,9 +67,12 @@ pub fn value(u: &mut Unstructured<'_>, names: &[&str], depth: usize) -> arbitrar
         2 => Value::from(i64::arbitrary(u)?),
         3 => serde_json::Number::from_f64(f64::arbitrary(u)?).map_or(Value::Null, Value::Number),
         4 => Value::String(text(u)?),
-        5 => Value::String(["Y", "N", "yes", "1", "-7d", "now", "89.99", "12", " 7 ", "EUR"]
-            [u.choose_index(10)?]
-        .to_owned()),
+        5 => Value::String(
+            [
+                "Y", "N", "yes", "1", "-7d", "now", "89.99", "12", " 7 ", "EUR",
+            ][u.choose_index(10)?]
+            .to_owned(),
+        ),
         6 => {
             let n = u.int_in_range(0..=4)?;
             let mut items = Vec::with_capacity(n);
