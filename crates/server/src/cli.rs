@@ -327,6 +327,7 @@ impl ServeArgs {
             max_connections: self.max_connections,
             header_read_timeout: seconds(self.header_read_timeout, "header-read-timeout")?,
             keep_alive_timeout: seconds(self.keep_alive_timeout, "keep-alive-timeout")?,
+            body_read_timeout: seconds(self.body_read_timeout, "body-read-timeout")?,
         })
     }
 }

@@ -955,3 +955,30 @@ async fn finding_9_write_triggering_arguments_make_a_call_a_write() {
         assert!(!t.contains("Try again later"), "{t}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_3_slow_bodies_are_cut_off_on_every_route() {
+    use std::time::Duration;
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--public-url",
+        "https://ds24-mcp.example.com",
+        "--body-read-timeout",
+        "1",
+    ]);
+    // The OAuth token endpoint reads a form body of its own, outside the MCP front door.
+    let mut s = raw::connect(&server.base).await;
+    raw::send(
+        &mut s,
+        b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\ngrant_type=",
+    )
+    .await;
+    let answer = raw::response(&mut s, Duration::from_secs(20)).await;
+    if let Some((status, body)) = answer {
+        assert!((400..500).contains(&status), "{status} {body}");
+    }
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    assert_eq!(mcp.raw("tools/list", json!({})).await.status, 200);
+}

@@ -6,8 +6,9 @@
 //! `--max-connections` at once (further connections wait in the kernel's backlog until one
 //! closes), a request head must arrive within `--header-read-timeout` of the connection
 //! opening or of its first byte, and a connection idle between requests closes after
-//! `--keep-alive-timeout`. Once a request is being handled its body has its own limit
-//! (`--body-read-timeout`, in the front door), and the upstream call its own.
+//! `--keep-alive-timeout`. A request body must arrive within `--body-read-timeout` (the MCP
+//! front door answers 408 at that point; every other route, the OAuth forms say, gets a read
+//! error a moment later), and the upstream call has its own limits.
 //!
 //! Shutdown stops accepting, lets every request in flight finish, closes idle connections at
 //! once and returns when the last connection is gone.
@@ -40,6 +41,8 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     /// Time a connection may sit idle between requests.
     pub keep_alive_timeout: Duration,
+    /// Time for a request body, from its head.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -48,9 +51,14 @@ impl Default for ConnectionLimits {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(10),
         }
     }
 }
+
+/// How much longer than `body_read_timeout` a body may take before the connection-level
+/// deadline cuts it off: the MCP front door's own 408 comes first.
+const BODY_GRACE: Duration = Duration::from_secs(1);
 
 /// How often the "connection limit reached" warning may repeat.
 const WARN_EVERY: Duration = Duration::from_secs(60);
@@ -214,14 +222,16 @@ impl Connection {
             tracker: tracker.clone(),
         });
         let app = self.app;
+        let body_time = self.limits.body_read_timeout + BODY_GRACE;
         let service = hyper::service::service_fn({
             let tracker = tracker.clone();
-            move |mut req: http::Request<Incoming>| {
+            move |req: http::Request<Incoming>| {
                 let handling = tracker.request();
+                let mut req = req.map(|body| Body::new(Deadline::new(body, body_time)));
                 req.extensions_mut().insert(ConnectInfo(peer));
                 let app = app.clone();
                 async move {
-                    let response = app.oneshot(req.map(Body::new)).await;
+                    let response = app.oneshot(req).await;
                     drop(handling);
                     response
                 }
@@ -263,6 +273,52 @@ impl Connection {
                 },
             }
         }
+    }
+}
+
+/// A request body that must have arrived completely by a deadline; after it, reading fails.
+struct Deadline {
+    inner: Incoming,
+    by: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Deadline {
+    fn new(inner: Incoming, within: Duration) -> Self {
+        Self {
+            inner,
+            by: Box::pin(tokio::time::sleep(within)),
+        }
+    }
+}
+
+/// The body did not arrive in time.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive in time")]
+struct BodyTooSlow;
+
+impl http_body::Body for Deadline {
+    type Data = hyper::body::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        if self.by.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(BodyTooSlow.into())));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
