@@ -90,6 +90,17 @@ check origin "403 for a foreign Origin (https://evil.example)" status_is origin 
 request host "${JSON[@]}" "${LEGACY[@]}" "${READ_KEY[@]}" -H 'Host: evil.example' "$URL" -d "$TOOLS_LIST"
 check host "403 for a foreign Host (evil.example)" status_is host 403
 
+request hostv6 "${JSON[@]}" "${LEGACY[@]}" "${READ_KEY[@]}" -H 'Host: [::1]evil.example' "$URL" -d "$TOOLS_LIST"
+check hostv6 "403 for a Host that only starts like an allowed one ([::1]evil.example)" status_is hostv6 403
+
+request preflight -X OPTIONS -H 'Origin: https://evil.example' -H 'Access-Control-Request-Method: POST' "$URL"
+check preflight "403 for a CORS preflight from a foreign Origin" status_is preflight 403
+
+request rotwice "${JSON[@]}" "${LEGACY[@]}" "${READ_KEY[@]}" -H 'X-DS24-Read-Only: false' \
+  -H 'X-DS24-Read-Only: true' "$URL" -d "$TOOLS_LIST"
+check rotwice "X-DS24-Read-Only false then true lists only read tools" \
+  json_ok rotwice 'all(t["annotations"].get("readOnlyHint") is True for t in d["result"]["tools"])'
+
 request get -H 'Accept: text/event-stream' "${READ_KEY[@]}" "$URL"
 check get "405 for GET on the endpoint" status_is get 405
 

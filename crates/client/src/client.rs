@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::header::{ACCEPT, ACCEPT_CHARSET, CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 
-use crate::encode::{FormPairs, to_body};
+use crate::encode::{FormPairs, form_body};
 use crate::envelope::{CallError, decode};
 use crate::key::ApiKey;
 
@@ -39,6 +39,8 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Answer language; `None` leaves it to the account's setting.
     pub language: Option<Language>,
+    /// Largest answer read, in bytes; reading stops beyond it.
+    pub max_answer_bytes: usize,
 }
 
 impl Default for ClientConfig {
@@ -48,6 +50,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             language: Some(Language::En),
+            max_answer_bytes: 16 << 20,
         }
     }
 }
@@ -68,17 +71,55 @@ pub struct Client {
     config: std::sync::Arc<ClientConfig>,
 }
 
+/// Why a client cannot be built from its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The API URL does not parse.
+    #[error("the API URL `{0}` is not a URL")]
+    BadUrl(String),
+    /// The API URL would send the key in clear text over the network.
+    #[error(
+        "the API URL `{0}` must use https:// (every request carries the API key); plain http:// is only allowed for a loopback address such as 127.0.0.1, [::1] or localhost"
+    )]
+    NotHttps(String),
+    /// The HTTP stack could not be set up.
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
+}
+
+/// Checks that `api_url` keeps the key off the network in clear text: `https://`, or
+/// `http://` to this machine (the sandbox, a local test double).
+pub fn check_api_url(api_url: &str) -> Result<(), ConfigError> {
+    let url = reqwest::Url::parse(api_url).map_err(|_| ConfigError::BadUrl(api_url.to_owned()))?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "http" | "https" if host.is_empty() => Err(ConfigError::BadUrl(api_url.to_owned())),
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(ConfigError::NotHttps(api_url.to_owned())),
+    }
+}
+
 impl Client {
-    /// Builds the client and its connection pool.
-    pub fn new(config: ClientConfig) -> Result<Self, CallError> {
+    /// Builds the client and its connection pool. The API URL must pass [`check_api_url`].
+    pub fn new(config: ClientConfig) -> Result<Self, ConfigError> {
+        check_api_url(&config.api_url)?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(60))
+            // The key travels in a header: a redirect would carry it to another address,
+            // and a 302/303 would turn a charge into a GET reported as success.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("ds24-mcp/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| CallError::Connect(format!("cannot build HTTP client: {e}")))?;
+            .map_err(|e| ConfigError::Build(e.to_string()))?;
         Ok(Self {
             http,
             config: std::sync::Arc::new(config),
@@ -120,12 +161,9 @@ impl Client {
         {
             pairs.push(("language".to_owned(), lang.code().to_owned()));
         }
-        let key_header = HeaderValue::from_str(key.expose()).map_err(|_| {
-            CallError::Connect(
-                "the API key contains characters that cannot be sent in a header".to_owned(),
-            )
-        })?;
-        let response = self
+        let key_header =
+            HeaderValue::from_str(key.expose()).map_err(|_| CallError::UnsendableKey)?;
+        let mut response = self
             .http
             .post(&url)
             .header("X-DS-API-KEY", key_header)
@@ -135,23 +173,45 @@ impl Client {
             )
             .header(ACCEPT, "application/json")
             .header(ACCEPT_CHARSET, "utf-8")
-            .body(to_body(&pairs))
+            .body(form_body(&pairs))
             .send()
             .await
-            .map_err(|e| self.transport_error(e))?;
+            .map_err(|e| self.transport_error(function, e))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
+        if response.status().is_redirection() {
+            tracing::warn!(
+                function,
+                status,
+                "Digistore24 answered with a redirect; not followed"
+            );
+            return Err(CallError::Redirect { status });
+        }
+        // Read at most the cap, as it streams in: a huge answer costs the cap, not its size.
+        let limit = self.config.max_answer_bytes;
+        let too_large = CallError::TooLarge { limit };
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(too_large);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| self.transport_error(e))?;
+            .map_err(|e| self.transport_error(function, e))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
         decode(status, &body)
     }
 
-    fn transport_error(&self, e: reqwest::Error) -> CallError {
-        if e.is_timeout() {
-            return CallError::Timeout(self.config.timeout);
-        }
-        // reqwest's messages name the URL, which never contains the key (it travels in a header).
+    /// Classifies a failed call. The details (which name the upstream URL and address) go to
+    /// the log for the operator; the error a client sees says only what happened.
+    fn transport_error(&self, function: &str, e: reqwest::Error) -> CallError {
         let mut detail = e.to_string();
         let mut source = std::error::Error::source(&e);
         while let Some(inner) = source {
@@ -159,16 +219,49 @@ impl Client {
             detail.push_str(&inner.to_string());
             source = inner.source();
         }
-        if e.is_body() || e.is_decode() {
-            return CallError::BadResponse {
+        // A connect timeout is a connect failure: nothing was sent.
+        let error = if e.is_connect() {
+            CallError::Connect
+        } else if e.is_timeout() {
+            CallError::Timeout(self.config.timeout)
+        } else if e.is_body() || e.is_decode() {
+            CallError::BadResponse {
                 status: e.status().map_or(0, |s| s.as_u16()),
-                detail,
-            };
-        }
-        if e.is_connect() {
-            CallError::Connect(detail)
+                detail: "the answer broke off".to_owned(),
+            }
         } else {
-            CallError::Transport(detail)
+            CallError::Transport
+        };
+        tracing::warn!(function, error = %detail, "Digistore24 call failed");
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_only_travels_over_https_or_to_this_machine() {
+        for ok in [
+            "https://www.digistore24.com/api/call",
+            "http://127.0.0.1:8788/api/call",
+            "http://127.1.2.3/api/call",
+            "http://localhost/api/call",
+            "http://[::1]:9/api/call",
+        ] {
+            assert!(check_api_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://www.digistore24.com/api/call",
+            "http://10.0.0.1/api/call",
+            "http://localhost.evil.example/api/call",
+            "ftp://127.0.0.1/api/call",
+            "file:///etc/passwd",
+            "127.0.0.1:8788/api/call",
+            "",
+        ] {
+            assert!(check_api_url(bad).is_err(), "{bad}");
         }
     }
 }

@@ -55,8 +55,9 @@ fn decimal(n: &serde_json::Number) -> String {
     }
 }
 
-/// Serialises pairs as a request body.
-pub(crate) fn to_body(pairs: &FormPairs) -> String {
+/// Serialises pairs as an `application/x-www-form-urlencoded` request body, exactly as the
+/// client sends it.
+pub fn form_body(pairs: &FormPairs) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
@@ -109,7 +110,7 @@ mod tests {
 
     #[test]
     fn body_percent_encodes_brackets_and_utf8() {
-        let body = to_body(&vec![pair("data[name_de]", "Kurs für Ä & B")]);
+        let body = form_body(&vec![pair("data[name_de]", "Kurs für Ä & B")]);
         assert_eq!(body, "data%5Bname_de%5D=Kurs+f%C3%BCr+%C3%84+%26+B");
     }
 }

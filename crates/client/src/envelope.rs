@@ -71,15 +71,36 @@ pub enum CallError {
         /// The HTTP status it came with.
         status: u16,
     },
-    /// No complete answer within the configured time.
-    #[error("Digistore24 did not answer within {} s", .0.as_secs_f64())]
+    /// The request was sent and no complete answer came within the configured time.
+    #[error(
+        "sent, no answer within {} s (check before retrying a write)",
+        .0.as_secs_f64()
+    )]
     Timeout(Duration),
-    /// The connection could not be made or broke.
-    #[error("could not reach Digistore24: {0}")]
-    Connect(String),
-    /// The connection broke after the request may have been sent.
-    #[error("the connection to Digistore24 failed: {0}")]
-    Transport(String),
+    /// No connection could be made (refused, unreachable, or the connect timeout passed), so
+    /// nothing was sent. What exactly went wrong is logged, not shown: it names internal
+    /// addresses.
+    #[error("could not connect to Digistore24 (nothing was sent; safe to retry)")]
+    Connect,
+    /// The connection broke after the request may have been sent. Details are logged only.
+    #[error("the connection to Digistore24 broke after the request was sent")]
+    Transport,
+    /// The key cannot be sent: it holds characters an HTTP header cannot carry.
+    #[error("the API key contains characters that cannot be sent in an HTTP header")]
+    UnsendableKey,
+    /// Digistore24 (or something in its place) answered with a redirect. Redirects are never
+    /// followed: the key would go to another address, and a POST could turn into a GET.
+    #[error("Digistore24 answered with a redirect (HTTP {status}), which is not followed")]
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+    },
+    /// The answer was larger than the configured cap; reading stopped there.
+    #[error("Digistore24's answer is larger than {limit} bytes, the most this server reads")]
+    TooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
     /// The answer was not a Digistore24 envelope (an HTML error page, a truncated body, ...).
     #[error("Digistore24 sent an unreadable answer (HTTP {status}): {detail}")]
     BadResponse {
@@ -94,7 +115,7 @@ impl CallError {
     /// Whether the failure happened before Digistore24 could have acted on the request, so a
     /// retry cannot duplicate an effect.
     pub(crate) fn is_safe_to_retry(&self) -> bool {
-        matches!(self, Self::Connect(_))
+        matches!(self, Self::Connect)
     }
 }
 

@@ -25,11 +25,20 @@ impl ApiKey {
     /// without revealing it. The salt is per process unless configured, so fingerprints cannot
     /// be matched against a precomputed table.
     pub fn fingerprint(&self, salt: &[u8]) -> String {
+        self.salted_digest(salt)
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The full salted SHA-256 of the key: for remembering a key (a rejected one, say)
+    /// without keeping the key itself, and without the collisions of a short fingerprint.
+    pub fn salted_digest(&self, salt: &[u8]) -> [u8; 32] {
         let mut hasher = Sha256::new();
         hasher.update(salt);
         hasher.update(self.0.as_bytes());
-        let digest = hasher.finalize();
-        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+        hasher.finalize().into()
     }
 }
 

@@ -11,7 +11,7 @@ mod encode;
 mod envelope;
 mod key;
 
-pub use client::{Client, ClientConfig, Language, Retry};
-pub use encode::{FormPairs, encode_form};
+pub use client::{Client, ClientConfig, ConfigError, Language, Retry, check_api_url};
+pub use encode::{FormPairs, encode_form, form_body};
 pub use envelope::{CallError, ErrorCode};
 pub use key::ApiKey;

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -170,6 +171,8 @@ pub fn router(state: SandboxState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/api/call/{*rest}", any(api_call))
+        .route("/api/call", any(no_function))
+        .route("/api/call/", any(no_function))
         .route(
             "/api_key_request/{token}",
             get(approval_page).post(approval_decision),
@@ -298,6 +301,15 @@ fn point_at_own_approval_page(mut data: Value, headers: &HeaderMap) -> Value {
     data
 }
 
+/// `/api/call` with no function name: an envelope like every other call's answer.
+async fn no_function(State(state): State<SandboxState>) -> Response {
+    failure(
+        &ApiError::unknown_function(""),
+        Lang::De,
+        state.inner.opts.error_status,
+    )
+}
+
 async fn index() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -399,15 +411,20 @@ fn injected_failure(state: &SandboxState) -> Response {
 
 async fn api_call(
     State(state): State<SandboxState>,
-    Path(rest): Path<String>,
+    rest: Result<Path<String>, PathRejection>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    let (function, path_key) = parse_path(&rest);
     let mode = state.inner.opts.error_status;
+    // A path that is not UTF-8 once percent-decoded names no function: answered like one,
+    // with an envelope, as every call is.
+    let Ok(Path(rest)) = rest else {
+        return failure(&ApiError::unknown_function(uri.path()), Lang::De, mode);
+    };
+    let (function, path_key) = parse_path(&rest);
     let params = decode_params(&uri, &headers, &body);
     let lang = params
         .as_ref()

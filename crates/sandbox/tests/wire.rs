@@ -526,6 +526,32 @@ async fn hostile_nesting_is_a_parameter_error_not_a_crash() {
     assert!(data["purchase_list"].is_array());
 }
 
+/// Found by fuzzing (fuzz/fuzz_targets/sandbox_wire.rs): a path that is not UTF-8 once
+/// percent-decoded, or no path at all, names no function, and is answered like one, with an
+/// envelope.
+#[tokio::test]
+async fn a_path_that_is_not_text_is_an_unknown_function() {
+    let sb = Sb::start().await;
+    let base = sb.sb.api_url();
+    let urls = ["getPro%FFduct", "ping/%C3", "%80/json/ping"]
+        .map(|p| sb.url(p))
+        .into_iter()
+        .chain([base.clone(), format!("{base}/")]);
+    for path in urls {
+        let resp = sb
+            .http
+            .post(&path)
+            .header("X-DS-API-KEY", FULL)
+            .send()
+            .await
+            .unwrap();
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["result"], "error", "{path}: {v}");
+        assert_eq!(v["code"], 9, "{path}: {v}");
+    }
+    sb.ok("ping", &[]).await;
+}
+
 /// requestApiKey's approval page: the request waits for the vendor, Approve hands the key out
 /// once, Decline never does, and a request is answered only once.
 #[tokio::test]

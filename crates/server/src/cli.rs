@@ -14,6 +14,7 @@ use crate::oauth::AuthMode;
 use crate::seal::StateSecret;
 use crate::telemetry::LogFormat;
 use crate::tools::{Inventory, Mode, NameStyle, Selection};
+use crate::transport::connections::ConnectionLimits;
 
 /// An MCP server for the Digistore24 vendor API.
 #[derive(Debug, Parser)]
@@ -37,7 +38,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP over Streamable HTTP; each request brings its key as `Authorization: Bearer <key>`.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve MCP over stdin/stdout for a local client; the key comes from DS24_API_KEY.
     Stdio(StdioArgs),
     /// Run the simulated Digistore24 account as a Digistore24 API server.
@@ -96,6 +97,24 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "DS24_MCP_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+    /// Connections held at once; further connections wait until one closes.
+    #[arg(long, env = "DS24_MCP_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: u32,
+    /// Seconds for a complete request head, from the connection opening or the head's first byte.
+    #[arg(long, env = "DS24_MCP_HEADER_READ_TIMEOUT", default_value_t = 10.0)]
+    pub header_read_timeout: f64,
+    /// Seconds for a request body to arrive once its head has; slower bodies get 408.
+    #[arg(long, env = "DS24_MCP_BODY_READ_TIMEOUT", default_value_t = 10.0)]
+    pub body_read_timeout: f64,
+    /// Seconds a connection may stay idle between requests before it is closed.
+    #[arg(long, env = "DS24_MCP_KEEP_ALIVE_TIMEOUT", default_value_t = 60.0)]
+    pub keep_alive_timeout: f64,
+    /// Tool calls allowed per second and client address (IPv6: per /64; bursts up to twice that); 0 turns the limit off.
+    #[arg(long, env = "DS24_MCP_IP_RATE_LIMIT", default_value_t = 50)]
+    pub ip_rate_limit: u32,
+    /// Reverse proxies (comma list of addresses or CIDR ranges) whose X-Forwarded-For names the client address.
+    #[arg(long, env = "DS24_MCP_TRUSTED_PROXIES", value_delimiter = ',', value_parser = address_range)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// With --sandbox on a loopback address only: requests without a key use this sandbox key
     /// (for test suites that cannot send headers).
     #[arg(long, requires = "sandbox", value_name = "SANDBOX_KEY")]
@@ -322,6 +341,9 @@ pub struct CommonArgs {
     /// Seconds allowed to connect to Digistore24.
     #[arg(long, env = "DS24_MCP_CONNECT_TIMEOUT", default_value_t = 5.0)]
     pub connect_timeout: f64,
+    /// Largest Digistore24 answer read, in bytes; a larger one is a tool error asking to narrow the request.
+    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_BYTES", default_value_t = 16 << 20)]
+    pub max_upstream_bytes: usize,
     /// Language of Digistore24's messages and labels.
     #[arg(long, env = "DS24_MCP_LANGUAGE", value_enum, default_value = "en")]
     pub language: LanguageArg,
@@ -329,9 +351,15 @@ pub struct CommonArgs {
     /// Set the same value on every replica; random per process when unset.
     #[arg(long, env = "DS24_MCP_STATE_SECRET", hide_env_values = true)]
     pub state_secret: Option<String>,
+    /// Seconds a user's confirmation of a destructive call stays valid (2026-07-28 clients with elicitation).
+    #[arg(long, env = "DS24_MCP_CONFIRMATION_TTL", default_value_t = 600.0)]
+    pub confirmation_ttl: f64,
     /// Tool calls allowed per second and API key (bursts up to twice that); 0 turns the limit off.
     #[arg(long, env = "DS24_MCP_KEY_RATE_LIMIT", default_value_t = 20)]
     pub key_rate_limit: u32,
+    /// Digistore24 calls in flight at once, over all keys and clients; further calls wait (up to 10 s).
+    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_CONCURRENCY", default_value_t = 64)]
+    pub max_upstream_concurrency: usize,
     /// Largest tool answer in bytes (the text the model reads plus structuredContent); longer
     /// lists keep their leading rows and say which call returns the rest.
     #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 48_000)]
@@ -398,23 +426,49 @@ pub enum LanguageArg {
     De,
 }
 
+/// An address (`10.0.0.1`) or a CIDR range (`10.0.0.0/8`).
+fn address_range(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is not an IP address or CIDR range (like 10.0.0.0/8)"))
+}
+
+/// A positive number of seconds given for `--{flag}`.
+pub fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .with_context(|| format!("--{flag} must be a positive number of seconds"))
+}
+
+impl ServeArgs {
+    /// The connection limits, checked.
+    pub fn connection_limits(&self) -> anyhow::Result<ConnectionLimits> {
+        if self.max_connections == 0 {
+            bail!("--max-connections must be at least 1");
+        }
+        Ok(ConnectionLimits {
+            max_connections: self.max_connections,
+            header_read_timeout: seconds(self.header_read_timeout, "header-read-timeout")?,
+            keep_alive_timeout: seconds(self.keep_alive_timeout, "keep-alive-timeout")?,
+            body_read_timeout: seconds(self.body_read_timeout, "body-read-timeout")?,
+        })
+    }
+}
+
 impl CommonArgs {
     /// How to reach Digistore24 (or the sandbox at `api_url`).
     pub fn client_config(&self, api_url: String) -> anyhow::Result<ClientConfig> {
-        let secs = |s: f64, what: &str| {
-            Duration::try_from_secs_f64(s)
-                .ok()
-                .filter(|d| !d.is_zero())
-                .with_context(|| format!("--{what} must be a positive number of seconds"))
-        };
         Ok(ClientConfig {
             api_url,
-            connect_timeout: secs(self.connect_timeout, "connect-timeout")?,
-            timeout: secs(self.timeout, "timeout")?,
+            connect_timeout: seconds(self.connect_timeout, "connect-timeout")?,
+            timeout: seconds(self.timeout, "timeout")?,
             language: Some(match self.language {
                 LanguageArg::En => Language::En,
                 LanguageArg::De => Language::De,
             }),
+            max_answer_bytes: self.max_upstream_bytes,
         })
     }
 

@@ -40,6 +40,9 @@ pub struct RequestContext {
     pub client_request_id: Option<String>,
     /// The caller's address, where there is a network.
     pub peer: Option<IpAddr>,
+    /// The front door found the tool call's arguments beyond the limits and did not keep
+    /// them; the call fails with this problem instead of being validated.
+    pub arguments_problem: Option<String>,
 }
 
 /// The MCP client's self-description.

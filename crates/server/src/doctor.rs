@@ -115,7 +115,7 @@ pub async fn check_api(client: &Client, key: &ApiKey) -> (Vec<Check>, Option<Acc
             checks.push(Check::ok("API key", "Digistore24 accepts the key"));
             data
         }
-        Err(e @ (CallError::Connect(_) | CallError::Timeout(_))) => {
+        Err(e @ (CallError::Connect | CallError::Timeout(_))) => {
             checks.push(Check::fail(
                 "API reachable",
                 format!("{api}: {e}"),
@@ -123,7 +123,12 @@ pub async fn check_api(client: &Client, key: &ApiKey) -> (Vec<Check>, Option<Acc
             ));
             return (checks, None);
         }
-        Err(e @ (CallError::Transport(_) | CallError::BadResponse { .. })) => {
+        Err(
+            e @ (CallError::Transport
+            | CallError::BadResponse { .. }
+            | CallError::Redirect { .. }
+            | CallError::TooLarge { .. }),
+        ) => {
             checks.push(Check::fail(
                 "API reachable",
                 format!("{api}: {e}"),

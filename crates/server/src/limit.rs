@@ -1,18 +1,48 @@
-//! Per-key rate limiting of tool calls, so a runaway agent cannot hammer a Digistore24 account
-//! (the MCP spec asks servers to rate-limit tool invocations). Per replica and in memory: the
-//! server stays stateless, and N replicas allow at most N times the rate.
+//! Rate limiting of tool calls, per key and per client address, so a runaway agent cannot
+//! hammer a Digistore24 account (the MCP spec asks servers to rate-limit tool invocations) and
+//! an anonymous caller cannot drive unlimited upstream calls by inventing a new key for each.
+//! Per replica and in memory: the server stays stateless, and N replicas allow at most N times
+//! the rate.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// A token bucket per key fingerprint: `rate` calls per second on average, bursts up to twice
-/// that.
+/// Entries kept before quiet ones are swept out.
+const SWEEP_ABOVE: usize = 10_000;
+/// At most one sweep per this long, so a flood of new names costs each call O(1).
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// The name a client address is limited under: an IPv4 address as it is, an IPv6 address by
+/// its /64 network (one subscriber commonly holds a whole /64, so single addresses would cost
+/// nothing to rotate).
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// A token bucket per name (a key fingerprint, a client address): `rate` calls per second on
+/// average, bursts up to twice that.
 #[derive(Debug)]
 pub struct RateLimiter {
     rate: f64,
     burst: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    buckets: Mutex<Buckets>,
+}
+
+#[derive(Debug)]
+struct Buckets {
+    by_name: HashMap<String, (f64, Instant)>,
+    swept: Instant,
 }
 
 impl RateLimiter {
@@ -28,7 +58,10 @@ impl RateLimiter {
         Self {
             rate: per_second.max(1e-6),
             burst: burst.max(1.0),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                by_name: HashMap::new(),
+                swept: Instant::now(),
+            }),
         }
     }
 
@@ -39,12 +72,18 @@ impl RateLimiter {
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() > 10_000 {
-            // Forget keys that have been quiet long enough to have a full bucket again.
+        if buckets.by_name.len() > SWEEP_ABOVE && now.duration_since(buckets.swept) >= SWEEP_EVERY {
+            // Forget names that have been quiet long enough to have a full bucket again.
             let full_after = Duration::from_secs_f64(self.burst / self.rate);
-            buckets.retain(|_, (_, seen)| now.duration_since(*seen) < full_after);
+            buckets
+                .by_name
+                .retain(|_, (_, seen)| now.duration_since(*seen) < full_after);
+            buckets.swept = now;
         }
-        let (tokens, seen) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
+        let (tokens, seen) = buckets
+            .by_name
+            .entry(key.to_owned())
+            .or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*seen).as_secs_f64() * self.rate).min(self.burst);
         *seen = now;
         if *tokens >= 1.0 {
@@ -82,5 +121,14 @@ mod tests {
         }
         let wait = limiter.check("a").unwrap_err();
         assert!(wait > Duration::from_secs(5), "{wait:?}");
+    }
+
+    #[test]
+    fn addresses_are_limited_by_host_or_ipv6_network() {
+        let key = |s: &str| address_key(s.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
     }
 }

@@ -392,7 +392,7 @@ impl Ds24Service {
             Err(problems) => {
                 return Err(ToolFailure::InvalidArguments {
                     tool: tool.to_owned(),
-                    problems,
+                    problems: problems.into(),
                 });
             }
             Ok(compact::Request::Search { query, limit }) => {

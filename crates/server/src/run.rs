@@ -20,8 +20,10 @@ use crate::client_config::ClientKind;
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
 use crate::oauth::{OAuth, OAuthSettings, PublicUrl};
-use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
-use crate::seal::StateSecret;
+use crate::pipeline::{
+    Confirmer, Fingerprinter, Pipeline, PipelineParts, REJECTED_KEY_TTL, RejectedKeys,
+};
+use crate::seal::{self, StateSecret};
 use crate::transport::http::{self, HttpOptions};
 use crate::upstream::Upstream;
 
@@ -32,7 +34,7 @@ pub const SANDBOX_DEVELOPER_KEY: &str = "sandbox-developer";
 /// Runs the parsed command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Stdio(args) => stdio(args).await,
         Command::Sandbox(cmd) => {
             let opts = cmd.sandbox.into_options();
@@ -89,7 +91,11 @@ impl Started {
 }
 
 /// Starts the sandbox if asked, then builds the pipeline every front door shares.
-async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
+/// `address_rate_limit` is the per-client-address limit (0: none, as for stdio).
+async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<Started> {
+    if common.max_upstream_concurrency == 0 {
+        bail!("--max-upstream-concurrency must be at least 1");
+    }
     let inventory = common.selection.inventory()?;
     let (api_url, sandbox) = if common.sandbox {
         let mut opts = common.sandbox_args.clone().into_options();
@@ -104,6 +110,8 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
             .context("cannot start the sandbox")?;
         (running.api_url(), Some(running))
     } else {
+        ds24_client::check_api_url(&common.api_url)
+            .map_err(|e| anyhow::anyhow!("--api-url (DS24_API_URL): {e}"))?;
         (common.api_url.clone(), None)
     };
     let client = Client::new(common.client_config(api_url)?)?;
@@ -116,9 +124,15 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
     let pipeline = Pipeline::new(PipelineParts {
         inventory,
         upstream: upstream.clone(),
-        confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
-        fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
+        confirmer: Confirmer::new(
+            secret.sealer(seal::CONFIRMATION),
+            crate::cli::seconds(common.confirmation_ttl, "confirmation-ttl")?,
+        ),
+        fingerprints: Fingerprinter::new(secret.derive(seal::KEY_FINGERPRINT)),
         limiter: (common.key_rate_limit > 0).then(|| RateLimiter::new(common.key_rate_limit)),
+        address_limiter: (address_rate_limit > 0).then(|| RateLimiter::new(address_rate_limit)),
+        rejected: RejectedKeys::new(secret.derive(seal::REJECTED_KEYS), REJECTED_KEY_TTL),
+        max_upstream_concurrency: common.max_upstream_concurrency,
         max_result_bytes: common.max_result_bytes,
         auditor,
         report_max_rows: common.report_max_rows,
@@ -181,6 +195,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.listen
         );
     }
+    let limits = args.connection_limits()?;
+    let body_read_timeout = crate::cli::seconds(args.body_read_timeout, "body-read-timeout")?;
     let metrics = match args.metrics_listen {
         Some(addr) => {
             let handle = crate::telemetry::install()?;
@@ -190,7 +206,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let started = start(&args.common).await?;
+    let started = start(&args.common, args.ip_rate_limit).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -222,6 +238,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         allowed_hosts,
         allowed_origins: args.allowed_origins.clone(),
         max_body_bytes: args.max_body_bytes,
+        body_read_timeout,
+        trusted_proxies: args.trusted_proxies.clone(),
         fallback_key,
         accept_keys: auth.accepts_keys(),
         oauth: oauth.clone(),
@@ -255,7 +273,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             },
         ))
     });
-    http::serve(listener, app, shutdown_signal()).await?;
+    crate::transport::connections::serve(listener, app, limits, shutdown_signal()).await?;
     cancel.cancel();
     if let Some(task) = metrics_task {
         let _ = task.await;
@@ -334,7 +352,7 @@ async fn stdio(args: StdioArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let started = start(&args.common).await?;
+    let started = start(&args.common, 0).await?;
     let context = RequestContext {
         key: Some(key),
         ..RequestContext::default()

@@ -16,6 +16,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
+/// The purpose of the key that seals pending confirmations.
+pub const CONFIRMATION: &str = "confirmation";
+/// The purpose of the salt of key fingerprints in logs and limits.
+pub const KEY_FINGERPRINT: &str = "key-fingerprint";
+/// The purpose of the salt under which rejected keys are remembered.
+pub const REJECTED_KEYS: &str = "rejected-keys";
+
 /// The server's state secret, from which every purpose-specific key is derived.
 #[derive(Clone)]
 pub struct StateSecret(Vec<u8>);
@@ -152,5 +159,21 @@ mod tests {
         );
         assert!(sealer.open::<(String, i32)>("not base64 !").is_err());
         assert_ne!(secret.derive("a"), secret.derive("b"));
+    }
+
+    #[test]
+    fn sealing_key_and_fingerprint_salt_are_independent_of_each_other_and_the_secret() {
+        let raw = *b"0123456789abcdef0123456789abcdef";
+        let secret = StateSecret::new(raw.to_vec());
+        let sealing = secret.derive(CONFIRMATION);
+        let salt = secret.derive(KEY_FINGERPRINT);
+        assert_ne!(sealing, salt);
+        assert_ne!(sealing, raw);
+        assert_ne!(salt, raw);
+        assert_eq!(sealing, secret.derive(CONFIRMATION), "stable across calls");
+        // A fingerprint reveals nothing that opens a confirmation: the salt is no sealing key.
+        let sealed = secret.sealer(CONFIRMATION).seal(&"pending").unwrap();
+        assert!(Sealer::new(salt).open::<String>(&sealed).is_err());
+        assert!(Sealer::new(raw).open::<String>(&sealed).is_err());
     }
 }

@@ -213,11 +213,9 @@ async fn audit_required_refuses_writes_it_cannot_record_and_sends_nothing() {
     // Reads are not refused; their failed audit lines are logged instead.
     mcp.ok("listProducts", json!({})).await;
     assert_eq!(up.take().len(), 1);
-    assert!(
-        server
-            .logs()
-            .contains("write refused: it cannot be audited")
-    );
+    server
+        .log_line(|l| l.contains("write refused: it cannot be audited"))
+        .await;
 
     // Without --audit-required the same write goes through, and the log says what was lost.
     let lenient = serve(&["--api-url", &up.api_url(), "--audit-log", "/dev/full"]);
@@ -225,11 +223,10 @@ async fn audit_required_refuses_writes_it_cannot_record_and_sends_nothing() {
     mcp.ok("createProduct", json!({"data": {"name_de": "Gesendet"}}))
         .await;
     assert_eq!(up.take().len(), 1);
+    let record = lenient
+        .log_line(|l| l.contains("audit line not written") && l.contains("\"outcome\":"))
+        .await;
     let logs = lenient.logs();
-    let record = logs
-        .lines()
-        .find(|l| l.contains("audit line not written") && l.contains("\"outcome\":"))
-        .unwrap_or_else(|| panic!("no audit record in the log:\n{logs}"));
     assert!(
         record.contains("createProduct") && record.contains("\"outcome\":\"ok\""),
         "{record}"
@@ -255,12 +252,11 @@ async fn audit_all_records_reads_too_and_stderr_works() {
     let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
     mcp.ok("createProduct", json!({"data": {"name_de": "Auf stderr"}}))
         .await;
+    let line = server
+        .log_line(|l| l.starts_with('{') && l.contains("\"tool\":\"createProduct\""))
+        .await;
     let logs = server.logs();
-    let line = logs
-        .lines()
-        .find(|l| l.starts_with('{') && l.contains("\"tool\":\"createProduct\""))
-        .unwrap_or_else(|| panic!("no audit line on stderr:\n{logs}"));
-    let v: Value = serde_json::from_str(line).unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["outcome"], "ok");
     assert!(!logs.contains(FULL_KEY));
 }
@@ -376,12 +372,12 @@ async fn json_logs_carry_the_request_id_and_it_comes_back() {
         .await;
     let id = reply.headers["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(id.len(), 32, "ours: {id}");
-    let logs = server.logs();
-    let line = logs
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["fields"]["message"] == "tool call")
-        .unwrap_or_else(|| panic!("no JSON 'tool call' line:\n{logs}"));
+    let line = server
+        .log_line(|l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|v| v["fields"]["message"] == "tool call")
+        })
+        .await;
+    let line: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(line["span"]["request_id"], id.as_str(), "{line}");
     assert_eq!(line["span"]["client_request_id"], "trace-me-42", "{line}");
     // A request id that is not a sane token is not kept, never echoed.
@@ -769,7 +765,11 @@ async fn request_ids_are_ours_and_the_callers_is_kept_beside() {
         )
         .await;
     ids.push(reply.headers["x-request-id"].to_str().unwrap().to_owned());
-    let logs = server.logs();
+    let logged = server
+        .log_line(|l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|v| v["fields"]["message"] == "tool call")
+        })
+        .await;
     let path = server.audit_path().unwrap();
     drop(server);
     let lines = audit_lines(&path);
@@ -790,11 +790,7 @@ async fn request_ids_are_ours_and_the_callers_is_kept_beside() {
     assert_eq!(lines[0]["client_request_id"], "same-id");
     assert_eq!(lines[1]["client_request_id"], "same-id");
     assert_eq!(lines[2]["client_request_id"], Value::Null);
-    let logged = logs
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["fields"]["message"] == "tool call")
-        .unwrap_or_else(|| panic!("no JSON 'tool call' line:\n{logs}"));
+    let logged: Value = serde_json::from_str(&logged).unwrap();
     assert_eq!(logged["span"]["request_id"], ids[0].as_str(), "{logged}");
     assert_eq!(logged["span"]["client_request_id"], "same-id", "{logged}");
 }

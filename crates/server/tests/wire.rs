@@ -105,7 +105,11 @@ async fn every_tool_sends_the_exact_wire_request() {
     let mut checked = 0;
     // Reports are not Digistore24 functions; tests/reports.rs checks what they send.
     let api = || ds24_catalog::all().filter(|f| f.kind == ds24_catalog::Kind::Api);
-    for f in api() {
+    // `unregister` revokes the calling key, and a key Digistore24 then rejects is not sent
+    // again for a while: it goes last.
+    let mut functions: Vec<_> = api().collect();
+    functions.sort_by_key(|f| f.name == "unregister");
+    for f in functions {
         let mut args = Map::new();
         let mut expected = Vec::new();
         example(f.params, None, &mut args, &mut expected);

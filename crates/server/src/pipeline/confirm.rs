@@ -51,9 +51,9 @@ struct PendingCall {
     tool: String,
     args: String,
     key: String,
-    /// Seconds since the epoch when the question was asked.
+    /// Milliseconds since the epoch when the question was asked.
     iat: u64,
-    /// Seconds since the epoch after which the answer is refused.
+    /// Milliseconds since the epoch from which the answer is refused.
     exp: u64,
     /// Random; an answer to this question is accepted once.
     nonce: String,
@@ -81,10 +81,10 @@ pub enum Decision {
     Ask(Question),
 }
 
-fn now_secs() -> u64 {
+fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Confirmer {
@@ -107,7 +107,7 @@ impl Confirmer {
             return Ok(false);
         }
         if answered.len() >= MAX_REMEMBERED {
-            let now = now_secs();
+            let now = now_millis();
             answered.retain(|_, e| *e >= now);
             if answered.len() >= MAX_REMEMBERED {
                 return Err(ToolFailure::BadConfirmation {
@@ -133,7 +133,7 @@ impl Confirmer {
         match confirmation {
             Confirmation::Unavailable => Ok(Decision::Proceed),
             Confirmation::Available => {
-                let iat = now_secs();
+                let iat = now_millis();
                 let mut nonce = [0u8; 16];
                 getrandom::fill(&mut nonce).map_err(|_| ToolFailure::BadConfirmation {
                     reason: "could not be created; try again",
@@ -143,7 +143,8 @@ impl Confirmer {
                     args: args_text,
                     key: key_fingerprint.to_owned(),
                     iat,
-                    exp: iat.saturating_add(self.ttl.as_secs()),
+                    exp: iat
+                        .saturating_add(u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX)),
                     nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
                 };
                 let state =
@@ -175,7 +176,7 @@ impl Confirmer {
                         reason: "belongs to a different call",
                     });
                 }
-                if now_secs() >= pending.exp {
+                if now_millis() >= pending.exp {
                     return Err(ToolFailure::BadConfirmation {
                         reason: "has expired: call the tool again without it to be asked anew",
                     });

@@ -7,6 +7,8 @@ use ds24_catalog::{Access, Function};
 use ds24_client::{CallError, ErrorCode};
 use serde_json::{Value, json};
 
+use crate::tools::Problems;
+
 /// A tool call that did not produce Digistore24 data.
 #[derive(Debug)]
 pub enum ToolFailure {
@@ -45,17 +47,26 @@ pub enum ToolFailure {
     },
     /// The request carried no Digistore24 key.
     NoKey,
-    /// The key made too many calls; nothing was sent.
+    /// Too many calls with this key or from this address; nothing was sent.
     RateLimited {
         /// How long to wait before the next call can pass.
         retry_after: Duration,
+        /// Which limit.
+        by: LimitedBy,
     },
+    /// Digistore24 rejected this key as invalid moments ago; nothing was sent.
+    KeyRejected {
+        /// How long until the key is tried again.
+        retry_after: Duration,
+    },
+    /// Every upstream slot stayed busy; nothing was sent.
+    Busy,
     /// The arguments do not fit the tool's schema; nothing was sent.
     InvalidArguments {
         /// The tool's listed name.
         tool: String,
-        /// What is wrong, one line per problem.
-        problems: Vec<String>,
+        /// What is wrong: the first problems in full, the rest counted.
+        problems: Problems,
     },
     /// The user declined the confirmation of a destructive call; nothing was sent.
     Declined {
@@ -87,6 +98,15 @@ pub enum ToolFailure {
     },
 }
 
+/// Which rate limit stopped a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitedBy {
+    /// The per-key limit.
+    Key,
+    /// The per-client-address limit.
+    Address,
+}
+
 impl ToolFailure {
     /// A stable short name for logs, audit lines, metrics and `structuredContent`.
     pub fn kind(&self) -> &'static str {
@@ -98,6 +118,8 @@ impl ToolFailure {
             Self::ReadOnly { .. } => "read_only",
             Self::NoKey => "no_key",
             Self::RateLimited { .. } => "rate_limited",
+            Self::KeyRejected { .. } => "invalid_key",
+            Self::Busy => "busy",
             Self::InvalidArguments { .. } => "invalid_arguments",
             Self::Declined { .. } => "declined",
             Self::BadConfirmation { .. } => "bad_confirmation",
@@ -129,7 +151,11 @@ impl ToolFailure {
     pub fn message(&self) -> String {
         match self {
             Self::UnknownTool { name } => {
-                format!("Unknown tool: {name}. Call tools/list for the available tools.")
+                let mut shown: String = name.chars().take(64).collect();
+                if name.chars().nth(64).is_some() {
+                    shown.push('…');
+                }
+                format!("Unknown tool: {shown}. Call tools/list for the available tools.")
             }
             Self::UnknownFunction { name } => format!(
                 "No function `{name}` is available on this connection. Find one with searchTools."
@@ -155,13 +181,22 @@ impl ToolFailure {
                 }
             ),
             Self::NoKey => "No Digistore24 API key: send `Authorization: Bearer <key>` (HTTP) or set DS24_API_KEY (stdio).".into(),
-            Self::RateLimited { retry_after } => format!(
-                "Too many calls with this API key: slow down and retry in {:.1} s. Nothing was sent to Digistore24.",
-                (retry_after.as_secs_f64() * 10.0).ceil() / 10.0
+            Self::RateLimited { retry_after, by } => format!(
+                "Too many calls {}: slow down and retry in {:.1} s. Nothing was sent to Digistore24.",
+                match by {
+                    LimitedBy::Key => "with this API key",
+                    LimitedBy::Address => "from this client address",
+                },
+                seconds_up(*retry_after)
             ),
+            Self::KeyRejected { retry_after } => format!(
+                "Digistore24 rejected this API key as invalid moments ago, so it is not sent again for {:.0} s. Nothing was sent to Digistore24. Check the API key: it must be an active Digistore24 API key (Digistore24: Settings > Account access > API keys), sent as `Authorization: Bearer <key>`.",
+                retry_after.as_secs_f64().ceil()
+            ),
+            Self::Busy => "The server has too many Digistore24 calls in progress. Nothing was sent to Digistore24; try again in a few seconds.".into(),
             Self::InvalidArguments { tool, problems } => format!(
                 "Invalid arguments for {tool}: {}. Nothing was sent to Digistore24; correct the arguments and call again.",
-                problems.join("; ")
+                problems.summary()
             ),
             Self::Declined { tool } => {
                 format!("{tool} was not called: the user declined. Nothing changed.")
@@ -185,13 +220,17 @@ impl ToolFailure {
     /// Machine-readable details for `structuredContent`, where there are any beyond the text.
     pub fn details(&self) -> Option<Value> {
         match self {
-            Self::RateLimited { retry_after } => Some(json!({"error": {
-                "kind": self.kind(),
-                "retry_after_ms": u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
-            }})),
-            Self::InvalidArguments { problems, .. } => {
-                Some(json!({"error": {"kind": self.kind(), "problems": problems}}))
+            Self::RateLimited { retry_after, .. } | Self::KeyRejected { retry_after } => {
+                Some(json!({"error": {
+                    "kind": self.kind(),
+                    "retry_after_ms": u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
+                }}))
             }
+            // The problems themselves are in the text only: an answer carries them once.
+            Self::InvalidArguments { problems, .. } => Some(json!({"error": {
+                "kind": self.kind(),
+                "problem_count": problems.listed().len() + problems.more(),
+            }})),
             Self::Upstream {
                 function,
                 writes,
@@ -222,6 +261,11 @@ impl ToolFailure {
     }
 }
 
+/// Seconds rounded up to a tenth, for "retry in" texts.
+fn seconds_up(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10.0).ceil() / 10.0
+}
+
 fn upstream_kind(err: &CallError) -> &'static str {
     match err {
         CallError::Api { kind, status, .. } => match kind {
@@ -234,8 +278,11 @@ fn upstream_kind(err: &CallError) -> &'static str {
             Some(ErrorCode::Other(_)) | None => "api_error",
         },
         CallError::Timeout(_) => "timeout",
-        CallError::Connect(_) => "unreachable",
-        CallError::Transport(_) | CallError::BadResponse { .. } => "bad_response",
+        CallError::Connect => "unreachable",
+        CallError::UnsendableKey => "invalid_key",
+        CallError::Redirect { .. } => "redirect",
+        CallError::TooLarge { .. } => "too_large",
+        CallError::Transport | CallError::BadResponse { .. } => "bad_response",
     }
 }
 
@@ -259,8 +306,13 @@ fn upstream_hint(f: &Function, writes: bool, err: &CallError) -> String {
         },
         CallError::Timeout(_) if writes => "The call was sent but not confirmed, and it is not retried automatically. Check with a list or get tool whether it took effect before calling again.".to_owned(),
         CallError::Timeout(_) => "Try again later; if it keeps timing out, narrow the request (smaller page_size or time window).".to_owned(),
-        CallError::Connect(_) => "Check the server's network access and its --api-url setting.".to_owned(),
-        CallError::Transport(_) | CallError::BadResponse { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
-        CallError::Transport(_) | CallError::BadResponse { .. } => "Try again later.".to_owned(),
+        CallError::Connect => "It is safe to call again; if it keeps failing, the server cannot reach Digistore24 (its network or its --api-url setting).".to_owned(),
+        CallError::UnsendableKey => "Check the API key: a Digistore24 API key is plain text (letters, digits and dashes).".to_owned(),
+        CallError::Redirect { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again. The server's --api-url may not point at the Digistore24 API itself.".to_owned(),
+        CallError::Redirect { .. } => "The server's --api-url may not point at the Digistore24 API itself; this needs the operator.".to_owned(),
+        CallError::TooLarge { .. } if writes => "The change may have happened: check with a list or get tool before calling again.".to_owned(),
+        CallError::TooLarge { .. } => "Narrow the request with filters or paging (a smaller page_size, a shorter time window, a search) and call again.".to_owned(),
+        CallError::Transport | CallError::BadResponse { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
+        CallError::Transport | CallError::BadResponse { .. } => "Try again later.".to_owned(),
     }
 }

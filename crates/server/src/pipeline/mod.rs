@@ -2,8 +2,9 @@
 //! front door and every way of naming a tool.
 //!
 //! Data flows one way: find the tool → check it may be called here (enabled, not narrowed out,
-//! not a write on a read-only connection) → take the key → rate limit → validate and
-//! normalise the arguments → confirm if destructive → encode → call → shape. Each step either
+//! not a write on a read-only connection) → take the key → rate limit (client address, then
+//! key) → refuse a key Digistore24 just rejected → validate and normalise the arguments →
+//! confirm if destructive → encode → wait for an upstream slot → call → shape. Each step either
 //! passes the call on or stops it with a [`ToolFailure`]; nothing reaches Digistore24 unless
 //! every step before the call passed.
 //!
@@ -17,23 +18,26 @@
 
 mod confirm;
 mod failure;
+mod rejected;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ds24_catalog::{Effect, Function, Kind};
-use ds24_client::{ApiKey, Retry, encode_form};
+use ds24_client::{ApiKey, CallError, ErrorCode, Retry, encode_form};
 use serde_json::{Map, Value};
+use tokio::sync::Semaphore;
 
 pub use confirm::{Confirmation, Confirmer, DEFAULT_TTL, Question};
-pub use failure::ToolFailure;
+pub use failure::{LimitedBy, ToolFailure};
+pub use rejected::{REJECTED_KEY_TTL, RejectedKeys};
 
 use crate::audit::{self, Auditor};
 use crate::context::RequestContext;
-use crate::limit::RateLimiter;
+use crate::limit::{RateLimiter, address_key};
 use crate::reports;
 pub use crate::reports::{NoProgress, Progress};
-use crate::tools::{Inventory, ToolEntry, compact};
+use crate::tools::{Inventory, Problems, ToolEntry, compact};
 use crate::upstream::Upstream;
 
 /// What a call produced when it did not fail.
@@ -155,10 +159,16 @@ pub struct Pipeline {
     confirmer: Confirmer,
     fingerprints: Fingerprinter,
     limiter: Option<RateLimiter>,
+    address_limiter: Option<RateLimiter>,
+    rejected: RejectedKeys,
+    upstream_slots: Semaphore,
     max_result_bytes: usize,
     auditor: Option<Auditor>,
     report_max_rows: u64,
 }
+
+/// How long a call waits for a free upstream slot before it is refused as "busy".
+pub const SLOT_WAIT: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -178,6 +188,12 @@ pub struct PipelineParts {
     pub fingerprints: Fingerprinter,
     /// Per-key limit on calls, if any.
     pub limiter: Option<RateLimiter>,
+    /// Per-client-address limit on calls, if any.
+    pub address_limiter: Option<RateLimiter>,
+    /// Keys Digistore24 just rejected.
+    pub rejected: RejectedKeys,
+    /// Digistore24 calls in flight at once, across all keys and clients.
+    pub max_upstream_concurrency: usize,
     /// Larger results keep only their leading rows.
     pub max_result_bytes: usize,
     /// The audit trail, if one is kept.
@@ -195,6 +211,13 @@ impl Pipeline {
             confirmer: parts.confirmer,
             fingerprints: parts.fingerprints,
             limiter: parts.limiter,
+            address_limiter: parts.address_limiter,
+            rejected: parts.rejected,
+            upstream_slots: Semaphore::new(
+                parts
+                    .max_upstream_concurrency
+                    .clamp(1, Semaphore::MAX_PERMITS),
+            ),
             max_result_bytes: parts.max_result_bytes,
             auditor: parts.auditor,
             report_max_rows: parts.report_max_rows,
@@ -242,11 +265,31 @@ impl Pipeline {
                 fp
             }
         };
-        if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(&fp).err()) {
-            tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
-            return Err(ToolFailure::RateLimited { retry_after });
-        }
+        self.rate_limit(ctx, &fp)?;
         Ok((key, fp))
+    }
+
+    /// The client address's limit, then the key's. The address comes first: inventing a new
+    /// key per call must not escape a limit.
+    fn rate_limit(&self, ctx: &RequestContext, fp: &str) -> Result<(), ToolFailure> {
+        let address = ctx.peer.map(address_key);
+        if let Some((limiter, address)) = self.address_limiter.as_ref().zip(address.as_ref())
+            && let Err(retry_after) = limiter.check(address)
+        {
+            tracing::info!(key = %fp, %address, outcome = "rate_limited", "tool call rejected");
+            return Err(ToolFailure::RateLimited {
+                retry_after,
+                by: LimitedBy::Address,
+            });
+        }
+        if let Some(retry_after) = self.limiter.as_ref().and_then(|l| l.check(fp).err()) {
+            tracing::info!(key = %fp, outcome = "rate_limited", "tool call rejected");
+            return Err(ToolFailure::RateLimited {
+                retry_after,
+                by: LimitedBy::Key,
+            });
+        }
+        Ok(())
     }
 
     /// The salted fingerprint of a key, for logs.
@@ -298,7 +341,15 @@ impl Pipeline {
         let f = entry.function;
         let read_only = self.inventory.read_only(&ctx.scope);
         let (key, fp) = self.admit(ctx, trace)?;
-        let args = entry.validate(read_only, args).map_err(|problems| {
+        if let Err(retry_after) = self.rejected.check(key) {
+            tracing::info!(key = %fp, outcome = "key_rejected", "tool call rejected");
+            return Err(ToolFailure::KeyRejected { retry_after });
+        }
+        let args = match &ctx.arguments_problem {
+            Some(problem) => Err(Problems::one(problem.clone())),
+            None => entry.validate(read_only, args),
+        };
+        let args = args.map_err(|problems| {
             tracing::info!(key = %fp, outcome = "invalid_arguments", "tool call rejected");
             ToolFailure::InvalidArguments {
                 tool: entry.name.clone(),
@@ -310,7 +361,7 @@ impl Pipeline {
             if !problems.is_empty() {
                 return Err(ToolFailure::InvalidArguments {
                     tool: entry.name.clone(),
-                    problems,
+                    problems: problems.into(),
                 });
             }
         }
@@ -335,6 +386,12 @@ impl Pipeline {
             Retry::Never
         } else {
             Retry::OnConnectFailure
+        };
+        // One slot per call; a report holds its one slot while it pages.
+        let Ok(Ok(_slot)) = tokio::time::timeout(SLOT_WAIT, self.upstream_slots.acquire()).await
+        else {
+            tracing::warn!(key = %fp, outcome = "busy", "tool call rejected: no upstream slot");
+            return Err(ToolFailure::Busy);
         };
         self.audit_ahead(ctx, entry, &fp, writes, &args, trace)
             .await?;
@@ -373,6 +430,13 @@ impl Pipeline {
             }
             Err(error) => {
                 tracing::info!(key = %fp, function = f.name, ms, outcome = "error", error = %error, "tool call");
+                if let CallError::Api {
+                    kind: Some(ErrorCode::BadApiKey),
+                    ..
+                } = error
+                {
+                    self.rejected.remember(key);
+                }
                 Err(ToolFailure::Upstream {
                     tool: entry.name.clone(),
                     function: f,

@@ -37,6 +37,10 @@ impl Upstream for Recorder {
 }
 
 fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
+    pipeline_over(upstream, ttl, 4)
+}
+
+fn pipeline_over(upstream: Arc<dyn Upstream>, ttl: Duration, slots: usize) -> Pipeline {
     let secret = StateSecret::new(b"0123456789abcdef0123456789abcdef".to_vec());
     Pipeline::new(PipelineParts {
         inventory: Inventory::new(
@@ -47,6 +51,9 @@ fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
         confirmer: Confirmer::new(secret.sealer("confirmation"), ttl),
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: None,
+        address_limiter: None,
+        rejected: RejectedKeys::new(secret.derive("rejected-keys"), REJECTED_KEY_TTL),
+        max_upstream_concurrency: slots,
         max_result_bytes: 100_000,
         auditor: None,
         report_max_rows: 20_000,
@@ -333,10 +340,10 @@ async fn a_failed_write_says_to_check_before_retrying() {
     );
 }
 
-/// An upstream that never answers.
-struct Silent;
+/// An upstream that takes every call and never answers.
+struct Stuck;
 
-impl Upstream for Silent {
+impl Upstream for Stuck {
     fn call<'a>(
         &'a self,
         _function: &'static str,
@@ -368,10 +375,13 @@ async fn a_call_dropped_midway_completes_its_audit_line_as_cancelled() {
             NameStyle::Ds24,
             Selection::new(Some("all"), &[], &[], false).unwrap(),
         ),
-        upstream: Arc::new(Silent),
+        upstream: Arc::new(Stuck),
         confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: None,
+        address_limiter: None,
+        rejected: RejectedKeys::new(secret.derive("rejected-keys"), REJECTED_KEY_TTL),
+        max_upstream_concurrency: 4,
         max_result_bytes: 100_000,
         auditor: Some(auditor),
         report_max_rows: 20_000,
@@ -402,4 +412,72 @@ async fn a_call_dropped_midway_completes_its_audit_line_as_cancelled() {
     assert_eq!(line["outcome"], "cancelled", "{text}");
     assert_eq!(line["sent"], true);
     assert_eq!(text.lines().count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_that_finds_every_upstream_slot_taken_is_busy_and_sends_nothing() {
+    let p = Arc::new(pipeline_over(Arc::new(Stuck), DEFAULT_TTL, 1));
+    let holder = tokio::spawn({
+        let p = p.clone();
+        async move {
+            p.call(
+                &ctx(),
+                "ping",
+                Map::new(),
+                &Confirmation::Unavailable,
+                &NoProgress,
+            )
+            .await
+        }
+    });
+    // Let the first call take the only slot.
+    while p.upstream_slots.available_permits() > 0 {
+        tokio::task::yield_now().await;
+    }
+    let second = p
+        .call(
+            &ctx(),
+            "ping",
+            Map::new(),
+            &Confirmation::Unavailable,
+            &NoProgress,
+        )
+        .await;
+    let Err(failure) = second else {
+        panic!("a second call got through a cap of one");
+    };
+    assert_eq!(failure.kind(), "busy");
+    assert!(
+        failure.message().contains("Nothing was sent"),
+        "{}",
+        failure.message()
+    );
+    assert!(!holder.is_finished(), "the first call still holds its slot");
+    holder.abort();
+}
+
+#[tokio::test]
+async fn a_key_digistore24_rejects_is_not_sent_again() {
+    let up = Arc::new(Recorder {
+        fail: Some(|| CallError::Api {
+            code: Some(2),
+            kind: Some(ds24_client::ErrorCode::BadApiKey),
+            message: "Invalid API key".into(),
+            status: 200,
+        }),
+        ..Recorder::default()
+    });
+    let p = pipeline(up.clone(), DEFAULT_TTL);
+    let none = Confirmation::Unavailable;
+    let first = p.call(&ctx(), "ping", Map::new(), &none, &NoProgress).await;
+    assert_eq!(first.unwrap_err().kind(), "invalid_key");
+    let second = p
+        .call(&ctx(), "listProducts", Map::new(), &none, &NoProgress)
+        .await;
+    let failure = second.unwrap_err();
+    assert!(
+        matches!(failure, ToolFailure::KeyRejected { .. }),
+        "{failure:?}"
+    );
+    assert_eq!(up.calls.lock().unwrap().len(), 1, "sent once");
 }

@@ -4,6 +4,7 @@
 //! Everything here is derived from `ds24_catalog` once at startup; `tools/list` and
 //! `tools/call` only look things up.
 
+pub mod bounds;
 pub mod compact;
 mod schema;
 mod select;
@@ -16,8 +17,10 @@ use ds24_catalog::{Access, Effect, Function, Param, Toolset};
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
+pub use bounds::{LIMITS, Limits};
 pub use compact::Mode;
 pub use select::{Scope, Selection, SelectionError, ToolsetSpec};
+pub use validate::{MAX_LISTED, Problems};
 
 /// Which names tools are listed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -65,7 +68,7 @@ impl ToolEntry {
         &self,
         read_only: bool,
         args: &Map<String, Value>,
-    ) -> Result<Map<String, Value>, Vec<String>> {
+    ) -> Result<Map<String, Value>, Problems> {
         validate::validate(&self.params(read_only), args)
     }
 }

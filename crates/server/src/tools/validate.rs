@@ -5,17 +5,107 @@
 //! Validation is a little lenient where models commonly are: numbers and integers may come as
 //! numeric strings, and flags as `Y`/`N` or `yes`/`no` as well as booleans. The result is
 //! normalised so the encoder sees one representation (a flag is always a JSON boolean).
+//!
+//! It is also the first thing an anonymous caller can make the server work on, so its cost is
+//! bounded by what the call carries, and its answer is bounded whatever the call carries:
+//! arguments beyond [`LIMITS`] are refused before any other check, at most [`MAX_LISTED`]
+//! problems are spelled out (then "and N more"), each object's valid names are listed once,
+//! and no value or name is echoed beyond a short preview.
+
+use std::collections::HashSet;
 
 use ds24_catalog::{Format, Param, Ty};
 use serde_json::{Map, Value};
 
-/// Checks `args` against `params` and returns the normalised arguments, or every problem found.
+use super::bounds::{self, LIMITS, PREVIEW_CHARS, preview_text};
+
+/// How many problems an answer spells out; the rest are counted.
+pub const MAX_LISTED: usize = 20;
+/// Bytes of problem text an answer spells out at most, whatever [`MAX_LISTED`] allows.
+const LISTED_BYTES: usize = 4096;
+
+/// What is wrong with a call's arguments: the first few problems in full, the rest counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    listed: Vec<String>,
+    listed_bytes: usize,
+    total: usize,
+}
+
+impl Problems {
+    /// A single problem.
+    pub fn one(problem: String) -> Self {
+        Self::from(vec![problem])
+    }
+
+    fn push(&mut self, mut problem: String) {
+        self.total += 1;
+        if problem.len() > LISTED_BYTES {
+            let mut cut = LISTED_BYTES - 3;
+            while !problem.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            problem.truncate(cut);
+            problem.push('…');
+        }
+        if self.listed.len() < MAX_LISTED && self.listed_bytes + problem.len() <= LISTED_BYTES {
+            self.listed_bytes += problem.len();
+            self.listed.push(problem);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The problems spelled out, in the order found.
+    pub fn listed(&self) -> &[String] {
+        &self.listed
+    }
+
+    /// How many problems were found but not spelled out.
+    pub fn more(&self) -> usize {
+        self.total - self.listed.len()
+    }
+
+    /// One line for the model: the listed problems, then how many more there are.
+    pub fn summary(&self) -> String {
+        let mut text = self.listed.join("; ");
+        if self.more() > 0 {
+            text.push_str(&format!("; and {} more", self.more()));
+        }
+        text
+    }
+}
+
+impl From<Vec<String>> for Problems {
+    /// Problems found elsewhere (report settings, compact mode's own arguments), bounded the
+    /// same way.
+    fn from(list: Vec<String>) -> Self {
+        let mut problems = Self::default();
+        for p in list {
+            problems.push(p);
+        }
+        problems
+    }
+}
+
+/// Checks `args` against `params` and returns the normalised arguments, or what is wrong.
 pub(crate) fn validate(
     params: &[&Param],
     args: &Map<String, Value>,
-) -> Result<Map<String, Value>, Vec<String>> {
-    let mut problems = Vec::new();
-    let out = check_object(params.iter().copied(), args, "", &mut problems);
+) -> Result<Map<String, Value>, Problems> {
+    let mut problems = Problems::default();
+    if let Err(problem) = bounds::check(args, LIMITS) {
+        problems.push(problem);
+        return Err(problems);
+    }
+    let mut listed_names = HashSet::new();
+    let mut check = Checker {
+        problems: &mut problems,
+        listed_names: &mut listed_names,
+    };
+    let out = check.object(params.iter().copied(), args, "");
     if problems.is_empty() {
         Ok(out)
     } else {
@@ -23,135 +113,192 @@ pub(crate) fn validate(
     }
 }
 
-fn check_object<'a>(
-    params: impl Iterator<Item = &'a Param> + Clone,
-    args: &Map<String, Value>,
-    prefix: &str,
-    problems: &mut Vec<String>,
-) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (name, value) in args {
-        let path = format!("{prefix}{name}");
-        match params.clone().find(|p| p.name == name) {
-            None => {
-                let known: Vec<&str> = params.clone().map(|p| p.name).collect();
-                problems.push(if known.is_empty() {
-                    format!("`{path}`: unknown argument (this takes no arguments)")
-                } else {
-                    format!(
-                        "`{path}`: unknown argument; expected one of: {}",
-                        known.join(", ")
-                    )
-                });
-            }
-            Some(_) if value.is_null() => {}
-            Some(param) => {
-                if let Some(v) = check_value(param, value, &path, problems) {
-                    out.insert(name.clone(), v);
+/// One validation pass: where problems go, and which objects' valid names were already listed.
+struct Checker<'p> {
+    problems: &'p mut Problems,
+    /// Objects of the schema (by their first parameter) whose names a problem already listed.
+    listed_names: &'p mut HashSet<usize>,
+}
+
+impl Checker<'_> {
+    fn object<'a>(
+        &mut self,
+        params: impl Iterator<Item = &'a Param> + Clone,
+        args: &Map<String, Value>,
+        prefix: &str,
+    ) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (name, value) in args {
+            let path = format!("{prefix}{}", preview_text(name));
+            match params.clone().find(|p| p.name == name) {
+                None => self.unknown(params.clone(), &path),
+                Some(p) if value.is_null() => {
+                    if p.required {
+                        self.problems.push(format!(
+                            "`{path}`: required, got null ({})",
+                            describe(&p.ty)
+                        ));
+                    }
+                }
+                Some(param) => {
+                    if let Some(v) = self.value(param, value, &path) {
+                        out.insert(name.clone(), v);
+                    }
                 }
             }
         }
-    }
-    for p in params.filter(|p| p.required) {
-        if !out.contains_key(p.name) && !args.contains_key(p.name) {
-            problems.push(format!(
-                "`{prefix}{}`: missing required argument ({})",
-                p.name,
-                describe(&p.ty)
-            ));
+        for p in params.filter(|p| p.required) {
+            if !args.contains_key(p.name) {
+                self.problems.push(format!(
+                    "`{prefix}{}`: missing required argument ({})",
+                    p.name,
+                    describe(&p.ty)
+                ));
+            }
         }
+        out
     }
-    out
-}
 
-fn check_value(
-    param: &Param,
-    value: &Value,
-    path: &str,
-    problems: &mut Vec<String>,
-) -> Option<Value> {
-    let checked = match (&param.ty, value) {
-        (Ty::String | Ty::DateTime | Ty::Date, Value::String(_)) => Some(value.clone()),
-        (Ty::String | Ty::DateTime | Ty::Date, Value::Number(n)) if param.values.is_empty() => {
-            Some(Value::from(n.to_string()))
+    /// An unknown name; the object's valid names come with the first one only.
+    fn unknown<'a>(&mut self, params: impl Iterator<Item = &'a Param> + Clone, path: &str) {
+        let schema = params
+            .clone()
+            .next()
+            .map_or(0, |p| std::ptr::from_ref(p) as usize);
+        if !self.listed_names.insert(schema) {
+            self.problems
+                .push(format!("`{path}`: unknown argument (see above)"));
+            return;
         }
-        (Ty::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => Some(value.clone()),
-        (Ty::Integer, Value::String(s)) if s.trim().parse::<i64>().is_ok() => {
-            Some(Value::from(s.trim()))
-        }
-        (Ty::Number, Value::Number(_)) => Some(value.clone()),
-        (Ty::Number, Value::String(s)) if is_decimal(s.trim()) => Some(Value::from(s.trim())),
-        (Ty::Boolean, Value::Bool(_)) => Some(value.clone()),
-        (Ty::Boolean, Value::String(s)) => parse_bool(s).map(Value::Bool),
-        (Ty::Object([]), Value::Object(map)) => free_form(map, path, problems),
-        (Ty::Object(fields), Value::Object(map)) => Some(Value::Object(check_object(
-            fields.iter(),
-            map,
-            &format!("{path}."),
-            problems,
-        ))),
-        (Ty::Array(fields), Value::Array(items)) => Some(Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, item)| {
-                    let at = format!("{path}[{i}]");
-                    match (fields.is_empty(), item) {
-                        (true, Value::Object(map)) => free_form(map, &at, problems),
-                        (false, Value::Object(map)) => Some(Value::Object(check_object(
-                            fields.iter(),
-                            map,
-                            &format!("{at}."),
-                            problems,
-                        ))),
-                        _ => {
-                            problems
-                                .push(format!("`{at}`: expected an object, got {}", shown(item)));
-                            None
+        let known: Vec<&str> = params.map(|p| p.name).collect();
+        self.problems.push(if known.is_empty() {
+            format!("`{path}`: unknown argument (this takes no arguments)")
+        } else {
+            format!(
+                "`{path}`: unknown argument; expected one of: {}",
+                known.join(", ")
+            )
+        });
+    }
+
+    fn value(&mut self, param: &Param, value: &Value, path: &str) -> Option<Value> {
+        let checked = match (&param.ty, value) {
+            (Ty::String | Ty::DateTime | Ty::Date, Value::String(_)) => Some(value.clone()),
+            (Ty::String | Ty::DateTime | Ty::Date, Value::Number(n)) if param.values.is_empty() => {
+                Some(Value::from(n.to_string()))
+            }
+            (Ty::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => Some(value.clone()),
+            (Ty::Integer, Value::String(s)) if s.trim().parse::<i64>().is_ok() => {
+                Some(Value::from(s.trim()))
+            }
+            (Ty::Number, Value::Number(_)) => Some(value.clone()),
+            (Ty::Number, Value::String(s)) if is_decimal(s.trim()) => Some(Value::from(s.trim())),
+            (Ty::Boolean, Value::Bool(_)) => Some(value.clone()),
+            (Ty::Boolean, Value::String(s)) => parse_bool(s).map(Value::Bool),
+            (Ty::Object([]), Value::Object(map)) => self.free_form(map, path),
+            (Ty::Object(fields), Value::Object(map)) => Some(Value::Object(self.object(
+                fields.iter(),
+                map,
+                &format!("{path}."),
+            ))),
+            (Ty::Array(fields), Value::Array(items)) => Some(Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| {
+                        let at = format!("{path}[{i}]");
+                        match (fields.is_empty(), item) {
+                            (true, Value::Object(map)) => self.free_form(map, &at),
+                            (false, Value::Object(map)) => Some(Value::Object(self.object(
+                                fields.iter(),
+                                map,
+                                &format!("{at}."),
+                            ))),
+                            _ => {
+                                self.problems.push(format!(
+                                    "`{at}`: expected an object, got {}",
+                                    shown(item)
+                                ));
+                                None
+                            }
                         }
-                    }
-                })
-                .collect(),
-        )),
-        (Ty::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => {
-            Some(value.clone())
-        }
-        (Ty::TextOrMap, Value::String(_)) => Some(value.clone()),
-        (Ty::TextOrMap, Value::Number(n)) => Some(Value::from(n.to_string())),
-        (Ty::TextOrMap, Value::Object(map)) => free_form(map, path, problems),
-        _ => None,
-    };
-    let Some(checked) = checked else {
-        problems.push(format!(
-            "`{path}`: expected {}, got {}",
-            describe(&param.ty),
-            shown(value)
-        ));
-        return None;
-    };
-    if !param.values.is_empty() {
-        let outside = match &checked {
-            Value::String(s) => !param.values.contains(&s.as_str()),
-            Value::Array(items) => items
-                .iter()
-                .any(|i| i.as_str().is_none_or(|s| !param.values.contains(&s))),
-            _ => false,
+                    })
+                    .collect(),
+            )),
+            (Ty::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => {
+                Some(value.clone())
+            }
+            (Ty::TextOrMap, Value::String(_)) => Some(value.clone()),
+            (Ty::TextOrMap, Value::Number(n)) => Some(Value::from(n.to_string())),
+            (Ty::TextOrMap, Value::Object(map)) => self.free_form(map, path),
+            _ => None,
         };
-        if outside {
-            problems.push(format!(
-                "`{path}`: expected {} of {}, got {}",
-                if checked.is_array() { "each" } else { "one" },
-                param.values.join(", "),
+        let Some(checked) = checked else {
+            self.problems.push(format!(
+                "`{path}`: expected {}, got {}",
+                describe(&param.ty),
                 shown(value)
             ));
             return None;
+        };
+        if !param.values.is_empty() {
+            let outside = match &checked {
+                Value::String(s) => !param.values.contains(&s.as_str()),
+                Value::Array(items) => items
+                    .iter()
+                    .any(|i| i.as_str().is_none_or(|s| !param.values.contains(&s))),
+                _ => false,
+            };
+            if outside {
+                self.problems.push(format!(
+                    "`{path}`: expected {} of {}, got {}",
+                    if checked.is_array() { "each" } else { "one" },
+                    param.values.join(", "),
+                    shown(value)
+                ));
+                return None;
+            }
         }
+        if let Some(problem) = limits(param, &checked) {
+            self.problems
+                .push(format!("`{path}`: {problem}, got {}", shown(value)));
+            return None;
+        }
+        Some(checked)
     }
-    if let Some(problem) = limits(param, &checked) {
-        problems.push(format!("`{path}`: {problem}, got {}", shown(value)));
-        return None;
+
+    /// A map of names the model chooses (placeholders, custom fields). Its names become form
+    /// keys inside brackets, so a name that is empty or carries a bracket would change the
+    /// structure Digistore24 reads (`placeholders[TITLE][injected]`): refused, not sent raw.
+    fn free_form(&mut self, map: &Map<String, Value>, path: &str) -> Option<Value> {
+        let mut out = Map::new();
+        for (k, v) in map {
+            if k.is_empty() || k.contains(['[', ']']) {
+                self.problems.push(format!(
+                    "`{path}`: name {} is not allowed: names must be non-empty and contain no `[` or `]`",
+                    shown(&Value::String(k.clone()))
+                ));
+                continue;
+            }
+            match v {
+                Value::String(_) => {
+                    out.insert(k.clone(), v.clone());
+                }
+                Value::Number(n) => {
+                    out.insert(k.clone(), Value::from(n.to_string()));
+                }
+                Value::Bool(b) => {
+                    out.insert(k.clone(), Value::from(if *b { "Y" } else { "N" }));
+                }
+                other => self.problems.push(format!(
+                    "`{path}.{}`: expected text, got {}",
+                    preview_text(k),
+                    shown(other)
+                )),
+            }
+        }
+        Some(Value::Object(out))
     }
-    Some(checked)
 }
 
 /// The limits the schema states as keywords (`minimum`, `maximum`, `maxLength`, `format`),
@@ -216,25 +363,6 @@ fn looks_like_url(s: &str) -> bool {
     })
 }
 
-fn free_form(map: &Map<String, Value>, path: &str, problems: &mut Vec<String>) -> Option<Value> {
-    let mut out = Map::new();
-    for (k, v) in map {
-        match v {
-            Value::String(_) => {
-                out.insert(k.clone(), v.clone());
-            }
-            Value::Number(n) => {
-                out.insert(k.clone(), Value::from(n.to_string()));
-            }
-            Value::Bool(b) => {
-                out.insert(k.clone(), Value::from(if *b { "Y" } else { "N" }));
-            }
-            other => problems.push(format!("`{path}.{k}`: expected text, got {}", shown(other))),
-        }
-    }
-    Some(Value::Object(out))
-}
-
 fn is_decimal(s: &str) -> bool {
     let digits = s.strip_prefix('-').unwrap_or(s);
     let mut parts = digits.splitn(2, '.');
@@ -279,11 +407,34 @@ fn shown(value: &Value) -> String {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
-    let mut text = value.to_string();
-    if text.chars().count() > 40 {
-        text = text.chars().take(40).collect::<String>() + "…";
+    format!("{kind} {}", preview(value))
+}
+
+/// The start of `value` as compact JSON, without serialising more of it than is shown.
+fn preview(value: &Value) -> String {
+    /// Accepts bytes until it holds enough for the preview, then stops the serialiser.
+    struct Prefix(Vec<u8>);
+    impl std::io::Write for Prefix {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            // Four bytes per character at most, plus one to know that more follows.
+            if self.0.len() > PREVIEW_CHARS * 4 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
-    format!("{kind} {text}")
+    let mut out = Prefix(Vec::new());
+    let complete = serde_json::to_writer(&mut out, value).is_ok();
+    let text = String::from_utf8_lossy(&out.0);
+    let mut shown: String = text.chars().take(PREVIEW_CHARS).collect();
+    if !complete || text.chars().nth(PREVIEW_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -294,7 +445,7 @@ mod tests {
     fn run(name: &str, args: Value) -> Result<Map<String, Value>, Vec<String>> {
         let f = ds24_catalog::get(name).unwrap();
         let params: Vec<&Param> = f.params.iter().collect();
-        validate(&params, args.as_object().unwrap())
+        validate(&params, args.as_object().unwrap()).map_err(|p| p.listed().to_vec())
     }
 
     #[test]

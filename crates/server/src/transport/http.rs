@@ -12,9 +12,9 @@
 //! [`RequestContext`]: a read-only grant narrows exactly like the `/readonly` path.
 
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -30,6 +30,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::correlation;
+use super::message::{self, Message, ReadError};
 use crate::context::RequestContext;
 use crate::mcp::{Door, Ds24Service};
 use crate::oauth::{OAuth, TokenProblem};
@@ -57,6 +58,10 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Time allowed for the whole request body to arrive once its head has.
+    pub body_read_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from anyone else it is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The door's own key, used when a request carries none. Only ever set for the sandbox
     /// (`--anonymous-key`, for test suites that cannot send headers).
     pub fallback_key: Option<ApiKey>,
@@ -97,6 +102,7 @@ pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationTok
         .layer(middleware::from_fn_with_state(gate.clone(), json_rpc_body))
         .layer(middleware::from_fn_with_state(gate.clone(), authenticate))
         .layer(middleware::from_fn(post_only))
+        .layer(middleware::from_fn(cors))
         .layer(middleware::from_fn_with_state(
             gate.clone(),
             check_host_and_origin,
@@ -114,26 +120,6 @@ pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationTok
     router
         .layer(middleware::from_fn(correlation::correlate))
         .route("/healthz", get(|| async { "ok" }))
-}
-
-/// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish first.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }
 
 async fn check_host_and_origin(
@@ -165,32 +151,80 @@ fn host_problem(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
     if allowed.iter().any(|h| h == "*") {
         return None;
     }
-    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers.get(header::HOST) else {
         return Some("Forbidden: missing Host header".into());
     };
-    let host = host.trim().to_ascii_lowercase();
-    let bare = strip_port(&host);
-    let ok = allowed
-        .iter()
-        .map(|a| a.to_ascii_lowercase())
-        .any(|a| a == host || a.trim_matches(['[', ']']) == bare);
+    let text = value.to_str().unwrap_or("<not plain text>");
+    let ok = authority(text).is_some_and(|(host, port)| {
+        allowed
+            .iter()
+            .filter_map(|a| allowed_authority(a))
+            .any(|(allowed_host, allowed_port)| {
+                allowed_host == host && allowed_port.is_none_or(|p| Some(p) == port)
+            })
+    });
     (!ok).then(|| {
         format!(
-            "Forbidden: Host `{host}` is not allowed. A public deployment must list its hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS)."
+            "Forbidden: Host `{}` is not allowed. A public deployment must list its hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS).",
+            shorten(text)
         )
     })
 }
 
-fn strip_port(authority: &str) -> &str {
-    if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match authority.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !host.contains(':') => {
-            host
+/// The host (lower-case, IPv6 without brackets) and port of an authority: `host`,
+/// `host:port`, `[v6]` or `[v6]:port`. Anything else (`[::1]evil.example`, `a:b:c`, spaces)
+/// is `None`: an unreadable Host is a foreign one.
+fn authority(text: &str) -> Option<(String, Option<u16>)> {
+    let text = text.trim();
+    let (host, port) = match text.strip_prefix('[') {
+        Some(rest) => {
+            let (inside, after) = rest.split_once(']')?;
+            inside.parse::<std::net::Ipv6Addr>().ok()?;
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':')?),
+            };
+            (inside, port)
         }
-        _ => authority,
+        None => {
+            let (host, port) = match text.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (text, None),
+            };
+            let name_like = host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            if host.is_empty() || !name_like {
+                return None;
+            }
+            (host, port)
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok()?)
+        }
+        Some(_) => return None,
+    };
+    Some((host.to_ascii_lowercase(), port))
+}
+
+/// An `--allowed-hosts` entry as an authority; a bare IPv6 address (`::1`) is accepted too.
+fn allowed_authority(entry: &str) -> Option<(String, Option<u16>)> {
+    match entry.trim().parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => Some((v6.to_string(), None)),
+        Err(_) => authority(entry),
     }
+}
+
+/// A header value as quoted in an error: short, so a 400 KB header is not sent back.
+fn shorten(text: &str) -> String {
+    let mut short: String = text.chars().take(100).collect();
+    if text.chars().nth(100).is_some() {
+        short.push('…');
+    }
+    short
 }
 
 /// A browser Origin passes when it is listed, or when its host is one of the server's own
@@ -203,23 +237,74 @@ fn origin_problem(headers: &HeaderMap, allowed: &[String], hosts: &[String]) -> 
         .unwrap_or("<non-ASCII>")
         .trim()
         .to_ascii_lowercase();
-    let origin_host = origin.split_once("://").map(|(_, rest)| {
-        strip_port(rest.trim_end_matches('/'))
-            .trim_matches(['[', ']'])
-            .to_owned()
-    });
+    let origin_host = origin
+        .split_once("://")
+        .and_then(|(_, rest)| authority(rest.trim_end_matches('/')))
+        .map(|(host, _)| host);
     let same_host = origin_host.is_some_and(|h| {
         hosts
             .iter()
-            .any(|a| a != "*" && a.trim_matches(['[', ']']).eq_ignore_ascii_case(&h))
+            .filter(|a| *a != "*")
+            .filter_map(|a| allowed_authority(a))
+            .any(|(allowed, _)| allowed == h)
     });
     let ok = same_host
         || allowed
             .iter()
             .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
     (!ok).then(|| {
-        format!("Forbidden: Origin `{origin}` is not allowed. Allow browser origins with --allowed-origins (env DS24_MCP_ALLOWED_ORIGINS).")
+        format!(
+            "Forbidden: Origin `{}` is not allowed. Allow browser origins with --allowed-origins (env DS24_MCP_ALLOWED_ORIGINS).",
+            shorten(&origin)
+        )
     })
+}
+
+/// Request headers a browser client may send (answer to a CORS preflight).
+const CORS_ALLOW_HEADERS: &str = "authorization, content-type, accept, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id, x-ds24-read-only, x-ds24-toolsets, x-request-id";
+/// Response headers a browser client may read.
+const CORS_EXPOSE_HEADERS: &str = "www-authenticate, mcp-session-id, retry-after";
+
+/// CORS for browser clients on an allowed origin: the preflight (`OPTIONS` with
+/// `Access-Control-Request-Method`) is answered here, and every answer to such an origin says
+/// it may be read. Foreign origins never get this far (403 above), so echoing the Origin is
+/// exactly the allowlist.
+async fn cors(req: Request, next: Next) -> Response {
+    let Some(origin) = req.headers().get(header::ORIGIN).cloned() else {
+        return next.run(req).await;
+    };
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut response = if preflight {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::HeaderValue::from_static("POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::HeaderValue::from_static(CORS_ALLOW_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            header::HeaderValue::from_static("600"),
+        );
+        r
+    } else {
+        let mut r = next.run(req).await;
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            header::HeaderValue::from_static(CORS_EXPOSE_HEADERS),
+        );
+        r
+    };
+    let h = response.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    h.append(header::VARY, header::HeaderValue::from_static("origin"));
+    response
 }
 
 /// Reads the body (bounded: 413 beyond the limit) and answers malformed JSON with a JSON-RPC
@@ -227,27 +312,57 @@ fn origin_problem(headers: &HeaderMap, allowed: &[String], hosts: &[String]) -> 
 async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let limit = gate.opts.max_body_bytes;
-    let bytes = match read_bounded(body, limit).await {
+    let bytes = match read_bounded(body, limit, gate.opts.body_read_timeout).await {
         Ok(bytes) => bytes,
-        Err(()) => {
+        Err(problem) => {
+            let (status, message) = match problem {
+                BodyProblem::TooLarge => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("Request body larger than {limit} bytes."),
+                ),
+                BodyProblem::TooSlow => (
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "The request body did not arrive within {} s.",
+                        gate.opts.body_read_timeout.as_secs_f64()
+                    ),
+                ),
+                BodyProblem::Broken => (
+                    StatusCode::BAD_REQUEST,
+                    "The request body could not be read completely (cut short or malformed); nothing was run.".to_owned(),
+                ),
+            };
             return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": format!("Request body larger than {limit} bytes.")}})),
+                status,
+                axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": message}})),
             )
                 .into_response();
         }
     };
     let mut id = serde_json::Value::Null;
-    let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Err(e) => Some((
+    let mut rewritten = None;
+    let problem = match message::read(&bytes) {
+        Err(ReadError::Json(e)) => Some((
             -32700,
             format!("Parse error: the body is not valid JSON ({e})."),
         )),
-        Ok(serde_json::Value::Object(msg))
-            if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") =>
-        {
+        Err(ReadError::TooLarge(p)) => Some((-32600, format!("Invalid Request: {p}."))),
+        Ok(Message {
+            value: serde_json::Value::Object(msg),
+            arguments_problem,
+        }) if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") => {
             id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
-            tool_call_problem(&msg).map(|m| (-32602, m))
+            match (tool_call_problem(&msg), arguments_problem) {
+                (Some(p), _) => Some((-32602, p)),
+                (None, None) => None,
+                // Too large to hand on: the call goes ahead without its arguments, and the
+                // pipeline answers it with the problem as a tool error.
+                (None, Some(p)) if is_tool_call(&msg) => {
+                    rewritten = Some((serde_json::to_vec(&msg), p));
+                    None
+                }
+                (None, Some(p)) => Some((-32602, format!("Invalid params: {p}."))),
+            }
         }
         Ok(_) => Some((
             -32600,
@@ -270,14 +385,34 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         )
             .into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let mut parts = parts;
+    let body = match rewritten {
+        None => bytes,
+        Some((Ok(smaller), problem)) => {
+            drop(bytes);
+            if let Some(context) = parts.extensions.get::<Arc<RequestContext>>() {
+                let mut context = RequestContext::clone(context);
+                context.arguments_problem = Some(problem);
+                parts.extensions.insert(Arc::new(context));
+            }
+            smaller
+        }
+        Some((Err(e), _)) => {
+            tracing::error!(error = %e, "cannot re-serialise a message read from JSON");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+fn is_tool_call(msg: &serde_json::Map<String, serde_json::Value>) -> bool {
+    msg.get("method").and_then(|m| m.as_str()) == Some("tools/call")
 }
 
 /// rmcp answers a `tools/call` whose params it cannot read with "method not found"; the
 /// accurate answer is "invalid params", with what is wrong.
 fn tool_call_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
-    if msg.get("method").and_then(|m| m.as_str()) != Some("tools/call") {
+    if !is_tool_call(msg) {
         return None;
     }
     let Some(params) = msg.get("params").and_then(|p| p.as_object()) else {
@@ -295,15 +430,35 @@ fn tool_call_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option
     }
 }
 
-/// Collects at most `limit` bytes. An oversized body is still read (and dropped) for a while,
-/// so the client finishes sending and sees the 413 instead of a reset connection.
-async fn read_bounded(mut body: Body, limit: usize) -> Result<Vec<u8>, ()> {
+/// Why a request body was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyProblem {
+    /// More than the limit.
+    TooLarge,
+    /// Not all of it within the body read timeout.
+    TooSlow,
+    /// The connection broke or closed before the body was complete: what arrived is a
+    /// fragment, never a request to act on.
+    Broken,
+}
+
+/// Collects at most `limit` bytes within `timeout`. An oversized body is still read (and
+/// dropped) for a while, so the client finishes sending and sees the 413 instead of a reset
+/// connection.
+async fn read_bounded(
+    mut body: Body,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyProblem> {
     use http_body_util::BodyExt as _;
     let mut buf = Vec::new();
     let mut too_big = false;
     let mut seen = 0usize;
     let drain = async {
-        while let Some(Ok(frame)) = body.frame().await {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(BodyProblem::Broken);
+            };
             let Ok(data) = frame.into_data() else {
                 continue;
             };
@@ -318,14 +473,13 @@ async fn read_bounded(mut body: Body, limit: usize) -> Result<Vec<u8>, ()> {
                 buf.extend_from_slice(&data);
             }
         }
+        Ok(())
     };
-    let finished = tokio::time::timeout(std::time::Duration::from_secs(10), drain)
-        .await
-        .is_ok();
-    if too_big || !finished {
-        Err(())
-    } else {
-        Ok(buf)
+    match tokio::time::timeout(timeout, drain).await {
+        _ if too_big => Err(BodyProblem::TooLarge),
+        Err(_) => Err(BodyProblem::TooSlow),
+        Ok(Err(problem)) => Err(problem),
+        Ok(Ok(())) => Ok(buf),
     }
 }
 
@@ -420,7 +574,7 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| client_address(c.0.ip(), req.headers(), &gate.opts.trusted_proxies));
     let (request_id, client_request_id) = correlation::request_ids(&req);
     let context = RequestContext {
         key: Some(key),
@@ -435,6 +589,38 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     };
     req.extensions_mut().insert(Arc::new(context));
     next.run(req).await
+}
+
+/// The client's address: the socket's peer, or, when the peer is a trusted proxy, the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy (read from the
+/// right: entries further left were written by the client and prove nothing). A malformed
+/// entry ends the walk at the last trusted hop, so garbage never picks the address.
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().ok())
+        .collect::<Vec<_>>();
+    for value in hops.into_iter().rev() {
+        let Some(value) = value else {
+            return client;
+        };
+        for hop in value.rsplit(',') {
+            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+                return client;
+            };
+            client = ip;
+            if !is_trusted(&ip) {
+                return client;
+            }
+        }
+    }
+    client
 }
 
 /// The bearer credential, as text (a key or a token).
@@ -523,44 +709,60 @@ fn mode(path: &str, headers: &HeaderMap) -> Result<Option<Mode>, String> {
     }
 }
 
+/// The request's narrowing. Narrowing only ever narrows: when a header comes more than once
+/// (a client's and a proxy's, say), every occurrence applies, so the result is the narrowest
+/// reading (read-only if any says so; only toolsets every occurrence names). A value that
+/// cannot be read is an error, never "absent".
 fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
-    let header_text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
+    let values = |name: &'static str| {
+        headers.get_all(name).iter().map(move |v| {
+            v.to_str().map(str::trim).map_err(|_| {
+                format!("{name} is not readable: send plain ASCII text (got a non-ASCII or control byte).")
+            })
+        })
     };
-    let read_only_header = match header_text("x-ds24-read-only")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("" | "false" | "0" | "no" | "n") => false,
-        Some("true" | "1" | "yes" | "y") => true,
-        Some(other) => {
-            return Err(format!(
-                "X-DS24-Read-Only must be true or false, not `{other}`."
-            ));
+    let mut read_only = path.ends_with("/readonly");
+    for value in values("X-DS24-Read-Only") {
+        for word in value?.split(',').map(str::trim) {
+            match word.to_ascii_lowercase().as_str() {
+                "" | "false" | "0" | "no" | "n" => {}
+                "true" | "1" | "yes" | "y" => read_only = true,
+                _ => {
+                    return Err(format!(
+                        "X-DS24-Read-Only must be true or false, not `{}`.",
+                        shorten(word)
+                    ));
+                }
+            }
         }
-    };
-    let toolsets = match header_text("x-ds24-toolsets") {
-        None | Some("" | "all") => None,
-        Some(list) => Some(
-            list.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|name| {
-                    crate::tools::toolset(name).map(|t| t.id).ok_or_else(|| {
-                        format!(
-                            "X-DS24-Toolsets names an unknown toolset `{name}`; known: {}.",
-                            crate::tools::toolset_names().join(", ")
-                        )
-                    })
+    }
+    let mut toolsets: Option<BTreeSet<&'static str>> = None;
+    for value in values("X-DS24-Toolsets") {
+        let value = value?;
+        if value.is_empty() || value == "all" {
+            continue;
+        }
+        let named = value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| {
+                crate::tools::toolset(name).map(|t| t.id).ok_or_else(|| {
+                    format!(
+                        "X-DS24-Toolsets names an unknown toolset `{}`; known: {}.",
+                        shorten(name),
+                        crate::tools::toolset_names().join(", ")
+                    )
                 })
-                .collect::<Result<BTreeSet<_>, _>>()?,
-        ),
-    };
+            })
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        toolsets = Some(match toolsets {
+            None => named,
+            Some(before) => before.intersection(&named).copied().collect(),
+        });
+    }
     Ok(Scope {
-        read_only: read_only_header || path.ends_with("/readonly"),
+        read_only,
         toolsets,
         read_only_grant: false,
     })
@@ -577,9 +779,25 @@ mod tests {
 
     #[test]
     fn host_ports_and_ipv6() {
-        assert_eq!(strip_port("localhost:8787"), "localhost");
-        assert_eq!(strip_port("[::1]:8787"), "::1");
-        assert_eq!(strip_port("example.com"), "example.com");
+        assert_eq!(
+            authority("localhost:8787"),
+            Some(("localhost".into(), Some(8787)))
+        );
+        assert_eq!(authority("[::1]:8787"), Some(("::1".into(), Some(8787))));
+        assert_eq!(authority("Example.COM"), Some(("example.com".into(), None)));
+        for bad in [
+            "[::1]evil.example",
+            "[::1]:",
+            "[evil]",
+            "a:b:c",
+            "evil.example:80x",
+            "evil.example:99999",
+            "a b",
+            "",
+            ":80",
+        ] {
+            assert_eq!(authority(bad), None, "{bad}");
+        }
         let allowed = vec![
             "localhost".to_owned(),
             "127.0.0.1".to_owned(),
@@ -592,6 +810,43 @@ mod tests {
         assert!(host_problem(&h, &allowed).is_none());
         h.insert(header::HOST, "evil.example".parse().unwrap());
         assert!(host_problem(&h, &allowed).is_some());
+        h.insert(header::HOST, "[::1]evil.example".parse().unwrap());
+        assert!(host_problem(&h, &allowed).is_some());
+        let with_port = vec!["example.com:8443".to_owned()];
+        h.insert(header::HOST, "example.com:8443".parse().unwrap());
+        assert!(host_problem(&h, &with_port).is_none());
+        h.insert(header::HOST, "example.com:80".parse().unwrap());
+        assert!(host_problem(&h, &with_port).is_some());
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "1.1.1.1, 203.0.113.7, 10.0.0.2".parse().unwrap(),
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &h, &trusted),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(ip("198.51.100.1"), &h, &trusted),
+            ip("198.51.100.1"),
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(client_address(ip("10.0.0.1"), &h, &[]), ip("10.0.0.1"));
+        h.insert("x-forwarded-for", "evil, 10.0.0.3".parse().unwrap());
+        assert_eq!(client_address(ip("10.0.0.1"), &h, &trusted), ip("10.0.0.3"));
+        let mut two = HeaderMap::new();
+        two.append("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        two.append("x-forwarded-for", "10.0.0.5".parse().unwrap());
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &two, &trusted),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]
@@ -615,5 +870,23 @@ mod tests {
         assert!(s.read_only && s.toolsets.unwrap().len() == 2);
         h.insert("x-ds24-toolsets", "nope".parse().unwrap());
         assert!(scope("/", &h).is_err());
+
+        let mut h = HeaderMap::new();
+        h.append("x-ds24-read-only", "false".parse().unwrap());
+        h.append("x-ds24-read-only", "true".parse().unwrap());
+        assert!(scope("/", &h).unwrap().read_only, "any occurrence narrows");
+        h.append("x-ds24-toolsets", "products, statistics".parse().unwrap());
+        h.append("x-ds24-toolsets", "all".parse().unwrap());
+        h.append("x-ds24-toolsets", "statistics,purchases".parse().unwrap());
+        assert_eq!(
+            scope("/", &h).unwrap().toolsets.unwrap(),
+            BTreeSet::from(["statistics"])
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-ds24-read-only",
+            header::HeaderValue::from_bytes(b"tr\xe4ue").unwrap(),
+        );
+        assert!(scope("/", &h).unwrap_err().contains("not readable"));
     }
 }

@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +34,8 @@ pub struct Upstream {
     pub addr: SocketAddr,
     pub records: Arc<Mutex<Vec<Recorded>>>,
     pub sandbox: Option<ds24_sandbox::RunningSandbox>,
+    /// The most requests the proxy had in flight at once.
+    pub max_in_flight: Arc<AtomicUsize>,
 }
 
 impl Upstream {
@@ -45,6 +48,9 @@ impl Upstream {
     pub fn count(&self) -> usize {
         self.records.lock().unwrap().len()
     }
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
 }
 
 #[derive(Clone)]
@@ -52,12 +58,19 @@ struct ProxyState {
     target: String,
     records: Arc<Mutex<Vec<Recorded>>>,
     http: reqwest::Client,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
 }
 
 /// The sandbox (in memory, with `error_status`) behind a recording proxy.
 pub async fn upstream_with(error_status: ds24_sandbox::ErrorStatus) -> Upstream {
     let mut opts = ds24_sandbox::SandboxOptions::in_memory();
     opts.error_status = error_status;
+    upstream_opts(opts).await
+}
+
+/// The sandbox with these options (and the developer key) behind a recording proxy.
+pub async fn upstream_opts(mut opts: ds24_sandbox::SandboxOptions) -> Upstream {
     opts.keys.push(ds24_sandbox::KeySpec::new(
         DEVELOPER_KEY,
         ds24_sandbox::KeyPermission::Developer,
@@ -66,10 +79,13 @@ pub async fn upstream_with(error_status: ds24_sandbox::ErrorStatus) -> Upstream 
         .await
         .expect("sandbox starts");
     let records = Arc::new(Mutex::new(Vec::new()));
+    let max_in_flight = Arc::new(AtomicUsize::new(0));
     let state = ProxyState {
         target: sandbox.api_url(),
         records: records.clone(),
         http: reqwest::Client::new(),
+        in_flight: Arc::new(AtomicUsize::new(0)),
+        max_in_flight: max_in_flight.clone(),
     };
     let app = axum::Router::new()
         .route("/api/call/{function}", axum::routing::post(forward))
@@ -81,6 +97,7 @@ pub async fn upstream_with(error_status: ds24_sandbox::ErrorStatus) -> Upstream 
         addr,
         records,
         sandbox: Some(sandbox),
+        max_in_flight,
     }
 }
 
@@ -94,6 +111,19 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
+    let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    s.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let answer = forward_counted(&s, function, headers, body).await;
+    s.in_flight.fetch_sub(1, Ordering::SeqCst);
+    answer
+}
+
+async fn forward_counted(
+    s: &ProxyState,
+    function: String,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
     let header = |name: &str| {
         headers
             .get(name)
@@ -154,6 +184,8 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub logs: Arc<Mutex<String>>,
+    /// Woken whenever a log line arrives, so tests wait for a line rather than for time.
+    logged: Arc<tokio::sync::Notify>,
     /// Checked when the server is dropped at the end of a passing test: the audit file against
     /// what reached the upstream (see [`serve_audited`]).
     audit_check: Option<(std::path::PathBuf, Arc<Mutex<Vec<Recorded>>>)>,
@@ -165,6 +197,24 @@ impl Server {
     }
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().clone()
+    }
+    /// The first log line `wanted` accepts, waiting (at most 10 s) for it to be written: the
+    /// server's stderr is read on a thread of its own, so a line can trail the answer it
+    /// belongs to.
+    pub async fn log_line(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let found = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let arrived = self.logged.notified();
+                tokio::pin!(arrived);
+                arrived.as_mut().enable();
+                if let Some(line) = self.logs().lines().find(|l| wanted(l)) {
+                    return line.to_owned();
+                }
+                arrived.await;
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("no such log line within 10 s:\n{}", self.logs()))
     }
     /// The audit file of a server started with [`serve_audited`].
     pub fn audit_path(&self) -> Option<std::path::PathBuf> {
@@ -266,8 +316,10 @@ pub fn serve_audited(up: &Upstream, args: &[&str]) -> Server {
     server
 }
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ds24-mcp")
+/// The binary under test: this build's, or `DS24_MCP_TEST_BIN` (to show that a test fails
+/// against an older build).
+pub fn bin() -> String {
+    std::env::var("DS24_MCP_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ds24-mcp").to_owned())
 }
 
 /// Starts `ds24-mcp serve --listen 127.0.0.1:0 <args>` and waits until it says where it listens.
@@ -319,6 +371,8 @@ fn spawn_serve(listen: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Serv
     let logs = Arc::new(Mutex::new(String::new()));
     let (tx, rx) = std::sync::mpsc::channel();
     let sink = logs.clone();
+    let logged = Arc::new(tokio::sync::Notify::new());
+    let wake = logged.clone();
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -331,6 +385,8 @@ fn spawn_serve(listen: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Serv
             let mut l = sink.lock().unwrap();
             l.push_str(&line);
             l.push('\n');
+            drop(l);
+            wake.notify_waiters();
         }
     });
     let Ok(addr) = rx.recv_timeout(Duration::from_secs(30)) else {
@@ -342,6 +398,7 @@ fn spawn_serve(listen: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Serv
         child,
         base: format!("http://{addr}"),
         logs,
+        logged,
         audit_check: None,
     })
 }
