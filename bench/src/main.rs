@@ -825,6 +825,7 @@ const USAGE: &str = "usage: ds24-bench [--save] [--soak] | --check\n  \
     --soak   adds 1,000,000 listProducts calls, reading the server's memory every 100,000\n  \
     --check  compares the README block with bench/last-run.json rendered\n\
     env: BENCH_N (calls per sandbox measure, 400), BENCH_SECONDS (seconds per fixed level, 10),\n  \
+    BENCH_FIXED_ONLY=1 (only the fixed-upstream measures, not saved),\n  \
     DS24_OFFICIAL_SERVER (Digistore24's build/index.js), DS24_MCP_BASELINE (an older ds24-mcp binary\n  \
     to measure side by side, labelled DS24_MCP_BASELINE_LABEL or \"before\")";
 
@@ -847,9 +848,23 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(400);
-    let mut report = measure(n).await?;
+    // BENCH_FIXED_ONLY=1 skips the sandbox measures (for profiling and quick comparisons).
+    let fixed_only = std::env::var("BENCH_FIXED_ONLY").is_ok_and(|v| v == "1");
+    let mut report = if fixed_only {
+        anyhow::ensure!(
+            !save,
+            "--save needs the whole run (without BENCH_FIXED_ONLY)"
+        );
+        json!({"date": today(), "version": env!("CARGO_PKG_VERSION"), "cores": cores()})
+    } else {
+        measure(n).await?
+    };
     report["fixed"] = measure_fixed(soak).await?;
-    let md = render(&report);
+    let md = if fixed_only {
+        fixed::render(&report["fixed"])
+    } else {
+        render(&report)
+    };
     println!("{md}");
     if save {
         std::fs::write(SAVED, serde_json::to_string_pretty(&report)? + "\n")?;

@@ -8,8 +8,6 @@
 //! exactly which call returns the rows that were cut, instead of overflowing the client's limit
 //! or being cut off mid-JSON by it.
 
-use std::io::Write as _;
-
 use serde_json::{Map, Value, json};
 
 /// The two views of a tool result.
@@ -42,9 +40,10 @@ pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
         Value::Null => json!({}),
         other => json!({ "result": other }),
     };
-    let mut text = compact_text(&result);
-    if text.len() + json_len(&result) > max_bytes && truncate_rows(&mut result, max_bytes, paging) {
-        text = compact_text(&result);
+    // One walk gives the text and the size of the structured view.
+    let (mut text, full_len) = compact_text(&result);
+    if text.len() + full_len > max_bytes && truncate_rows(&mut result, max_bytes, paging) {
+        text = compact_text(&result).0;
     }
     Shaped {
         text,
@@ -81,28 +80,78 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-fn compact_text(value: &Value) -> String {
-    compact(value).to_string()
+/// `compact(value)` as JSON text, and the length of `value` itself as compact JSON, in one walk
+/// that builds no intermediate value.
+fn compact_text(value: &Value) -> (String, usize) {
+    let mut out = Vec::with_capacity(4096);
+    let full = write_compact(value, &mut out);
+    // Only JSON text and `str`s were written, so the bytes are UTF-8; the check stays because
+    // it is cheap next to the walk and keeps this free of `unsafe`.
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (text, full)
 }
 
-/// The length of `value` as compact JSON, without building the string.
-fn json_len(value: &Value) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
+/// Writes `compact(value)` as JSON to `out` and returns the length `value` has as compact JSON
+/// with nothing dropped. An object member is written first and taken back when its value turned
+/// out empty (`null`, `""`, `[]`, `{}` are exactly the empty values' texts: a list keeps all its
+/// items, so only an empty list writes `[]`, and only an object with no member left writes `{}`).
+fn write_compact(value: &Value, out: &mut Vec<u8>) -> usize {
+    match value {
+        Value::Object(map) => {
+            out.push(b'{');
+            let mut full = 2 + map.len().saturating_sub(1);
+            let mut first = true;
+            for (key, v) in map {
+                let mark = out.len();
+                if !first {
+                    out.push(b',');
+                }
+                let key_start = out.len();
+                write_scalar(key, out);
+                out.push(b':');
+                let value_start = out.len();
+                full += value_start - key_start + write_compact(v, out);
+                if matches!(&out[value_start..], b"null" | b"\"\"" | b"[]" | b"{}") {
+                    out.truncate(mark);
+                } else {
+                    first = false;
+                }
+            }
+            out.push(b'}');
+            full
         }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
+        Value::Array(items) => {
+            out.push(b'[');
+            let mut full = 2 + items.len().saturating_sub(1);
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                full += write_compact(item, out);
+            }
+            out.push(b']');
+            full
+        }
+        scalar => {
+            let start = out.len();
+            write_scalar(scalar, out);
+            out.len() - start
         }
     }
-    let mut counter = Counter(0);
-    if serde_json::to_writer(&mut counter, value).is_err() {
-        return usize::MAX;
-    }
-    let _ = counter.flush();
-    counter.0
+}
+
+/// A string, number, bool or null exactly as serde_json writes it.
+fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail, and these values always serialize.
+    let _ = serde_json::to_writer(out, value);
+}
+
+/// The lengths of `value` as compact text and as compact JSON.
+fn lengths(value: &Value, scratch: &mut Vec<u8>) -> (usize, usize) {
+    scratch.clear();
+    let full = write_compact(value, scratch);
+    (scratch.len(), full)
 }
 
 /// Shortens the longest top-level list so both views fit, and says in `_truncated` how to get
@@ -123,14 +172,17 @@ fn truncate_rows(result: &mut Value, max_bytes: usize, paging: Option<Paging>) -
         return false;
     };
     // What the answer costs without the list, in both views.
+    let mut scratch = Vec::new();
     let rest = Value::Object(map.clone());
-    let fixed = json_len(&rest) + compact_text(&rest).len() + 2 * (field.len() + 6);
+    let (rest_text, rest_full) = lengths(&rest, &mut scratch);
+    let fixed = rest_full + rest_text + 2 * (field.len() + 6);
     let budget = max_bytes.saturating_sub(fixed + NOTE_RESERVE);
     let total = list.len();
     let mut used = 0;
     let mut keep = 0;
     for row in &list {
-        let cost = json_len(row) + json_len(&compact(row)) + 2;
+        let (text, full) = lengths(row, &mut scratch);
+        let cost = full + text + 2;
         if used + cost > budget {
             break;
         }
@@ -191,6 +243,25 @@ mod tests {
             shape(json!("x"), 1000, None).structured,
             json!({"result": "x"})
         );
+    }
+
+    #[test]
+    fn the_one_walk_text_is_the_compacted_value_and_its_length_the_whole_value() {
+        for value in [
+            json!({}),
+            json!([]),
+            json!({"a": "", "b": null, "c": [], "d": {}, "e": {"f": {"g": ""}}}),
+            json!({"rows": [{}, {"a": ""}, null, "", [], [null]], "n": 0, "t": true, "f": false}),
+            json!({"q": "quote \" backslash \\ newline \n tab \t ctl \u{1} é € 😀 </script>"}),
+            json!({"x": 1.5, "y": -3, "z": 18446744073709551615u64, "w": 1e300, "v": "0"}),
+            json!({"nested": {"deeper": {"deepest": [{"k": ""}, {"k": "v"}]}, "empty": {"e": [], "n": null}}}),
+            json!({"": "empty key", "k\"ey": {"": ""}}),
+            json!(["top", "", null, {"a": null}]),
+        ] {
+            let (text, full) = compact_text(&value);
+            assert_eq!(text, compact(&value).to_string(), "{value}");
+            assert_eq!(full, value.to_string().len(), "{value}");
+        }
     }
 
     #[test]
