@@ -28,6 +28,7 @@ use crate::context::RequestContext;
 use crate::mcp::{Door, Ds24Service};
 use crate::pipeline::Pipeline;
 use crate::tools::{Mode, Scope};
+use crate::transport::tools_list::PreparedLists;
 
 /// Paths that serve MCP. The hosted server documents the bare root; `/readonly` variants give
 /// the documented two-connection setup a server-enforced read connection.
@@ -57,11 +58,24 @@ pub struct HttpOptions {
 
 struct Gate {
     opts: HttpOptions,
+    /// `tools/list` from prepared bytes; `None` leaves every request to rmcp (tests compare).
+    lists: Option<Arc<PreparedLists>>,
 }
 
 /// Builds the application: MCP on [`MCP_PATHS`], `/healthz` without auth.
 pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationToken) -> Router {
     let service = Ds24Service::new(pipeline, Door::PerRequest);
+    let lists = PreparedLists::new(service.clone());
+    build(service, opts, shutdown, Some(lists))
+}
+
+/// The application around `service`, with `tools/list` from `lists` when given.
+pub(super) fn build(
+    service: Ds24Service,
+    opts: HttpOptions,
+    shutdown: CancellationToken,
+    lists: Option<Arc<PreparedLists>>,
+) -> Router {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -75,7 +89,7 @@ pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationTok
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    let gate = Arc::new(Gate { opts });
+    let gate = Arc::new(Gate { opts, lists });
     let mut router = Router::new();
     for path in MCP_PATHS {
         router = router.route_service(path, mcp.clone());
@@ -203,6 +217,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         }
     };
     let mut id = serde_json::Value::Null;
+    let mut tools_list = false;
     let problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Err(e) => Some((
             -32700,
@@ -212,6 +227,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") =>
         {
             id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
+            tools_list = msg.get("method").and_then(|m| m.as_str()) == Some("tools/list");
             tool_call_problem(&msg).map(|m| (-32602, m))
         }
         Ok(_) => Some((
@@ -234,6 +250,13 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             ),
         )
             .into_response();
+    }
+    if tools_list
+        && let Some(lists) = &gate.lists
+        && let Some(context) = parts.extensions.get::<Arc<RequestContext>>()
+        && let Some(answer) = lists.answer(&parts.headers, &bytes, context)
+    {
+        return answer;
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
