@@ -91,18 +91,53 @@ class Sandbox:
         return product_ids(self.call("listProducts"))
 
 
-def compact(value: Any) -> Any:
-    """What ds24-mcp puts in the text block: the data without empty strings, nulls, empty lists
-    and empty objects (rows inside lists stay, even when nothing is left of them)."""
+def _empty(v: Any) -> bool:
+    return v is None or v == "" or v == [] or v == {}
+
+
+def _flatten(fields: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for k, v in fields.items():
+        if isinstance(v, dict) and v:
+            _flatten(v, f"{prefix}{k}.", out)
+        else:
+            out[f"{prefix}{k}"] = v
+
+
+def lean(value: Any) -> Any:
+    """What ds24-mcp puts in the text block, written again here from its documentation (README,
+    "Answers"): no empty values, no `X_msg` label beside its `X`, and lists of two or more records
+    as tables (`columns`, `rows`, with values equal in every row under `same`)."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
-            c = compact(v)
-            if c not in ("", None, [], {}):
+            if k.endswith("_msg") and k[: -len("_msg")] in value:
+                continue
+            c = lean(v)
+            if not _empty(c):
                 out[k] = c
         return out
     if isinstance(value, list):
-        return [compact(v) for v in value]
+        if len(value) >= 2 and all(isinstance(v, dict) for v in value):
+            rows = []
+            for item in value:
+                flat: dict[str, Any] = {}
+                _flatten(lean(item), "", flat)
+                rows.append(flat)
+            columns: list[str] = []
+            for row in rows:
+                for k in row:
+                    if k not in columns:
+                        columns.append(k)
+            same = {c: rows[0][c] for c in columns
+                    if c in rows[0] and all(c in r and r[c] == rows[0][c] for r in rows)}
+            varying = [c for c in columns if c not in same]
+            table: dict[str, Any] = {}
+            if same:
+                table["same"] = same
+            table["columns"] = varying
+            table["rows"] = [[r.get(c, "") for c in varying] for r in rows]
+            return table
+        return [lean(v) for v in value]
     return value
 
 

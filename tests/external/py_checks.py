@@ -34,7 +34,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
-from checklib import FULL_KEY, READ_KEY, Checks, Sandbox, compact, first_difference, product_ids
+from checklib import FULL_KEY, READ_KEY, Checks, Sandbox, first_difference, lean, product_ids
 
 TIMEOUT = 60  # seconds for one client session
 EXPECTED_VERSION = {"legacy": "2025-11-25", "2026-07-28": "2026-07-28", "auto": "2026-07-28"}
@@ -155,9 +155,9 @@ async def check_read_matches(client_name: str, c: Client, sandbox: Sandbox) -> N
         text_json = json.loads(text_of(await c.call_tool("listProducts", {})) or "null")
         report(
             client_name,
-            f"listProducts matches the sandbox ({len(product_ids(truth))} products; the text block is it without empty values)",
-            got == truth and text_json == compact(truth) and len(product_ids(truth)) > 0,
-            first_difference(got, truth) or f"text block differs: {first_difference(text_json, compact(truth))}",
+            f"listProducts matches the sandbox ({len(product_ids(truth))} products; the text block is its lean form)",
+            got == truth and text_json == lean(truth) and len(product_ids(truth)) > 0,
+            first_difference(got, truth) or f"text block differs: {first_difference(text_json, lean(truth))}",
         )
     except Exception as exc:  # noqa: BLE001
         crashed(client_name, "listProducts matches the sandbox", exc)
@@ -261,7 +261,7 @@ async def check_prompts_and_resources(client_name: str, c: Client, sandbox: Sand
         uris = [str(r.uri) for r in (await c.list_resources()).resources]
         read = await c.read_resource("ds24://reference/countries")
         body = json.loads(read.contents[0].text)
-        truth = compact(sandbox.call("listCountries"))
+        truth = lean(sandbox.call("listCountries"))
         report(client_name, check, "ds24://reference/countries" in uris and body == truth and bool(truth),
                first_difference(body, truth) or {"uris": uris})
     except Exception as exc:  # noqa: BLE001

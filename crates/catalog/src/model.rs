@@ -359,6 +359,10 @@ pub struct Param {
     pub max_len: Option<u32>,
     /// A text format Digistore24 defines for the value.
     pub format: Option<Format>,
+    /// True when the value is personal data (a person's e-mail, name, address, phone, tax ID,
+    /// login): audit lines show it masked. Declared here, beside the parameter, so a new
+    /// function cannot forget it in some list kept elsewhere.
+    pub personal: bool,
 }
 
 /// Text formats Digistore24's spec defines (JSON Schema `format` values).
@@ -394,6 +398,7 @@ impl Param {
             default: None,
             max_len: None,
             format: None,
+            personal: false,
         }
     }
 
@@ -416,6 +421,12 @@ impl Param {
     /// Marks the parameter as one that makes the call change state.
     pub const fn mutating(mut self) -> Self {
         self.mutating = true;
+        self
+    }
+
+    /// Marks the value as personal data, masked in audit lines.
+    pub const fn personal(mut self) -> Self {
+        self.personal = true;
         self
     }
 

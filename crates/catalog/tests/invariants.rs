@@ -81,6 +81,22 @@ fn check_entry(f: &Function) -> Vec<String> {
     problems
 }
 
+/// Parameter names that hold a person's data wherever they appear.
+const PERSONAL_NAMES: &[&str] = &[
+    "email",
+    "first_name",
+    "last_name",
+    "phone_no",
+    "phone_number",
+    "street",
+    "street_name",
+    "street_number",
+    "zipcode",
+    "city",
+    "tax_id",
+    "login_name",
+];
+
 fn check_params(params: &[Param], at: &str, problems: &mut Vec<String>) {
     let mut seen = BTreeSet::new();
     for p in params {
@@ -138,6 +154,18 @@ fn check_params(params: &[Param], at: &str, problems: &mut Vec<String>) {
         }
         if p.required && p.default.is_some() {
             problems.push(format!("`{path}` is required yet has a default"));
+        }
+        // Personal data is masked in audit lines by the `personal` marker; a parameter named
+        // like a person's contact data must carry it (a safety net, not the source of truth).
+        if PERSONAL_NAMES.contains(&p.name) && !p.personal {
+            problems.push(format!(
+                "`{path}` looks like personal data; mark it `.personal()` so audit lines mask it"
+            ));
+        }
+        if p.personal && !matches!(p.ty, Ty::String) {
+            problems.push(format!(
+                "`{path}`: only text parameters are marked personal"
+            ));
         }
         if let Ty::Object(fields) | Ty::Array(fields) = &p.ty {
             check_params(fields, &format!("{path}."), problems);
@@ -470,6 +498,10 @@ const DEFAULT_BEYOND_HOSTED: &[(&str, &str)] = &[
     (
         "updatePaymentplan",
         "\"Copy product X, change its payment plan to a one-time payment\" cannot be done without it",
+    ),
+    (
+        "deletePaymentplan",
+        "a copied product with several plans keeps only the one the vendor asked for",
     ),
     (
         "summarizePurchases",

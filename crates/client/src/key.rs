@@ -33,6 +33,22 @@ impl ApiKey {
     }
 }
 
+/// Serialised as the plain key, so the OAuth front door can seal it (AEAD) into the tokens it
+/// hands out; sealing is the only serialisation anything does with it. Deserialising refuses an
+/// empty key like [`ApiKey::new`].
+impl serde::Serialize for ApiKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApiKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::new(text).ok_or_else(|| serde::de::Error::custom("empty API key"))
+    }
+}
+
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ApiKey(<redacted>)")
@@ -47,6 +63,14 @@ mod tests {
     fn debug_never_shows_the_key() {
         let key = ApiKey::new("123-secretsecret").unwrap();
         assert!(!format!("{key:?}").contains("secret"));
+    }
+
+    #[test]
+    fn serde_round_trip_refuses_empty() {
+        let key = ApiKey::new("123-secretsecret").unwrap();
+        let text = serde_json::to_string(&key).unwrap();
+        assert_eq!(serde_json::from_str::<ApiKey>(&text).unwrap(), key);
+        assert!(serde_json::from_str::<ApiKey>("\" \"").is_err());
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! refunds, rebilling, ledger) and rendering; `documents` are the typed objects of the
 //! account with their wire rendering; `store` keeps them in memory and SQLite; `seed` builds
 //! the demo account through the backend; `ids`, `money`, `time`, `labels` and `reference`
-//! are the leaves everything else uses.
+//! are the leaves everything else uses. `approval` is Digistore24's approval page for
+//! `requestApiKey` (the one page a browser sees), served by the wire layer.
 
 #![recursion_limit = "256"]
 
@@ -22,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::net::SocketAddr;
 
+mod approval;
 mod backend;
 pub mod config;
 mod documents;

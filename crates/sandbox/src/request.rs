@@ -239,6 +239,30 @@ pub fn check_url(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The URLs an app names in `requestApiKey` (`return_url`, `cancel_url`, `site_url`): what
+/// [`check_url`] accepts, and also http(s) on this machine (`localhost`, `127.x`, `[::1]`). The
+/// sandbox serves its approval page on this machine, so a local app (ds24-mcp on
+/// `http://localhost:8787`) can run the whole key flow offline; Digistore24 itself wants a
+/// public https URL.
+pub fn check_app_url(field: &str, value: &str) -> Result<(), ApiError> {
+    let lower = value.to_ascii_lowercase();
+    let local = ["http://", "https://"].iter().any(|scheme| {
+        lower.strip_prefix(scheme).is_some_and(|rest| {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = match authority.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or(""),
+                None => authority.split(':').next().unwrap_or(""),
+            };
+            host == "localhost" || host == "::1" || host.starts_with("127.")
+        })
+    });
+    if local {
+        check_len(field, value, 255)
+    } else {
+        check_url(field, value)
+    }
+}
+
 /// The one e-mail rule: an `@` and no whitespace. Returns the trimmed address.
 pub fn check_email(field: &str, value: &str) -> Result<String, ApiError> {
     let e = value.trim();

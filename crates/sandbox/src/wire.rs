@@ -18,6 +18,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+
+use crate::approval;
 use serde_json::{Map, Value, json};
 
 use crate::config::{ErrorStatus, KeySpec, SandboxOptions, StateLocation};
@@ -168,7 +170,132 @@ pub fn router(state: SandboxState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/api/call/{*rest}", any(api_call))
+        .route(
+            "/api_key_request/{token}",
+            get(approval_page).post(approval_decision),
+        )
         .with_state(state)
+}
+
+/// `GET /api_key_request/{token}`: Digistore24's approval page for a requestApiKey.
+async fn approval_page(
+    State(state): State<SandboxState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = page_lang(&headers);
+    let page = tokio::task::spawn_blocking(move || {
+        let mut store = state
+            .inner
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let tx = store.begin();
+        approval::page(&tx, &token, lang)
+    })
+    .await;
+    match page {
+        Ok(Some(html)) => html_response(StatusCode::OK, html),
+        Ok(None) => html_response(
+            StatusCode::NOT_FOUND,
+            approval::refused(lang, &approval::Refusal::Unknown),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "approval page failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `POST /api_key_request/{token}` with `decision=approve|decline`: records the answer and
+/// sends the browser back to the app.
+async fn approval_decision(
+    State(state): State<SandboxState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = page_lang(&headers);
+    let decision = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "decision")
+        .and_then(|(_, v)| approval::Decision::parse(&v));
+    let Some(decision) = decision else {
+        return html_response(
+            StatusCode::BAD_REQUEST,
+            approval::refused(lang, &approval::Refusal::Unknown),
+        );
+    };
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut store = state
+            .inner
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut tx = store.begin();
+        let next = approval::decide(&mut tx, &token, decision)?;
+        tx.commit()
+            .map_err(|_| approval::Refusal::Unknown)
+            .map(|()| next)
+    })
+    .await;
+    match outcome {
+        Ok(Ok(next)) => match HeaderValue::from_str(&next) {
+            Ok(location) => {
+                tracing::info!(?decision, "API key request answered on the approval page");
+                (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+            }
+            Err(_) => StatusCode::BAD_REQUEST.into_response(),
+        },
+        Ok(Err(refusal)) => {
+            let status = match refusal {
+                approval::Refusal::Unknown => StatusCode::NOT_FOUND,
+                approval::Refusal::Answered(_) => StatusCode::CONFLICT,
+            };
+            html_response(status, approval::refused(lang, &refusal))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "approval decision failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn page_lang(headers: &HeaderMap) -> Lang {
+    approval::lang_of(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+fn html_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// requestApiKey's `request_url` names Digistore24's page; the sandbox serves its own, at the
+/// address the call came in on (its `Host`), so a browser on this machine can open it.
+fn point_at_own_approval_page(mut data: Value, headers: &HeaderMap) -> Value {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && !h.contains(['/', '?', '#', '@', ' ']))
+        .unwrap_or("127.0.0.1");
+    if let Some(token) = data
+        .get("request_token")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    {
+        data["request_url"] = json!(format!("http://{host}/api_key_request/{token}"));
+    }
+    data
 }
 
 async fn index() -> impl IntoResponse {
@@ -349,6 +476,11 @@ async fn api_call(
     match result {
         Ok(data) => {
             tracing::debug!(%function, %method, ms = started.elapsed().as_millis() as u64, "ok");
+            let data = if function == "requestApiKey" {
+                point_at_own_approval_page(data, &headers)
+            } else {
+                data
+            };
             success(data, started)
         }
         Err(e) => {

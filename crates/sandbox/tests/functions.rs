@@ -111,7 +111,7 @@ fn table(fx: &Fixtures) -> Vec<Row> {
         .bad(
             &[
                 ("permissions", "writable"),
-                ("return_url", "http://localhost/x"),
+                ("return_url", "http://app.example.com/x"),
             ],
             3,
             "return_url",

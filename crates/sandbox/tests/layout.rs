@@ -42,19 +42,55 @@ fn modules() -> BTreeMap<String, String> {
     out
 }
 
-/// The modules a module's code names through `crate::` (longest existing module prefix).
-fn targets(mods: &BTreeMap<String, String>, text: &str) -> BTreeSet<String> {
+/// The modules a module's code names through `crate::` or `super::` (longest existing module
+/// prefix), including grouped imports such as `use crate::{handlers::x, store::Tx}`.
+fn targets(mods: &BTreeMap<String, String>, module: &str, text: &str) -> BTreeSet<String> {
+    let mut paths = Vec::new();
+    let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+    for (prefix, base) in [("crate::", String::new()), ("super::", parent.to_owned())] {
+        for (i, _) in text.match_indices(prefix) {
+            // `crate::` inside `super::crate::` or an identifier ending in it is not a path start.
+            if text[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let rest = &text[i + prefix.len()..];
+            let join = |p: &str| {
+                if base.is_empty() {
+                    p.to_owned()
+                } else {
+                    format!("{base}::{p}")
+                }
+            };
+            if let Some(group) = rest.strip_prefix('{') {
+                let inner = group.split('}').next().unwrap_or("");
+                for item in inner.split(',') {
+                    paths.push(join(item.split(" as ").next().unwrap_or("").trim()));
+                }
+            } else {
+                let path: String = rest
+                    .chars()
+                    .take_while(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == ':'
+                    })
+                    .collect();
+                paths.push(join(&path));
+            }
+        }
+    }
     let mut out = BTreeSet::new();
-    for (i, _) in text.match_indices("crate::") {
-        let rest = &text[i + "crate::".len()..];
-        let path: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_lowercase() || *c == '_' || *c == ':')
+    for path in paths {
+        let segs: Vec<&str> = path
+            .split("::")
+            .map(str::trim)
+            .filter(|s| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
             .collect();
-        let segs: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
         for n in (1..=segs.len()).rev() {
             let cand = segs[..n].join("::");
-            if mods.contains_key(&cand) {
+            if mods.contains_key(&cand) && cand != module {
                 out.insert(cand);
                 break;
             }
@@ -76,7 +112,7 @@ fn no_import_cycles_and_handlers_stay_apart() {
         if name.is_empty() {
             continue; // lib.rs wires everything together
         }
-        for t in targets(&mods, text) {
+        for t in targets(&mods, name, text) {
             if name.starts_with("handlers::") && t.starts_with("handlers") {
                 problems.push(format!("{name} imports {t}"));
             }

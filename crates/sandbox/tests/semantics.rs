@@ -1107,6 +1107,17 @@ async fn buyers_ipn_affiliates_and_key_flow() {
             )
             .await;
         let token = s(&req["request_token"]);
+        // The vendor approves on the approval page first.
+        let approved = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(s(&req["request_url"]))
+            .form(&[("decision", "approve")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approved.status(), 303);
         let got = sb.ok("retrieveApiKey", &[("token", token.as_str())]).await;
         assert_eq!(
             sb.ok("retrieveApiKey", &[("token", token.as_str())]).await["api_key"],

@@ -525,3 +525,151 @@ async fn hostile_nesting_is_a_parameter_error_not_a_crash() {
         .await;
     assert!(data["purchase_list"].is_array());
 }
+
+/// requestApiKey's approval page: the request waits for the vendor, Approve hands the key out
+/// once, Decline never does, and a request is answered only once.
+#[tokio::test]
+async fn api_key_requests_wait_for_the_approval_page() {
+    let sb = Sb::start().await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let request = |comment: &'static str| {
+        let sb = &sb;
+        async move {
+            sb.ok(
+                "requestApiKey",
+                &[
+                    ("permissions", "read-only"),
+                    // A local app: the sandbox serves the page on this machine, so it accepts it.
+                    ("return_url", "http://localhost:8787/oauth/callback?flow=a"),
+                    (
+                        "cancel_url",
+                        "http://localhost:8787/oauth/callback?flow=a&result=cancel",
+                    ),
+                    ("comment", comment),
+                ],
+            )
+            .await
+        }
+    };
+    let req = request("ds24-mcp: <b>Claude</b>").await;
+    let url = s(&req["request_url"]);
+    let addr = sb.sb.local_addr();
+    assert_eq!(
+        url,
+        format!("http://{addr}/api_key_request/{}", s(&req["request_token"]))
+    );
+    let token = s(&req["request_token"]);
+    let pending = sb.ok("retrieveApiKey", &[("token", token.as_str())]).await;
+    assert_eq!(
+        (
+            s(&pending["api_key"]).as_str(),
+            s(&pending["request_status"]).as_str()
+        ),
+        ("", "pending")
+    );
+
+    let page = browser
+        .get(&url)
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Approve an API key") && html.contains("Read only"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;b&gt;Claude&lt;/b&gt;") && !html.contains("<b>Claude"),
+        "escaped: {html}"
+    );
+    assert!(html.contains(r#"name="decision" value="approve""#));
+    let german = browser
+        .get(&url)
+        .header("accept-language", "de-DE,de;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(german.contains("API-Schlüssel freigeben"), "{german}");
+
+    let approved = browser
+        .post(&url)
+        .form(&[("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 303);
+    assert_eq!(
+        approved.headers()["location"],
+        "http://localhost:8787/oauth/callback?flow=a"
+    );
+    let again = browser
+        .post(&url)
+        .form(&[("decision", "decline")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "answered once");
+    let got = sb.ok("retrieveApiKey", &[("token", token.as_str())]).await;
+    let key = s(&got["api_key"]);
+    assert_eq!(s(&got["request_status"]), "completed");
+    sb.ok_as(&key, "listProducts", &[]).await;
+    let (code, _) = sb
+        .err(&key, "createProduct", &[("data[name_de]", "x")])
+        .await;
+    assert_eq!(code, 8, "read-only, as requested");
+    let twice = sb.ok("retrieveApiKey", &[("token", token.as_str())]).await;
+    assert_eq!(s(&twice["api_key"]), "", "handed out once");
+
+    let declined = request("declined app").await;
+    let url = s(&declined["request_url"]);
+    let answer = browser
+        .post(&url)
+        .form(&[("decision", "decline")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    assert_eq!(
+        answer.headers()["location"],
+        "http://localhost:8787/oauth/callback?flow=a&result=cancel"
+    );
+    let got = sb
+        .ok(
+            "retrieveApiKey",
+            &[("token", s(&declined["request_token"]).as_str())],
+        )
+        .await;
+    assert_eq!(
+        (
+            s(&got["api_key"]).as_str(),
+            s(&got["request_status"]).as_str()
+        ),
+        ("", "aborted")
+    );
+
+    let unknown = browser
+        .get(format!("http://{addr}/api_key_request/NOSUCHTOKEN"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let (code, _) = sb
+        .err(
+            FULL,
+            "requestApiKey",
+            &[
+                ("permissions", "writable"),
+                ("return_url", "http://app.example.com/x"),
+            ],
+        )
+        .await;
+    assert_eq!(code, 3, "a public app still needs https");
+}

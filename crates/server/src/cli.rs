@@ -9,13 +9,25 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ds24_client::{ClientConfig, Language};
 use ds24_sandbox::SandboxArgs;
 
+use crate::audit::{AuditConfig, AuditScope, AuditSink};
+use crate::oauth::AuthMode;
 use crate::seal::StateSecret;
+use crate::telemetry::LogFormat;
 use crate::tools::{Inventory, Mode, NameStyle, Selection};
 
 /// An MCP server for the Digistore24 vendor API.
 #[derive(Debug, Parser)]
 #[command(name = "ds24-mcp", version, about, long_about = None)]
 pub struct Cli {
+    /// Log line format on stderr.
+    #[arg(
+        long,
+        global = true,
+        env = "DS24_MCP_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     /// What to run.
     #[command(subcommand)]
     pub command: Command,
@@ -32,6 +44,36 @@ pub enum Command {
     Sandbox(SandboxCommand),
     /// Print the tool catalog as a user sees it.
     Tools(ToolsArgs),
+    /// Check the key, the API, the clock and the configuration, and say what to fix.
+    Doctor(DoctorArgs),
+    /// Print the configuration snippet for an MCP client.
+    Config(ConfigArgs),
+}
+
+/// `doctor`: the same flags and environment as `serve`, plus where the key comes from.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Read the API key from the first line of standard input instead of DS24_API_KEY.
+    #[arg(long)]
+    pub key_stdin: bool,
+    /// The deployment to check, configured as for `serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// `config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The client to configure.
+    #[arg(long, value_enum)]
+    pub client: crate::client_config::ClientKind,
+    /// The server's MCP endpoint.
+    #[arg(long, default_value = crate::client_config::DEFAULT_URL)]
+    pub url: String,
+    /// Two connections: a read connection (`/readonly`) with a read-only key and a write
+    /// connection with a full-access key, as Digistore24's setup guide recommends.
+    #[arg(long)]
+    pub two_keys: bool,
 }
 
 /// `serve`.
@@ -58,9 +100,115 @@ pub struct ServeArgs {
     /// (for test suites that cannot send headers).
     #[arg(long, requires = "sandbox", value_name = "SANDBOX_KEY")]
     pub anonymous_key: Option<String>,
+    /// Serve Prometheus metrics on this address at `/metrics` (a listener of its own; off when
+    /// unset). Keep it private: metrics are not authenticated.
+    #[arg(long, env = "DS24_MCP_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// OAuth for browser-based clients (claude.ai, ChatGPT connectors).
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
     /// Options shared with the other MCP front door.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `serve`'s OAuth flags.
+#[derive(Debug, Args)]
+pub struct OAuthArgs {
+    /// The server's public URL (origin only, e.g. `https://mcp.example.com`; http only for
+    /// localhost). Turns on the OAuth authorization server and is the token audience.
+    #[arg(long, env = "DS24_MCP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Which bearer credentials the MCP endpoint accepts: Digistore24 API keys, OAuth access
+    /// tokens, or both. Default: both with --public-url, else key.
+    #[arg(long, env = "DS24_MCP_AUTH", value_enum)]
+    pub auth: Option<AuthMode>,
+    /// File holding your Digistore24 developer key: offers "Connect with Digistore24" on the
+    /// consent page. With --sandbox, the sandbox's own developer key is used when unset.
+    #[arg(long, env = "DS24_MCP_DEVELOPER_KEY_FILE", value_name = "PATH")]
+    pub developer_key_file: Option<std::path::PathBuf>,
+    /// Lifetime of OAuth access tokens, in seconds.
+    #[arg(
+        long,
+        env = "DS24_MCP_ACCESS_TOKEN_TTL",
+        default_value_t = 3600,
+        value_name = "SECONDS"
+    )]
+    pub access_token_ttl: u64,
+    /// Lifetime of OAuth refresh tokens, in seconds (each refresh issues a new one).
+    #[arg(long, env = "DS24_MCP_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600, value_name = "SECONDS")]
+    pub refresh_token_ttl: u64,
+}
+
+impl OAuthArgs {
+    /// The effective `--auth`, checked against `--public-url`.
+    pub fn mode(&self) -> anyhow::Result<AuthMode> {
+        match (self.auth, &self.public_url) {
+            (Some(mode), None) if mode.oauth() => bail!(
+                "--auth {} needs --public-url (the URL clients use to reach this server, e.g. https://mcp.example.com)",
+                if mode == AuthMode::Oauth {
+                    "oauth"
+                } else {
+                    "both"
+                }
+            ),
+            (Some(mode), _) => Ok(mode),
+            (None, Some(_)) => Ok(AuthMode::Both),
+            (None, None) => Ok(AuthMode::Key),
+        }
+    }
+
+    /// The developer key from `--developer-key-file`, if given.
+    pub fn developer_key(&self) -> anyhow::Result<Option<ds24_client::ApiKey>> {
+        let Some(path) = &self.developer_key_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read --developer-key-file {}", path.display()))?;
+        ds24_client::ApiKey::new(text)
+            .map(Some)
+            .with_context(|| format!("--developer-key-file {} is empty", path.display()))
+    }
+
+    /// Token lifetimes, checked.
+    pub fn lifetimes(&self) -> anyhow::Result<crate::oauth::Lifetimes> {
+        if self.access_token_ttl == 0 || self.refresh_token_ttl == 0 {
+            bail!("--access-token-ttl and --refresh-token-ttl must be positive");
+        }
+        if self.refresh_token_ttl < self.access_token_ttl {
+            bail!("--refresh-token-ttl must not be shorter than --access-token-ttl");
+        }
+        Ok(crate::oauth::Lifetimes {
+            access: Duration::from_secs(self.access_token_ttl),
+            refresh: Duration::from_secs(self.refresh_token_ttl),
+            ..crate::oauth::Lifetimes::default()
+        })
+    }
+}
+
+impl ServeArgs {
+    /// Whether the server listens on a public address while only loopback names may be used
+    /// to reach it (every request to the public hostname would get 403).
+    /// `--public-url`'s host counts as allowed: `serve` adds it to the allowlist.
+    pub fn public_with_loopback_hosts(&self) -> bool {
+        let public_host = self
+            .oauth
+            .public_url
+            .as_deref()
+            .and_then(|u| crate::oauth::PublicUrl::parse(u).ok())
+            .map(|u| u.host().to_owned());
+        !self.listen.ip().is_loopback()
+            && self
+                .allowed_hosts
+                .iter()
+                .chain(public_host.as_ref())
+                .all(|h| is_loopback_name(h))
+    }
+}
+
+/// Whether a Host allowlist entry names this machine only.
+pub fn is_loopback_name(host: &str) -> bool {
+    ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&host)
 }
 
 /// `stdio`.
@@ -184,6 +332,47 @@ pub struct CommonArgs {
     /// Sandbox settings, used with --sandbox.
     #[command(flatten)]
     pub sandbox_args: SandboxArgs,
+    /// The audit trail.
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// The audit trail's flags.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Write one JSON line per audited tool call to this file (`-` for stderr). Off when unset.
+    #[arg(long, env = "DS24_MCP_AUDIT_LOG", value_name = "PATH")]
+    pub audit_log: Option<String>,
+    /// Which calls are audited: `writes` (calls that change data, and every refused or failed
+    /// call) or `all`.
+    #[arg(long, env = "DS24_MCP_AUDIT", value_enum, default_value = "writes")]
+    pub audit: AuditScope,
+    /// Rotate the audit file before it grows beyond this many bytes (0: never).
+    #[arg(long, env = "DS24_MCP_AUDIT_MAX_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub audit_max_bytes: u64,
+    /// How many rotated audit files to keep (PATH.1 … PATH.N).
+    #[arg(long, env = "DS24_MCP_AUDIT_KEEP", default_value_t = 5)]
+    pub audit_keep: usize,
+    /// Refuse a write (before anything is sent) when its audit line cannot be written.
+    #[arg(long, env = "DS24_MCP_AUDIT_REQUIRED", requires = "audit_log")]
+    pub audit_required: bool,
+}
+
+impl AuditArgs {
+    /// The audit configuration, if an audit log is asked for.
+    pub fn config(&self) -> Option<AuditConfig> {
+        let sink = match self.audit_log.as_deref()? {
+            "-" => AuditSink::Stderr,
+            path => AuditSink::File(path.into()),
+        };
+        Some(AuditConfig {
+            sink,
+            scope: self.audit,
+            max_bytes: self.audit_max_bytes,
+            keep: self.audit_keep,
+            required: self.audit_required,
+        })
+    }
 }
 
 /// `--language`.

@@ -23,10 +23,15 @@ pub struct RequestContext {
     /// How this request wants the tools presented (`X-DS24-Mode`, `/mcp/compact`); `None`
     /// keeps the server's `--mode`.
     pub mode: Option<Mode>,
-    /// Who is acting, as the deployment knows them (`X-DS24-Operator`, later an OAuth identity).
+    /// Who is acting, as the deployment knows them: for an OAuth access token, the Digistore24
+    /// user and the client the grant was made to (`<user> via <client>`).
     pub operator: Option<String>,
-    /// The MCP client, where the protocol says (name and version).
+    /// The MCP client, where the protocol says (name and version): 2026-07-28 requests carry
+    /// it in `_meta`, stdio has it from `initialize`; legacy stateless HTTP calls do not.
     pub client: Option<ClientInfo>,
+    /// The HTTP `User-Agent`, bounded: the only hint of the client on legacy stateless HTTP
+    /// calls, shown as what it is (never as `client`).
+    pub user_agent: Option<String>,
     /// Correlates logs, audit lines and the response (`X-Request-Id`, or generated).
     pub request_id: Option<String>,
     /// The caller's address, where there is a network.

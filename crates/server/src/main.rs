@@ -13,15 +13,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     // Logs go to stderr: in stdio mode stdout carries JSON-RPC and nothing else.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DS24_MCP_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn")),
-        )
-        .init();
-    match ds24_mcp::run::run(Cli::parse()).await {
+    ds24_mcp::telemetry::init_logs(cli.log_format);
+    match ds24_mcp::run::run(cli).await {
         Ok(code) => code,
         Err(e) => {
             // One readable line with its causes, whatever RUST_BACKTRACE says.

@@ -24,7 +24,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::context::RequestContext;
+use crate::context::{ClientInfo, RequestContext};
 use crate::guides;
 use crate::pipeline::{
     CallOutcome, Confirmation, NoProgress, Pipeline, Progress, Question, ToolFailure,
@@ -82,6 +82,38 @@ impl Ds24Service {
     }
 }
 
+impl Ds24Service {
+    /// The request context with the MCP client's name and version, where the protocol carries
+    /// them: a 2026-07-28 request's `_meta`, or (stdio) this connection's `initialize`. A
+    /// legacy stateless HTTP call has neither (rmcp fills its per-request peer info with its own
+    /// name, which is not the client's), so over HTTP only `_meta` counts; the context keeps the
+    /// `User-Agent` instead.
+    fn with_client(
+        &self,
+        context: Arc<RequestContext>,
+        ctx: &RmcpContext<RoleServer>,
+    ) -> Arc<RequestContext> {
+        if context.client.is_some() {
+            return context;
+        }
+        let info = match self.door {
+            Door::PerRequest => ctx.meta.client_info(),
+            Door::Fixed(_) => ctx.client_info(),
+        };
+        match info {
+            Some(info) => {
+                let mut context = (*context).clone();
+                context.client = Some(ClientInfo {
+                    name: info.name,
+                    version: info.version,
+                });
+                Arc::new(context)
+            }
+            None => context,
+        }
+    }
+}
+
 impl ServerHandler for Ds24Service {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
@@ -116,64 +148,57 @@ impl ServerHandler for Ds24Service {
         Ok(self.tools_list(&request, is_modern(&ctx)))
     }
 
-    #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name))]
+    #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name, request_id = tracing::field::Empty))]
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         ctx: RmcpContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let context = self.context(&ctx)?;
+        let context = self.with_client(self.context(&ctx)?, &ctx);
+        if let Some(id) = &context.request_id {
+            // rmcp runs the handler in a task of its own; the id is recorded here so every
+            // line of the call carries it whatever span it descends from.
+            tracing::Span::current().record("request_id", id.as_str());
+        }
         let confirmation = confirmation(&request, &ctx);
         let mut name = request.name.to_string();
         let mut args = request.arguments.unwrap_or_default();
         if self.compact(&context) && compact::is_compact_tool(&name) {
             let inventory = &self.pipeline.inventory;
-            let text = |key: &str| {
-                args.get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned()
+            let parsed = match compact::parse(&name, args) {
+                Ok(parsed) => parsed,
+                Err(problems) => {
+                    let failure = ToolFailure::InvalidArguments {
+                        tool: name.clone(),
+                        problems,
+                    };
+                    return failure_result(&failure).map(Into::into);
+                }
             };
-            match name.as_str() {
-                compact::SEARCH => {
-                    let limit = args
-                        .get("limit")
-                        .and_then(Value::as_u64)
-                        .map_or(8, |l| l.clamp(1, 25));
-                    #[allow(clippy::cast_possible_truncation)] // at most 25
-                    let found =
-                        compact::search(inventory, &context.scope, &text("query"), limit as usize);
+            match parsed {
+                compact::Request::Search { query, limit } => {
+                    if let Err(failure) = self.pipeline.admit(&context) {
+                        return failure_result(&failure).map(Into::into);
+                    }
+                    let found = compact::search(inventory, &context.scope, &query, limit);
                     return Ok(done(crate::shape::shape(found, usize::MAX, None)).into());
                 }
-                compact::DESCRIBE => {
-                    return Ok(
-                        match compact::describe(inventory, &context.scope, &text("name")) {
-                            Ok(tool) => done(crate::shape::shape(tool, usize::MAX, None)),
-                            Err(message) => {
-                                CallToolResult::error(vec![ContentBlock::text(message)])
-                            }
-                        }
-                        .into(),
-                    );
-                }
-                _ => {
-                    name = text("name");
-                    args = match args.remove("arguments") {
-                        None | Some(Value::Null) => Map::new(),
-                        Some(Value::Object(inner)) => inner,
-                        Some(_) => {
-                            return Ok(CallToolResult::error(vec![ContentBlock::text(
-                                "callTool takes `arguments` as an object of named arguments.",
-                            )])
-                            .into());
-                        }
-                    };
-                    if name.is_empty() {
-                        return Ok(CallToolResult::error(vec![ContentBlock::text(
-                            "callTool needs the function's `name`; find one with searchTools.",
-                        )])
-                        .into());
+                compact::Request::Describe { name } => {
+                    if let Err(failure) = self.pipeline.admit(&context) {
+                        return failure_result(&failure).map(Into::into);
                     }
+                    return Ok(match compact::describe(inventory, &context.scope, &name) {
+                        Ok(tool) => done(crate::shape::shape(tool, usize::MAX, None)),
+                        Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+                    }
+                    .into());
+                }
+                compact::Request::Call {
+                    name: inner,
+                    arguments,
+                } => {
+                    name = inner;
+                    args = arguments;
                 }
             }
         }
@@ -271,8 +296,15 @@ impl ServerHandler for Ds24Service {
         ctx: RmcpContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let request = self.context(&ctx)?;
+        // Only what this connection may read (narrowing and toolsets apply to resources too).
+        let inventory = &self.pipeline.inventory;
         let resources = guides::REFERENCES
             .iter()
+            .filter(|r| {
+                inventory
+                    .visible(&request.scope)
+                    .any(|(e, _)| e.function.name == r.function)
+            })
             .map(|r| {
                 Resource::new(r.uri, r.name)
                     .with_description(r.description)

@@ -8,11 +8,11 @@
 //! answers in a few hundred bytes. Money is summed in integer cents per currency, never as
 //! floating point.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 
-use chrono::Datelike as _;
+use chrono::{Datelike as _, Duration, NaiveDateTime};
 use ds24_catalog::Ty;
 use ds24_client::{ApiKey, CallError, Retry, encode_form};
 use serde_json::{Map, Value, json};
@@ -88,12 +88,53 @@ impl Progress for NoProgress {
     }
 }
 
+/// Most `where` fields, values per field and characters per value: a report reads many rows,
+/// so its filters are bounded before any of them is read.
+pub const MAX_WHERE_FIELDS: usize = 20;
+/// Most alternatives in one `where` value.
+pub const MAX_WHERE_VALUES: usize = 100;
+/// Longest `where` value or `group_by` field.
+pub const MAX_WHERE_CHARS: usize = 500;
+
+/// What is wrong with a report call's arguments, beyond their schema (checked before anything
+/// is sent).
+pub fn check(args: &Map<String, Value>) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(Value::Object(filters)) = args.get("where") {
+        if filters.len() > MAX_WHERE_FIELDS {
+            problems.push(format!(
+                "`where`: at most {MAX_WHERE_FIELDS} fields, got {}",
+                filters.len()
+            ));
+        }
+        for (field, value) in filters.iter().take(MAX_WHERE_FIELDS) {
+            let text = value.as_str().unwrap_or_default();
+            if text.chars().count() > MAX_WHERE_CHARS || field.chars().count() > MAX_WHERE_CHARS {
+                problems.push(format!(
+                    "`where.{}`: at most {MAX_WHERE_CHARS} characters",
+                    field.chars().take(40).collect::<String>()
+                ));
+            } else if text.split(',').count() > MAX_WHERE_VALUES {
+                problems.push(format!(
+                    "`where.{field}`: at most {MAX_WHERE_VALUES} alternatives"
+                ));
+            }
+        }
+    }
+    if let Some(Value::String(g)) = args.get("group_by")
+        && g.chars().count() > MAX_WHERE_CHARS
+    {
+        problems.push(format!("`group_by`: at most {MAX_WHERE_CHARS} characters"));
+    }
+    problems
+}
+
 /// The validated arguments of a report call.
 struct Query {
     /// Arguments for the list function (time window and its own search filters).
     list_args: Map<String, Value>,
     /// Equality filters applied to the rows: field path → accepted values.
-    row_filters: Vec<(Vec<String>, Vec<String>)>,
+    row_filters: Vec<(Vec<String>, HashSet<String>)>,
     group_by: Option<Grouping>,
 }
 
@@ -113,13 +154,37 @@ pub async fn run(
     max_rows: u64,
     progress: &dyn Progress,
 ) -> Result<Value, CallError> {
-    let query = query(report, args);
+    let mut query = query(report, args);
+    // Pages are read one after another; a window such as "-24h" or "now" would move between
+    // them and rows at page boundaries would be skipped or counted twice. Fix it once, on
+    // Digistore24's own clock.
+    let clock = upstream
+        .call("ping", key, Vec::new(), Retry::OnConnectFailure)
+        .await?;
+    let server_time = clock
+        .get("server_time")
+        .and_then(Value::as_str)
+        .and_then(|t| NaiveDateTime::parse_from_str(t.trim(), TIME_FORMAT).ok());
+    if let Some(now) = server_time {
+        for (field, default) in [("from", "-24h"), ("to", "now")] {
+            let given = query
+                .list_args
+                .get(field)
+                .and_then(Value::as_str)
+                .unwrap_or(default)
+                .to_owned();
+            if let Some(at) = absolute(&given, now) {
+                query.list_args.insert(field.into(), Value::String(at));
+            }
+        }
+    }
     let mut totals = Group::default();
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut read = 0u64;
     let mut item_count = None;
     let mut echo = Map::new();
-    for page_no in 1u64.. {
+    let mut stopped_early = false;
+    'pages: for page_no in 1u64.. {
         let mut page_args = query.list_args.clone();
         page_args.insert("page_no".into(), json!(page_no));
         page_args.insert("page_size".into(), json!(PAGE_SIZE));
@@ -133,7 +198,7 @@ pub async fn run(
             .await?;
         if page_no == 1 {
             for field in ["from", "to"] {
-                if let Some(v) = data.get(field) {
+                if let Some(v) = data.get(field).or_else(|| query.list_args.get(field)) {
                     echo.insert(field.into(), v.clone());
                 }
             }
@@ -144,12 +209,16 @@ pub async fn run(
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice);
         for row in rows {
+            if read >= max_rows {
+                stopped_early = true;
+                break 'pages;
+            }
             read += 1;
-            if !query
+            let matches = query
                 .row_filters
                 .iter()
-                .all(|(path, values)| values.iter().any(|v| *v == text_at(row, path)))
-            {
+                .all(|(path, values)| values.contains(&text_at(row, path)));
+            if !matches {
                 continue;
             }
             totals.add(report, row);
@@ -159,11 +228,7 @@ pub async fn run(
                     .or_default()
                     .add(report, row);
             }
-            if read >= max_rows {
-                break;
-            }
         }
-        let pages = data.get("page_count").and_then(as_u64).unwrap_or(1);
         progress
             .advance(
                 read,
@@ -171,11 +236,17 @@ pub async fn run(
                 format!("read {read} rows from {}", report.source),
             )
             .await;
-        if read >= max_rows || page_no >= pages || (rows.len() as u64) < PAGE_SIZE {
+        // Digistore24 says how many pages there are; a page it answers short or empty ends
+        // the list when it does not.
+        let last = match data.get("page_count").and_then(as_u64) {
+            Some(pages) => page_no >= pages,
+            None => rows.is_empty(),
+        };
+        if last || rows.is_empty() {
             break;
         }
     }
-    let complete = item_count.is_none_or(|n| read >= n);
+    let complete = !stopped_early && item_count.is_none_or(|n| read >= n);
     let mut out = echo;
     out.insert("rows_read".into(), json!(read));
     out.insert("count".into(), json!(totals.count));
@@ -183,17 +254,70 @@ pub async fn run(
     if query.group_by.is_some() {
         out.insert("groups".into(), groups_json(groups, &query));
     }
+    if totals.unreadable > 0 {
+        out.insert("unreadable_amounts".into(), json!(totals.unreadable));
+    }
     if !complete {
         out.insert(
             "note".into(),
             json!(format!(
                 "Stopped after {read} of {} rows (the server's --report-max-rows); narrow the time window or filters for a complete answer.",
-                item_count.unwrap_or(read)
+                item_count.map_or_else(|| "more".to_owned(), |n| n.to_string())
             )),
         );
     }
     out.insert("complete".into(), json!(complete));
     Ok(Value::Object(out))
+}
+
+/// Digistore24's timestamp format.
+const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// A window edge as an absolute time on Digistore24's clock, where it is relative to now
+/// (`now`, `today`, `yesterday`, `-24h`, `7d`, `+1w`, `6M`); `None` leaves it as written
+/// (absolute times, `start`).
+fn absolute(value: &str, now: NaiveDateTime) -> Option<String> {
+    let v = value.trim();
+    let at = match v.to_ascii_lowercase().as_str() {
+        "now" => Some(now),
+        "today" => now.date().and_hms_opt(0, 0, 0),
+        "yesterday" => (now.date() - Duration::days(1)).and_hms_opt(0, 0, 0),
+        _ => relative(v, now),
+    }?;
+    Some(at.format(TIME_FORMAT).to_string())
+}
+
+/// `-24h`, `7d`, `+1w`, `-30m`, `6M`, `2Y` from `now` (lower-case `m` minutes, `M` months).
+fn relative(v: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    let (sign, rest) = match v.as_bytes().first()? {
+        b'-' => (-1i64, v.get(1..)?),
+        b'+' => (1, v.get(1..)?),
+        _ => (1, v),
+    };
+    let unit = rest.chars().last()?;
+    let digits = rest.get(..rest.len().checked_sub(unit.len_utf8())?)?;
+    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    let months = |m: i64| {
+        let m = chrono::Months::new(u32::try_from(m).ok()?);
+        if sign < 0 {
+            now.checked_sub_months(m)
+        } else {
+            now.checked_add_months(m)
+        }
+    };
+    match unit {
+        's' => now.checked_add_signed(Duration::seconds(sign * n)),
+        'm' => now.checked_add_signed(Duration::minutes(sign * n)),
+        'h' => now.checked_add_signed(Duration::hours(sign * n)),
+        'd' => now.checked_add_signed(Duration::days(sign * n)),
+        'w' => now.checked_add_signed(Duration::weeks(sign * n)),
+        'M' => months(n),
+        'Y' | 'y' => months(n.checked_mul(12)?),
+        _ => None,
+    }
 }
 
 /// Splits `where` into the filters Digistore24 applies (the list function's own search
@@ -215,14 +339,18 @@ fn query(report: &Report, args: &Map<String, Value>) -> Query {
     let mut search = Map::new();
     let mut row_filters = Vec::new();
     if let Some(Value::Object(filters)) = args.get("where") {
-        for (field, value) in filters {
+        for (field, value) in filters.iter().take(MAX_WHERE_FIELDS) {
             let text = value
                 .as_str()
                 .map_or_else(|| value.to_string(), str::to_owned);
             if search_fields.contains(&field.as_str()) {
                 search.insert(field.clone(), Value::String(text));
             } else {
-                let values = text.split(',').map(|v| v.trim().to_owned()).collect();
+                let values = text
+                    .split(',')
+                    .take(MAX_WHERE_VALUES)
+                    .map(|v| v.trim().to_owned())
+                    .collect();
                 row_filters.push((path(field), values));
             }
         }
@@ -299,11 +427,14 @@ fn group_key(grouping: &Grouping, report: &Report, row: &Value) -> String {
     }
 }
 
-/// A count and its money sums: currency → field → cents.
+/// A count and its money sums: currency → field → cents (`i128`: no sum of real amounts can
+/// overflow it).
 #[derive(Debug, Default)]
 struct Group {
     count: u64,
-    sums: BTreeMap<String, BTreeMap<&'static str, i64>>,
+    sums: BTreeMap<String, BTreeMap<&'static str, i128>>,
+    /// Amounts present but not readable as money (left out of the sums, and said so).
+    unreadable: u64,
 }
 
 impl Group {
@@ -312,18 +443,28 @@ impl Group {
         let currency = text_at(row, &["currency".to_owned()]);
         let per = self.sums.entry(currency).or_default();
         for field in report.amounts {
-            if let Some(cents) = row.get(*field).and_then(cents) {
-                *per.entry(field).or_default() += cents;
+            match row.get(*field) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) if s.trim().is_empty() => {}
+                Some(v) => match cents(v) {
+                    Some(c) => {
+                        let sum = per.entry(field).or_default();
+                        *sum = sum.saturating_add(c);
+                    }
+                    None => self.unreadable += 1,
+                },
             }
         }
     }
 
     fn merge(&mut self, other: Group) {
         self.count += other.count;
+        self.unreadable += other.unreadable;
         for (currency, fields) in other.sums {
             let per = self.sums.entry(currency).or_default();
             for (field, cents) in fields {
-                *per.entry(field).or_default() += cents;
+                let sum = per.entry(field).or_default();
+                *sum = sum.saturating_add(cents);
             }
         }
     }
@@ -374,8 +515,9 @@ fn groups_json(groups: BTreeMap<String, Group>, query: &Query) -> Value {
     Value::Array(out)
 }
 
-/// A Digistore24 money value (`"118.00"`, `"-19.67"`, or a number) in cents.
-fn cents(v: &Value) -> Option<i64> {
+/// A Digistore24 money value (`"118.00"`, `"-19.67"`, or a number) in cents, rounded half away
+/// from zero at the third decimal. `None` for anything else (`"1,5"`, `"1e3"`, text).
+fn cents(v: &Value) -> Option<i128> {
     let text = match v {
         Value::String(s) => s.trim().to_owned(),
         Value::Number(n) => n.to_string(),
@@ -386,18 +528,28 @@ fn cents(v: &Value) -> Option<i64> {
         None => (false, text.as_str()),
     };
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || whole.len() > 30
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
-    let frac: String = frac.chars().chain("00".chars()).take(2).collect();
-    if !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let value = whole.parse::<i64>().ok()?.checked_mul(100)? + frac.parse::<i64>().ok()?;
+    let mut frac_digits = frac
+        .bytes()
+        .map(|b| i128::from(b - b'0'))
+        .chain(std::iter::repeat(0));
+    let tenths = frac_digits.next().unwrap_or(0);
+    let hundredths = frac_digits.next().unwrap_or(0);
+    let round_up = frac_digits.next().unwrap_or(0) >= 5;
+    let value = whole.parse::<i128>().ok()?.checked_mul(100)?
+        + tenths * 10
+        + hundredths
+        + i128::from(round_up);
     Some(if neg { -value } else { value })
 }
 
-fn money(cents: i64) -> String {
+fn money(cents: i128) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
@@ -414,8 +566,50 @@ mod tests {
         assert_eq!(cents(&json!("0.5")), Some(50));
         assert_eq!(cents(&json!(3)), Some(300));
         assert_eq!(cents(&json!("1,5")), None);
+        assert_eq!(cents(&json!("1e3")), None);
+        assert_eq!(cents(&json!("0.125")), Some(13), "half away from zero");
+        assert_eq!(cents(&json!("-0.125")), Some(-13));
+        let huge = "9".repeat(30);
+        assert!(cents(&json!(huge)).is_some(), "no overflow");
         assert_eq!(money(-1_967), "-19.67");
         assert_eq!(money(5), "0.05");
+    }
+
+    #[test]
+    fn relative_window_edges_become_absolute_times() {
+        let now = NaiveDateTime::parse_from_str("2026-03-31 10:00:00", TIME_FORMAT).unwrap();
+        assert_eq!(absolute("now", now).unwrap(), "2026-03-31 10:00:00");
+        assert_eq!(absolute("-24h", now).unwrap(), "2026-03-30 10:00:00");
+        assert_eq!(absolute("7d", now).unwrap(), "2026-04-07 10:00:00");
+        assert_eq!(absolute("-1M", now).unwrap(), "2026-02-28 10:00:00");
+        assert_eq!(absolute("today", now).unwrap(), "2026-03-31 00:00:00");
+        assert_eq!(absolute("start", now), None);
+        assert_eq!(absolute("2026-01-01", now), None);
+    }
+
+    #[test]
+    fn bounded_where_filters() {
+        let many: Map<String, Value> = (0..30).map(|i| (format!("f{i}"), json!("x"))).collect();
+        assert!(!check(&json!({ "where": many }).as_object().unwrap().clone()).is_empty());
+        let alternatives = vec!["x"; 200].join(",");
+        assert!(
+            !check(
+                &json!({"where": {"country": alternatives}})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            )
+            .is_empty()
+        );
+        assert!(
+            check(
+                &json!({"where": {"country": "DE,AT"}})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -14,11 +14,20 @@ use anyhow::{Context, bail};
 use ds24_client::{ApiKey, Client};
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Cli, Command, CommonArgs, Format, ServeArgs, StdioArgs};
+use crate::audit::Auditor;
+use crate::cli::{Cli, Command, CommonArgs, DoctorArgs, Format, ServeArgs, StdioArgs};
+use crate::client_config::ClientKind;
 use crate::context::RequestContext;
 use crate::limit::RateLimiter;
+use crate::oauth::{OAuth, OAuthSettings, PublicUrl};
 use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
+use crate::seal::StateSecret;
 use crate::transport::http::{self, HttpOptions};
+use crate::upstream::Upstream;
+
+/// The developer key every embedded sandbox accepts, so "Connect with Digistore24" works with
+/// `serve --sandbox` and nothing else.
+pub const SANDBOX_DEVELOPER_KEY: &str = "sandbox-developer";
 
 /// Runs the parsed command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -43,6 +52,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ds24_sandbox::run(opts, cmd.listen, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor(args) => doctor(args).await,
+        Command::Config(args) => {
+            let snippet = crate::client_config::snippet(args.client, &args.url, args.two_keys);
+            writeln!(std::io::stderr().lock(), "{}", args.client.where_to_paste())?;
+            writeln!(std::io::stdout().lock(), "{snippet}")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Tools(args) => {
             let inventory = args.selection.inventory()?;
             let text = match args.format {
@@ -60,6 +76,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 struct Started {
     pipeline: Arc<Pipeline>,
     sandbox: Option<ds24_sandbox::RunningSandbox>,
+    upstream: Arc<dyn Upstream>,
+    secret: StateSecret,
 }
 
 impl Started {
@@ -74,7 +92,13 @@ impl Started {
 async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
     let inventory = common.selection.inventory()?;
     let (api_url, sandbox) = if common.sandbox {
-        let opts = common.sandbox_args.clone().into_options();
+        let mut opts = common.sandbox_args.clone().into_options();
+        if !opts.keys.iter().any(|k| k.key == SANDBOX_DEVELOPER_KEY) {
+            opts.keys.push(ds24_sandbox::KeySpec::new(
+                SANDBOX_DEVELOPER_KEY,
+                ds24_sandbox::KeyPermission::Developer,
+            ));
+        }
         let running = ds24_sandbox::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .context("cannot start the sandbox")?;
@@ -83,19 +107,27 @@ async fn start(common: &CommonArgs) -> anyhow::Result<Started> {
         (common.api_url.clone(), None)
     };
     let client = Client::new(common.client_config(api_url)?)?;
+    let upstream: Arc<dyn Upstream> = Arc::new(client);
     let secret = common.secret()?;
+    let auditor = match common.audit.config() {
+        Some(config) => Some(Auditor::start(&config).context("--audit-log")?),
+        None => None,
+    };
     let pipeline = Pipeline::new(PipelineParts {
         inventory,
-        upstream: Arc::new(client),
+        upstream: upstream.clone(),
         confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: (common.key_rate_limit > 0).then(|| RateLimiter::new(common.key_rate_limit)),
         max_result_bytes: common.max_result_bytes,
+        auditor,
         report_max_rows: common.report_max_rows,
     });
     Ok(Started {
         pipeline: Arc::new(pipeline),
         sandbox,
+        upstream,
+        secret,
     })
 }
 
@@ -107,28 +139,80 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(k) => Some(ApiKey::new(k).context("--anonymous-key is empty")?),
         None => None,
     };
-    let loopback_only = args
-        .allowed_hosts
-        .iter()
-        .all(|h| ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&h.as_str()));
-    if !args.listen.ip().is_loopback() && loopback_only {
+    let auth = args.oauth.mode()?;
+    let public_url = match &args.oauth.public_url {
+        Some(text) => Some(PublicUrl::parse(text)?),
+        None => None,
+    };
+    let mut allowed_hosts = args.allowed_hosts.clone();
+    if let Some(public) = &public_url
+        && !allowed_hosts.iter().any(|h| {
+            h == "*"
+                || h.trim_matches(['[', ']'])
+                    .eq_ignore_ascii_case(public.host())
+        })
+    {
+        allowed_hosts.push(public.host().to_owned());
+    }
+    let developer_key = args.oauth.developer_key()?;
+    let lifetimes = args.oauth.lifetimes()?;
+    if auth.oauth() && args.common.state_secret.is_none() {
+        tracing::warn!(
+            "OAuth tokens are sealed with a random per-process secret: every connected client must sign in again after a restart, \
+             and replicas cannot read each other's tokens. Set --state-secret (env DS24_MCP_STATE_SECRET) to the same value everywhere."
+        );
+    }
+    if args.public_with_loopback_hosts() {
         tracing::warn!(
             "listening on {} but --allowed-hosts only lists loopback names: requests addressed to any other hostname get 403. \
              Add the public hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS).",
             args.listen
         );
     }
+    let metrics = match args.metrics_listen {
+        Some(addr) => {
+            let handle = crate::telemetry::install()?;
+            let listener = crate::telemetry::bind_metrics(addr).await?;
+            tracing::info!(addr = %listener.local_addr()?, "metrics at http://{}/metrics", listener.local_addr()?);
+            Some((listener, handle))
+        }
+        None => None,
+    };
     let started = start(&args.common).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let cancel = CancellationToken::new();
+    let oauth = match (auth.oauth(), public_url) {
+        (true, Some(public_url)) => {
+            let developer_key = match developer_key {
+                Some(key) => Some(key),
+                None if args.common.sandbox => {
+                    Some(ApiKey::new(SANDBOX_DEVELOPER_KEY).context("sandbox developer key")?)
+                }
+                None => None,
+            };
+            let settings = OAuthSettings {
+                public_url,
+                developer_key,
+                lifetimes,
+            };
+            Some(Arc::new(OAuth::new(
+                settings,
+                &started.secret,
+                started.upstream.clone(),
+            )?))
+        }
+        _ => None,
+    };
     let opts = HttpOptions {
-        allowed_hosts: args.allowed_hosts.clone(),
+        allowed_hosts,
         allowed_origins: args.allowed_origins.clone(),
         max_body_bytes: args.max_body_bytes,
         fallback_key,
+        accept_keys: auth.accepts_keys(),
+        oauth: oauth.clone(),
     };
     let app = http::app(started.pipeline.clone(), opts, cancel.child_token());
     let tools = started
@@ -137,18 +221,44 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .visible(&Default::default())
         .count();
     tracing::info!(%addr, tools, sandbox = started.sandbox.is_some(), "MCP endpoint ready at {}", http::endpoint_url(addr));
-    if let Some(sb) = &started.sandbox {
-        banner(addr, sb)?;
+    if let Some(oauth) = &oauth {
+        tracing::info!(
+            issuer = oauth.issuer(),
+            keys = auth.accepts_keys(),
+            connect_with_digistore24 = oauth.can_connect(),
+            "OAuth on: browser-based clients connect to {}",
+            oauth.public_url().join("/mcp")
+        );
     }
+    if let Some(sb) = &started.sandbox {
+        banner(addr, sb, oauth.as_deref())?;
+    }
+    let metrics_task = metrics.map(|(listener, handle)| {
+        let stop = cancel.clone();
+        tokio::spawn(crate::telemetry::serve_metrics(
+            listener,
+            handle,
+            async move {
+                stop.cancelled().await;
+            },
+        ))
+    });
     http::serve(listener, app, shutdown_signal()).await?;
     cancel.cancel();
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     started.stop().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
 /// What a newcomer needs after `serve --sandbox`: where, which keys, what to paste.
-fn banner(addr: SocketAddr, sandbox: &ds24_sandbox::RunningSandbox) -> anyhow::Result<()> {
+fn banner(
+    addr: SocketAddr,
+    sandbox: &ds24_sandbox::RunningSandbox,
+    oauth: Option<&OAuth>,
+) -> anyhow::Result<()> {
     let url = http::endpoint_url(addr);
     let keys: Vec<String> = sandbox
         .keys()
@@ -163,23 +273,27 @@ fn banner(addr: SocketAddr, sandbox: &ds24_sandbox::RunningSandbox) -> anyhow::R
          \nTry it:\n  npx -y @modelcontextprotocol/inspector@2.12.0 --cli --server-url {url} --transport http \\\n    \
          --header \"Authorization: Bearer sandbox-read\" --method tools/list\n\
          \nClaude Desktop (claude_desktop_config.json):\n{}\n\
-         \nCursor (~/.cursor/mcp.json), Windsurf and VS Code:\n{}\n",
+         \nCursor (~/.cursor/mcp.json); `ds24-mcp config --client windsurf|vscode|claude-code` for the others:\n{}\n",
         keys.join(", "),
-        indent(&serde_json::to_string_pretty(
-            &serde_json::json!({"mcpServers": {"digistore24-sandbox": {
-                "command": "npx",
-                "args": ["-y", "mcp-remote@0.15.1", url, "--header", "Authorization:${DS24_AUTH}", "--allow-http"],
-                "env": {"DS24_AUTH": "Bearer sandbox-full"}
-            }}})
-        )?),
-        indent(&serde_json::to_string_pretty(
-            &serde_json::json!({"mcpServers": {"digistore24-sandbox": {
-                "url": url,
-                "headers": {"Authorization": "Bearer sandbox-full"}
-            }}})
-        )?),
+        indent(&sandbox_snippet(ClientKind::ClaudeDesktop, &url)),
+        indent(&sandbox_snippet(ClientKind::Cursor, &url)),
     )?;
+    if let Some(oauth) = oauth {
+        writeln!(
+            out,
+            "Browser-based clients (claude.ai, ChatGPT and others that sign in with OAuth):\n  \
+             add a custom connector with the URL {}\n  \
+             and on the consent page pick \"Connect with Digistore24\" or paste sandbox-read / sandbox-full.\n",
+            oauth.public_url().join("/mcp")
+        )?;
+    }
     Ok(())
+}
+
+/// A client snippet with the sandbox's full-access key filled in.
+fn sandbox_snippet(client: ClientKind, url: &str) -> String {
+    crate::client_config::snippet(client, url, false)
+        .replace(crate::client_config::KEY, "sandbox-full")
 }
 
 fn indent(text: &str) -> String {
@@ -217,6 +331,63 @@ async fn stdio(args: StdioArgs) -> anyhow::Result<ExitCode> {
     started.stop().await;
     served?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `doctor`: the API checks with the key, the configuration checks, one report on stdout.
+async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
+    use crate::doctor::{self, Check, Status};
+    let common = &args.serve.common;
+    let key = if args.key_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the key from standard input")?;
+        ApiKey::new(line)
+    } else {
+        std::env::var("DS24_API_KEY").ok().and_then(ApiKey::new)
+    };
+    let key = match key {
+        Some(key) => Some(key),
+        None if common.sandbox => ApiKey::new("sandbox-full"),
+        None => None,
+    };
+    let (config_checks, summary) = doctor::check_config(&args.serve);
+    let (api_url, sandbox) = if common.sandbox {
+        let opts = common.sandbox_args.clone().into_options();
+        let running = ds24_sandbox::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .context("cannot start the sandbox")?;
+        (running.api_url(), Some(running))
+    } else {
+        (common.api_url.clone(), None)
+    };
+    let client = Client::new(common.client_config(api_url)?)?;
+    let api_checks = match &key {
+        Some(key) => doctor::check_api(&client, key).await.0,
+        None => vec![Check {
+            name: "API key",
+            status: Status::Fail,
+            detail: "no key to check".into(),
+            fix: "Set DS24_API_KEY, or pipe the key in with --key-stdin (Digistore24: Settings > Account access > API keys).".into(),
+        }],
+    };
+    if let Some(sb) = sandbox {
+        sb.shutdown().await;
+    }
+    let failed = api_checks
+        .iter()
+        .chain(&config_checks)
+        .any(|c| c.status == Status::Fail);
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        doctor::report(&api_checks, &config_checks, &summary)
+    )?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,19 +1,27 @@
 //! Shaping Digistore24's answer into a tool result a model can afford.
 //!
 //! Two views of one answer: `structuredContent` keeps Digistore24's data as it came (for
-//! clients and programs), and the text the model reads drops what carries nothing (empty
-//! strings, nulls, empty lists and objects), which is a third to a half of a typical row.
-//! `structuredContent` is always an object (legacy clients reject anything else). An answer
-//! whose two views together exceed the size cap keeps its leading rows in both, and says
-//! exactly which call returns the rows that were cut, instead of overflowing the client's limit
-//! or being cut off mid-JSON by it.
+//! clients and programs), and the text the model reads says the same in fewer tokens: no empty
+//! strings, nulls, empty lists or objects, no `*_msg` labels that only translate a code shown
+//! beside them, and lists of records as tables (`columns` once, then `rows` of values, with
+//! values that are the same in every row said once under `same`). For a week of orders that is
+//! about a fifth of the JSON Digistore24 sent.
+//!
+//! `structuredContent` is always an object (legacy clients reject anything else). The size cap
+//! holds for the whole answer, both views together, measured on what is actually sent: an answer
+//! over the cap has its largest collection (a list of rows, or records keyed by id) cut to the
+//! leading entries that fit, in both views, and says so in `_truncated`, with the exact call that
+//! continues where a paged list was cut, instead of overflowing the client's limit or being cut
+//! off mid-JSON by it.
+
+use std::io::Write as _;
 
 use serde_json::{Map, Value, json};
 
 /// The two views of a tool result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shaped {
-    /// Compact JSON for the model: no empty values.
+    /// Lean JSON for the model (see the module docs).
     pub text: String,
     /// Digistore24's data as an object.
     pub structured: Value,
@@ -28,11 +36,13 @@ pub struct Paging {
     pub page_size: u64,
 }
 
-/// Room kept for the `_truncated` note.
-const NOTE_RESERVE: usize = 400;
+/// Tables wider than this stay lists of records: a table pays off when records share fields.
+const MAX_TABLE_COLUMNS: usize = 64;
+/// Collections cut before the answer is given up on as too large to cut into shape.
+const MAX_CUTS: usize = 4;
 
 /// Shapes the envelope's `data` so that text and structured content together stay within
-/// about `max_bytes`.
+/// `max_bytes`.
 pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
     let mut result = match data {
         Value::Object(_) => data,
@@ -40,10 +50,21 @@ pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
         Value::Null => json!({}),
         other => json!({ "result": other }),
     };
-    // One walk gives the text and the size of the structured view.
-    let (mut text, full_len) = compact_text(&result);
-    if text.len() + full_len > max_bytes && truncate_rows(&mut result, max_bytes, paging) {
-        text = compact_text(&result).0;
+    let mut text = lean_text(&result);
+    let mut cuts = 0;
+    while text.len() + json_len(&result) > max_bytes {
+        if cuts == MAX_CUTS || !cut_largest_collection(&mut result, max_bytes, paging) {
+            let size = text.len() + json_len(&result);
+            result = json!({"_truncated": {
+                "note": format!(
+                    "The answer ({size} bytes) is larger than one answer may be ({max_bytes} bytes) and cannot be shortened by leaving rows out. Narrow the request (filters, fewer IDs, a shorter time window)."
+                )
+            }});
+            text = lean_text(&result);
+            break;
+        }
+        cuts += 1;
+        text = lean_text(&result);
     }
     Shaped {
         text,
@@ -51,22 +72,109 @@ pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
     }
 }
 
-/// The value without empty strings, nulls, empty lists and empty objects (recursively).
-/// Rows inside lists stay, even when nothing is left of them, so positions keep their meaning.
-pub fn compact(value: &Value) -> Value {
+/// The value as the model reads it: empty values and redundant labels dropped, lists of records
+/// turned into tables.
+pub fn lean(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
             let mut out = Map::new();
             for (k, v) in map {
-                let c = compact(v);
+                // `billing_status_msg` only translates `billing_status`, which the model reads
+                // (as long as there is one to read).
+                if k.strip_suffix("_msg")
+                    .and_then(|base| map.get(base))
+                    .is_some_and(|base| !is_empty(base))
+                {
+                    continue;
+                }
+                let c = lean(v);
                 if !is_empty(&c) {
                     out.insert(k.clone(), c);
                 }
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(compact).collect()),
+        Value::Array(items) if items.len() >= 2 && items.iter().all(Value::is_object) => {
+            table(items)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(lean).collect()),
         other => other.clone(),
+    }
+}
+
+/// Records as a table: each column named once, values in rows (`""` where a record has none),
+/// and columns with one value in every row said once under `same`. Records that share few
+/// fields stay a list: padding a sparse table would cost more than the names it saves.
+fn table(items: &[Value]) -> Value {
+    let rows: Vec<Map<String, Value>> = items
+        .iter()
+        .map(|item| {
+            let mut flat = Map::new();
+            if let Value::Object(fields) = lean(item) {
+                flatten(&fields, "", &mut flat);
+            }
+            flat
+        })
+        .collect();
+    // An ordered set of column names (the map's values are unused).
+    let mut columns = Map::new();
+    let mut cells = 0usize;
+    for row in &rows {
+        cells += row.len();
+        for key in row.keys() {
+            if !columns.contains_key(key) {
+                columns.insert(key.clone(), Value::Null);
+            }
+        }
+    }
+    if columns.len() > MAX_TABLE_COLUMNS || cells * 2 < rows.len() * columns.len() {
+        return Value::Array(rows.into_iter().map(Value::Object).collect());
+    }
+    let mut same = Map::new();
+    let mut varying = Vec::new();
+    for column in columns.keys() {
+        let first = rows.first().and_then(|r| r.get(column));
+        match first {
+            Some(v) if rows.iter().all(|r| r.get(column) == Some(v)) => {
+                same.insert(column.clone(), v.clone());
+            }
+            _ => varying.push(column),
+        }
+    }
+    let values: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            Value::Array(
+                varying
+                    .iter()
+                    .map(|c| row.get(*c).cloned().unwrap_or_else(|| Value::from("")))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut out = Map::new();
+    if !same.is_empty() {
+        out.insert("same".into(), Value::Object(same));
+    }
+    out.insert(
+        "columns".into(),
+        varying.iter().map(|c| Value::from(c.as_str())).collect(),
+    );
+    out.insert("rows".into(), Value::Array(values));
+    Value::Object(out)
+}
+
+/// Nested objects become dotted columns (`buyer.email`).
+fn flatten(fields: &Map<String, Value>, prefix: &str, out: &mut Map<String, Value>) {
+    for (k, v) in fields {
+        match v {
+            Value::Object(inner) if !inner.is_empty() => {
+                flatten(inner, &format!("{prefix}{k}."), out);
+            }
+            other => {
+                out.insert(format!("{prefix}{k}"), other.clone());
+            }
+        }
     }
 }
 
@@ -80,157 +188,242 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// `compact(value)` as JSON text, and the length of `value` itself as compact JSON, in one walk
-/// that builds no intermediate value.
-fn compact_text(value: &Value) -> (String, usize) {
-    let mut out = Vec::with_capacity(4096);
-    let full = write_compact(value, &mut out);
-    // Only JSON text and `str`s were written, so the bytes are UTF-8; the check stays because
-    // it is cheap next to the walk and keeps this free of `unsafe`.
-    let text = String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    (text, full)
+fn lean_text(value: &Value) -> String {
+    lean(value).to_string()
 }
 
-/// Writes `compact(value)` as JSON to `out` and returns the length `value` has as compact JSON
-/// with nothing dropped. An object member is written first and taken back when its value turned
-/// out empty (`null`, `""`, `[]`, `{}` are exactly the empty values' texts: a list keeps all its
-/// items, so only an empty list writes `[]`, and only an object with no member left writes `{}`).
-fn write_compact(value: &Value, out: &mut Vec<u8>) -> usize {
-    match value {
-        Value::Object(map) => {
-            out.push(b'{');
-            let mut full = 2 + map.len().saturating_sub(1);
-            let mut first = true;
-            for (key, v) in map {
-                let mark = out.len();
-                if !first {
-                    out.push(b',');
-                }
-                let key_start = out.len();
-                write_scalar(key, out);
-                out.push(b':');
-                let value_start = out.len();
-                full += value_start - key_start + write_compact(v, out);
-                if matches!(&out[value_start..], b"null" | b"\"\"" | b"[]" | b"{}") {
-                    out.truncate(mark);
-                } else {
-                    first = false;
+/// The length of `value` as compact JSON, without building the string.
+fn json_len(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    if serde_json::to_writer(&mut counter, value).is_err() {
+        return usize::MAX;
+    }
+    let _ = counter.flush();
+    counter.0
+}
+
+/// One step from a value to a part of it.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// A collection that can lose entries: a list, or an object whose entries are all records
+/// (answers keyed by order id). Found by the bytes it holds, not its length.
+fn largest_collection(root: &Value) -> Option<(Vec<Step>, usize)> {
+    fn walk(v: &Value, path: &mut Vec<Step>, best: &mut Option<(Vec<Step>, usize)>) {
+        let collection = match v {
+            Value::Array(items) => !items.is_empty(),
+            Value::Object(map) => map.len() >= 2 && map.values().all(Value::is_object),
+            _ => false,
+        };
+        if collection {
+            let size = json_len(v);
+            if best.as_ref().is_none_or(|(_, b)| size > *b) {
+                *best = Some((path.clone(), size));
+            }
+        }
+        match v {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(Step::Index(i));
+                    walk(item, path, best);
+                    path.pop();
                 }
             }
-            out.push(b'}');
-            full
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            let mut full = 2 + items.len().saturating_sub(1);
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
+            Value::Object(map) => {
+                for (k, item) in map {
+                    path.push(Step::Key(k.clone()));
+                    walk(item, path, best);
+                    path.pop();
                 }
-                full += write_compact(item, out);
             }
-            out.push(b']');
-            full
+            _ => {}
         }
-        scalar => {
-            let start = out.len();
-            write_scalar(scalar, out);
-            out.len() - start
+    }
+    let mut best = None;
+    walk(root, &mut Vec::new(), &mut best);
+    best
+}
+
+fn at_mut<'a>(root: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    let mut v = root;
+    for step in path {
+        v = match (step, v) {
+            (Step::Key(k), Value::Object(map)) => map.get_mut(k)?,
+            (Step::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+fn path_text(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
         }
+    }
+    if out.is_empty() {
+        "(the answer)".to_owned()
+    } else {
+        out
     }
 }
 
-/// A string, number, bool or null exactly as serde_json writes it.
-fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
-    // Writing to a Vec cannot fail, and these values always serialize.
-    let _ = serde_json::to_writer(out, value);
-}
-
-/// The lengths of `value` as compact text and as compact JSON.
-fn lengths(value: &Value, scratch: &mut Vec<u8>) -> (usize, usize) {
-    scratch.clear();
-    let full = write_compact(value, scratch);
-    (scratch.len(), full)
-}
-
-/// Shortens the longest top-level list so both views fit, and says in `_truncated` how to get
-/// the rest. Returns whether anything was cut.
-fn truncate_rows(result: &mut Value, max_bytes: usize, paging: Option<Paging>) -> bool {
-    let Value::Object(map) = result else {
+/// Cuts the largest collection to its leading entries so the whole answer fits, and notes it in
+/// `_truncated`. Returns false when there is nothing left to cut.
+fn cut_largest_collection(result: &mut Value, max_bytes: usize, paging: Option<Paging>) -> bool {
+    let Some((path, _)) = largest_collection(result) else {
         return false;
     };
-    let Some(field) = map
-        .iter()
-        .filter_map(|(k, v)| v.as_array().map(|a| (k, a.len())))
-        .max_by_key(|(_, n)| *n)
-        .map(|(k, _)| k.clone())
-    else {
+    let Some(collection) = at_mut(result, &path).map(std::mem::take) else {
         return false;
     };
-    let Some(Value::Array(list)) = map.remove(&field) else {
-        return false;
+    let entries: Vec<(Option<String>, Value)> = match collection {
+        Value::Array(items) => items.into_iter().map(|v| (None, v)).collect(),
+        Value::Object(map) => map.into_iter().map(|(k, v)| (Some(k), v)).collect(),
+        _ => return false,
     };
-    // What the answer costs without the list, in both views.
-    let mut scratch = Vec::new();
-    let rest = Value::Object(map.clone());
-    let (rest_text, rest_full) = lengths(&rest, &mut scratch);
-    let fixed = rest_full + rest_text + 2 * (field.len() + 6);
-    let budget = max_bytes.saturating_sub(fixed + NOTE_RESERVE);
-    let total = list.len();
-    let mut used = 0;
-    let mut keep = 0;
-    for row in &list {
-        let (text, full) = lengths(row, &mut scratch);
-        let cost = full + text + 2;
-        if used + cost > budget {
+    let total = entries.len();
+    let rebuild = |keep: usize| -> Value {
+        let leading = entries.iter().take(keep).cloned();
+        if entries.first().is_some_and(|(k, _)| k.is_some()) {
+            Value::Object(leading.map(|(k, v)| (k.unwrap_or_default(), v)).collect())
+        } else {
+            Value::Array(leading.map(|(_, v)| v).collect())
+        }
+    };
+    // The top-level row list of a paged answer can name the exact next call.
+    let answer_paging = answer_paging(result, paging);
+    let top_level_list = matches!(path.as_slice(), [Step::Key(_)])
+        && entries.first().is_some_and(|(k, _)| k.is_none());
+    let next_paging = if top_level_list { answer_paging } else { None };
+    let field = path_text(&path);
+    // A count that surely fits, from each entry's cost in both views (a table is never larger
+    // than its records written out), then the largest count that fits, by bisection on the
+    // rendered answer above it: a few renders of about the cap each, whatever the answer's size.
+    let fixed = json_len(result) + lean_text(result).len() + 64;
+    let mut estimate = 0usize;
+    let mut used = fixed;
+    for (_, entry) in &entries {
+        used += json_len(entry) + json_len(&lean(entry)) + 2;
+        if used > max_bytes {
             break;
         }
-        used += cost;
-        keep += 1;
+        estimate += 1;
     }
-    if keep == total {
-        map.insert(field, Value::Array(list));
-        return false;
+    let mut try_keep = |keep: usize| -> bool {
+        if let Some(slot) = at_mut(result, &path) {
+            *slot = rebuild(keep);
+        }
+        set_note(result, &field, keep, total, next_paging);
+        lean_text(result).len() + json_len(result) <= max_bytes
+    };
+    let (mut lo, mut hi) = (0usize, total.min(estimate.saturating_mul(3) + 16));
+    if !try_keep(0) {
+        // Even without this collection the answer is too large; leave it empty and let the
+        // caller cut the next one.
+        return true;
     }
-    let mut list = list;
-    list.truncate(keep);
-    map.insert(field.clone(), Value::Array(list));
-    map.insert("_truncated".into(), note(&field, keep, total, paging));
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if try_keep(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    try_keep(lo);
     true
 }
 
-/// The `_truncated` note: what was cut, and the exact call that returns it.
-fn note(field: &str, keep: usize, total: usize, paging: Option<Paging>) -> Value {
-    let shown = format!("Only the first {keep} of {total} rows of `{field}` fit in one answer.");
-    let Some(paging) = paging.filter(|_| keep > 0) else {
-        return json!({
-            "field": field, "shown": keep, "of": total,
-            "note": format!("{shown} Narrow the request (filters or a shorter time window) to see the rest."),
-        });
+/// The answer's own paging fields (`page_no`, `page_size`), falling back to what the call asked.
+fn answer_paging(result: &Value, asked: Option<Paging>) -> Option<Paging> {
+    let asked = asked?;
+    let number = |field: &str| match result.get(field) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
     };
-    let (page_no, page_size) = next_page(paging, keep as u64);
-    json!({
-        "field": field, "shown": keep, "of": total,
-        "next": {"page_no": page_no, "page_size": page_size},
-        "note": format!("{shown} For the next rows, call again with the same arguments and page_size={page_size} and page_no={page_no}."),
+    Some(Paging {
+        page_no: number("page_no").unwrap_or(asked.page_no).max(1),
+        page_size: number("page_size").unwrap_or(asked.page_size),
     })
 }
 
-/// The page (`page_no`, `page_size` ≤ `keep`) that starts exactly at the first row that was
-/// cut: that row's index must be a multiple of the new page size.
-fn next_page(paging: Paging, keep: u64) -> (u64, u64) {
+/// Records what was cut in the answer's top-level `_truncated`.
+fn set_note(result: &mut Value, field: &str, keep: usize, total: usize, paging: Option<Paging>) {
+    let Value::Object(map) = result else { return };
+    let shown = format!("Only the first {keep} of {total} entries of `{field}` fit in one answer.");
+    let note = match paging.filter(|_| keep > 0) {
+        Some(paging) => {
+            let next = next_page(paging, keep as u64);
+            let repeats = if next.repeats > 0 {
+                format!(" (its first {} rows were shown here already)", next.repeats)
+            } else {
+                String::new()
+            };
+            json!({
+                "field": field, "shown": keep, "of": total,
+                "next": {"page_no": next.page_no, "page_size": next.page_size},
+                "note": format!("{shown} For the next rows, call again with the same arguments and page_size={} and page_no={}{repeats}.", next.page_size, next.page_no),
+            })
+        }
+        None => json!({
+            "field": field, "shown": keep, "of": total,
+            "note": format!("{shown} Narrow the request (filters, fewer IDs or a shorter time window) to see the rest."),
+        }),
+    };
+    map.insert("_truncated".into(), note);
+}
+
+/// The call that continues a cut page.
+#[derive(Debug, PartialEq, Eq)]
+struct NextPage {
+    page_no: u64,
+    page_size: u64,
+    /// Leading rows of that page that this answer already showed.
+    repeats: u64,
+}
+
+/// Pages of `keep` rows: the one that holds the first row that was cut. It starts exactly at
+/// that row on a first page; further in, it may begin with a few rows already shown.
+fn next_page(paging: Paging, keep: u64) -> NextPage {
     let first_cut = paging.page_no.saturating_sub(1) * paging.page_size + keep;
-    let size = (1..=keep)
-        .rev()
-        .find(|s| first_cut.is_multiple_of(*s))
-        .unwrap_or(1);
-    (first_cut / size + 1, size)
+    let page_size = keep.max(1);
+    NextPage {
+        page_no: first_cut / page_size + 1,
+        page_size,
+        repeats: first_cut % page_size,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn both(s: &Shaped) -> usize {
+        s.text.len() + s.structured.to_string().len()
+    }
 
     #[test]
     fn non_objects_are_wrapped() {
@@ -246,30 +439,42 @@ mod tests {
     }
 
     #[test]
-    fn the_one_walk_text_is_the_compacted_value_and_its_length_the_whole_value() {
-        for value in [
-            json!({}),
-            json!([]),
-            json!({"a": "", "b": null, "c": [], "d": {}, "e": {"f": {"g": ""}}}),
-            json!({"rows": [{}, {"a": ""}, null, "", [], [null]], "n": 0, "t": true, "f": false}),
-            json!({"q": "quote \" backslash \\ newline \n tab \t ctl \u{1} é € 😀 </script>"}),
-            json!({"x": 1.5, "y": -3, "z": 18446744073709551615u64, "w": 1e300, "v": "0"}),
-            json!({"nested": {"deeper": {"deepest": [{"k": ""}, {"k": "v"}]}, "empty": {"e": [], "n": null}}}),
-            json!({"": "empty key", "k\"ey": {"": ""}}),
-            json!(["top", "", null, {"a": null}]),
-        ] {
-            let (text, full) = compact_text(&value);
-            assert_eq!(text, compact(&value).to_string(), "{value}");
-            assert_eq!(full, value.to_string().len(), "{value}");
-        }
+    fn the_text_drops_empty_values_and_labels_and_structured_content_keeps_them() {
+        let data = json!({"one": [{"a": "", "b": null, "c": [], "d": {"e": ""}, "f": 0, "g": "x"}],
+                          "status": "paying", "status_msg": "Zahlungen laufen", "other_msg": "kept",
+                          "gone": "", "gone_msg": "kept when its code is empty", "n": "2"});
+        let shaped = shape(data.clone(), 10_000, None);
+        assert_eq!(shaped.structured, data);
+        assert_eq!(
+            shaped.text,
+            r#"{"one":[{"f":0,"g":"x"}],"status":"paying","other_msg":"kept","gone_msg":"kept when its code is empty","n":"2"}"#
+        );
     }
 
     #[test]
-    fn the_text_drops_empty_values_and_structured_content_keeps_them() {
-        let data = json!({"rows": [{"a": "", "b": null, "c": [], "d": {"e": ""}, "f": 0, "g": "x"}, {"a": ""}], "n": "2"});
-        let shaped = shape(data.clone(), 10_000, None);
-        assert_eq!(shaped.structured, data);
-        assert_eq!(shaped.text, r#"{"rows":[{"f":0,"g":"x"},{}],"n":"2"}"#);
+    fn records_become_tables_with_shared_values_said_once() {
+        let data = json!({"list": [
+            {"id": "1", "currency": "EUR", "buyer": {"email": "a@x.de", "first_name": "A"}, "note": ""},
+            {"id": "2", "currency": "EUR", "buyer": {"email": "b@x.de"}, "note": "late"}
+        ]});
+        let text: Value = serde_json::from_str(&shape(data, 10_000, None).text).unwrap();
+        assert_eq!(
+            text,
+            json!({"list": {
+                "same": {"currency": "EUR"},
+                "columns": ["id", "buyer.email", "buyer.first_name", "note"],
+                "rows": [["1", "a@x.de", "A", ""], ["2", "b@x.de", "", "late"]]
+            }})
+        );
+    }
+
+    #[test]
+    fn sparse_records_stay_a_list() {
+        let rows: Vec<Value> = (0..500).map(|i| json!({ format!("k{i}"): "v" })).collect();
+        let shaped = shape(json!({ "rows": rows }), 1 << 20, None);
+        let text: Value = serde_json::from_str(&shaped.text).unwrap();
+        assert!(text["rows"].is_array(), "no 500-column table");
+        assert!(shaped.text.len() < 20_000, "{}", shaped.text.len());
     }
 
     fn rows(n: usize) -> Vec<Value> {
@@ -282,8 +487,7 @@ mod tests {
     fn oversized_lists_keep_leading_rows_in_both_views_and_say_so() {
         let data = json!({"purchase_list": rows(1000), "page_no": "1", "item_count": "1000"});
         let shaped = shape(data.clone(), 10_000, None);
-        let both = shaped.text.len() + shaped.structured.to_string().len();
-        assert!(both <= 10_000, "{both}");
+        assert!(both(&shaped) <= 10_000, "{}", both(&shaped));
         let kept = shaped.structured["purchase_list"].as_array().unwrap();
         assert!(kept.len() > 20 && kept.len() < 1000, "{}", kept.len());
         assert_eq!(kept[0]["id"], 0);
@@ -291,16 +495,62 @@ mod tests {
         assert_eq!(shaped.structured["_truncated"]["shown"], kept.len());
         assert_eq!(shaped.structured["item_count"], "1000");
         let text: Value = serde_json::from_str(&shaped.text).unwrap();
-        assert_eq!(text["purchase_list"].as_array().unwrap().len(), kept.len());
+        assert_eq!(
+            text["purchase_list"]["rows"].as_array().unwrap().len(),
+            kept.len()
+        );
         assert_eq!(
             shape(data.clone(), 1 << 20, None).structured,
             data,
             "small enough: untouched"
         );
+        // As many rows as fit: one more would not.
+        let mut more = shaped.structured.clone();
+        more["purchase_list"] =
+            Value::Array(data["purchase_list"].as_array().unwrap()[..=kept.len()].to_vec());
+        assert!(lean_text(&more).len() + more.to_string().len() > 10_000);
     }
 
     #[test]
-    fn the_next_call_starts_exactly_at_the_first_cut_row() {
+    fn the_cap_holds_for_keyed_records_nested_lists_and_the_heaviest_list() {
+        let keyed: Map<String, Value> = (0..300)
+            .map(|i| {
+                (
+                    format!("ORDER{i:04}"),
+                    json!({"amount": "12.00", "name": "a fairly long product name"}),
+                )
+            })
+            .collect();
+        let shaped = shape(Value::Object(keyed), 8_000, None);
+        assert!(both(&shaped) <= 8_000, "keyed: {}", both(&shaped));
+        assert!(shaped.structured["ORDER0000"].is_object());
+        let nested = json!({"purchase": {"items": rows(3000)}});
+        let shaped = shape(nested, 8_000, None);
+        assert!(both(&shaped) <= 8_000, "nested: {}", both(&shaped));
+        assert_eq!(shaped.structured["_truncated"]["field"], "purchase.items");
+        let ids: Vec<u32> = (0..2000).collect();
+        let heavy = json!({"ids": ids, "purchase_list": rows(1000)});
+        let shaped = shape(heavy, 20_000, None);
+        assert!(both(&shaped) <= 20_000);
+        assert_eq!(
+            shaped.structured["_truncated"]["field"], "purchase_list",
+            "the list holding the bytes is cut"
+        );
+    }
+
+    #[test]
+    fn an_answer_that_cannot_be_cut_says_so() {
+        let shaped = shape(json!({"blob": "x".repeat(50_000)}), 10_000, None);
+        assert!(both(&shaped) <= 10_000);
+        assert!(
+            shaped.text.contains("cannot be shortened"),
+            "{}",
+            shaped.text
+        );
+    }
+
+    #[test]
+    fn the_next_call_holds_the_first_cut_row() {
         for (page_no, page_size, keep) in [
             (1, 500, 60),
             (2, 500, 60),
@@ -308,13 +558,15 @@ mod tests {
             (1, 0, 33),
             (5, 1000, 999),
         ] {
-            let (no, size) = next_page(Paging { page_no, page_size }, keep);
-            assert!(size >= 1 && size <= keep);
-            assert_eq!(
-                (no - 1) * size,
-                (page_no - 1) * page_size + keep,
+            let next = next_page(Paging { page_no, page_size }, keep);
+            let first_cut = (page_no - 1) * page_size + keep;
+            let start = (next.page_no - 1) * next.page_size;
+            assert_eq!(next.page_size, keep);
+            assert!(
+                start <= first_cut && first_cut < start + next.page_size,
                 "{page_no} {page_size} {keep}"
             );
+            assert_eq!(start + next.repeats, first_cut);
         }
         assert_eq!(
             next_page(
@@ -324,9 +576,13 @@ mod tests {
                 },
                 60
             ),
-            (2, 60)
+            NextPage {
+                page_no: 2,
+                page_size: 60,
+                repeats: 0
+            }
         );
-        let data = json!({"transaction_list": rows(500)});
+        let data = json!({"transaction_list": rows(500), "page_no": "1", "page_size": "500"});
         let shaped = shape(
             data,
             12_000,

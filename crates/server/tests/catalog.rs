@@ -265,6 +265,27 @@ fn the_default_tools_list_fits_the_context_budget() {
 }
 
 #[test]
+fn readme_context_economy_figures_are_current() {
+    let readme_path = manifest_dir().join("../../README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let (start, end) = (ds24_mcp::docs::ECONOMY_START, ds24_mcp::docs::ECONOMY_END);
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        panic!("README.md lacks the markers {start} … {end}");
+    };
+    let wanted = format!("\n{}\n", ds24_mcp::docs::economy());
+    if readme[a + start.len()..b] != wanted {
+        if updating() {
+            let updated = format!("{}{}{}{}", &readme[..a], start, wanted, &readme[b..]);
+            std::fs::write(&readme_path, updated).unwrap();
+        } else {
+            panic!(
+                "README.md's context-economy figures are out of date. Regenerate them with:\n    UPDATE_GENERATED=1 cargo test -p ds24-mcp --test catalog"
+            );
+        }
+    }
+}
+
+#[test]
 fn readme_tool_table_is_current() {
     let readme_path = manifest_dir().join("../../README.md");
     let readme = std::fs::read_to_string(&readme_path).unwrap();

@@ -239,3 +239,33 @@ fn without_times(v: Value) -> Value {
         other => other,
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_arguments_are_bounded_and_searches_count_against_the_rate_limit() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--key-rate-limit", "1"]);
+    let mcp = compact(&server, READ_KEY, Era::Legacy);
+    let long = mcp
+        .call("searchTools", json!({"query": "ab ".repeat(10_000)}))
+        .await;
+    assert_eq!(long["isError"], true, "{long}");
+    assert!(text(&long).contains("at most 200 characters"), "{long}");
+    let unknown = mcp
+        .call(
+            "describeTool",
+            json!({"name": "getProduct", "verbose": true}),
+        )
+        .await;
+    assert_eq!(unknown["isError"], true, "{unknown}");
+    // A burst of two per second, then "slow down", without any call upstream.
+    let mut limited = false;
+    for _ in 0..10 {
+        let r = mcp.call("searchTools", json!({"query": "vouchers"})).await;
+        if r["isError"] == true {
+            assert!(text(&r).contains("slow down"), "{r}");
+            limited = true;
+        }
+    }
+    assert!(limited, "searches are rate limited");
+    assert_eq!(up.count(), 0);
+}

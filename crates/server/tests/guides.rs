@@ -101,6 +101,18 @@ async fn reference_resources_read_digistore24_through_the_pipeline() {
         )
         .await;
     assert!(refused.get("error").is_some(), "{refused}");
+    let listed = narrowed.rpc("resources/list", json!({})).await;
+    let listed: Vec<&str> = listed["result"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        ["ds24://reference/product-types"],
+        "only what the connection may read"
+    );
     let unknown = mcp
         .rpc("resources/read", json!({"uri": "ds24://reference/nope"}))
         .await;

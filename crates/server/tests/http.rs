@@ -510,10 +510,32 @@ async fn oversized_results_keep_leading_rows_and_explain_paging() {
         )
         .await;
     assert_ne!(big["isError"], true, "{big}");
-    assert!(text(&big).len() <= 100_000, "{} bytes", text(&big).len());
     let s = &big["structuredContent"];
+    // The cap (48 KB by default) holds for the whole answer: the text plus structured content.
+    let both = text(&big).len() + s.to_string().len();
+    assert!(both <= 48_000, "{both} bytes");
     let shown = s["purchase_list"].as_array().unwrap().len();
     assert_eq!(s["_truncated"]["shown"], shown);
+    // The named next call continues exactly at the first row that was cut.
+    let next = &s["_truncated"]["next"];
+    let continued = mcp
+        .ok(
+            "listPurchases",
+            json!({"from": "start", "to": "now", "page_size": next["page_size"], "page_no": next["page_no"]}),
+        )
+        .await;
+    // Row number `shown` (counting from 0) of the whole list, on a page of one.
+    let first_cut = mcp
+        .ok(
+            "listPurchases",
+            json!({"from": "start", "to": "now", "page_size": 1, "page_no": shown + 1}),
+        )
+        .await;
+    assert!(first_cut["purchase_list"][0]["id"].is_string());
+    assert_eq!(
+        continued["purchase_list"][0]["id"], first_cut["purchase_list"][0]["id"],
+        "the first row of the next call is the first row that was cut"
+    );
     assert!(s["_truncated"]["of"].as_u64().unwrap() > shown as u64);
     assert!(
         s["_truncated"]["note"]

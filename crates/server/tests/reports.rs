@@ -110,17 +110,24 @@ async fn transactions_of_one_product_in_a_period_for_one_billing_type() {
         report.to_string().len() < 1000,
         "a few hundred bytes: {report}"
     );
-    // Only the filters Digistore24 knows were sent to it, as its own search filters.
+    // First Digistore24's clock, then the list with the window fixed to absolute times on that
+    // clock (so it cannot slide between pages), with only the filters Digistore24 knows as its
+    // own search filters.
     let sent = up.take();
-    assert!(sent.iter().all(|r| r.function == "listTransactions"));
-    assert_eq!(
-        field(&sent[0], "search[product_id]"),
-        Some(product.as_str())
-    );
-    assert_eq!(
-        field(&sent[0], "search[billing_type]"),
-        Some("subscription")
-    );
+    assert_eq!(sent[0].function, "ping");
+    let pages = &sent[1..];
+    assert!(!pages.is_empty() && pages.iter().all(|r| r.function == "listTransactions"));
+    for page in pages {
+        assert_eq!(field(page, "search[product_id]"), Some(product.as_str()));
+        assert_eq!(field(page, "search[billing_type]"), Some("subscription"));
+        let from = field(page, "from").unwrap();
+        assert!(
+            from.len() == 19 && from.as_bytes()[4] == b'-',
+            "absolute: {from}"
+        );
+        assert_eq!(field(page, "from"), field(&pages[0], "from"));
+        assert_eq!(field(page, "to"), field(&pages[0], "to"));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -259,6 +266,36 @@ async fn a_report_stops_at_the_row_limit_and_says_so() {
             .contains("--report-max-rows")
     );
     assert!(up.count() >= 1);
+    // A row filter that matches nothing still stops at the limit, and does not claim to be
+    // complete.
+    up.take();
+    let filtered = mcp
+        .ok(
+            "summarizePurchases",
+            json!({"from": "start", "to": "now", "where": {"country": "XX"}}),
+        )
+        .await;
+    assert_eq!(filtered["rows_read"], 50, "{filtered}");
+    assert_eq!(filtered["count"], 0);
+    assert_eq!(filtered["complete"], false, "{filtered}");
+    assert_eq!(
+        up.take()
+            .iter()
+            .filter(|r| r.function == "listPurchases")
+            .count(),
+        1,
+        "one page is enough for 50 rows"
+    );
+    // Filters are bounded before anything is sent.
+    let alternatives = vec!["XX"; 500].join(",");
+    let refused = mcp
+        .call(
+            "summarizePurchases",
+            json!({"where": {"country": alternatives}}),
+        )
+        .await;
+    assert_eq!(refused["isError"], true, "{refused}");
+    assert_eq!(up.count(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

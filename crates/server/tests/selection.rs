@@ -183,15 +183,21 @@ async fn destructive_calls_are_confirmed_by_modern_clients_that_can() {
         "state bound to other arguments is refused: {forged}"
     );
 
-    let accepted = mcp
-        .rpc(
-            "tools/call",
-            json!({"name": "deleteVoucher", "arguments": args, "requestState": state,
-                   "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}}),
-        )
-        .await;
+    // A declined question is used up; the client asks again.
+    let again = mcp.call("deleteVoucher", args.clone()).await;
+    let state = again["requestState"]
+        .as_str()
+        .expect("sealed state")
+        .to_owned();
+    let accept = json!({"name": "deleteVoucher", "arguments": args, "requestState": state,
+                        "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}});
+    let accepted = mcp.rpc("tools/call", accept.clone()).await;
     assert!(accepted["result"]["content"].is_array(), "{accepted}");
     assert_eq!(up.take().len(), 1, "sent once, after confirmation");
+    // The same "yes" again (a retry) does not run the call a second time.
+    let replayed = mcp.rpc("tools/call", accept).await;
+    assert!(replayed.get("error").is_some(), "{replayed}");
+    assert_eq!(up.count(), 0, "one confirmation, one call");
 
     // Legacy clients cannot be asked in a stateless server: their own approval prompt,
     // driven by destructiveHint, is the confirmation.

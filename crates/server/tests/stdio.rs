@@ -153,3 +153,26 @@ fn stdio_without_a_key_explains_and_exits_2() {
     assert!(out.stdout.is_empty(), "nothing on stdout");
     assert!(String::from_utf8_lossy(&out.stderr).contains("DS24_API_KEY"));
 }
+
+#[test]
+fn stdio_audit_lines_name_the_client_from_initialize() {
+    let path = temp_path("audit.log");
+    let mut c = StdioClient::start(
+        &[
+            "--sandbox",
+            "--state",
+            ":memory:",
+            "--audit-log",
+            path.to_str().unwrap(),
+        ],
+        Some(FULL_KEY),
+    );
+    let r = c.call("createProduct", json!({"data": {"name_de": "Über stdio"}}));
+    assert_ne!(r["isError"], json!(true), "{r}");
+    drop(c);
+    let lines = audit_lines(&path);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["client"], json!({"name": "t", "version": "0"}));
+    assert_eq!(lines[0]["outcome"], "ok");
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(FULL_KEY));
+}

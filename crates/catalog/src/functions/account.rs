@@ -36,7 +36,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .params(&[
             Param::req("purchase_id", Ty::String, ""),
             Param::req("platform_name", Ty::String, ""),
-            Param::req("login_name", Ty::String, ""),
+            Param::req("login_name", Ty::String, "").personal(),
             Param::req("login_url", Ty::String, "").format(Format::Uri),
             Param::req("number_of_unlocked_lectures", Ty::Integer, "").range(Some(0), None),
             Param::req("total_number_of_lectures", Ty::Integer, "").range(Some(0), None),

@@ -24,7 +24,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         )
         .method(HttpMethod::Post)
         .hosted()
-        .params(&[Param::req("email", Ty::String, "").format(Format::Email)]),
+        .params(&[Param::req("email", Ty::String, "")
+            .format(Format::Email)
+            .personal()]),
         Function::read(
             &TOOLSET,
             "getCustomerToAffiliateBuyerDetails",
@@ -49,7 +51,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .hosted()
         .idempotent(true)
         .params(&[
-            Param::req("email", Ty::String, "").format(Format::Email),
+            Param::req("email", Ty::String, "")
+                .format(Format::Email)
+                .personal(),
             Param::req("affiliate", Ty::String, "To credit"),
             Param::opt("campaignkey", Ty::String, ""),
             Param::opt("trackingkey", Ty::String, ""),

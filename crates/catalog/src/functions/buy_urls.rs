@@ -18,19 +18,23 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::opt(
                 "buyer",
                 Ty::Object(&[
-                    Param::opt("email", Ty::String, "").format(Format::Email),
-                    Param::opt("salutation", Ty::String, "").one_of(&["M", "F"]),
-                    Param::opt("title", Ty::String, ""),
-                    Param::opt("last_name", Ty::String, ""),
-                    Param::opt("first_name", Ty::String, ""),
-                    Param::opt("company", Ty::String, ""),
-                    Param::opt("street", Ty::String, "With house number"),
-                    Param::opt("city", Ty::String, ""),
-                    Param::opt("zipcode", Ty::String, ""),
-                    Param::opt("state", Ty::String, ""),
+                    Param::opt("email", Ty::String, "")
+                        .format(Format::Email)
+                        .personal(),
+                    Param::opt("salutation", Ty::String, "")
+                        .one_of(&["M", "F"])
+                        .personal(),
+                    Param::opt("title", Ty::String, "").personal(),
+                    Param::opt("last_name", Ty::String, "").personal(),
+                    Param::opt("first_name", Ty::String, "").personal(),
+                    Param::opt("company", Ty::String, "").personal(),
+                    Param::opt("street", Ty::String, "With house number").personal(),
+                    Param::opt("city", Ty::String, "").personal(),
+                    Param::opt("zipcode", Ty::String, "").personal(),
+                    Param::opt("state", Ty::String, "").personal(),
                     Param::opt("country", Ty::String, "").max_len(2),
-                    Param::opt("phone_no", Ty::String, ""),
-                    Param::opt("tax_id", Ty::String, ""),
+                    Param::opt("phone_no", Ty::String, "").personal(),
+                    Param::opt("tax_id", Ty::String, "").personal(),
                     Param::opt(
                         "readonly_keys",
                         Ty::String,

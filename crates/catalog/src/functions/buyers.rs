@@ -28,18 +28,22 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::req(
                 "data",
                 Ty::Object(&[
-                    Param::opt("email", Ty::String, "").format(Format::Email),
-                    Param::opt("first_name", Ty::String, ""),
-                    Param::opt("last_name", Ty::String, ""),
-                    Param::opt("salutation", Ty::String, "").one_of(&["M", "F"]),
-                    Param::opt("title", Ty::String, ""),
-                    Param::opt("company", Ty::String, ""),
-                    Param::opt("street_name", Ty::String, ""),
-                    Param::opt("street_number", Ty::String, ""),
-                    Param::opt("phone_number", Ty::String, "Empty clears it"),
-                    Param::opt("city", Ty::String, ""),
-                    Param::opt("zipcode", Ty::String, ""),
-                    Param::opt("state", Ty::String, ""),
+                    Param::opt("email", Ty::String, "")
+                        .format(Format::Email)
+                        .personal(),
+                    Param::opt("first_name", Ty::String, "").personal(),
+                    Param::opt("last_name", Ty::String, "").personal(),
+                    Param::opt("salutation", Ty::String, "")
+                        .one_of(&["M", "F"])
+                        .personal(),
+                    Param::opt("title", Ty::String, "").personal(),
+                    Param::opt("company", Ty::String, "").personal(),
+                    Param::opt("street_name", Ty::String, "").personal(),
+                    Param::opt("street_number", Ty::String, "").personal(),
+                    Param::opt("phone_number", Ty::String, "Empty clears it").personal(),
+                    Param::opt("city", Ty::String, "").personal(),
+                    Param::opt("zipcode", Ty::String, "").personal(),
+                    Param::opt("state", Ty::String, "").personal(),
                     Param::opt("country", Ty::String, "").max_len(2),
                 ]),
                 "Changes",

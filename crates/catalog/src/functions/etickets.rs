@@ -17,11 +17,15 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::req(
                 "buyer",
                 Ty::Object(&[
-                    Param::opt("email", Ty::String, "").format(Format::Email),
-                    Param::opt("title", Ty::String, ""),
-                    Param::opt("salutation", Ty::String, "").one_of(&["m", "f"]),
-                    Param::opt("last_name", Ty::String, ""),
-                    Param::opt("first_name", Ty::String, ""),
+                    Param::opt("email", Ty::String, "")
+                        .format(Format::Email)
+                        .personal(),
+                    Param::opt("title", Ty::String, "").personal(),
+                    Param::opt("salutation", Ty::String, "")
+                        .one_of(&["m", "f"])
+                        .personal(),
+                    Param::opt("last_name", Ty::String, "").personal(),
+                    Param::opt("first_name", Ty::String, "").personal(),
                 ]),
                 "Ticket holder",
             ),
@@ -64,9 +68,11 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Ty::Object(&[
                     Param::opt("owner_id", Ty::String, "Comma list of vendor IDs"),
                     Param::opt("purchase_id", Ty::String, ""),
-                    Param::opt("first_name", Ty::String, ""),
-                    Param::opt("last_name", Ty::String, ""),
-                    Param::opt("email", Ty::String, "").format(Format::Email),
+                    Param::opt("first_name", Ty::String, "").personal(),
+                    Param::opt("last_name", Ty::String, "").personal(),
+                    Param::opt("email", Ty::String, "")
+                        .format(Format::Email)
+                        .personal(),
                     Param::opt("template_id", Ty::String, "Comma list allowed"),
                     Param::opt("location_id", Ty::String, "Comma list allowed"),
                     Param::opt("date", Ty::String, "Day the ticket is valid"),

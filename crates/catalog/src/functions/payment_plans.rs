@@ -46,7 +46,6 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "Delete a stored payment plan.",
         )
         .method(HttpMethod::Delete)
-        .opt_in()
         .params(&[Param::req("paymentplan_id", Ty::Integer, "")]),
         Function::read(&TOOLSET, "listPaymentPlans", "A product's payment plans.")
             .operation_id("listPaymentPlans")

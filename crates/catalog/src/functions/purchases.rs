@@ -38,9 +38,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::opt("search", Ty::Object(&[
                     Param::opt("role", Ty::String, "Comma list: vendor, affiliate, other"),
                     Param::opt("product_id", Ty::String, ""),
-                    Param::opt("first_name", Ty::String, ""),
-                    Param::opt("last_name", Ty::String, ""),
-                    Param::opt("email", Ty::String, "").format(Format::Email),
+                    Param::opt("first_name", Ty::String, "").personal(),
+                    Param::opt("last_name", Ty::String, "").personal(),
+                    Param::opt("email", Ty::String, "").format(Format::Email).personal(),
                     Param::opt("has_affiliate", Ty::Boolean, ""),
                     Param::opt("affiliate_name", Ty::String, ""),
                     Param::opt("order_type", Ty::String, "").one_of(&["live", "test"]),
@@ -54,13 +54,13 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::opt("sort_order", Ty::String, "").default("asc").one_of(&["asc", "desc"]),
                 Param::opt("load_transactions", Ty::Boolean, "").default("N"),
                 PAGE_NO,
-                page_size(1, None, "500"),
+                page_size(1, Some(1000), "500"),
             ]),
         Function::read(&TOOLSET, "listPurchasesOfEmail", "Orders of a buyer's e-mail address.")
             .operation_id("listPurchasesOfEmail")
             .hosted()
             .params(&[
-                Param::req("email", Ty::String, "").format(Format::Email),
+                Param::req("email", Ty::String, "").format(Format::Email).personal(),
                 Param::opt("limit", Ty::Integer, "").range(Some(1), None).default("100"),
             ]),
         Function::write(&TOOLSET, "resendInvoiceMail", "E-mail an order's invoices to the buyer again.")

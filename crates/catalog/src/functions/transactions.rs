@@ -22,9 +22,11 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Ty::Object(&[
                 Param::opt("role", Ty::String, "Comma list: vendor, affiliate, other"),
                 Param::opt("product_id", Ty::String, ""),
-                Param::opt("first_name", Ty::String, ""),
-                Param::opt("last_name", Ty::String, ""),
-                Param::opt("email", Ty::String, "").format(Format::Email),
+                Param::opt("first_name", Ty::String, "").personal(),
+                Param::opt("last_name", Ty::String, "").personal(),
+                Param::opt("email", Ty::String, "")
+                    .format(Format::Email)
+                    .personal(),
                 Param::opt("has_affiliate", Ty::Boolean, ""),
                 Param::opt("affiliate_name", Ty::String, ""),
                 Param::opt("pay_method", Ty::String, "Comma list"),

@@ -122,7 +122,8 @@ pub struct MemberAccess {
 }
 document!(MemberAccess, "member_access");
 
-/// A pending or completed requestApiKey flow (keyed by its token).
+/// A requestApiKey flow (keyed by its token): `pending` until the vendor answers on the
+/// approval page, then `completed` (approved) or `aborted` (declined).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct ApiKeyRequest {
@@ -130,6 +131,9 @@ pub struct ApiKeyRequest {
     /// `full` or `read`.
     pub permission: String,
     pub return_url: String,
+    /// Where Decline sends the vendor (empty: `return_url`).
+    #[serde(default)]
+    pub cancel_url: String,
     pub comment: String,
     pub request_status: String,
     #[serde(with = "flag")]

@@ -6,7 +6,7 @@ use crate::documents::{ApiKey, ApiKeyRequest, Ipn, RevokedKey};
 use crate::error::{ApiError, Entity};
 use crate::ids::{Rng, code, key_fingerprint, token};
 use crate::reference::USER_ID;
-use crate::request::{Req, check_url, must};
+use crate::request::{Req, check_app_url, must};
 use crate::store::Tx;
 
 /// `unregister()`: revokes the calling key and deletes its IPN connections. Keys from the
@@ -33,17 +33,19 @@ pub fn unregister(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     }))
 }
 
-/// `requestApiKey(permissions, return_url, cancel_url, site_url, comment)`.
+/// `requestApiKey(permissions, return_url, cancel_url, site_url, comment)`: a pending request
+/// the vendor answers on the approval page at `request_url` (the wire layer points it at this
+/// sandbox's own `/api_key_request/{token}`).
 pub fn request_api_key(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     let perm = req
         .p
         .opt_enum("permissions", &["read-only", "readonly", "writable"])?
         .ok_or_else(|| ApiError::missing("permissions"))?;
     let return_url = req.p.str("return_url")?;
-    check_url("return_url", &return_url)?;
+    check_app_url("return_url", &return_url)?;
     for f in ["cancel_url", "site_url"] {
         if let Some(u) = req.p.opt_str(f) {
-            check_url(f, &u)?;
+            check_app_url(f, &u)?;
         }
     }
     let token = format!("{}{}", code(tx.random(), 12), code(tx.random(), 3));
@@ -51,8 +53,9 @@ pub fn request_api_key(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError
         token: token.clone(),
         permission: if perm == "writable" { "full" } else { "read" }.into(),
         return_url,
+        cancel_url: req.p.opt_str("cancel_url").unwrap_or_default(),
         comment: req.p.opt_str("comment").unwrap_or_default(),
-        request_status: "completed".into(),
+        request_status: "pending".into(),
         retrieved: false,
         created_at: req.now_s(),
     });
@@ -62,11 +65,35 @@ pub fn request_api_key(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError
     }))
 }
 
-/// `retrieveApiKey(token)`: the sandbox approves requests at once; the key is handed out once
-/// and then works against this sandbox.
+/// `retrieveApiKey(token)`: once the vendor approved the request on the approval page, the new
+/// key, handed out once (it then works against this sandbox); before that, or after a decline,
+/// an empty key with the request's status.
 pub fn retrieve_api_key(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     let tok = req.p.str("token")?;
     let request = must::<ApiKeyRequest>(tx, &tok, Entity::ApiKeyRequest)?.clone();
+    match request.request_status.as_str() {
+        "pending" => {
+            return Ok(json!({
+                "api_key": "",
+                "request_status": "pending",
+                "note": req.msg(
+                    "Die Anfrage wurde noch nicht bestätigt.",
+                    "The request has not been approved yet.",
+                ),
+            }));
+        }
+        "aborted" => {
+            return Ok(json!({
+                "api_key": "",
+                "request_status": "aborted",
+                "note": req.msg(
+                    "Die Anfrage wurde abgelehnt.",
+                    "The request was declined.",
+                ),
+            }));
+        }
+        _ => {}
+    }
     if request.retrieved {
         return Ok(json!({
             "api_key": "",

@@ -35,6 +35,8 @@ pub enum ToolFailure {
         tool: String,
         /// Whether the whole server runs read-only (rather than this request's path or header).
         server_wide: bool,
+        /// Whether the request's OAuth grant is read-only.
+        by_grant: bool,
     },
     /// The request carried no Digistore24 key.
     NoKey,
@@ -59,6 +61,13 @@ pub enum ToolFailure {
     BadConfirmation {
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// The call changes data, the server must audit every change (`--audit-required`), and
+    /// the audit line could not be written; nothing was sent.
+    /// The reason is in the server's log, not here: clients need not learn server paths.
+    AuditUnavailable {
+        /// The tool's listed name.
+        tool: String,
     },
     /// Digistore24 refused the call, or could not be reached or understood.
     Upstream {
@@ -86,7 +95,19 @@ impl ToolFailure {
             Self::InvalidArguments { .. } => "invalid_arguments",
             Self::Declined { .. } => "declined",
             Self::BadConfirmation { .. } => "bad_confirmation",
+            Self::AuditUnavailable { .. } => "audit_unavailable",
             Self::Upstream { error, .. } => upstream_kind(error),
+        }
+    }
+
+    /// Digistore24's numeric error code, when it answered with one.
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            Self::Upstream {
+                error: CallError::Api { code, .. },
+                ..
+            } => *code,
+            _ => None,
         }
     }
 
@@ -113,7 +134,10 @@ impl ToolFailure {
                 "{tool} belongs to toolset `{}`, which this connection's X-DS24-Toolsets header leaves out. Add it to the header to use it.",
                 function.toolset.id
             ),
-            Self::ReadOnly { tool, server_wide } => format!(
+            Self::ReadOnly { tool, by_grant: true, .. } => format!(
+                "{tool} changes data, and this connection was granted read-only access when it was connected. To write, connect the app again and choose full access on the consent page."
+            ),
+            Self::ReadOnly { tool, server_wide, .. } => format!(
                 "{tool} changes data, and this connection is read-only ({}). Use your write connection: one configured with a full-access key on the server's /mcp endpoint, without X-DS24-Read-Only, on a server not started with --read-only.",
                 if *server_wide {
                     "the server runs with --read-only"
@@ -134,6 +158,9 @@ impl ToolFailure {
                 format!("{tool} was not called: the user declined. Nothing changed.")
             }
             Self::BadConfirmation { reason } => format!("requestState {reason}"),
+            Self::AuditUnavailable { tool } => format!(
+                "{tool} was not called: this server records every change in an audit log (--audit-required) and cannot write that log right now. Nothing was sent to Digistore24. Tell the server's operator; reads still work."
+            ),
             Self::Upstream {
                 tool,
                 function,

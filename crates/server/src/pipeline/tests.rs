@@ -48,6 +48,7 @@ fn pipeline(upstream: Arc<Recorder>, ttl: Duration) -> Pipeline {
         fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
         limiter: None,
         max_result_bytes: 100_000,
+        auditor: None,
         report_max_rows: 20_000,
     })
 }
@@ -74,6 +75,7 @@ async fn refusals_send_nothing() {
     read_only.scope = Scope {
         read_only: true,
         toolsets: None,
+        ..Scope::default()
     };
     let write = p
         .call(
@@ -176,20 +178,52 @@ async fn destructive_calls_are_confirmed_once_and_bound_to_their_arguments() {
         )
         .await;
     assert!(matches!(forged, Err(ToolFailure::BadConfirmation { .. })));
-    assert!(up.calls.lock().unwrap().is_empty());
-    let done = p
+    // The declined question is used up: accepting it afterwards does nothing.
+    let after_decline = p
         .call(
             &ctx(),
             "deleteVoucher",
-            a,
+            a.clone(),
             &Confirmation::Answered {
-                state: question.state,
+                state: question.state.clone(),
                 accepted: true,
             },
             &NoProgress,
         )
         .await;
+    assert!(matches!(
+        after_decline,
+        Err(ToolFailure::BadConfirmation { .. })
+    ));
+    assert!(up.calls.lock().unwrap().is_empty());
+    let Ok(CallOutcome::Confirm(question)) = p
+        .call(
+            &ctx(),
+            "deleteVoucher",
+            a.clone(),
+            &Confirmation::Available,
+            &NoProgress,
+        )
+        .await
+    else {
+        panic!("asked again");
+    };
+    let accept = Confirmation::Answered {
+        state: question.state,
+        accepted: true,
+    };
+    let done = p
+        .call(&ctx(), "deleteVoucher", a.clone(), &accept, &NoProgress)
+        .await;
     assert!(matches!(done, Ok(CallOutcome::Done(_))), "{done:?}");
+    // One "yes" runs the call once: the same answer again (a retry) is refused.
+    let replay = p
+        .call(&ctx(), "deleteVoucher", a, &accept, &NoProgress)
+        .await;
+    assert!(
+        matches!(replay, Err(ToolFailure::BadConfirmation { .. })),
+        "{replay:?}"
+    );
     let calls = up.calls.lock().unwrap();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].0, "deleteVoucher");
@@ -297,4 +331,75 @@ async fn a_failed_write_says_to_check_before_retrying() {
         "{}",
         read.message()
     );
+}
+
+/// An upstream that never answers.
+struct Silent;
+
+impl Upstream for Silent {
+    fn call<'a>(
+        &'a self,
+        _function: &'static str,
+        _key: &'a ApiKey,
+        _form: FormPairs,
+        _retry: Retry,
+    ) -> UpstreamFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_call_dropped_midway_completes_its_audit_line_as_cancelled() {
+    let dir = std::env::temp_dir().join(format!("ds24-pipeline-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("audit.log");
+    let _ = std::fs::remove_file(&path);
+    let auditor = Auditor::start(&audit::AuditConfig {
+        sink: audit::AuditSink::File(path.clone()),
+        scope: audit::AuditScope::Writes,
+        max_bytes: 0,
+        keep: 1,
+        required: true,
+    })
+    .unwrap();
+    let secret = StateSecret::new(b"0123456789abcdef0123456789abcdef".to_vec());
+    let p = Pipeline::new(PipelineParts {
+        inventory: Inventory::new(
+            NameStyle::Ds24,
+            Selection::new(Some("all"), &[], &[], false).unwrap(),
+        ),
+        upstream: Arc::new(Silent),
+        confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
+        fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
+        limiter: None,
+        max_result_bytes: 100_000,
+        auditor: Some(auditor),
+        report_max_rows: 20_000,
+    });
+    let request = ctx();
+    let call = p.call(
+        &request,
+        "createVoucher",
+        args(json!({"data": {"code": "X"}})),
+        &Confirmation::Unavailable,
+        &NoProgress,
+    );
+    // The future is dropped while the upstream call is pending.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), call)
+            .await
+            .is_err()
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let text = loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if !text.contains("\"pending\"") || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let line: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(line["outcome"], "cancelled", "{text}");
+    assert_eq!(line["sent"], true);
+    assert_eq!(text.lines().count(), 1);
 }

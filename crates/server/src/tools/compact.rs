@@ -42,6 +42,114 @@ pub const DESCRIBE: &str = "describeTool";
 /// The name of the call tool.
 pub const CALL: &str = "callTool";
 
+/// Longest search query: enough for any question about functions, and a bound on the work one
+/// search does.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Longest function name accepted by describe and call.
+pub const MAX_NAME_CHARS: usize = 128;
+/// Most distinct words a search scores.
+const MAX_QUERY_WORDS: usize = 16;
+
+/// Compact mode's own tools, with their arguments checked.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `searchTools`.
+    Search {
+        /// Keywords.
+        query: String,
+        /// Most results.
+        limit: usize,
+    },
+    /// `describeTool`.
+    Describe {
+        /// A function name.
+        name: String,
+    },
+    /// `callTool`.
+    Call {
+        /// A function name.
+        name: String,
+        /// Its arguments.
+        arguments: Map<String, Value>,
+    },
+}
+
+/// Checks a compact tool's arguments, as a schema-valid call of any tool is checked: every
+/// problem named, unknown arguments refused.
+pub fn parse(tool: &str, mut args: Map<String, Value>) -> Result<Request, Vec<String>> {
+    let mut problems = Vec::new();
+    let allowed: &[&str] = match tool {
+        SEARCH => &["query", "limit"],
+        DESCRIBE => &["name"],
+        _ => &["name", "arguments"],
+    };
+    for key in args.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        problems.push(format!(
+            "`{}`: unknown argument; expected one of: {}",
+            key.chars().take(40).collect::<String>(),
+            allowed.join(", ")
+        ));
+    }
+    let mut text = |key: &str, max: usize| match args.remove(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= max => {
+            Some(s.trim().to_owned())
+        }
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            problems.push(format!("`{key}`: must not be empty"));
+            None
+        }
+        Some(Value::String(_)) => {
+            problems.push(format!("`{key}`: at most {max} characters"));
+            None
+        }
+        None | Some(Value::Null) => {
+            problems.push(format!("`{key}`: missing required argument (a string)"));
+            None
+        }
+        Some(_) => {
+            problems.push(format!("`{key}`: expected a string"));
+            None
+        }
+    };
+    let request = match tool {
+        SEARCH => {
+            let query = text("query", MAX_QUERY_CHARS);
+            let limit = match args.remove("limit") {
+                None | Some(Value::Null) => Some(8),
+                Some(Value::Number(n)) => n
+                    .as_u64()
+                    .filter(|l| (1..=25).contains(l))
+                    .and_then(|l| usize::try_from(l).ok()),
+                Some(_) => None,
+            };
+            if limit.is_none() {
+                problems.push("`limit`: expected an integer from 1 to 25".to_owned());
+            }
+            query
+                .zip(limit)
+                .map(|(query, limit)| Request::Search { query, limit })
+        }
+        DESCRIBE => text("name", MAX_NAME_CHARS).map(|name| Request::Describe { name }),
+        _ => {
+            let name = text("name", MAX_NAME_CHARS);
+            let arguments = match args.remove("arguments") {
+                None | Some(Value::Null) => Some(Map::new()),
+                Some(Value::Object(inner)) => Some(inner),
+                Some(_) => {
+                    problems.push("`arguments`: expected an object of named arguments".to_owned());
+                    None
+                }
+            };
+            name.zip(arguments)
+                .map(|(name, arguments)| Request::Call { name, arguments })
+        }
+    };
+    match request {
+        Some(r) if problems.is_empty() => Ok(r),
+        _ => Err(problems),
+    }
+}
+
 /// Whether `name` is one of compact mode's own tools.
 pub fn is_compact_tool(name: &str) -> bool {
     matches!(name, SEARCH | DESCRIBE | CALL)
@@ -79,7 +187,7 @@ pub fn tools(inventory: &Inventory, scope: &Scope) -> Vec<Tool> {
                 toolsets.join(", ")
             ),
             schema(json!({"type": "object", "properties": {
-                "query": {"type": "string"},
+                "query": {"type": "string", "maxLength": MAX_QUERY_CHARS},
                 "limit": {"type": "integer", "minimum": 1, "maximum": 25, "default": 8}
             }, "required": ["query"]})),
         )
@@ -87,14 +195,14 @@ pub fn tools(inventory: &Inventory, scope: &Scope) -> Vec<Tool> {
         Tool::new(
             DESCRIBE,
             "A function's input schema and hints, to call it with callTool.",
-            schema(json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})),
+            schema(json!({"type": "object", "properties": {"name": {"type": "string", "maxLength": MAX_NAME_CHARS}}, "required": ["name"]})),
         )
         .with_annotations(read),
         Tool::new(
             CALL,
             "Call a Digistore24 function by name with its arguments. Functions marked destructive move money or delete: confirm with the user first.",
             schema(json!({"type": "object", "properties": {
-                "name": {"type": "string"},
+                "name": {"type": "string", "maxLength": MAX_NAME_CHARS},
                 "arguments": {"type": "object"}
             }, "required": ["name"]})),
         )
@@ -139,11 +247,22 @@ fn matches(word: &str, candidate: &str) -> bool {
 
 /// The reachable functions that best match `query`.
 pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -> Value {
-    let words: Vec<String> = query
+    let mut words: Vec<String> = Vec::new();
+    for word in query
+        .chars()
+        .take(MAX_QUERY_CHARS)
+        .collect::<String>()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
-        .collect();
+    {
+        if words.len() == MAX_QUERY_WORDS {
+            break;
+        }
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
     let mut scored: Vec<(u32, &ToolEntry)> = inventory
         .visible(scope)
         .filter_map(|(entry, _)| {
@@ -234,6 +353,7 @@ mod tests {
         let read_only = Scope {
             read_only: true,
             toolsets: None,
+            ..Scope::default()
         };
         let found = search(&inv, &read_only, "create voucher", 25);
         assert!(
@@ -248,6 +368,33 @@ mod tests {
         assert!(describe(&inv, &Scope::default(), "createVoucher").is_ok());
         // Not enabled on this server (refunds is opt-in).
         assert!(describe(&inv, &Scope::default(), "refundPurchase").is_err());
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        let args = |v: Value| v.as_object().unwrap().clone();
+        assert_eq!(
+            parse(SEARCH, args(json!({"query": "vouchers"}))),
+            Ok(Request::Search {
+                query: "vouchers".into(),
+                limit: 8
+            })
+        );
+        let bad = parse(
+            SEARCH,
+            args(json!({"query": "x".repeat(201), "limit": "abc", "q": 1})),
+        )
+        .unwrap_err();
+        assert_eq!(bad.len(), 3, "{bad:?}");
+        assert!(parse(DESCRIBE, args(json!({}))).is_err());
+        assert!(parse(CALL, args(json!({"name": "ping", "arguments": [1]}))).is_err());
+        assert_eq!(
+            parse(CALL, args(json!({"name": "ping"}))),
+            Ok(Request::Call {
+                name: "ping".into(),
+                arguments: Map::new()
+            })
+        );
     }
 
     #[test]

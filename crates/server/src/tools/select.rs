@@ -149,6 +149,8 @@ pub struct Scope {
     pub read_only: bool,
     /// Only these toolsets for this request, by id (`None`: no narrowing).
     pub toolsets: Option<BTreeSet<&'static str>>,
+    /// Read-only because the request's OAuth grant is (so the refusal can say how to fix it).
+    pub read_only_grant: bool,
 }
 
 impl Scope {

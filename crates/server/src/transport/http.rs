@@ -2,9 +2,14 @@
 //!
 //! Before a request reaches rmcp it passes three gates, outermost first, so each failure has
 //! one clear status: Host/Origin (403, DNS-rebinding protection), method (405: the endpoint is
-//! POST-only), and the bearer key (401 with `WWW-Authenticate`). The last gate also records
-//! the per-request narrowing (`/readonly`, `X-DS24-Read-Only`, `X-DS24-Toolsets`) for the
-//! handler.
+//! POST-only), and the bearer credential (401 with `WWW-Authenticate`). The last gate also
+//! records the per-request narrowing (`/readonly`, `X-DS24-Read-Only`, `X-DS24-Toolsets`) for
+//! the handler.
+//!
+//! The bearer credential is a Digistore24 API key or, with OAuth on (`--auth oauth|both`), an
+//! access token of the built-in authorization server ([`crate::oauth`], mounted here beside
+//! the MCP paths); the `ds24at_` prefix tells them apart. Both build the same
+//! [`RequestContext`]: a read-only grant narrows exactly like the `/readonly` path.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -24,8 +29,10 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use super::correlation;
 use crate::context::RequestContext;
 use crate::mcp::{Door, Ds24Service};
+use crate::oauth::{OAuth, TokenProblem};
 use crate::pipeline::Pipeline;
 use crate::tools::{Mode, Scope};
 use crate::transport::tools_list::PreparedLists;
@@ -54,6 +61,10 @@ pub struct HttpOptions {
     /// The door's own key, used when a request carries none. Only ever set for the sandbox
     /// (`--anonymous-key`, for test suites that cannot send headers).
     pub fallback_key: Option<ApiKey>,
+    /// Whether a plain Digistore24 API key is accepted as the bearer credential.
+    pub accept_keys: bool,
+    /// The authorization server, when OAuth is on.
+    pub oauth: Option<Arc<OAuth>>,
 }
 
 struct Gate {
@@ -62,7 +73,8 @@ struct Gate {
     lists: Option<Arc<PreparedLists>>,
 }
 
-/// Builds the application: MCP on [`MCP_PATHS`], `/healthz` without auth.
+/// Builds the application: MCP on [`MCP_PATHS`], `/healthz` without auth, and with OAuth on
+/// the authorization server's metadata and endpoints.
 pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationToken) -> Router {
     let service = Ds24Service::new(pipeline, Door::PerRequest);
     let lists = PreparedLists::new(service.clone());
@@ -89,16 +101,32 @@ pub(super) fn build(
         Arc::new(NeverSessionManager::default()),
         config,
     );
+    let oauth = opts.oauth.clone();
     let gate = Arc::new(Gate { opts, lists });
     let mut router = Router::new();
     for path in MCP_PATHS {
         router = router.route_service(path, mcp.clone());
     }
-    router
+    let mut router = router
         .layer(middleware::from_fn_with_state(gate.clone(), json_rpc_body))
         .layer(middleware::from_fn_with_state(gate.clone(), authenticate))
         .layer(middleware::from_fn(post_only))
-        .layer(middleware::from_fn_with_state(gate, check_host_and_origin))
+        .layer(middleware::from_fn_with_state(
+            gate.clone(),
+            check_host_and_origin,
+        ));
+    if let Some(oauth) = oauth {
+        // Browsers reach these from the client's origin (CORS) or by navigation, so only the
+        // Host check applies; the consent form checks its own Origin.
+        router = router.merge(
+            oauth
+                .router()
+                .layer(middleware::from_fn_with_state(gate, check_host)),
+        );
+    }
+    // Request ids, the request's log span and the HTTP metrics cover MCP and OAuth alike.
+    router
+        .layer(middleware::from_fn(correlation::correlate))
         .route("/healthz", get(|| async { "ok" }))
 }
 
@@ -135,6 +163,13 @@ async fn check_host_and_origin(
             &gate.opts.allowed_hosts,
         )
     }) {
+        return (StatusCode::FORBIDDEN, axum::Json(json!({"error": problem}))).into_response();
+    }
+    next.run(req).await
+}
+
+async fn check_host(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
+    if let Some(problem) = host_problem(req.headers(), &gate.opts.allowed_hosts) {
         return (StatusCode::FORBIDDEN, axum::Json(json!({"error": problem}))).into_response();
     }
     next.run(req).await
@@ -330,23 +365,76 @@ async fn post_only(req: Request, next: Next) -> Response {
 }
 
 async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Next) -> Response {
-    let key = match bearer(req.headers()) {
-        Ok(Some(key)) => key,
-        Ok(None) => match &gate.opts.fallback_key {
-            Some(key) => key.clone(),
-            None => return unauthorized("Missing Authorization header."),
+    let path = req.uri().path().to_owned();
+    let opts = &gate.opts;
+    let (key, grant) = match bearer(req.headers()) {
+        Ok(Some(credential)) if crate::oauth::tokens::looks_like_token(&credential) => {
+            let Some(oauth) = &opts.oauth else {
+                return unauthorized(
+                    opts,
+                    &path,
+                    TokenProblem::OAuthDisabled.to_string().as_str(),
+                    None,
+                );
+            };
+            match oauth.verify(&credential) {
+                Ok(token) => {
+                    let key = token.key.clone();
+                    (key, Some(token))
+                }
+                Err(problem) => {
+                    return unauthorized(opts, &path, &problem.to_string(), Some(&problem));
+                }
+            }
+        }
+        Ok(Some(_)) if !opts.accept_keys => {
+            return unauthorized(
+                opts,
+                &path,
+                "This server accepts OAuth access tokens only (it runs with --auth oauth), not Digistore24 API keys.",
+                None,
+            );
+        }
+        Ok(Some(credential)) => match ApiKey::new(credential) {
+            Some(key) => (key, None),
+            None => {
+                return unauthorized(
+                    opts,
+                    &path,
+                    "The Authorization header has an empty key.",
+                    None,
+                );
+            }
         },
-        Err(problem) => return unauthorized(problem),
+        Ok(None) => match &opts.fallback_key {
+            Some(key) => (key.clone(), None),
+            None => return unauthorized(opts, &path, "Missing Authorization header.", None),
+        },
+        Err(problem) => return unauthorized(opts, &path, problem, None),
     };
-    let scope = match scope(req.uri().path(), req.headers()) {
+    let mut scope = match scope(&path, req.headers()) {
         Ok(scope) => scope,
         Err(problem) => {
             return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
                 .into_response();
         }
     };
+    // A read-only grant narrows exactly like the /readonly path.
+    if grant.as_ref().is_some_and(|g| g.read_only) {
+        scope.read_only = true;
+        scope.read_only_grant = true;
+    }
     let mode = match mode(req.uri().path(), req.headers()) {
         Ok(mode) => mode,
+        Err(problem) => {
+            return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
+                .into_response();
+        }
+    };
+    // Who is acting: the OAuth grant's identity when there is one (authenticated), else the
+    // deployment's X-DS24-Operator header.
+    let operator = match correlation::operator(req.headers()) {
+        Ok(header) => grant.map(|g| g.operator).or(header),
         Err(problem) => {
             return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
                 .into_response();
@@ -359,6 +447,9 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     let context = RequestContext {
         key: Some(key),
         scope,
+        operator,
+        request_id: correlation::request_id(&req),
+        user_agent: correlation::user_agent(req.headers()),
         mode,
         peer,
         ..RequestContext::default()
@@ -367,7 +458,8 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     next.run(req).await
 }
 
-fn bearer(headers: &HeaderMap) -> Result<Option<ApiKey>, &'static str> {
+/// The bearer credential, as text (a key or a token).
+fn bearer(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -381,21 +473,54 @@ fn bearer(headers: &HeaderMap) -> Result<Option<ApiKey>, &'static str> {
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err("The Authorization header must use the Bearer scheme: `Bearer <key>`.");
     }
-    ApiKey::new(token)
-        .map(Some)
-        .ok_or("The Authorization header has an empty key.")
+    let token = token.trim();
+    if token.is_empty() {
+        return Err("The Authorization header has an empty key.");
+    }
+    Ok(Some(token.to_owned()))
 }
 
-fn unauthorized(problem: &str) -> Response {
-    let message = format!(
-        "{problem} Send your Digistore24 API key as `Authorization: Bearer <key>`. \
-         Claude Desktop: use mcp-remote with --header \"Authorization:${{DS24_AUTH}}\" and DS24_AUTH=\"Bearer <key>\"; \
-         Cursor, Windsurf and VS Code: add a headers entry to the server's configuration (see the README)."
-    );
+/// A 401. Key-only servers name the realm and explain the header; with OAuth on, the
+/// challenge points to the protected resource metadata (RFC 9728) so clients can discover the
+/// authorization server, and a bad token is `error="invalid_token"` (RFC 6750).
+fn unauthorized(
+    opts: &HttpOptions,
+    path: &str,
+    problem: &str,
+    token_problem: Option<&TokenProblem>,
+) -> Response {
+    let (challenge, message) = match &opts.oauth {
+        Some(oauth) => (
+            oauth.challenge(path, token_problem),
+            if token_problem.is_some() {
+                problem.to_owned()
+            } else if opts.accept_keys {
+                format!(
+                    "{problem} Connect with OAuth (the client discovers it from this response), or send your Digistore24 API key as `Authorization: Bearer <key>`."
+                )
+            } else {
+                format!(
+                    "{problem} Connect with OAuth (the client discovers it from this response)."
+                )
+            },
+        ),
+        None => (
+            r#"Bearer realm="digistore24""#.to_owned(),
+            format!(
+                "{problem} Send your Digistore24 API key as `Authorization: Bearer <key>`. \
+                 Claude Desktop: use mcp-remote with --header \"Authorization:${{DS24_AUTH}}\" and DS24_AUTH=\"Bearer <key>\"; \
+                 Cursor, Windsurf and VS Code: add a headers entry to the server's configuration (see the README)."
+            ),
+        ),
+    };
     Response::builder()
         .status(StatusCode::UNAUTHORIZED)
-        .header(header::WWW_AUTHENTICATE, r#"Bearer realm="digistore24""#)
+        .header(header::WWW_AUTHENTICATE, challenge)
         .header(header::CONTENT_TYPE, "application/json")
+        // The request body was not read, so the server closes the connection after this
+        // answer; saying so keeps a client from sending its next request (the OAuth discovery
+        // that a 401 starts) down a connection that is going away.
+        .header(header::CONNECTION, "close")
         .body(Body::from(
             json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32001, "message": message}})
                 .to_string(),
@@ -458,6 +583,7 @@ fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
     Ok(Scope {
         read_only: read_only_header || path.ends_with("/readonly"),
         toolsets,
+        read_only_grant: false,
     })
 }
 

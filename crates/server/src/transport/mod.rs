@@ -1,6 +1,7 @@
 //! The front doors: how requests reach the MCP service. Each door builds the same
 //! [`RequestContext`](crate::context::RequestContext) and nothing else differs downstream.
 
+pub mod correlation;
 pub mod http;
 pub mod stdio;
 pub mod tools_list;

@@ -244,6 +244,7 @@ mod tests {
             fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
             limiter: None,
             max_result_bytes: 100_000,
+            auditor: None,
             report_max_rows: 20_000,
         }))
     }
@@ -255,6 +256,8 @@ mod tests {
             allowed_origins: vec![],
             max_body_bytes: 1 << 20,
             fallback_key: None,
+            accept_keys: true,
+            oauth: None,
         };
         let service = Ds24Service::new(pipeline(mode), Door::PerRequest);
         let lists = PreparedLists::new(service.clone());

@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 pub const READ_KEY: &str = "sandbox-read";
 pub const FULL_KEY: &str = "sandbox-full";
+/// A developer key the test sandbox accepts (the interactive key flow only).
+pub const DEVELOPER_KEY: &str = "sandbox-developer";
 
 /// One request as it reached the upstream.
 #[derive(Debug, Clone)]
@@ -56,6 +58,10 @@ struct ProxyState {
 pub async fn upstream_with(error_status: ds24_sandbox::ErrorStatus) -> Upstream {
     let mut opts = ds24_sandbox::SandboxOptions::in_memory();
     opts.error_status = error_status;
+    opts.keys.push(ds24_sandbox::KeySpec::new(
+        DEVELOPER_KEY,
+        ds24_sandbox::KeyPermission::Developer,
+    ));
     let sandbox = ds24_sandbox::start(opts, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("sandbox starts");
@@ -148,6 +154,9 @@ pub struct Server {
     child: Child,
     pub base: String,
     pub logs: Arc<Mutex<String>>,
+    /// Checked when the server is dropped at the end of a passing test: the audit file against
+    /// what reached the upstream (see [`serve_audited`]).
+    audit_check: Option<(std::path::PathBuf, Arc<Mutex<Vec<Recorded>>>)>,
 }
 
 impl Server {
@@ -156,6 +165,10 @@ impl Server {
     }
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().clone()
+    }
+    /// The audit file of a server started with [`serve_audited`].
+    pub fn audit_path(&self) -> Option<std::path::PathBuf> {
+        self.audit_check.as_ref().map(|(p, _)| p.clone())
     }
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -170,7 +183,87 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some((path, records)) = self.audit_check.take()
+            && !std::thread::panicking()
+        {
+            let records = records.lock().unwrap().clone();
+            if let Err(problem) = audit_matches(&path, &records) {
+                panic!("audit trail: {problem}");
+            }
+        }
     }
+}
+
+/// A fresh path for an audit file.
+pub fn temp_path(name: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "ds24-mcp-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// The audit file's lines, each parsed.
+pub fn audit_lines(path: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line is not JSON ({e}): {l}"))
+        })
+        .collect()
+}
+
+/// Every write that reached the upstream has exactly one audit line that says it was sent, in
+/// the same order and with an outcome, and no line names a key.
+pub fn audit_matches(path: &std::path::Path, records: &[Recorded]) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for key in [READ_KEY, FULL_KEY] {
+        if text.contains(key) {
+            return Err(format!("the key {key} appears in the audit file"));
+        }
+    }
+    let writes: Vec<&str> = records
+        .iter()
+        .map(|r| r.function.as_str())
+        .filter(|f| ds24_catalog::get(f).is_some_and(|f| f.writes()))
+        .collect();
+    let lines = audit_lines(path);
+    let sent: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["sent"] == true && l["writes"] == true)
+        .map(|l| l["function"].as_str().unwrap_or("?"))
+        .collect();
+    if writes != sent {
+        return Err(format!(
+            "writes that reached the upstream {writes:?} differ from the audited sent writes {sent:?}"
+        ));
+    }
+    if let Some(l) = lines
+        .iter()
+        .find(|l| l["outcome"] == "pending" || l["outcome"].is_null())
+    {
+        return Err(format!("a line has no outcome: {l}"));
+    }
+    Ok(())
+}
+
+/// Like [`serve`], with an audit file that is checked against `up`'s records when the server
+/// is dropped at the end of a passing test.
+pub fn serve_audited(up: &Upstream, args: &[&str]) -> Server {
+    let path = temp_path("audit.log");
+    let path_text = path.to_str().unwrap().to_owned();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--api-url", "", "--audit-log", &path_text]);
+    let api = up.api_url();
+    let at = all.len() - 3;
+    all[at] = &api;
+    let mut server = serve(&all);
+    server.audit_check = Some((path, up.records.clone()));
+    server
 }
 
 pub fn bin() -> &'static str {
@@ -183,11 +276,36 @@ pub fn serve(args: &[&str]) -> Server {
 }
 
 pub fn serve_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+    spawn_serve("127.0.0.1:0", args, env)
+        .unwrap_or_else(|logs| panic!("server did not start; logs:\n{logs}"))
+}
+
+/// Starts `ds24-mcp serve` on a free port that it also announces as its public URL
+/// (`--public-url http://127.0.0.1:PORT`), for the OAuth flows whose redirects name it.
+pub fn serve_public(args: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut last = String::new();
+    // A port found free can be taken before the server binds it: try a few.
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let public = format!("http://127.0.0.1:{port}");
+        let mut all = vec!["--public-url", public.as_str()];
+        all.extend_from_slice(args);
+        match spawn_serve(&listen, &all, env) {
+            Ok(server) => return server,
+            Err(logs) => last = logs,
+        }
+    }
+    panic!("server did not start; logs:\n{last}")
+}
+
+fn spawn_serve(listen: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Server, String> {
     let mut cmd = Command::new(bin());
-    cmd.arg("serve")
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .args(args);
+    cmd.arg("serve").arg("--listen").arg(listen).args(args);
     cmd.env("DS24_MCP_LOG", "debug,hyper=info,reqwest=info,h2=info");
     for (k, v) in env {
         cmd.env(k, v);
@@ -215,14 +333,17 @@ pub fn serve_env(args: &[&str], env: &[(&str, &str)]) -> Server {
             l.push('\n');
         }
     });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| panic!("server did not start; logs:\n{}", logs.lock().unwrap()));
-    Server {
+    let Ok(addr) = rx.recv_timeout(Duration::from_secs(30)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(logs.lock().unwrap().clone());
+    };
+    Ok(Server {
         child,
         base: format!("http://{addr}"),
         logs,
-    }
+        audit_check: None,
+    })
 }
 
 /// Protocol era of a test client.

@@ -1,0 +1,241 @@
+//! HTTP details the OAuth endpoints share: parameters (each at most once, RFC 6749 §3.1),
+//! cookies, HTML responses with their security headers, redirects back to the client, and CORS
+//! for the endpoints browser-based clients call directly.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+
+/// Parameters of a query string or form body.
+pub(crate) type Params = HashMap<String, String>;
+
+/// Parses `application/x-www-form-urlencoded` text; a parameter given twice is an error.
+pub(crate) fn params(text: &[u8]) -> Result<Params, String> {
+    let mut out = Params::new();
+    for (k, v) in url::form_urlencoded::parse(text) {
+        if out.insert(k.to_string(), v.into_owned()).is_some() {
+            return Err(format!("the parameter `{k}` is given more than once"));
+        }
+    }
+    Ok(out)
+}
+
+/// A cookie's value from the request.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"').to_owned())
+}
+
+/// A `Set-Cookie` value scoped to `path`, HttpOnly, `SameSite` as given; `Secure` on https.
+pub(crate) fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age: u64,
+    secure: bool,
+) -> String {
+    format!(
+        "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite={same_site}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The language of the pages: German when the browser prefers it to English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// German.
+    De,
+}
+
+impl Lang {
+    /// From `Accept-Language`: the supported language with the highest weight (English when
+    /// neither is named, or on a tie the one named first).
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let Some(value) = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Self::En;
+        };
+        let mut best: Option<(f32, Self)> = None;
+        for part in value.split(',') {
+            let mut fields = part.split(';');
+            let tag = fields
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            let q = fields
+                .filter_map(|f| f.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or_default();
+            let lang = match primary {
+                "de" => Self::De,
+                "en" => Self::En,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Self::En, |(_, l)| l)
+    }
+
+    /// The `lang` attribute.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::De => "de",
+        }
+    }
+}
+
+/// Content Security Policy of every page: nothing but the page's own inline style; no
+/// scripts, no frames around it.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/// An HTML page with the headers every page carries.
+pub(crate) fn html(status: StatusCode, body: String, cookies: &[String]) -> Response {
+    let mut response = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::CONTENT_SECURITY_POLICY, CSP)
+        .header(header::X_FRAME_OPTIONS, "DENY")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        // The authorization request (state, challenge) must not leak to Digistore24 or the
+        // client through Referer. Not `no-referrer`: with it, browsers send `Origin: null` on
+        // the page's own form POST, which the consent's same-origin check must refuse.
+        .header(header::REFERRER_POLICY, "same-origin");
+    for c in cookies {
+        response = response.header(header::SET_COOKIE, c);
+    }
+    response
+        .body(Body::from(body))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// A 303 to `location` (after a form POST the browser follows with GET), setting `cookies`.
+pub(crate) fn see_other(location: &str, cookies: &[String]) -> Response {
+    let Ok(value) = HeaderValue::from_str(location) else {
+        return (StatusCode::BAD_GATEWAY, "unusable redirect target").into_response();
+    };
+    let mut response = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, value)
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::REFERRER_POLICY, "no-referrer");
+    for c in cookies {
+        response = response.header(header::SET_COOKIE, c);
+    }
+    response
+        .body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// `redirect_uri` with `pairs` added to its query (keeping what it had).
+pub(crate) fn with_query(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
+    match url::Url::parse(redirect_uri) {
+        Ok(mut url) => {
+            {
+                let mut q = url.query_pairs_mut();
+                for (k, v) in pairs {
+                    q.append_pair(k, v);
+                }
+            }
+            url.to_string()
+        }
+        // Registered URIs were parsed when registered; this is unreachable in practice and
+        // the browser is better off with the plain URI than with nothing.
+        Err(_) => redirect_uri.to_owned(),
+    }
+}
+
+/// CORS for what browser-based clients fetch themselves (metadata, registration, token):
+/// any origin, no credentials, so no cookie-bearing endpoint becomes readable cross-site. The
+/// consent page and its callback are navigations and get no CORS headers.
+pub(crate) async fn cors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let open = path.starts_with("/.well-known/")
+        || path == super::token::PATH
+        || path == super::register::PATH;
+    if !open {
+        return next.run(req).await;
+    }
+    if req.method() == Method::OPTIONS {
+        return Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+            .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS")
+            .header(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "Authorization, Content-Type, MCP-Protocol-Version",
+            )
+            .header(header::ACCESS_CONTROL_MAX_AGE, "86400")
+            .body(Body::empty())
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+    let mut response = next.run(req).await;
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lang(value: &str) -> Lang {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, value.parse().unwrap());
+        Lang::from_headers(&h)
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(lang("de-DE,de;q=0.9,en;q=0.8"), Lang::De);
+        assert_eq!(lang("en-US,en;q=0.9,de;q=0.8"), Lang::En);
+        assert_eq!(lang("fr-FR,de;q=0.5"), Lang::De);
+        assert_eq!(lang("fr-FR"), Lang::En);
+        assert_eq!(lang("de;q=0,en"), Lang::En);
+        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::En);
+    }
+
+    #[test]
+    fn duplicate_parameters_are_refused() {
+        assert!(params(b"a=1&b=2").is_ok());
+        assert!(params(b"a=1&a=2").is_err());
+        assert_eq!(params(b"x=a%20b+c").unwrap()["x"], "a b c");
+    }
+
+    #[test]
+    fn cookies_and_queries() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=1; ds24_csrf=xyz; b=2".parse().unwrap());
+        assert_eq!(cookie(&h, "ds24_csrf").as_deref(), Some("xyz"));
+        assert!(cookie(&h, "c").is_none());
+        assert_eq!(
+            with_query(
+                "https://a.example/cb?keep=1",
+                &[("code", "c d"), ("state", "s")]
+            ),
+            "https://a.example/cb?keep=1&code=c+d&state=s"
+        );
+    }
+}

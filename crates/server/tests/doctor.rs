@@ -1,0 +1,275 @@
+//! `ds24-mcp doctor` against the sandbox with each kind of key and a wrong one, and
+//! `ds24-mcp config` against the README's snippets (one source).
+//!
+//! Regenerate the README's snippets after a deliberate change with
+//! `UPDATE_GENERATED=1 cargo test -p ds24-mcp --test doctor`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use support::bin;
+
+struct Run {
+    code: i32,
+    out: String,
+}
+
+/// Runs `ds24-mcp doctor --sandbox <args>` with `key` in DS24_API_KEY (or on stdin).
+/// The embedded sandbox answers in Europe/Berlin time as Digistore24 does; TZ is set far from
+/// Berlin to show that the doctor's clock check does not depend on the machine's zone.
+fn doctor(key: Option<&str>, stdin: bool, args: &[&str]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.args(["doctor", "--sandbox", "--state", ":memory:"])
+        .args(args)
+        .env("TZ", "Asia/Tokyo")
+        .env("DS24_MCP_LOG", "warn")
+        .env_remove("DS24_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if stdin {
+        cmd.arg("--key-stdin");
+    } else if let Some(k) = key {
+        cmd.env("DS24_API_KEY", k);
+    }
+    let mut child = cmd.spawn().unwrap();
+    {
+        let mut input = child.stdin.take().unwrap();
+        if stdin {
+            writeln!(input, "{}", key.unwrap_or_default()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        out: text,
+    }
+}
+
+fn line<'a>(run: &'a Run, check: &str) -> &'a str {
+    run.out
+        .lines()
+        .find(|l| l.contains(&format!(" {check}: ")))
+        .unwrap_or_else(|| panic!("no `{check}` line in:\n{}", run.out))
+}
+
+#[test]
+fn a_full_access_key_passes_every_check() {
+    let run = doctor(Some("sandbox-full"), false, &[]);
+    assert_eq!(run.code, 0, "{}", run.out);
+    assert!(line(&run, "API reachable").starts_with("  ok"));
+    assert!(line(&run, "Account").contains("sandbox_vendor"));
+    assert!(line(&run, "Access").contains("full access"), "{}", run.out);
+    assert!(line(&run, "Clock").starts_with("  ok"), "{}", run.out);
+    assert!(run.out.contains("All checks passed."));
+    assert!(
+        !run.out.contains("sandbox-full"),
+        "the key is never printed"
+    );
+}
+
+#[test]
+fn a_read_only_key_is_told_apart_without_a_write_and_passes() {
+    let run = doctor(Some("sandbox-read"), true, &[]);
+    assert_eq!(run.code, 0, "{}", run.out);
+    let access = line(&run, "Access");
+    assert!(access.contains("read-only"), "{access}");
+    assert!(run.out.contains("needs a full-access API key"));
+}
+
+#[test]
+fn a_wrong_key_fails_with_the_fix() {
+    let run = doctor(Some("not-a-key"), false, &[]);
+    assert_eq!(run.code, 1, "{}", run.out);
+    let key = line(&run, "API key");
+    assert!(key.starts_with("  FAIL"), "{key}");
+    assert!(run.out.contains("Settings > Account access > API keys"));
+    assert!(run.out.contains("Bearer"));
+    assert!(!run.out.contains("not-a-key"), "the key is never printed");
+}
+
+#[test]
+fn a_developer_key_has_no_account_access() {
+    let run = doctor(Some("dev-key"), false, &["--key", "dev-key:developer"]);
+    assert_eq!(run.code, 1, "{}", run.out);
+    assert!(
+        line(&run, "Access").contains("developer key"),
+        "{}",
+        run.out
+    );
+}
+
+#[test]
+fn the_configuration_is_summarised_and_public_loopback_hosts_fail() {
+    let run = doctor(
+        Some("sandbox-full"),
+        false,
+        &[
+            "--listen",
+            "0.0.0.0:8787",
+            "--toolsets",
+            "products",
+            "--read-only",
+            "--audit-log",
+            "-",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.out);
+    assert!(line(&run, "Hosts").starts_with("  FAIL"));
+    assert!(run.out.contains("--allowed-hosts mcp.example.com"));
+    assert!(run.out.contains("listen             0.0.0.0:8787"));
+    assert!(run.out.contains("read-only (--read-only)"));
+    assert!(
+        run.out.contains("audit log          - (writes)"),
+        "{}",
+        run.out
+    );
+    assert!(line(&run, "State secret").contains("random per process"));
+
+    let ok = doctor(
+        Some("sandbox-full"),
+        false,
+        &[
+            "--listen",
+            "0.0.0.0:8787",
+            "--allowed-hosts",
+            "mcp.example.com",
+        ],
+    );
+    assert_eq!(ok.code, 0, "{}", ok.out);
+    assert!(ok.out.contains("https://mcp.example.com/mcp"));
+
+    // --public-url is the URL clients use, and its host counts as allowed.
+    let oauth = doctor(
+        Some("sandbox-full"),
+        false,
+        &[
+            "--listen",
+            "0.0.0.0:8787",
+            "--public-url",
+            "https://mcp.example.org",
+        ],
+    );
+    assert_eq!(oauth.code, 0, "{}", oauth.out);
+    assert!(
+        oauth
+            .out
+            .contains("https://mcp.example.org/mcp (--public-url; OAuth on)"),
+        "{}",
+        oauth.out
+    );
+}
+
+#[test]
+fn no_key_is_a_failure_that_says_where_to_put_one() {
+    let mut cmd = Command::new(bin());
+    let out = cmd
+        .args(["doctor", "--api-url", "http://127.0.0.1:9/api/call"])
+        .env_remove("DS24_API_KEY")
+        .env("DS24_MCP_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("DS24_API_KEY"), "{text}");
+}
+
+#[test]
+fn an_unreachable_api_is_named_with_the_fix() {
+    let out = Command::new(bin())
+        .args(["doctor", "--api-url", "http://127.0.0.1:9/api/call"])
+        .env("DS24_API_KEY", "whatever")
+        .env("DS24_MCP_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL  API reachable"), "{text}");
+    assert!(text.contains("--api-url"), "{text}");
+}
+
+// --- config ---------------------------------------------------------------------------------
+
+const START: &str = "<!-- config:start ds24-mcp config ";
+const END: &str = "<!-- config:end -->";
+
+fn config_output(args: &[&str]) -> (String, String) {
+    let out = Command::new(bin())
+        .arg("config")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "config {args:?}: {out:?}");
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_readme_shows_exactly_what_config_prints() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let mut rebuilt = String::new();
+    let mut rest = readme.as_str();
+    let mut seen = Vec::new();
+    while let Some(a) = rest.find(START) {
+        let header_end = a + rest[a..].find("-->").unwrap() + 3;
+        let args_text = rest[a + START.len()..header_end - 3].trim().to_owned();
+        let b = header_end + rest[header_end..].find(END).expect("config:end");
+        let args: Vec<&str> = args_text.split_whitespace().collect();
+        let (snippet, _) = config_output(&args);
+        let client = args[1];
+        let fence = if client == "claude-code" {
+            "sh"
+        } else {
+            "json"
+        };
+        let wanted = format!("\n```{fence}\n{}\n```\n", snippet.trim_end());
+        rebuilt.push_str(&rest[..header_end]);
+        rebuilt.push_str(&wanted);
+        if rest[header_end..b] != wanted && std::env::var_os("UPDATE_GENERATED").is_none() {
+            panic!(
+                "README.md's snippet for `ds24-mcp config {args_text}` differs from what the command prints:\n{}\nRegenerate with:\n    UPDATE_GENERATED=1 cargo test -p ds24-mcp --test doctor",
+                snippet
+            );
+        }
+        seen.push(args_text);
+        rest = &rest[b..];
+    }
+    rebuilt.push_str(rest);
+    for client in [
+        "claude-desktop",
+        "claude-code",
+        "cursor",
+        "windsurf",
+        "vscode",
+    ] {
+        assert!(
+            seen.contains(&format!("--client {client}")),
+            "the README has no snippet for {client}"
+        );
+    }
+    if std::env::var_os("UPDATE_GENERATED").is_some() && rebuilt != readme {
+        std::fs::write(&path, rebuilt).unwrap();
+    }
+}
+
+#[test]
+fn config_takes_the_url_and_says_where_to_paste() {
+    let (out, err) = config_output(&["--client", "cursor", "--url", "https://mcp.example.com/mcp"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["mcpServers"]["digistore24"]["url"],
+        "https://mcp.example.com/mcp"
+    );
+    assert!(err.contains(".cursor/mcp.json"), "{err}");
+    let (out, _) = config_output(&["--client", "claude-code", "--two-keys"]);
+    assert_eq!(out.lines().count(), 2);
+    assert!(out.contains("claude mcp add --transport http digistore24-read http://127.0.0.1:8787/mcp/readonly --header \"Authorization: Bearer YOUR_READ_ONLY_KEY\""), "{out}");
+}

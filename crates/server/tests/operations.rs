@@ -1,0 +1,443 @@
+//! Running it as a service: the audit trail, request ids, metrics and JSON logs, through the
+//! real binary over real HTTP, with the sandbox behind a recording proxy as the upstream.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::*;
+
+fn line_for<'a>(lines: &'a [Value], tool: &str, outcome: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|l| l["tool"] == tool && l["outcome"] == outcome)
+        .unwrap_or_else(|| panic!("no {tool}/{outcome} line in {lines:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_and_refusals_are_audited_once_with_who_and_why_and_never_the_key() {
+    let up = upstream().await;
+    // A low rate limit (2 calls/s, bursts of 4) so one key can be refused for speed.
+    let server = serve_audited(&up, &["--toolsets", "default", "--key-rate-limit", "2"]);
+    let full = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy)
+        .header("X-DS24-Operator", "Jürgen Müller")
+        .header("X-Request-Id", "req-create-1")
+        .header("User-Agent", "legacy-agent/1.0");
+
+    // A write that succeeds; the personal data in it is masked.
+    let products = full.ok("listProducts", json!({})).await;
+    let product = &products["products"][0];
+    let product_id = product
+        .get("product_id")
+        .or(product.get("id"))
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        .unwrap();
+    let reply = full
+        .raw(
+            "tools/call",
+            json!({"name": "createBuyUrl", "arguments": {
+                "product_id": product_id,
+                "buyer": {"email": "anna@example.com", "first_name": "Anna", "last_name": "Schmidt"}
+            }}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.headers["x-request-id"], "req-create-1",
+        "the caller's request id comes back"
+    );
+    // A write refused by Digistore24 (read-only key): code 8, sent.
+    let read = Mcp::new(server.url(), Some(READ_KEY), Era::Modern);
+    let r = read
+        .call("createProduct", json!({"data": {"name_de": "X"}}))
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    // Refused before anything is sent: read-only connection, invalid arguments, a tool the
+    // server does not offer, and the rate limit.
+    let ro = Mcp::new(
+        format!("{}/mcp/readonly", server.base),
+        Some(FULL_KEY),
+        Era::Legacy,
+    );
+    let r = ro
+        .call("createProduct", json!({"data": {"name_de": "X"}}))
+        .await;
+    assert_eq!(r["isError"], true);
+    let other = Mcp::new(server.url(), Some("another-key"), Era::Legacy);
+    let r = other
+        .call("createVoucher", json!({"data": "not an object"}))
+        .await;
+    assert_eq!(r["isError"], true);
+    let r = other
+        .call("refundPurchase", json!({"purchase_id": "ABC"}))
+        .await;
+    assert_eq!(r["isError"], true);
+    let mut limited = 0;
+    for _ in 0..8 {
+        let r = other.call("listProducts", json!({})).await;
+        if r["structuredContent"]["error"]["kind"] == "rate_limited" {
+            limited += 1;
+        }
+    }
+    assert!(limited > 0, "the rate limit refused some calls");
+
+    let path = server.audit_path().unwrap();
+    drop(server); // checks every sent write against the upstream's records
+    let lines = audit_lines(&path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for secret in [
+        FULL_KEY,
+        READ_KEY,
+        "another-key",
+        "anna@example.com",
+        "Schmidt",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} is in the audit file:\n{text}"
+        );
+    }
+
+    let ok = line_for(&lines, "createBuyUrl", "ok");
+    assert_eq!(ok["request_id"], "req-create-1");
+    assert_eq!(ok["operator"], "Jürgen Müller");
+    assert_eq!(ok["sent"], true);
+    assert_eq!(ok["writes"], true);
+    assert_eq!(
+        ok["client"],
+        Value::Null,
+        "legacy stateless calls carry no clientInfo"
+    );
+    assert_eq!(ok["user_agent"], "legacy-agent/1.0");
+    assert_eq!(ok["arguments"]["buyer"]["email"], "***");
+    assert_eq!(ok["arguments"]["product_id"], product_id.as_str());
+    assert!(ok["key"].as_str().unwrap().len() == 12);
+    assert!(ok["duration_ms"].is_u64());
+    assert!(ok["time"].as_str().unwrap().ends_with('Z'));
+
+    let denied = line_for(&lines, "createProduct", "permission_denied");
+    assert_eq!(denied["code"], 8);
+    assert_eq!(denied["sent"], true);
+    assert_eq!(
+        denied["client"]["name"], "ds24-mcp-tests",
+        "2026-07-28 requests name their client"
+    );
+    assert_ne!(denied["key"], ok["key"], "keys are told apart");
+    assert_eq!(
+        denied["request_id"].as_str().unwrap().len(),
+        32,
+        "generated"
+    );
+
+    let read_only = line_for(&lines, "createProduct", "read_only");
+    assert_eq!(read_only["sent"], false);
+    assert_eq!(
+        line_for(&lines, "createVoucher", "invalid_arguments")["sent"],
+        false
+    );
+    assert_eq!(
+        line_for(&lines, "refundPurchase", "not_enabled")["sent"],
+        false
+    );
+    let rate = line_for(&lines, "listProducts", "rate_limited");
+    assert_eq!(rate["writes"], false, "refused reads are audited too");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["outcome"] == "rate_limited")
+            .count(),
+        limited,
+        "one line per refused call"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["outcome"] != "ok" || l["writes"] == true),
+        "successful reads are not audited by default"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confirmations_and_declines_are_audited() {
+    let up = upstream().await;
+    let server = serve_audited(&up, &["--toolsets", "all"]);
+    let mut mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Modern);
+    mcp.elicitation = true;
+    let args = json!({"code": "NO-SUCH-VOUCHER"});
+    let first = mcp.call("deleteVoucher", args.clone()).await;
+    let state = first["requestState"].as_str().unwrap().to_owned();
+    let declined = mcp
+        .rpc(
+            "tools/call",
+            json!({"name": "deleteVoucher", "arguments": args, "requestState": state,
+                   "inputResponses": {"confirm": {"action": "decline"}}}),
+        )
+        .await;
+    assert_eq!(declined["result"]["isError"], true, "{declined}");
+    let path = server.audit_path().unwrap();
+    drop(server);
+    let lines = audit_lines(&path);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0]["outcome"], "confirmation_requested");
+    assert_eq!(lines[1]["outcome"], "declined");
+    assert!(lines.iter().all(|l| l["sent"] == false));
+    assert_eq!(up.count(), 0);
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_required_refuses_writes_it_cannot_record_and_sends_nothing() {
+    let up = upstream().await;
+    // /dev/full opens, and refuses every write with "no space left on device".
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--audit-log",
+        "/dev/full",
+        "--audit-required",
+    ]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let r = mcp
+        .call(
+            "createProduct",
+            json!({"data": {"name_de": "Nicht gesendet"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).contains("audit log"), "{r}");
+    assert!(
+        !text(&r).contains("/dev/full"),
+        "no server paths for clients: {r}"
+    );
+    assert_eq!(up.count(), 0, "nothing reached Digistore24");
+    // Reads are not refused; their failed audit lines are logged instead.
+    mcp.ok("listProducts", json!({})).await;
+    assert_eq!(up.take().len(), 1);
+    assert!(
+        server
+            .logs()
+            .contains("write refused: it cannot be audited")
+    );
+
+    // Without --audit-required the same write goes through, and the log says what was lost.
+    let lenient = serve(&["--api-url", &up.api_url(), "--audit-log", "/dev/full"]);
+    let mcp = Mcp::new(lenient.url(), Some(FULL_KEY), Era::Legacy);
+    mcp.ok("createProduct", json!({"data": {"name_de": "Gesendet"}}))
+        .await;
+    assert_eq!(up.take().len(), 1);
+    let logs = lenient.logs();
+    let record = logs
+        .lines()
+        .find(|l| l.contains("audit line not written") && l.contains("\"outcome\":"))
+        .unwrap_or_else(|| panic!("no audit record in the log:\n{logs}"));
+    assert!(
+        record.contains("createProduct") && record.contains("\"outcome\":\"ok\""),
+        "{record}"
+    );
+    assert!(!logs.contains(FULL_KEY));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_all_records_reads_too_and_stderr_works() {
+    let up = upstream().await;
+    let server = serve_audited(&up, &["--audit", "all"]);
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    mcp.ok("listProducts", json!({})).await;
+    let path = server.audit_path().unwrap();
+    drop(server);
+    let lines = audit_lines(&path);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["outcome"], "ok");
+    assert_eq!(lines[0]["writes"], false);
+
+    // `-` writes whole lines to stderr.
+    let server = serve(&["--api-url", &up.api_url(), "--audit-log", "-"]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    mcp.ok("createProduct", json!({"data": {"name_de": "Auf stderr"}}))
+        .await;
+    let logs = server.logs();
+    let line = logs
+        .lines()
+        .find(|l| l.starts_with('{') && l.contains("\"tool\":\"createProduct\""))
+        .unwrap_or_else(|| panic!("no audit line on stderr:\n{logs}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["outcome"], "ok");
+    assert!(!logs.contains(FULL_KEY));
+}
+
+/// The metrics address the server logged.
+fn metrics_url(server: &Server) -> String {
+    for _ in 0..100 {
+        let logs = server.logs();
+        if let Some(rest) = logs.split("metrics at ").nth(1) {
+            return rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_matches('"')
+                .to_owned();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50)); // polling a log with a deadline
+    }
+    panic!("no metrics address in the logs:\n{}", server.logs());
+}
+
+fn sample(text: &str, name_and_labels: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(name_and_labels) && l[name_and_labels.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_calls_latency_refusals_on_their_own_listener() {
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--metrics-listen",
+        "127.0.0.1:0",
+        "--key-rate-limit",
+        "1",
+    ]);
+    let url = metrics_url(&server);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    mcp.ok("listProducts", json!({})).await;
+    let r = mcp.call("createProduct", json!({"data": "nope"})).await;
+    assert_eq!(r["isError"], true);
+    for _ in 0..3 {
+        mcp.call("listProducts", json!({})).await;
+    }
+    let anonymous = Mcp::new(server.url(), None, Era::Legacy);
+    assert_eq!(anonymous.raw("tools/list", json!({})).await.status, 401);
+
+    let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert_eq!(
+        sample(
+            &text,
+            r#"ds24_mcp_tool_calls_total{tool="listProducts",outcome="ok"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"ds24_mcp_tool_calls_total{tool="createProduct",outcome="invalid_arguments"}"#
+        ),
+        Some(1.0)
+    );
+    assert!(
+        sample(&text, "ds24_mcp_rate_limited_total").unwrap() >= 1.0,
+        "{text}"
+    );
+    assert_eq!(sample(&text, "ds24_mcp_auth_refusals_total"), Some(1.0));
+    assert!(
+        sample(
+            &text,
+            r#"ds24_mcp_upstream_duration_seconds_count{function="listProducts"}"#
+        )
+        .unwrap()
+            >= 1.0,
+        "{text}"
+    );
+    assert!(text.contains(
+        r#"ds24_mcp_upstream_duration_seconds_bucket{function="listProducts",le="0.1"}"#
+    ));
+    assert_eq!(sample(&text, "ds24_mcp_http_requests_in_flight"), Some(0.0));
+    assert!(text.contains(&format!(
+        r#"ds24_mcp_build_info{{version="{}"}} 1"#,
+        env!("CARGO_PKG_VERSION")
+    )));
+    assert!(text.contains("# TYPE ds24_mcp_tool_calls_total counter"));
+    assert!(!text.contains(FULL_KEY));
+    // Not on the MCP port, and not without the flag.
+    let mcp_port = reqwest::Client::new()
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(mcp_port.status(), 200);
+    let plain = serve(&["--api-url", &up.api_url()]);
+    assert!(!plain.logs().contains("metrics at"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_carry_the_request_id_and_it_comes_back() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--log-format", "json"]);
+    let mcp =
+        Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy).header("X-Request-Id", "trace-me-42");
+    let reply = mcp
+        .raw(
+            "tools/call",
+            json!({"name": "listProducts", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(reply.headers["x-request-id"], "trace-me-42");
+    let logs = server.logs();
+    let line = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "tool call")
+        .unwrap_or_else(|| panic!("no JSON 'tool call' line:\n{logs}"));
+    assert_eq!(line["span"]["request_id"], "trace-me-42", "{line}");
+    // A request id that is not a sane token is replaced, never echoed.
+    let odd = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy).header("X-Request-Id", "a b");
+    let reply = odd.raw("tools/list", json!({})).await;
+    let id = reply.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 32, "{id}");
+    // A 401 has one too.
+    let anonymous = Mcp::new(server.url(), None, Era::Legacy);
+    let reply = anonymous.raw("tools/list", json!({})).await;
+    assert_eq!(reply.status, 401);
+    assert!(reply.headers.contains_key("x-request-id"));
+    // An unprintable operator is refused with a clear 400.
+    let bad = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy)
+        .header("X-DS24-Operator", &"x".repeat(200));
+    let reply = bad.raw("tools/list", json!({})).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body.to_string().contains("X-DS24-Operator"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_whose_client_gave_up_still_gets_its_outcome() {
+    // An upstream that accepts the call and never answers: the write is sent, the client gives up.
+    let hole = black_hole().await;
+    let path = temp_path("audit.log");
+    let server = serve(&[
+        "--api-url",
+        &format!("http://{hole}/api/call"),
+        "--audit-log",
+        path.to_str().unwrap(),
+        "--timeout",
+        "2",
+    ]);
+    let gave_up = reqwest::Client::new()
+        .post(server.url())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("authorization", format!("Bearer {FULL_KEY}"))
+        .timeout(std::time::Duration::from_millis(1500))
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "createProduct", "arguments": {"data": {"name_de": "Hängt"}}}}))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client timed out");
+    // The line was written ahead ("pending"); the call goes on without its client (a write is
+    // not abandoned halfway) and its line gets the real outcome. Poll the file with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let lines = loop {
+        let lines = audit_lines(&path);
+        if lines.iter().any(|l| l["outcome"] != "pending") || std::time::Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["outcome"], "timeout", "{lines:#?}");
+    assert_eq!(lines[0]["sent"], true);
+    assert!(lines[0]["duration_ms"].as_u64().unwrap() >= 2000);
+}
