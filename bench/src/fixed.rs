@@ -217,10 +217,17 @@ fn ours_list_products_ok(msg: &Value) -> bool {
     let structured = result["structuredContent"]["products"]
         .as_array()
         .map_or(0, Vec::len);
+    // The text lists the products as records, or as a table (`columns`, then `rows`).
     let text = result["content"][0]["text"]
         .as_str()
         .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        .and_then(|t| t["products"].as_array().map(Vec::len))
+        .and_then(|t| {
+            let products = &t["products"];
+            products
+                .as_array()
+                .or_else(|| products["rows"].as_array())
+                .map(Vec::len)
+        })
         .unwrap_or(0);
     result["isError"] != true && structured == PRODUCTS && text == PRODUCTS
 }
