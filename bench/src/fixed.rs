@@ -100,12 +100,9 @@ pub async fn measure(plan: &Plan, answers: load::Answers) -> anyhow::Result<Valu
     let api = format!("http://{upstream}{API_PATH}");
     let load_at_start = load::load_average();
     let mut servers = Vec::new();
-    for (i, (label, bin)) in plan.ours.iter().enumerate() {
+    for (label, bin) in &plan.ours {
         let mut server = ours(bin, &api, plan.pin).await?;
         let mut r = run_levels(&mut server, plan.seconds).await?;
-        if i == 0 && plan.soak {
-            r["soak"] = soak(&mut server).await?;
-        }
         r["label"] = json!(label);
         server.stop();
         servers.push(r);
@@ -119,6 +116,14 @@ pub async fn measure(plan: &Plan, answers: load::Answers) -> anyhow::Result<Valu
             r
         }
     };
+    // The soak last, on a fresh server, so the side-by-side levels above run close together.
+    if plan.soak
+        && let (Some((_, bin)), Some(first)) = (plan.ours.first(), servers.first_mut())
+    {
+        let mut server = ours(bin, &api, plan.pin).await?;
+        first["soak"] = soak(&mut server).await?;
+        server.stop();
+    }
     Ok(json!({
         "seconds": plan.seconds,
         "levels": LEVELS,
