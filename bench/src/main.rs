@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+mod fixed;
+mod load;
+
 const KEY: &str = "sandbox-read";
 /// Where `--save` keeps the report the README block is rendered from (relative to the repository).
 const SAVED: &str = "bench/last-run.json";
@@ -377,6 +380,11 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// CPU cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// Today's date in UTC, `YYYY-MM-DD`.
 fn today() -> String {
     let secs = std::time::SystemTime::now()
@@ -427,6 +435,15 @@ fn mib(v: &Value) -> String {
 
 /// The Markdown for a report: everything in it comes from the report.
 fn render(r: &Value) -> String {
+    let mut md = render_sandbox(r);
+    if r["fixed"].is_object() {
+        md.push_str(&fixed::render(&r["fixed"]));
+    }
+    md
+}
+
+/// The measures against the sandbox: what ds24-mcp adds to a Digistore24 call.
+fn render_sandbox(r: &Value) -> String {
     let o = &r["ours"];
     let mut md = format!(
         "Measured by `bash bench/run.sh` on {date} (ds24-mcp {version}, {cores} CPU cores, sandbox on \
@@ -716,7 +733,7 @@ async fn measure(n: usize) -> anyhow::Result<Value> {
     Ok(json!({
         "date": today(),
         "version": env!("CARGO_PKG_VERSION"),
-        "cores": std::thread::available_parallelism().map_or(0, usize::from),
+        "cores": cores(),
         "calls": n,
         "clients": CLIENTS,
         "ours": {
@@ -755,26 +772,99 @@ fn check_readme(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Pins this process (every thread) to core 1, for the fixed measures: the server under
+/// measure gets core 0 to itself.
+fn pin_to_core_1() -> bool {
+    Command::new("taskset")
+        .args(["-a", "-p", "-c", "1", &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The fixed-upstream measures, on a single-threaded runtime of their own (the clients and the
+/// upstream share one core; one thread serves them without handing work between threads).
+async fn measure_fixed(soak: bool) -> anyhow::Result<Value> {
+    let seconds = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let bin = std::env::var("DS24_MCP_BIN").unwrap_or_else(|_| "target/release/ds24-mcp".into());
+    let mut ours = vec![("ds24-mcp".to_owned(), bin)];
+    if let Ok(before) = std::env::var("DS24_MCP_BASELINE") {
+        let label = std::env::var("DS24_MCP_BASELINE_LABEL").unwrap_or_else(|_| "before".into());
+        ours.push((label, before));
+    }
+    let sandbox = ds24_sandbox::start(
+        ds24_sandbox::SandboxOptions::in_memory(),
+        "127.0.0.1:0".parse()?,
+    )
+    .await?;
+    let answers = fixed::answers(&reqwest::Client::new(), &sandbox.api_url()).await?;
+    sandbox.shutdown().await;
+    let pin = cores() >= 2 && pin_to_core_1();
+    let plan = fixed::Plan {
+        seconds,
+        ours,
+        official: std::env::var("DS24_OFFICIAL_SERVER").ok(),
+        soak,
+        pin,
+    };
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(fixed::measure(&plan, answers))
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the fixed measures panicked"))?
+}
+
+const USAGE: &str = "usage: ds24-bench [--save] [--soak] | --check\n  \
+    --save   writes bench/last-run.json and the README block\n  \
+    --soak   adds 1,000,000 listProducts calls, reading the server's memory every 100,000\n  \
+    --check  compares the README block with bench/last-run.json rendered\n\
+    env: BENCH_N (calls per sandbox measure, 400), BENCH_SECONDS (seconds per fixed level, 10),\n  \
+    BENCH_FIXED_ONLY=1 (only the fixed-upstream measures, not saved),\n  \
+    DS24_OFFICIAL_SERVER (Digistore24's build/index.js), DS24_MCP_BASELINE (an older ds24-mcp binary\n  \
+    to measure side by side, labelled DS24_MCP_BASELINE_LABEL or \"before\")";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let save = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--save") => true,
-        Some("--check") => {
-            check_readme(Path::new("."))?;
-            println!("{README}'s performance table is {SAVED} rendered");
-            return Ok(());
+    let (mut save, mut soak) = (false, false);
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--save" => save = true,
+            "--soak" => soak = true,
+            "--check" => {
+                check_readme(Path::new("."))?;
+                println!("{README}'s performance table is {SAVED} rendered");
+                return Ok(());
+            }
+            other => anyhow::bail!("unknown argument {other}; {USAGE}"),
         }
-        Some(other) => anyhow::bail!(
-            "unknown argument {other}; usage: ds24-bench [--save | --check]  (--save writes {SAVED} and the README block; --check compares them)"
-        ),
-    };
+    }
     let n: usize = std::env::var("BENCH_N")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(400);
-    let report = measure(n).await?;
-    let md = render(&report);
+    // BENCH_FIXED_ONLY=1 skips the sandbox measures (for profiling and quick comparisons).
+    let fixed_only = std::env::var("BENCH_FIXED_ONLY").is_ok_and(|v| v == "1");
+    let mut report = if fixed_only {
+        anyhow::ensure!(
+            !save,
+            "--save needs the whole run (without BENCH_FIXED_ONLY)"
+        );
+        json!({"date": today(), "version": env!("CARGO_PKG_VERSION"), "cores": cores()})
+    } else {
+        measure(n).await?
+    };
+    report["fixed"] = measure_fixed(soak).await?;
+    let md = if fixed_only {
+        fixed::render(&report["fixed"])
+    } else {
+        render(&report)
+    };
     println!("{md}");
     if save {
         std::fs::write(SAVED, serde_json::to_string_pretty(&report)? + "\n")?;

@@ -149,20 +149,7 @@ impl ServerHandler for Ds24Service {
         ctx: RmcpContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let request = self.context(&ctx)?;
-        let scope = &request.scope;
-        let inventory = &self.pipeline.inventory;
-        let tools: Vec<Tool> = if self.compact(&request) {
-            compact::tools(inventory, scope)
-        } else {
-            inventory.visible(scope).map(|(_, t)| t.clone()).collect()
-        };
-        let mut result = ListToolsResult::with_all_items(tools);
-        if is_modern(&ctx) {
-            result = result
-                .with_ttl_ms(3_600_000)
-                .with_cache_scope(cache_scope(&request));
-        }
-        Ok(result)
+        Ok(self.tools_list(&request, is_modern(&ctx)))
     }
 
     #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name, request_id = tracing::field::Empty, client_request_id = tracing::field::Empty))]
@@ -412,6 +399,25 @@ impl Ds24Service {
             usize::MAX,
             None,
         )))
+    }
+
+    /// The `tools/list` answer for a request: the same for every request with the same scope,
+    /// mode and protocol era, which is what lets the HTTP door answer it from prepared bytes.
+    pub(crate) fn tools_list(&self, request: &RequestContext, modern: bool) -> ListToolsResult {
+        let scope = &request.scope;
+        let inventory = &self.pipeline.inventory;
+        let tools: Vec<Tool> = if self.compact(request) {
+            compact::tools(inventory, scope)
+        } else {
+            inventory.visible(scope).map(|(_, t)| t.clone()).collect()
+        };
+        let mut result = ListToolsResult::with_all_items(tools);
+        if modern {
+            result = result
+                .with_ttl_ms(3_600_000)
+                .with_cache_scope(cache_scope(request));
+        }
+        result
     }
 
     /// Whether this request gets compact mode's three tools.

@@ -106,12 +106,12 @@ pub fn lean(value: &Value) -> Value {
 /// and columns with one value in every row said once under `same`. Records that share few
 /// fields stay a list: padding a sparse table would cost more than the names it saves.
 fn table(items: &[Value]) -> Value {
-    let rows: Vec<Map<String, Value>> = items
+    let mut rows: Vec<Map<String, Value>> = items
         .iter()
         .map(|item| {
             let mut flat = Map::new();
             if let Value::Object(fields) = lean(item) {
-                flatten(&fields, "", &mut flat);
+                flatten(fields, "", &mut flat);
             }
             flat
         })
@@ -141,13 +141,14 @@ fn table(items: &[Value]) -> Value {
             _ => varying.push(column),
         }
     }
+    // The cells move out of the rows (the rows are not needed after this).
     let values: Vec<Value> = rows
-        .iter()
+        .iter_mut()
         .map(|row| {
             Value::Array(
                 varying
                     .iter()
-                    .map(|c| row.get(*c).cloned().unwrap_or_else(|| Value::from("")))
+                    .map(|c| row.remove(*c).unwrap_or_else(|| Value::from("")))
                     .collect(),
             )
         })
@@ -164,15 +165,18 @@ fn table(items: &[Value]) -> Value {
     Value::Object(out)
 }
 
-/// Nested objects become dotted columns (`buyer.email`).
-fn flatten(fields: &Map<String, Value>, prefix: &str, out: &mut Map<String, Value>) {
+/// Nested objects become dotted columns (`buyer.email`). The values move, not copied.
+fn flatten(fields: Map<String, Value>, prefix: &str, out: &mut Map<String, Value>) {
     for (k, v) in fields {
         match v {
             Value::Object(inner) if !inner.is_empty() => {
                 flatten(inner, &format!("{prefix}{k}."), out);
             }
+            other if prefix.is_empty() => {
+                out.insert(k, other);
+            }
             other => {
-                out.insert(format!("{prefix}{k}"), other.clone());
+                out.insert(format!("{prefix}{k}"), other);
             }
         }
     }

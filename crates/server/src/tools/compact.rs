@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use super::{Inventory, Scope, ToolEntry};
 
 /// How a connection is offered the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
 pub enum Mode {
     /// One tool per function.
     #[default]

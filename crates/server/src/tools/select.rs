@@ -143,7 +143,7 @@ fn resolve(names: &[String]) -> Result<BTreeSet<&'static str>, SelectionError> {
 }
 
 /// Per-request narrowing (rule 4).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Scope {
     /// Read-only for this request.
     pub read_only: bool,

@@ -36,6 +36,7 @@ use crate::mcp::{Door, Ds24Service};
 use crate::oauth::{OAuth, TokenProblem};
 use crate::pipeline::Pipeline;
 use crate::tools::{Mode, Scope};
+use crate::transport::tools_list::PreparedLists;
 
 /// Paths that serve MCP. The hosted server documents the bare root; `/readonly` variants give
 /// the documented two-connection setup a server-enforced read connection.
@@ -73,12 +74,25 @@ pub struct HttpOptions {
 
 struct Gate {
     opts: HttpOptions,
+    /// `tools/list` from prepared bytes; `None` leaves every request to rmcp (tests compare).
+    lists: Option<Arc<PreparedLists>>,
 }
 
 /// Builds the application: MCP on [`MCP_PATHS`], `/healthz` without auth, and with OAuth on
 /// the authorization server's metadata and endpoints.
 pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationToken) -> Router {
     let service = Ds24Service::new(pipeline, Door::PerRequest);
+    let lists = PreparedLists::new(service.clone());
+    build(service, opts, shutdown, Some(lists))
+}
+
+/// The application around `service`, with `tools/list` from `lists` when given.
+pub(super) fn build(
+    service: Ds24Service,
+    opts: HttpOptions,
+    shutdown: CancellationToken,
+    lists: Option<Arc<PreparedLists>>,
+) -> Router {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -93,7 +107,7 @@ pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationTok
         config,
     );
     let oauth = opts.oauth.clone();
-    let gate = Arc::new(Gate { opts });
+    let gate = Arc::new(Gate { opts, lists });
     let mut router = Router::new();
     for path in MCP_PATHS {
         router = router.route_service(path, mcp.clone());
@@ -340,6 +354,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         }
     };
     let mut id = serde_json::Value::Null;
+    let mut tools_list = false;
     let mut rewritten = None;
     let problem = match message::read(&bytes) {
         Err(ReadError::Json(e)) => Some((
@@ -352,6 +367,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             arguments_problem,
         }) if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") => {
             id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
+            tools_list = msg.get("method").and_then(|m| m.as_str()) == Some("tools/list");
             match (tool_call_problem(&msg), arguments_problem) {
                 (Some(p), _) => Some((-32602, p)),
                 (None, None) => None,
@@ -384,6 +400,13 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             ),
         )
             .into_response();
+    }
+    if tools_list
+        && let Some(lists) = &gate.lists
+        && let Some(context) = parts.extensions.get::<Arc<RequestContext>>()
+        && let Some(answer) = lists.answer(&parts.headers, &bytes, context)
+    {
+        return answer;
     }
     let mut parts = parts;
     let body = match rewritten {

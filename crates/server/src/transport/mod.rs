@@ -6,3 +6,4 @@ pub mod correlation;
 pub mod http;
 pub mod message;
 pub mod stdio;
+pub mod tools_list;
