@@ -75,8 +75,11 @@ pub struct Call {
     pub body: Box<dyn Fn(u64) -> Bytes + Send + Sync>,
     /// Whether a 200 answer counts; `full` asks for the thorough check, which the clients run
     /// on every 64th answer (and the official server's answers on all of them).
-    pub check: Box<dyn Fn(&[u8], bool) -> bool + Send + Sync>,
+    pub check: Check,
 }
+
+/// Whether an answer's body passes; the flag asks for the thorough check.
+pub type Check = Box<dyn Fn(&[u8], bool) -> bool + Send + Sync>;
 
 /// What one closed-loop measure saw.
 #[derive(Debug, Default)]
@@ -228,7 +231,7 @@ async fn client(
         let elapsed = t.elapsed();
         match answer {
             Ok(Ok((status, body))) => {
-                if status == http::StatusCode::OK && (call.check)(&body, id % 64 == 0) {
+                if status == http::StatusCode::OK && (call.check)(&body, id.is_multiple_of(64)) {
                     if Instant::now() <= stop.deadline {
                         ok += 1;
                         progress.fetch_add(1, Ordering::Relaxed);

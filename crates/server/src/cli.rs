@@ -40,13 +40,13 @@ pub enum Command {
     /// Serve MCP over Streamable HTTP; each request brings its key as `Authorization: Bearer <key>`.
     Serve(Box<ServeArgs>),
     /// Serve MCP over stdin/stdout for a local client; the key comes from DS24_API_KEY.
-    Stdio(StdioArgs),
+    Stdio(Box<StdioArgs>),
     /// Run the simulated Digistore24 account as a Digistore24 API server.
     Sandbox(SandboxCommand),
     /// Print the tool catalog as a user sees it.
     Tools(ToolsArgs),
     /// Check the key, the API, the clock and the configuration, and say what to fix.
-    Doctor(DoctorArgs),
+    Doctor(Box<DoctorArgs>),
     /// Print the configuration snippet for an MCP client.
     Config(ConfigArgs),
 }

@@ -35,7 +35,7 @@ pub const SANDBOX_DEVELOPER_KEY: &str = "sandbox-developer";
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(*args).await,
-        Command::Stdio(args) => stdio(args).await,
+        Command::Stdio(args) => stdio(*args).await,
         Command::Sandbox(cmd) => {
             let opts = cmd.sandbox.into_options();
             let api = format!("http://{}/api/call", cmd.listen);
@@ -54,7 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ds24_sandbox::run(opts, cmd.listen, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Doctor(args) => doctor(args).await,
+        Command::Doctor(args) => doctor(*args).await,
         Command::Config(args) => {
             let snippet = crate::client_config::snippet(args.client, &args.url, args.two_keys);
             writeln!(std::io::stderr().lock(), "{}", args.client.where_to_paste())?;
