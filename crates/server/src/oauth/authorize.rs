@@ -7,12 +7,12 @@
 //! the vendor acted on the consent page. A good request gets the consent page, which carries
 //! the request sealed in its forms: the server keeps nothing, and a form cannot be altered or
 //! replayed past its expiry. CSRF: the sealed request names a random value that must also come
-//! back in a `SameSite=Strict` cookie ([`Cookie::Csrf`]), and a POST whose `Origin` is not this
+//! back in a `SameSite=Strict` cookie (`Cookie::Csrf`), and a POST whose `Origin` is not this
 //! server is refused.
 //!
 //! `POST /oauth/authorize` carries the decision:
 //! - `paste`: the key is checked with Digistore24 ([`super::digistore::check_key`]); then a
-//!   code goes to the client. Attempts are bounded per address and per page ([`super::guard`]);
+//!   code goes to the client. Attempts are bounded per address and per page (`guard`);
 //! - `connect`: "Connect with Digistore24", the trip to Digistore24's approval page and back
 //!   ([`super::connect`]);
 //! - `deny`: `access_denied` goes to the client.

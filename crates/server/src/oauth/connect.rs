@@ -6,13 +6,13 @@
 //! The vendor approves in their own browser. The key must not end up with the browser that
 //! started the flow. So:
 //!
-//! 1. [`start`] (the consent page's "Continue to Digistore24"): `requestApiKey` with the
+//! 1. `start` (the consent page's "Continue to Digistore24"): `requestApiKey` with the
 //!    developer key, `return_url` = `/oauth/callback?flow=ID&k=K` and `cancel_url` =
 //!    `/oauth/callback?flow=ID&result=cancel`. `K` is derived from the state secret and the
 //!    flow id, so any replica can check it; it travels only server to server (to Digistore24)
 //!    and, after the approval, in the redirect to the approving browser. The cancel link, which
 //!    Digistore24's page may show to anyone holding the approval link, does not carry it. The
-//!    browser that clicked gets the flow sealed in a cookie ([`Cookie::Flow`]; one at a time,
+//!    browser that clicked gets the flow sealed in a cookie (`Cookie::Flow`; one at a time,
 //!    small enough for every browser: the request inside is size-bounded).
 //! 2. [`callback`] (`GET`, the way back): it takes the flow cookie *and* `K`. With both, the
 //!    vendor sees the confirmation page: the app's name, where the browser goes afterwards,
@@ -26,7 +26,7 @@
 //!
 //! Declined on Digistore24 (the cancel link): with the flow cookie, `access_denied` goes to
 //! the client. Every developer-key call is bounded per address and per replica
-//! ([`super::guard`]).
+//! (`guard`).
 
 use axum::extract::{Request, State};
 use axum::response::Response;
