@@ -49,6 +49,7 @@ pub fn pipeline() -> Pipeline {
         rejected: RejectedKeys::new(secret.derive("rejected-keys"), REJECTED_KEY_TTL),
         max_upstream_concurrency: 64,
         max_result_bytes: 48_000,
+        auditor: None,
         report_max_rows: 2_000,
     })
 }
