@@ -213,27 +213,38 @@ async fn main() -> anyhow::Result<()> {
             "--ip-rate-limit",
             "0",
         ])
-        .env("DS24_MCP_LOG", "warn")
+        .env("DS24_MCP_LOG", "warn,ds24_mcp::run=info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| {
             anyhow::anyhow!("cannot run {bin} (cargo build --release -p ds24-mcp): {e}")
         })?;
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("server exited"))??;
-        if let Some(rest) = line.split("MCP endpoint ready at ").nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
+    // The server says where it listens (an info line; everything else at warn), within 30 s.
+    let stderr = server.stderr.take().unwrap();
+    let (ready, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut ready = Some(ready);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("MCP endpoint ready at ").nth(1)
+                && let Some(ready) = ready.take()
+            {
+                let _ = ready.send(
+                    rest.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+        }
+    });
+    let url = match address.recv_timeout(Duration::from_secs(30)) {
+        Ok(url) => url,
+        Err(_) => {
+            let _ = server.kill();
+            anyhow::bail!("{bin} did not say where it listens within 30 s");
         }
     };
-    std::thread::spawn(move || lines.for_each(drop));
     let pid = server.id();
 
     let mut data = String::new();
