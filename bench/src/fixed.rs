@@ -317,6 +317,9 @@ async fn ours(bin: &str, api: &str, pin: bool) -> anyhow::Result<Server> {
             "--key-rate-limit",
             "0",
         ])
+        // No per-address limit either (one address drives all the load); by environment, so
+        // an older binary without the setting runs too.
+        .env("DS24_MCP_IP_RATE_LIMIT", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -629,6 +629,9 @@ async fn measure(n: usize) -> anyhow::Result<Value> {
             "--max-result-bytes",
             "100000000",
         ])
+        // No per-address limit either (one address drives all the load); by environment, so
+        // an older binary without the setting runs too.
+        .env("DS24_MCP_IP_RATE_LIMIT", "0")
         .env("DS24_MCP_LOG", "warn,ds24_mcp=info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

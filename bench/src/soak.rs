@@ -1,9 +1,9 @@
 //! `bash bench/soak.sh`: ten minutes of mixed load against the release binary, with the
 //! sandbox injecting upstream faults, to show the server holds up over time.
 //!
-//! Clients send reads, writes, invalid arguments, unknown tools, oversized argument lists and
-//! `tools/list`, as fast as the server answers, while the sandbox fails a share of calls with
-//! HTTP 500 and delays every answer. The run passes when every request got an answer, every
+//! Clients send reads, writes (renaming one product), invalid arguments, unknown tools,
+//! oversized argument lists and `tools/list`, as fast as the server answers, while the sandbox
+//! fails a share of calls with HTTP 500 and delays every answer. The run passes when every request got an answer, every
 //! upstream fault came back as an `isError` tool result (never a protocol error or an HTTP
 //! error), and the server's resident memory after warm-up grew by less than 5 %.
 //!
@@ -96,7 +96,7 @@ fn pick(rng: &mut Rng) -> Kind {
     Kind::Read
 }
 
-fn request(kind: Kind, rng: &mut Rng, oversized: &str) -> (String, &'static str) {
+fn request(kind: Kind, rng: &mut Rng, oversized: &str, product: &str) -> (String, &'static str) {
     let call = |name: &str, args: Value| {
         json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                "params": {"name": name, "arguments": args}})
@@ -112,10 +112,12 @@ fn request(kind: Kind, rng: &mut Rng, oversized: &str) -> (String, &'static str)
             };
             (body, "sandbox-read")
         }
+        // Renaming one product: a write every time, while the account keeps its size (creating
+        // products would grow every listProducts answer, and the server's memory with it).
         Kind::Write => (
             call(
-                "createProduct",
-                json!({"data": {"name_de": format!("Soak {}", rng.below(1_000_000)), "product_type_id": 1}}),
+                "updateProduct",
+                json!({"product_id": product, "data": {"name_de": format!("Soak {}", rng.below(1_000_000))}}),
             ),
             "sandbox-full",
         ),
@@ -259,6 +261,20 @@ async fn main() -> anyhow::Result<()> {
     )
     .into();
 
+    // The product the writes rename, read from the sandbox's own wire.
+    let products: Value = reqwest::Client::new()
+        .post(format!("{}/listProducts", sandbox.api_url()))
+        .header("x-ds-api-key", "sandbox-read")
+        .header("accept", "application/json")
+        .send()
+        .await?
+        .json()
+        .await?;
+    let product: Arc<str> = products["data"]["products"][0]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("the sandbox lists no product: {products}"))?
+        .into();
+
     let counts = Arc::new(Counts::default());
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
@@ -271,6 +287,7 @@ async fn main() -> anyhow::Result<()> {
             let counts = counts.clone();
             let url = url.clone();
             let oversized = oversized.clone();
+            let product = product.clone();
             tokio::spawn(async move {
                 let http = reqwest::Client::builder()
                     .timeout(Duration::from_secs(60))
@@ -280,7 +297,7 @@ async fn main() -> anyhow::Result<()> {
                     Rng(0x9E37_79B9_7F4A_7C15 ^ (c as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
                 while Instant::now() < deadline {
                     let kind = pick(&mut rng);
-                    let (body, key) = request(kind, &mut rng, &oversized);
+                    let (body, key) = request(kind, &mut rng, &oversized, &product);
                     counts.sent.fetch_add(1, Ordering::Relaxed);
                     let answer = http
                         .post(&url)
@@ -318,8 +335,9 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect();
 
-    // Memory: sampled every 5 s; the baseline is the highest sample of the warm-up's last
-    // quarter, the end is the highest sample of the last minute.
+    // Memory: sampled every 5 s. The baseline is the highest sample of the minute after the
+    // warm-up, the end the highest sample of the last minute: windows of the same length, so
+    // the comparison is not tilted by one window simply holding more samples.
     let mut samples: Vec<(Duration, u64)> = Vec::new();
     while Instant::now() < deadline {
         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -332,20 +350,19 @@ async fn main() -> anyhow::Result<()> {
     let _ = server.wait();
     sandbox.shutdown().await;
 
-    let base = samples
-        .iter()
-        .filter(|(t, _)| *t <= warm_up && *t >= warm_up * 3 / 4)
-        .map(|(_, r)| *r)
-        .max()
+    let window = |from: Duration, to: Duration| {
+        samples
+            .iter()
+            .filter(|(t, _)| *t >= from && *t <= to)
+            .map(|(_, r)| *r)
+            .max()
+    };
+    let minute = Duration::from_secs(60);
+    let base = window(warm_up, warm_up + minute)
         .or_else(|| samples.first().map(|(_, r)| *r))
         .unwrap_or(0);
-    let tail_from = Duration::from_secs(seconds.saturating_sub(60).max(warm_up.as_secs()));
-    let end = samples
-        .iter()
-        .filter(|(t, _)| *t >= tail_from)
-        .map(|(_, r)| *r)
-        .max()
-        .unwrap_or(base);
+    let total = Duration::from_secs(seconds);
+    let end = window(total.saturating_sub(minute).max(warm_up), total).unwrap_or(base);
     let peak = samples.iter().map(|(_, r)| *r).max().unwrap_or(0);
     #[allow(clippy::cast_precision_loss)]
     let growth = if base == 0 {
@@ -365,6 +382,12 @@ async fn main() -> anyhow::Result<()> {
         "unanswered": n(&counts.unanswered),
         "wrong_answers": n(&counts.wrong),
         "rss_kib": {"after_warm_up": base, "last_minute_max": end, "peak": peak},
+        // Every 30 s, to see where memory settles.
+        "rss_kib_every_30_s": samples
+            .iter()
+            .filter(|(t, _)| t.as_secs() % 30 < 5)
+            .map(|(_, r)| *r)
+            .collect::<Vec<_>>(),
         "rss_growth_percent": (growth * 10.0).round() / 10.0,
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
