@@ -7,30 +7,22 @@
 //! `serve`). Every problem comes with the fix, mirroring the README's troubleshooting list.
 //! The exit code is 0 only when every check passed.
 //!
-//! **Telling read-only from full access without a write.** `listInvoices` only reads, yet
-//! Digistore24 documents it as needing full access (protocol.md §8). So the doctor takes one
-//! real order from `listPurchases` (a read any key may make) and asks for its invoices: data
-//! means full access, "permission denied" (code 8) means read-only. With no order in the
-//! account it asks about an order ID that cannot exist: code 8 still means read-only, but "not
-//! found" only *suggests* full access (Digistore24 does not document whether it checks the key's
-//! permission before looking the order up), and the doctor says exactly that.
+//! **Telling read-only from full access without a write**: see [`crate::access_probe`]; with no
+//! order in the account, "not found" only *suggests* full access, and the doctor says exactly that.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeZone as _, Utc};
 use chrono_tz::Europe::Berlin;
-use ds24_client::{ApiKey, CallError, Client, ErrorCode, Retry, encode_form};
-use serde_json::{Map, Value, json};
+use ds24_client::{ApiKey, CallError, Client, ErrorCode, Retry};
+use serde_json::Value;
 
 use crate::cli::ServeArgs;
 
 /// Largest clock difference from Digistore24 that passes: relative times (`-24h`) and
 /// confirmation expiry are computed on this server's clock.
 pub const MAX_SKEW: Duration = Duration::from_secs(60);
-
-/// An order ID in Digistore24's format that no account has (the probe's fallback).
-const NO_SUCH_ORDER: &str = "DOCTOR00";
 
 /// How a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,17 +183,9 @@ fn key_failure(e: &CallError) -> Check {
 /// Tells read-only from full access with reads only (see the module docs).
 pub async fn probe_access(client: &Client, key: &ApiKey) -> (Check, Access) {
     const NAME: &str = "Access";
-    let args = |v: Value| encode_form(v.as_object().unwrap_or(&Map::new()));
-    let order = match client
-        .call(
-            "listPurchases",
-            key,
-            &args(json!({"from": "start", "to": "now", "page_size": 1})),
-            Retry::OnConnectFailure,
-        )
-        .await
-    {
-        Ok(list) => first_order(&list),
+    let probe = crate::access_probe::ask_invoices(client, key).await;
+    let (on_real_order, answer) = match probe {
+        Ok(probe) => (probe.on_real_order, probe.answer),
         Err(CallError::Api {
             kind: Some(ErrorCode::PermissionDenied),
             ..
@@ -215,18 +199,9 @@ pub async fn probe_access(client: &Client, key: &ApiKey) -> (Check, Access) {
                 Access::Developer,
             );
         }
-        Err(_) => None,
+        // Rejected outright: the key check above has said so already.
+        Err(e) => (false, Err(e)),
     };
-    let on_real_order = order.is_some();
-    let purchase_id = order.unwrap_or_else(|| NO_SUCH_ORDER.to_owned());
-    let answer = client
-        .call(
-            "listInvoices",
-            key,
-            &args(json!({"purchase_id": purchase_id})),
-            Retry::OnConnectFailure,
-        )
-        .await;
     match answer {
         Ok(_) => (
             Check::ok(
@@ -266,16 +241,6 @@ pub async fn probe_access(client: &Client, key: &ApiKey) -> (Check, Access) {
             Access::Unknown,
         ),
     }
-}
-
-/// The id of the first order in a `listPurchases` answer.
-pub(crate) fn first_order(list: &Value) -> Option<String> {
-    let row = list["purchase_list"].as_array()?.first()?;
-    ["id", "purchase_id"].iter().find_map(|k| match &row[*k] {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    })
 }
 
 /// Compares Digistore24's `server_time` (Europe/Berlin wall-clock time) with this machine's
@@ -519,6 +484,7 @@ fn line(out: &mut String, c: &Check) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn at(s: &str) -> chrono::DateTime<Utc> {
         chrono::DateTime::parse_from_rfc3339(s)

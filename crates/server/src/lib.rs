@@ -19,6 +19,7 @@
 //!
 //! [`run`] puts them together for each job of the binary; [`cli`] declares its flags.
 
+pub mod access_probe;
 pub mod audit;
 pub mod cli;
 pub mod client_config;

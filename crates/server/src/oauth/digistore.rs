@@ -3,13 +3,9 @@
 //! - A pasted key is checked before any token carries it: `getUserInfo` (the key works, and
 //!   whose it is), then one harmless call that needs the access the vendor picked:
 //!   `listCountries` for read access (refuses developer keys, which reach no account data), and
-//!   for full access `listInvoices`, which changes nothing but needs a full-access key, asked
-//!   the way `ds24-mcp doctor` asks it: for a real order of the account (the first one
-//!   `listPurchases` gives), where data proves full access and Digistore24's permission error
-//!   proves a read-only key. Only an account without any order falls back to an order that
-//!   cannot exist: "permission denied" still proves read-only, but "not found" only suggests
-//!   full access (Digistore24 does not document whether it checks the permission before it
-//!   looks the order up), so the grant goes ahead and the log says it was not certain; a wrong
+//!   for full access the probe `ds24-mcp doctor` uses too ([`crate::access_probe`]). Only an
+//!   account without any order leaves it uncertain ("not found" for an order that cannot exist
+//!   only suggests full access), so the grant goes ahead and the log says it was not certain; a wrong
 //!   guess costs no more than Digistore24 refusing the first write. A full-access grant with a
 //!   read-only key is refused with a clear message, never silently downgraded: the vendor
 //!   asked for writes and should know they would fail.
@@ -21,9 +17,6 @@ use serde_json::Value;
 
 use super::tokens::Access;
 use crate::upstream::Upstream;
-
-/// A purchase id no order has: Digistore24 ids are upper-case letters and digits.
-const NO_SUCH_ORDER: &str = "DS24MCP-ACCESS-PROBE";
 
 /// Why a pasted key was not accepted. The messages are shown to the vendor.
 #[derive(Debug, thiserror::Error)]
@@ -86,28 +79,17 @@ pub async fn check_key(
 
 /// Whether `key` may write, with reads only (see the module docs).
 async fn check_full_access(up: &dyn Upstream, key: &ApiKey) -> Result<(), KeyProblem> {
-    let one_order = vec![
-        ("from".to_owned(), "start".to_owned()),
-        ("to".to_owned(), "now".to_owned()),
-        ("page_size".to_owned(), "1".to_owned()),
-    ];
-    let order = match up
-        .call("listPurchases", key, one_order, Retry::OnConnectFailure)
-        .await
-    {
-        Ok(list) => crate::doctor::first_order(&list),
-        Err(e) if matches!(kind(&e), Some(ErrorCode::BadApiKey)) => {
-            return Err(KeyProblem::Rejected);
-        }
-        Err(_) => None,
+    let probe = match crate::access_probe::ask_invoices(up, key).await {
+        Ok(probe) => probe,
+        // A key that may not read orders cannot write either.
+        Err(e) => return on_invoices(Err(e), false),
     };
-    let real = order.is_some();
-    let purchase_id = order.unwrap_or_else(|| NO_SUCH_ORDER.to_owned());
-    let asked = vec![("purchase_id".to_owned(), purchase_id)];
-    match up
-        .call("listInvoices", key, asked, Retry::OnConnectFailure)
-        .await
-    {
+    on_invoices(probe.answer, probe.on_real_order)
+}
+
+/// What `listInvoices`'s answer says about a full-access grant.
+fn on_invoices(answer: Result<Value, CallError>, real: bool) -> Result<(), KeyProblem> {
+    match answer {
         Ok(_) => Ok(()),
         Err(e) => match kind(&e) {
             Some(ErrorCode::PermissionDenied) => Err(KeyProblem::ReadOnly),
