@@ -12,6 +12,17 @@ use ds24_client::ApiKey;
 
 use crate::tools::{Mode, Scope};
 
+/// Paths that serve MCP. The hosted server documents the bare root; `/readonly` variants give
+/// the documented two-connection setup a server-enforced read connection.
+pub const MCP_PATHS: [&str; 6] = [
+    "/",
+    "/mcp",
+    "/readonly",
+    "/mcp/readonly",
+    "/compact",
+    "/mcp/compact",
+];
+
 /// One request as its front door saw it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {

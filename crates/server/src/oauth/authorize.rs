@@ -19,59 +19,20 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use ds24_client::ApiKey;
+use http::StatusCode;
 use http::request::Parts;
-use http::{StatusCode, header};
-use serde::{Deserialize, Serialize};
 
+use super::flow::{
+    MAX_STATE_BYTES, Pending, VERSION, error_redirect, grant, read_form, same_origin,
+};
 use super::guard::Refused;
 use super::pages::{self, text};
-use super::tokens::{self, Access, Grant};
-use super::web::{self, Cookie, Lang, Params};
-use super::{OAuth, connect, metadata};
-
-/// The authorization endpoint.
-pub const PATH: &str = "/oauth/authorize";
-/// Where Digistore24's approval page sends the vendor back.
-pub const CALLBACK_PATH: &str = "/oauth/callback";
-
-const MAX_FORM_BYTES: usize = 16 * 1024;
-/// The longest `state`, counted as it is stored (JSON-escaped): the request travels in a
-/// cookie during "Connect with Digistore24", and browsers keep cookies up to 4096 bytes.
-pub const MAX_STATE_BYTES: usize = 512;
-pub(super) const VERSION: u8 = 2;
-
-/// A checked authorization request waiting for the vendor, sealed into the consent page (and
-/// into the flow cookie during "Connect with Digistore24").
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct Pending {
-    pub v: u8,
-    /// Random id of this consent page: attempts are counted per page.
-    pub id: String,
-    pub client: String,
-    pub client_name: String,
-    pub verified_host: Option<String>,
-    pub redirect_uri: String,
-    pub state: Option<String>,
-    pub challenge: String,
-    pub aud: String,
-    pub max_access: Access,
-    pub csrf: String,
-    pub exp: u64,
-}
-
-impl Pending {
-    /// The host the browser returns to, as the vendor should see it.
-    pub fn redirect_host(&self) -> String {
-        url::Url::parse(&self.redirect_uri)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| self.redirect_uri.clone())
-    }
-}
+use super::tokens::{self, Access};
+use super::web::{self, Cookie, Lang};
+use super::{OAuth, connect};
 
 /// `GET /oauth/authorize`.
 pub async fn show(State(o): State<Arc<OAuth>>, parts: Parts) -> Response {
@@ -156,7 +117,7 @@ pub async fn show(State(o): State<Arc<OAuth>>, parts: Parts) -> Response {
             "code_challenge_method must be S256 (plain is not accepted)",
         );
     }
-    let audience = match metadata::audience(&o, params.get("resource").map(String::as_str)) {
+    let audience = match super::audience::audience(&o, params.get("resource").map(String::as_str)) {
         Ok(a) => a,
         Err(e) => return invalid("invalid_target", &e.to_string()),
     };
@@ -225,7 +186,7 @@ fn consent_page(
         selected: selected.min(pending.max_access),
         can_connect: o.can_connect(),
         request: sealed,
-        action: PATH,
+        action: super::AUTHORIZE_PATH,
         error,
     })
 }
@@ -235,38 +196,6 @@ fn is_s256_challenge(c: &str) -> bool {
     c.len() == 43
         && c.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// The redirect that tells the client about an error, once the vendor acted.
-pub(super) fn error_redirect(
-    o: &OAuth,
-    pending: &Pending,
-    error: &str,
-    description: &str,
-) -> String {
-    let mut pairs = vec![("error", error), ("error_description", description)];
-    if let Some(s) = &pending.state {
-        pairs.push(("state", s));
-    }
-    pairs.push(("iss", o.issuer()));
-    web::with_query(&pending.redirect_uri, &pairs)
-}
-
-fn code_redirect(o: &OAuth, pending: &Pending, code: &str) -> String {
-    let mut pairs = vec![("code", code)];
-    if let Some(s) = &pending.state {
-        pairs.push(("state", s));
-    }
-    pairs.push(("iss", o.issuer()));
-    web::with_query(&pending.redirect_uri, &pairs)
-}
-
-/// Whether a form POST came from this server's own page (an `Origin` of another site is
-/// refused; browsers send one on every cross-site POST).
-pub(super) fn same_origin(o: &OAuth, headers: &http::HeaderMap) -> bool {
-    headers
-        .get(header::ORIGIN)
-        .is_none_or(|origin| origin.to_str().ok() == Some(o.issuer()))
 }
 
 /// `POST /oauth/authorize`: the vendor's decision.
@@ -353,57 +282,6 @@ pub async fn decide(State(o): State<Arc<OAuth>>, req: Request) -> Response {
             StatusCode::BAD_REQUEST,
             "Choose one of the buttons.".to_owned(),
         ),
-    }
-}
-
-/// A form body of at most [`MAX_FORM_BYTES`].
-pub(super) async fn read_form(body: Body) -> Result<Params, String> {
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-        .await
-        .map_err(|_| format!("The form is larger than {MAX_FORM_BYTES} bytes."))?;
-    web::params(&bytes).map_err(|e| format!("Invalid form: {e}."))
-}
-
-/// Issues the code for an accepted grant and sends the browser back to the client.
-pub(super) fn grant(
-    o: &OAuth,
-    pending: &Pending,
-    key: ApiKey,
-    access: Access,
-    user: Option<String>,
-    cookies: &[String],
-) -> Response {
-    let grant = Grant {
-        key,
-        access,
-        client: pending.client.clone(),
-        client_name: pending.client_name.clone(),
-        user,
-        aud: pending.aud.clone(),
-        family: super::random_id(16),
-    };
-    match tokens::issue_code(
-        o,
-        grant,
-        pending.redirect_uri.clone(),
-        pending.challenge.clone(),
-    ) {
-        Ok(code) => {
-            tracing::info!(client = %pending.client_name, access = access.scope(), "OAuth grant: code issued");
-            web::see_other(&code_redirect(o, pending, &code), cookies)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cannot seal an authorization code");
-            web::see_other(
-                &error_redirect(
-                    o,
-                    pending,
-                    "server_error",
-                    "the server could not issue a code",
-                ),
-                cookies,
-            )
-        }
     }
 }
 

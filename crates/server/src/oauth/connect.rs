@@ -37,9 +37,10 @@ use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+use super::CALLBACK_PATH;
 use super::OAuth;
-use super::authorize::{self, CALLBACK_PATH, Pending, VERSION};
 use super::digistore::{self, Retrieved};
+use super::flow::{self, Pending, VERSION};
 use super::guard::Refused;
 use super::pages::{self, text};
 use super::tokens::Access;
@@ -192,7 +193,7 @@ fn denied(o: &OAuth, flow: &Flow, description: &str) -> Response {
     o.ledger.close_flow(&flow.id, flow.exp, super::now());
     tracing::info!(client = %flow.p.client_name, "Connect with Digistore24 declined");
     web::see_other(
-        &authorize::error_redirect(o, &flow.p, "access_denied", description),
+        &flow::error_redirect(o, &flow.p, "access_denied", description),
         &[Cookie::Flow.clear(o.public.https())],
     )
 }
@@ -249,10 +250,10 @@ pub async fn finish(State(o): State<Arc<OAuth>>, req: Request) -> Response {
     let lang = Lang::from_headers(headers);
     let t = text(lang);
     let stop = |status, message: &str| web::html(status, pages::stopped(lang, message), &[]);
-    if !authorize::same_origin(&o, headers) {
+    if !flow::same_origin(&o, headers) {
         return stop(StatusCode::FORBIDDEN, t.foreign_form);
     }
-    let params = match authorize::read_form(body).await {
+    let params = match flow::read_form(body).await {
         Ok(p) => p,
         Err(e) => return stop(StatusCode::BAD_REQUEST, &e),
     };
@@ -297,7 +298,7 @@ pub async fn finish(State(o): State<Arc<OAuth>>, req: Request) -> Response {
                     None
                 }
             };
-            authorize::grant(
+            flow::grant(
                 &o,
                 &flow.p,
                 key,
@@ -340,7 +341,7 @@ mod tests {
                 client_name: "𝔇".repeat(100),
                 verified_host: Some("h".repeat(253)),
                 redirect_uri: "r".repeat(1000),
-                state: Some("s".repeat(authorize::MAX_STATE_BYTES)),
+                state: Some("s".repeat(flow::MAX_STATE_BYTES)),
                 challenge: "e".repeat(43),
                 // A long public URL and the longest MCP path.
                 aud: format!("https://{}/mcp/readonly", "a".repeat(100)),

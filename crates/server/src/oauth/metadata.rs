@@ -18,8 +18,8 @@ use http::{StatusCode, header};
 use serde_json::json;
 
 use super::OAuth;
-use super::tokens::{Access, TokenProblem};
-use crate::transport::http::MCP_PATHS;
+use super::tokens::TokenProblem;
+use crate::context::MCP_PATHS;
 
 /// RFC 8414 well-known path.
 pub const AUTHORIZATION_SERVER_PATH: &str = "/.well-known/oauth-authorization-server";
@@ -35,8 +35,8 @@ pub async fn authorization_server(State(o): State<Arc<OAuth>>) -> Response {
     let issuer = o.issuer();
     let doc = json!({
         "issuer": issuer,
-        "authorization_endpoint": o.public.join(super::authorize::PATH),
-        "token_endpoint": o.public.join(super::token::PATH),
+        "authorization_endpoint": o.public.join(super::AUTHORIZE_PATH),
+        "token_endpoint": o.public.join(super::TOKEN_PATH),
         "registration_endpoint": o.public.join(super::register::PATH),
         "scopes_supported": SCOPES,
         "response_types_supported": ["code"],
@@ -75,7 +75,7 @@ pub async fn protected_resource_for_path(
 fn resource_document(o: &OAuth, path: &str) -> serde_json::Value {
     let read_only = path.ends_with("/readonly");
     json!({
-        "resource": audience_for_path(o, path),
+        "resource": super::audience::audience_for_path(o, path),
         "authorization_servers": [o.issuer()],
         "scopes_supported": if read_only { &SCOPES[..1] } else { &SCOPES[..] },
         "bearer_methods_supported": ["header"],
@@ -85,11 +85,6 @@ fn resource_document(o: &OAuth, path: &str) -> serde_json::Value {
 
 fn cached_json(doc: serde_json::Value) -> Response {
     ([(header::CACHE_CONTROL, "public, max-age=3600")], Json(doc)).into_response()
-}
-
-/// The canonical resource for an MCP path: origin plus path, no trailing slash.
-fn audience_for_path(o: &OAuth, path: &str) -> String {
-    o.public.join(path.trim_end_matches('/'))
 }
 
 /// The value of `WWW-Authenticate` for a 401 at `path`.
@@ -117,56 +112,4 @@ pub(crate) fn challenge(o: &OAuth, path: &str, problem: Option<&TokenProblem>) -
         ));
     }
     value
-}
-
-/// A resource indicator this server accepts, canonicalised.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audience {
-    /// Origin plus MCP path, no trailing slash.
-    pub uri: String,
-    /// The most a grant for it may allow (`read` for the `/readonly` paths).
-    pub max_access: Access,
-}
-
-/// Why a `resource` value was refused (`invalid_target`).
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "resource `{0}` is not this server: use its MCP URL, such as {1}/mcp (RFC 8707 resource indicator)"
-)]
-pub struct WrongResource(pub String, pub String);
-
-/// Checks a `resource` parameter against the public URL; absent means the whole server.
-pub fn audience(o: &OAuth, resource: Option<&str>) -> Result<Audience, WrongResource> {
-    let Some(text) = resource.map(str::trim).filter(|r| !r.is_empty()) else {
-        return Ok(Audience {
-            uri: o.issuer().to_owned(),
-            max_access: Access::Full,
-        });
-    };
-    let wrong = || WrongResource(text.to_owned(), o.issuer().to_owned());
-    let url = url::Url::parse(text).map_err(|_| wrong())?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(wrong());
-    }
-    if url.origin().ascii_serialization() != o.issuer() {
-        return Err(wrong());
-    }
-    let path = url.path().trim_end_matches('/');
-    let known = path.is_empty() || MCP_PATHS.contains(&path);
-    if !known {
-        return Err(wrong());
-    }
-    Ok(Audience {
-        uri: audience_for_path(o, path),
-        max_access: if path.ends_with("/readonly") {
-            Access::Read
-        } else {
-            Access::Full
-        },
-    })
-}
-
-/// Whether a token's audience names this server.
-pub(crate) fn is_own_audience(o: &OAuth, aud: &str) -> bool {
-    audience(o, Some(aud)).is_ok_and(|a| a.uri == aud)
 }

@@ -28,9 +28,12 @@
 //! [`RequestContext`](crate::context::RequestContext) a plain API key gives, with
 //! [`OAuth::verify`].
 
+mod access;
+pub mod audience;
 pub mod authorize;
 pub mod connect;
 pub mod digistore;
+mod flow;
 mod guard;
 pub mod ledger;
 pub mod metadata;
@@ -169,6 +172,13 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The authorization endpoint.
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+/// Where Digistore24's approval page sends the vendor back.
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+/// The token endpoint.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
 /// The longest `--access-token-ttl`: a day. Access tokens cannot be revoked one by one, so
 /// their lifetime bounds what a leaked one can do.
 pub const MAX_ACCESS_TTL: u64 = 24 * 3600;
@@ -284,15 +294,9 @@ impl OAuth {
                 get(metadata::protected_resource_for_path),
             )
             .route(register::PATH, post(register::register))
-            .route(
-                authorize::PATH,
-                get(authorize::show).post(authorize::decide),
-            )
-            .route(
-                authorize::CALLBACK_PATH,
-                get(connect::callback).post(connect::finish),
-            )
-            .route(token::PATH, post(token::token))
+            .route(AUTHORIZE_PATH, get(authorize::show).post(authorize::decide))
+            .route(CALLBACK_PATH, get(connect::callback).post(connect::finish))
+            .route(TOKEN_PATH, post(token::token))
             // Every OAuth request is small: forms and registrations of a few KB.
             .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
             .layer(axum::middleware::from_fn(web::cors))

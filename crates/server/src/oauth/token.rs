@@ -25,9 +25,6 @@ use super::tokens::{self, Access, Grant};
 use super::web::{self, Params};
 use super::{OAuth, metadata};
 
-/// The token endpoint.
-pub const PATH: &str = "/oauth/token";
-
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// An RFC 6749 §5.2 error.
@@ -332,7 +329,7 @@ fn refresh(o: &OAuth, client: &str, params: &Params) -> Result<serde_json::Value
 /// The grant must be for this server (a code or refresh token of a deployment sharing the
 /// state secret under another public URL is not), and a `resource` given must name it.
 fn check_resource(o: &OAuth, params: &Params, aud: &str) -> Result<(), Failure> {
-    if !metadata::is_own_audience(o, aud) {
+    if !super::audience::is_own_audience(o, aud) {
         return Err(Failure::new(
             "invalid_grant",
             format!("the grant was issued for another server ({aud})"),
@@ -341,7 +338,7 @@ fn check_resource(o: &OAuth, params: &Params, aud: &str) -> Result<(), Failure> 
     let Some(resource) = params.get("resource") else {
         return Ok(());
     };
-    let audience = metadata::audience(o, Some(resource))
+    let audience = super::audience::audience(o, Some(resource))
         .map_err(|e| Failure::new("invalid_target", e.to_string()))?;
     if audience.uri != aud {
         return Err(Failure::new(

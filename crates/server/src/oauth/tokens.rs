@@ -67,43 +67,7 @@ impl Seals {
     }
 }
 
-/// What the vendor granted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Access {
-    /// Read tools only, exactly like the `/readonly` path.
-    Read,
-    /// Every tool the server offers.
-    Full,
-}
-
-impl Access {
-    /// The OAuth scope string for this access.
-    pub fn scope(self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Full => "read write",
-        }
-    }
-
-    /// Parses the consent form's `access` field.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "read" => Some(Self::Read),
-            "full" => Some(Self::Full),
-            _ => None,
-        }
-    }
-
-    /// The lesser of two.
-    pub fn min(self, other: Self) -> Self {
-        if self == Self::Read || other == Self::Read {
-            Self::Read
-        } else {
-            Self::Full
-        }
-    }
-}
+pub use super::access::Access;
 
 /// A grant: one vendor's consent for one client, shared by the code and every token issued
 /// from it (its `family`).
@@ -331,7 +295,7 @@ pub(crate) fn verify_access(o: &OAuth, text: &str) -> Result<VerifiedToken, Toke
     if claims.exp <= super::now() {
         return Err(TokenProblem::Expired);
     }
-    if !super::metadata::is_own_audience(o, &claims.grant.aud) {
+    if !super::audience::is_own_audience(o, &claims.grant.aud) {
         return Err(TokenProblem::WrongAudience(claims.grant.aud));
     }
     if o.ledger.is_revoked(&claims.grant.family) {

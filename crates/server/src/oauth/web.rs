@@ -66,7 +66,7 @@ impl Cookie {
         match (self, https) {
             (_, true) => "/",
             (Self::Csrf, false) => "/oauth",
-            (Self::Flow, false) => super::authorize::CALLBACK_PATH,
+            (Self::Flow, false) => super::CALLBACK_PATH,
         }
     }
 
@@ -227,7 +227,7 @@ pub(crate) fn with_query(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
 pub(crate) async fn cors(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let open = path.starts_with("/.well-known/")
-        || path == super::token::PATH
+        || path == super::TOKEN_PATH
         || path == super::register::PATH;
     if !open {
         return next.run(req).await;

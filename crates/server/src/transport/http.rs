@@ -38,16 +38,7 @@ use crate::pipeline::Pipeline;
 use crate::tools::{Mode, Scope};
 use crate::transport::tools_list::PreparedLists;
 
-/// Paths that serve MCP. The hosted server documents the bare root; `/readonly` variants give
-/// the documented two-connection setup a server-enforced read connection.
-pub const MCP_PATHS: [&str; 6] = [
-    "/",
-    "/mcp",
-    "/readonly",
-    "/mcp/readonly",
-    "/compact",
-    "/mcp/compact",
-];
+pub use crate::context::MCP_PATHS;
 
 /// Front-door settings.
 #[derive(Debug, Clone)]
