@@ -16,7 +16,11 @@
 
 use std::io::Write as _;
 
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Value, json};
 
 /// The two views of a tool result.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,11 +77,12 @@ pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
 }
 
 /// The value as the model reads it: empty values and redundant labels dropped, lists of records
-/// turned into tables.
-pub fn lean(value: &Value) -> Value {
+/// turned into tables. It borrows from `value`: nothing is copied or hashed on the way to the
+/// text (this runs on every answer, and a copy of the answer cost more than the parse).
+pub fn lean(value: &Value) -> Lean<'_> {
     match value {
         Value::Object(map) => {
-            let mut out = Map::new();
+            let mut out = Vec::with_capacity(map.len());
             for (k, v) in map {
                 // `billing_status_msg` only translates `billing_status`, which the model reads
                 // (as long as there is one to read).
@@ -88,96 +93,215 @@ pub fn lean(value: &Value) -> Value {
                     continue;
                 }
                 let c = lean(v);
-                if !is_empty(&c) {
-                    out.insert(k.clone(), c);
+                if !c.is_empty() {
+                    out.push((Cow::Borrowed(k.as_str()), c));
                 }
             }
-            Value::Object(out)
+            Lean::Object(out)
         }
         Value::Array(items) if items.len() >= 2 && items.iter().all(Value::is_object) => {
             table(items)
         }
-        Value::Array(items) => Value::Array(items.iter().map(lean).collect()),
-        other => other.clone(),
+        Value::Array(items) => Lean::Array(items.iter().map(lean).collect()),
+        other => Lean::Leaf(other),
+    }
+}
+
+/// The lean view of an answer: Digistore24's scalars borrowed, and the shape the model reads
+/// (objects keep their order; a table is an object of `same`, `columns` and `rows`).
+#[derive(Debug)]
+pub enum Lean<'a> {
+    /// A scalar of the answer.
+    Leaf(&'a Value),
+    /// A name or filler of our own (a column name, `""` for a missing cell).
+    Str(Cow<'a, str>),
+    /// Fields in Digistore24's order, empty ones left out.
+    Object(Vec<(Cow<'a, str>, Lean<'a>)>),
+    /// A list that is not a table.
+    Array(Vec<Lean<'a>>),
+}
+
+impl Lean<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Lean::Leaf(v) => is_empty(v),
+            Lean::Str(s) => s.is_empty(),
+            Lean::Object(entries) => entries.is_empty(),
+            Lean::Array(items) => items.is_empty(),
+        }
+    }
+
+    /// The string this is, if it is one (a leaf or one of ours).
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Lean::Leaf(Value::String(s)) => Some(s),
+            Lean::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Equal as JSON: a borrowed string and one of ours with the same text are the same value.
+impl PartialEq for Lean<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        if let (Some(a), Some(b)) = (self.as_str(), other.as_str()) {
+            return a == b;
+        }
+        match (self, other) {
+            (Lean::Leaf(a), Lean::Leaf(b)) => a == b,
+            (Lean::Object(a), Lean::Object(b)) => a == b,
+            (Lean::Array(a), Lean::Array(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Lean<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Lean::Leaf(v) => v.serialize(s),
+            Lean::Str(text) => s.serialize_str(text),
+            Lean::Object(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k.as_ref(), v)?;
+                }
+                map.end()
+            }
+            Lean::Array(items) => s.collect_seq(items),
+        }
     }
 }
 
 /// Records as a table: each column named once, values in rows (`""` where a record has none),
 /// and columns with one value in every row said once under `same`. Records that share few
 /// fields stay a list: padding a sparse table would cost more than the names it saves.
-fn table(items: &[Value]) -> Value {
-    let mut rows: Vec<Map<String, Value>> = items
+fn table(items: &[Value]) -> Lean<'_> {
+    let rows: Vec<Vec<(Cow<'_, str>, Lean<'_>)>> = items
         .iter()
         .map(|item| {
-            let mut flat = Map::new();
-            if let Value::Object(fields) = lean(item) {
+            let mut flat = Vec::new();
+            if let Lean::Object(fields) = lean(item) {
                 flatten(fields, "", &mut flat);
             }
             flat
         })
         .collect();
-    // An ordered set of column names (the map's values are unused).
-    let mut columns = Map::new();
+    // Column names in order of first sight. Records of one answer nearly always list their
+    // fields in one order, so a field is first looked for at its own position.
+    let mut columns: Vec<Cow<'_, str>> = Vec::new();
+    let mut position: HashMap<Cow<'_, str>, usize> = HashMap::new();
+    let column_of =
+        |columns: &[Cow<'_, str>], position: &HashMap<Cow<'_, str>, usize>, i: usize, key: &str| {
+            if columns.get(i).is_some_and(|c| c == key) {
+                Some(i)
+            } else {
+                position.get(key).copied()
+            }
+        };
     let mut cells = 0usize;
+    let mut twice = false;
     for row in &rows {
-        cells += row.len();
-        for key in row.keys() {
-            if !columns.contains_key(key) {
-                columns.insert(key.clone(), Value::Null);
+        let mut seen = vec![false; columns.len()];
+        for (i, (key, _)) in row.iter().enumerate() {
+            let c = match column_of(&columns, &position, i, key) {
+                Some(c) => c,
+                None => {
+                    columns.push(key.clone());
+                    position.insert(key.clone(), columns.len() - 1);
+                    seen.push(false);
+                    columns.len() - 1
+                }
+            };
+            // A name twice in one record (`a.b` beside `a: {b}`) is one cell.
+            if std::mem::replace(&mut seen[c], true) {
+                twice = true;
+            } else {
+                cells += 1;
             }
         }
     }
     if columns.len() > MAX_TABLE_COLUMNS || cells * 2 < rows.len() * columns.len() {
-        return Value::Array(rows.into_iter().map(Value::Object).collect());
+        let record = |row| Lean::Object(if twice { one_cell_per_name(row) } else { row });
+        return Lean::Array(rows.into_iter().map(record).collect());
     }
-    let mut same = Map::new();
-    let mut varying = Vec::new();
-    for column in columns.keys() {
-        let first = rows.first().and_then(|r| r.get(column));
-        match first {
-            Some(v) if rows.iter().all(|r| r.get(column) == Some(v)) => {
-                same.insert(column.clone(), v.clone());
+    // The cells move into a grid, column by column; the later of two same-named cells wins.
+    let mut grid: Vec<Vec<Option<Lean<'_>>>> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut line: Vec<Option<Lean<'_>>> = std::iter::repeat_with(|| None)
+            .take(columns.len())
+            .collect();
+        for (i, (key, value)) in row.into_iter().enumerate() {
+            if let Some(c) = column_of(&columns, &position, i, &key) {
+                line[c] = Some(value);
             }
-            _ => varying.push(column),
+        }
+        grid.push(line);
+    }
+    let mut same = Vec::new();
+    let mut varying = Vec::new();
+    for (c, column) in columns.into_iter().enumerate() {
+        let one_value = match grid.first().and_then(|line| line[c].as_ref()) {
+            Some(first) => grid.iter().all(|line| line[c].as_ref() == Some(first)),
+            None => false,
+        };
+        if one_value {
+            if let Some(v) = grid.first_mut().and_then(|line| line[c].take()) {
+                same.push((column, v));
+            }
+        } else {
+            varying.push((c, column));
         }
     }
-    // The cells move out of the rows (the rows are not needed after this).
-    let values: Vec<Value> = rows
-        .iter_mut()
-        .map(|row| {
-            Value::Array(
+    let values: Vec<Lean<'_>> = grid
+        .into_iter()
+        .map(|mut line| {
+            Lean::Array(
                 varying
                     .iter()
-                    .map(|c| row.remove(*c).unwrap_or_else(|| Value::from("")))
+                    .map(|(c, _)| line[*c].take().unwrap_or(Lean::Str(Cow::Borrowed(""))))
                     .collect(),
             )
         })
         .collect();
-    let mut out = Map::new();
+    let mut out = Vec::with_capacity(3);
     if !same.is_empty() {
-        out.insert("same".into(), Value::Object(same));
+        out.push((Cow::Borrowed("same"), Lean::Object(same)));
     }
-    out.insert(
-        "columns".into(),
-        varying.iter().map(|c| Value::from(c.as_str())).collect(),
-    );
-    out.insert("rows".into(), Value::Array(values));
-    Value::Object(out)
+    out.push((
+        Cow::Borrowed("columns"),
+        Lean::Array(varying.into_iter().map(|(_, c)| Lean::Str(c)).collect()),
+    ));
+    out.push((Cow::Borrowed("rows"), Lean::Array(values)));
+    Lean::Object(out)
+}
+
+/// A record whose flattening named a field twice, with the later value in the earlier place
+/// (as an object would hold it). Rare enough for a quadratic search.
+fn one_cell_per_name<'a>(row: Vec<(Cow<'a, str>, Lean<'a>)>) -> Vec<(Cow<'a, str>, Lean<'a>)> {
+    let mut out: Vec<(Cow<'a, str>, Lean<'a>)> = Vec::with_capacity(row.len());
+    for (k, v) in row {
+        match out.iter_mut().find(|(name, _)| *name == k) {
+            Some(cell) => cell.1 = v,
+            None => out.push((k, v)),
+        }
+    }
+    out
 }
 
 /// Nested objects become dotted columns (`buyer.email`). The values move, not copied.
-fn flatten(fields: Map<String, Value>, prefix: &str, out: &mut Map<String, Value>) {
+fn flatten<'a>(
+    fields: Vec<(Cow<'a, str>, Lean<'a>)>,
+    prefix: &str,
+    out: &mut Vec<(Cow<'a, str>, Lean<'a>)>,
+) {
     for (k, v) in fields {
         match v {
-            Value::Object(inner) if !inner.is_empty() => {
+            Lean::Object(inner) if !inner.is_empty() => {
                 flatten(inner, &format!("{prefix}{k}."), out);
             }
-            other if prefix.is_empty() => {
-                out.insert(k, other);
-            }
-            other => {
-                out.insert(format!("{prefix}{k}"), other);
-            }
+            other if prefix.is_empty() => out.push((k, other)),
+            other => out.push((Cow::Owned(format!("{prefix}{k}")), other)),
         }
     }
 }
@@ -193,11 +317,11 @@ fn is_empty(v: &Value) -> bool {
 }
 
 fn lean_text(value: &Value) -> String {
-    lean(value).to_string()
+    serde_json::to_string(&lean(value)).unwrap_or_default()
 }
 
 /// The length of `value` as compact JSON, without building the string.
-fn json_len(value: &Value) -> usize {
+fn json_len(value: &impl Serialize) -> usize {
     struct Counter(usize);
     impl std::io::Write for Counter {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -424,6 +548,174 @@ fn next_page(paging: Paging, keep: u64) -> NextPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use serde_json::Map;
+
+    /// The lean view as first written, on owned values: the specification [`lean`] is checked
+    /// against, byte for byte.
+    fn reference_lean(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    if k.strip_suffix("_msg")
+                        .and_then(|base| map.get(base))
+                        .is_some_and(|base| !is_empty(base))
+                    {
+                        continue;
+                    }
+                    let c = reference_lean(v);
+                    if !is_empty(&c) {
+                        out.insert(k.clone(), c);
+                    }
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) if items.len() >= 2 && items.iter().all(Value::is_object) => {
+                reference_table(items)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(reference_lean).collect()),
+            other => other.clone(),
+        }
+    }
+
+    fn reference_table(items: &[Value]) -> Value {
+        fn flatten(fields: Map<String, Value>, prefix: &str, out: &mut Map<String, Value>) {
+            for (k, v) in fields {
+                match v {
+                    Value::Object(inner) if !inner.is_empty() => {
+                        flatten(inner, &format!("{prefix}{k}."), out);
+                    }
+                    other => {
+                        out.insert(format!("{prefix}{k}"), other);
+                    }
+                }
+            }
+        }
+        let mut rows: Vec<Map<String, Value>> = items
+            .iter()
+            .map(|item| {
+                let mut flat = Map::new();
+                if let Value::Object(fields) = reference_lean(item) {
+                    flatten(fields, "", &mut flat);
+                }
+                flat
+            })
+            .collect();
+        let mut columns: Vec<String> = Vec::new();
+        let mut cells = 0usize;
+        for row in &rows {
+            cells += row.len();
+            for key in row.keys() {
+                if !columns.contains(key) {
+                    columns.push(key.clone());
+                }
+            }
+        }
+        if columns.len() > MAX_TABLE_COLUMNS || cells * 2 < rows.len() * columns.len() {
+            return Value::Array(rows.into_iter().map(Value::Object).collect());
+        }
+        let mut same = Map::new();
+        let mut varying = Vec::new();
+        for column in &columns {
+            match rows.first().and_then(|r| r.get(column)) {
+                Some(v) if rows.iter().all(|r| r.get(column) == Some(v)) => {
+                    same.insert(column.clone(), v.clone());
+                }
+                _ => varying.push(column),
+            }
+        }
+        let values: Vec<Value> = rows
+            .iter_mut()
+            .map(|row| {
+                varying
+                    .iter()
+                    .map(|c| row.remove(*c).unwrap_or_else(|| Value::from("")))
+                    .collect()
+            })
+            .collect();
+        let mut out = Map::new();
+        if !same.is_empty() {
+            out.insert("same".into(), Value::Object(same));
+        }
+        out.insert(
+            "columns".into(),
+            varying.iter().map(|c| Value::from(c.as_str())).collect(),
+        );
+        out.insert("rows".into(), Value::Array(values));
+        Value::Object(out)
+    }
+
+    /// Answers shaped like Digistore24's: few field names (so records share them), `_msg`
+    /// labels, empty values, dotted names beside nested records, lists of records.
+    fn answer() -> impl Strategy<Value = Value> {
+        let key = prop::sample::select(vec![
+            "id",
+            "amount",
+            "status",
+            "status_msg",
+            "buyer",
+            "email",
+            "a",
+            "a.b",
+            "b",
+            "same",
+            "columns",
+            "rows",
+            "x_msg",
+            "x",
+        ]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            Just(json!("")),
+            Just(json!("EUR")),
+            Just(json!("N")),
+            Just(json!(0)),
+            Just(json!(1.5)),
+            Just(json!(true)),
+            "[a-c]{1,2}".prop_map(Value::from),
+        ];
+        let object =
+            |key: BoxedStrategy<&'static str>, value: BoxedStrategy<Value>, most: usize| {
+                prop::collection::vec((key, value), 0..most).prop_map(|kv| {
+                    Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                })
+            };
+        let key = key.boxed();
+        let nested = object(key.clone(), leaf.clone().boxed(), 4);
+        // A record: scalars and nested records, so its rows are flattened into columns.
+        let record = object(
+            key.clone(),
+            prop_oneof![3 => leaf.clone(), 1 => nested].boxed(),
+            9,
+        );
+        let records = prop::collection::vec(record, 2..6).prop_map(|rows| json!({"list": rows}));
+        let any = leaf.prop_recursive(5, 96, 8, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                object(key.clone(), inner.boxed(), 7),
+            ]
+        });
+        prop_oneof![any, records]
+    }
+
+    #[test]
+    fn a_name_flattened_twice_is_one_cell_with_the_later_value() {
+        for value in [
+            json!({"list": [{"a.b": "1", "a": {"b": "2"}}, {"a.b": "3", "a": {"b": "4"}}]}),
+            json!({"list": [{"a.b": "1", "a": {"b": "2"}}, {"c": "3"}, {"d": "4"}, {"e": "5"}]}),
+        ] {
+            assert_eq!(lean_text(&value), reference_lean(&value).to_string());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn the_lean_view_is_the_reference_byte_for_byte(value in answer()) {
+            prop_assert_eq!(lean_text(&value), reference_lean(&value).to_string());
+        }
+    }
 
     fn both(s: &Shaped) -> usize {
         s.text.len() + s.structured.to_string().len()
