@@ -130,7 +130,13 @@ pub(crate) fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
         }
         s
     };
-    let value: Value = match serde_json::from_slice(body) {
+    // One UTF-8 check of the whole body, then a parse that trusts it: checking string by string
+    // (`from_slice`) cost more. A body that is not UTF-8 goes the checking way for its message.
+    let parsed = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    };
+    let value: Value = match parsed {
         Ok(v) => v,
         Err(e) if body.is_empty() => {
             return Err(CallError::BadResponse {
@@ -257,5 +263,12 @@ mod tests {
             decode(200, b"[1,2]"),
             Err(CallError::BadResponse { .. })
         ));
+        // Not UTF-8: refused with where it went wrong, like any other garbage.
+        match decode(200, b"{\"result\":\"success\",\"data\":\"M\xfcller\"}") {
+            Err(CallError::BadResponse { detail, .. }) => {
+                assert!(detail.contains("not JSON (invalid unicode"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
