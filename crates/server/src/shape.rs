@@ -84,12 +84,7 @@ pub fn lean(value: &Value) -> Lean<'_> {
         Value::Object(map) => {
             let mut out = Vec::with_capacity(map.len());
             for (k, v) in map {
-                // `billing_status_msg` only translates `billing_status`, which the model reads
-                // (as long as there is one to read).
-                if k.strip_suffix("_msg")
-                    .and_then(|base| map.get(base))
-                    .is_some_and(|base| !is_empty(base))
-                {
+                if translates_a_shown_code(map, k) {
                     continue;
                 }
                 let c = lean(v);
@@ -187,56 +182,52 @@ fn table(items: &[Value]) -> Lean<'_> {
             flat
         })
         .collect();
-    // Column names in order of first sight. Records of one answer nearly always list their
-    // fields in one order, so a field is first looked for at its own position.
+    // The cells move into a grid by column; columns are named in order of first sight. Records
+    // of one answer nearly always list their fields in one order, so a field is first looked for
+    // at its own position. A name twice in one record (`a.b` beside `a: {b}`) is one cell: the
+    // later value in the earlier place, as an object would hold it.
     let mut columns: Vec<Cow<'_, str>> = Vec::new();
     let mut position: HashMap<Cow<'_, str>, usize> = HashMap::new();
-    let column_of =
-        |columns: &[Cow<'_, str>], position: &HashMap<Cow<'_, str>, usize>, i: usize, key: &str| {
-            if columns.get(i).is_some_and(|c| c == key) {
-                Some(i)
-            } else {
-                position.get(key).copied()
-            }
-        };
-    let mut cells = 0usize;
-    let mut twice = false;
-    for row in &rows {
-        let mut seen = vec![false; columns.len()];
-        for (i, (key, _)) in row.iter().enumerate() {
-            let c = match column_of(&columns, &position, i, key) {
-                Some(c) => c,
-                None => {
-                    columns.push(key.clone());
-                    position.insert(key.clone(), columns.len() - 1);
-                    seen.push(false);
-                    columns.len() - 1
-                }
-            };
-            // A name twice in one record (`a.b` beside `a: {b}`) is one cell.
-            if std::mem::replace(&mut seen[c], true) {
-                twice = true;
-            } else {
-                cells += 1;
-            }
-        }
-    }
-    if columns.len() > MAX_TABLE_COLUMNS || cells * 2 < rows.len() * columns.len() {
-        let record = |row| Lean::Object(if twice { one_cell_per_name(row) } else { row });
-        return Lean::Array(rows.into_iter().map(record).collect());
-    }
-    // The cells move into a grid, column by column; the later of two same-named cells wins.
     let mut grid: Vec<Vec<Option<Lean<'_>>>> = Vec::with_capacity(rows.len());
+    // Each record's columns in its own order, for records that stay records.
+    let mut orders: Vec<Vec<usize>> = Vec::with_capacity(rows.len());
+    let mut cells = 0usize;
     for row in rows {
-        let mut line: Vec<Option<Lean<'_>>> = std::iter::repeat_with(|| None)
-            .take(columns.len())
-            .collect();
+        let mut line: Vec<Option<Lean<'_>>> = Vec::with_capacity(columns.len());
+        let mut order = Vec::with_capacity(row.len());
         for (i, (key, value)) in row.into_iter().enumerate() {
-            if let Some(c) = column_of(&columns, &position, i, &key) {
-                line[c] = Some(value);
+            let c = if columns.get(i).is_some_and(|c| *c == key) {
+                i
+            } else if let Some(&c) = position.get(&key) {
+                c
+            } else {
+                columns.push(key.clone());
+                position.insert(key, columns.len() - 1);
+                columns.len() - 1
+            };
+            if line.len() <= c {
+                line.resize_with(c + 1, || None);
+            }
+            if line[c].replace(value).is_none() {
+                cells += 1;
+                order.push(c);
             }
         }
         grid.push(line);
+        orders.push(order);
+    }
+    if columns.len() > MAX_TABLE_COLUMNS || cells * 2 < grid.len() * columns.len() {
+        let records = grid.into_iter().zip(orders).map(|(mut line, order)| {
+            let fields = order.into_iter().filter_map(|c| {
+                let value = line.get_mut(c).and_then(Option::take)?;
+                Some((columns[c].clone(), value))
+            });
+            Lean::Object(fields.collect())
+        });
+        return Lean::Array(records.collect());
+    }
+    for line in &mut grid {
+        line.resize_with(columns.len(), || None);
     }
     let mut same = Vec::new();
     let mut varying = Vec::new();
@@ -276,19 +267,6 @@ fn table(items: &[Value]) -> Lean<'_> {
     Lean::Object(out)
 }
 
-/// A record whose flattening named a field twice, with the later value in the earlier place
-/// (as an object would hold it). Rare enough for a quadratic search.
-fn one_cell_per_name<'a>(row: Vec<(Cow<'a, str>, Lean<'a>)>) -> Vec<(Cow<'a, str>, Lean<'a>)> {
-    let mut out: Vec<(Cow<'a, str>, Lean<'a>)> = Vec::with_capacity(row.len());
-    for (k, v) in row {
-        match out.iter_mut().find(|(name, _)| *name == k) {
-            Some(cell) => cell.1 = v,
-            None => out.push((k, v)),
-        }
-    }
-    out
-}
-
 /// Nested objects become dotted columns (`buyer.email`). The values move, not copied.
 fn flatten<'a>(
     fields: Vec<(Cow<'a, str>, Lean<'a>)>,
@@ -304,6 +282,14 @@ fn flatten<'a>(
             other => out.push((Cow::Owned(format!("{prefix}{k}")), other)),
         }
     }
+}
+
+/// `billing_status_msg` only translates `billing_status`, which the model reads (as long as there
+/// is one to read).
+fn translates_a_shown_code(record: &serde_json::Map<String, Value>, key: &str) -> bool {
+    key.strip_suffix("_msg")
+        .and_then(|base| record.get(base))
+        .is_some_and(|base| !is_empty(base))
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -558,10 +544,7 @@ mod tests {
             Value::Object(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    if k.strip_suffix("_msg")
-                        .and_then(|base| map.get(base))
-                        .is_some_and(|base| !is_empty(base))
-                    {
+                    if translates_a_shown_code(map, k) {
                         continue;
                     }
                     let c = reference_lean(v);
