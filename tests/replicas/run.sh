@@ -72,7 +72,9 @@ pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/logs/error.log warn;
 events { worker_connections 512; }
 http {
-  access_log off;
+  # What the failover check counts: which replica each request went to and how it ended.
+  log_format upstreams '\$request_method|\$status|\$upstream_addr|\$upstream_status';
+  access_log $WORK/nginx/logs/access.log upstreams;
   client_body_temp_path $WORK/nginx/tmp/body;
   proxy_temp_path $WORK/nginx/tmp/proxy;
   fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
@@ -106,7 +108,8 @@ for _ in $(seq 100); do
 done
 
 SECRET=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
-"$PY" "$HERE/load.py" "$BIN" "http://127.0.0.1:$NGINX_PORT/mcp" "$API" "$SECRET" "$WORK" "$R1" "$R2" "$R3" "$SECONDS_OF_LOAD"
+DS24_REPLICA_NGINX_LOG="$WORK/nginx/logs/access.log" \
+  "$PY" "$HERE/load.py" "$BIN" "http://127.0.0.1:$NGINX_PORT/mcp" "$API" "$SECRET" "$WORK" "$R1" "$R2" "$R3" "$SECONDS_OF_LOAD"
 rc=$?
 if [ "$rc" -ne 0 ]; then
   for f in "$WORK"/replica*.err "$WORK/nginx/logs/error.log"; do
