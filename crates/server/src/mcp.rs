@@ -104,17 +104,103 @@ impl Ds24Service {
             Door::PerRequest => ctx.meta.client_info(),
             Door::Fixed(_) => ctx.client_info(),
         };
-        match info {
-            Some(info) => {
-                let mut context = (*context).clone();
-                context.client = Some(ClientInfo {
-                    name: info.name,
-                    version: info.version,
-                });
-                Arc::new(context)
-            }
-            None => context,
+        with_client_info(context, info)
+    }
+
+    /// A legacy-era (before 2026-07-28) HTTP `tools/call` run without rmcp's per-request
+    /// service: exactly what [`ServerHandler::call_tool`] does for such a request, which has no
+    /// peer to talk to. It cannot ask for confirmation (legacy clients confirm through their
+    /// own approval, driven by `destructiveHint`), and the caller keeps requests with a progress
+    /// token on rmcp's path, since progress is a notification to the peer.
+    /// `meta` is the request's `_meta`, which rmcp would have moved into the handler's context.
+    pub(crate) async fn call_legacy(
+        &self,
+        context: Arc<RequestContext>,
+        request: CallToolRequestParams,
+        meta: &rmcp::model::RequestMetaObject,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let context = if context.client.is_some() {
+            context
+        } else {
+            with_client_info(context, meta.client_info())
+        };
+        let confirmation = answered(&request).unwrap_or(Confirmation::Unavailable);
+        self.run_call(context, request, confirmation, &NoProgress)
+            .await
+    }
+
+    /// The one body of a tool call, whichever way it came in.
+    #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name, request_id = tracing::field::Empty, client_request_id = tracing::field::Empty))]
+    async fn run_call(
+        &self,
+        context: Arc<RequestContext>,
+        request: CallToolRequestParams,
+        confirmation: Confirmation,
+        progress: &dyn Progress,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if let Some(id) = &context.request_id {
+            // rmcp runs the handler in a task of its own; the id is recorded here so every
+            // line of the call carries it whatever span it descends from.
+            tracing::Span::current().record("request_id", id.as_str());
         }
+        if let Some(id) = &context.client_request_id {
+            tracing::Span::current().record("client_request_id", id.as_str());
+        }
+        let mut name = request.name.to_string();
+        let mut args = request.arguments.unwrap_or_default();
+        if let Some(tool) = compact::compact_tool(&name).filter(|_| self.compact(&context)) {
+            // A valid callTool is a call of the function it names; everything else compact
+            // mode answers itself, admitted and recorded by the pipeline like any call.
+            match compact::parse(tool, args.clone()) {
+                Ok(compact::Request::Call {
+                    name: inner,
+                    arguments,
+                }) => {
+                    name = inner;
+                    args = arguments;
+                }
+                parsed => {
+                    let outcome = self
+                        .pipeline
+                        .call_local(&context, tool, &args, || {
+                            self.answer_compact(&context, tool, parsed)
+                        })
+                        .await;
+                    return match outcome {
+                        Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
+                        Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
+                        Err(failure) => failure_result(&failure).map(Into::into),
+                    };
+                }
+            }
+        }
+        match self
+            .pipeline
+            .call(&context, &name, args, &confirmation, progress)
+            .await
+        {
+            Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
+            Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
+            Err(failure) => failure_result(&failure).map(Into::into),
+        }
+    }
+}
+
+/// `context` with the MCP client's name and version from `info`.
+fn with_client_info(
+    context: Arc<RequestContext>,
+    info: Option<Implementation>,
+) -> Arc<RequestContext> {
+    match info {
+        Some(info) => {
+            let mut context = (*context).clone();
+            context.client = Some(ClientInfo {
+                name: info.name,
+                version: info.version,
+            });
+            Arc::new(context)
+        }
+        None => context,
     }
 }
 
@@ -152,50 +238,13 @@ impl ServerHandler for Ds24Service {
         Ok(self.tools_list(&request, is_modern(&ctx)))
     }
 
-    #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name, request_id = tracing::field::Empty, client_request_id = tracing::field::Empty))]
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         ctx: RmcpContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let context = self.with_client(self.context(&ctx)?, &ctx);
-        if let Some(id) = &context.request_id {
-            // rmcp runs the handler in a task of its own; the id is recorded here so every
-            // line of the call carries it whatever span it descends from.
-            tracing::Span::current().record("request_id", id.as_str());
-        }
-        if let Some(id) = &context.client_request_id {
-            tracing::Span::current().record("client_request_id", id.as_str());
-        }
         let confirmation = confirmation(&request, &ctx);
-        let mut name = request.name.to_string();
-        let mut args = request.arguments.unwrap_or_default();
-        if let Some(tool) = compact::compact_tool(&name).filter(|_| self.compact(&context)) {
-            // A valid callTool is a call of the function it names; everything else compact
-            // mode answers itself, admitted and recorded by the pipeline like any call.
-            match compact::parse(tool, args.clone()) {
-                Ok(compact::Request::Call {
-                    name: inner,
-                    arguments,
-                }) => {
-                    name = inner;
-                    args = arguments;
-                }
-                parsed => {
-                    let outcome = self
-                        .pipeline
-                        .call_local(&context, tool, &args, || {
-                            self.answer_compact(&context, tool, parsed)
-                        })
-                        .await;
-                    return match outcome {
-                        Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
-                        Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
-                        Err(failure) => failure_result(&failure).map(Into::into),
-                    };
-                }
-            }
-        }
         let progress: Box<dyn Progress> = match ctx.meta.get_progress_token() {
             Some(token) => Box::new(PeerProgress {
                 peer: ctx.peer.clone(),
@@ -203,15 +252,8 @@ impl ServerHandler for Ds24Service {
             }),
             None => Box::new(NoProgress),
         };
-        match self
-            .pipeline
-            .call(&context, &name, args, &confirmation, &*progress)
+        self.run_call(context, request, confirmation, &*progress)
             .await
-        {
-            Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
-            Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
-            Err(failure) => failure_result(&failure).map(Into::into),
-        }
     }
 
     async fn list_prompts(
@@ -483,22 +525,8 @@ fn is_modern(ctx: &RmcpContext<RoleServer>) -> bool {
 /// can be asked (a multi round-trip request with sealed state). Older clients rely on their
 /// own approval prompt, driven by `destructiveHint`.
 fn confirmation(request: &CallToolRequestParams, ctx: &RmcpContext<RoleServer>) -> Confirmation {
-    if let Some(state) = &request.request_state {
-        let accepted = request
-            .input_responses
-            .as_ref()
-            .and_then(|r| r.get("confirm"))
-            .and_then(|v| ElicitResult::deserialize(v).ok())
-            .is_some_and(|r| {
-                matches!(r.action, ElicitationAction::Accept)
-                    && r.content
-                        .as_ref()
-                        .is_some_and(|c| c.get("confirm") == Some(&Value::Bool(true)))
-            });
-        return Confirmation::Answered {
-            state: state.clone(),
-            accepted,
-        };
+    if let Some(answered) = answered(request) {
+        return answered;
     }
     let can_elicit = ctx
         .client_capabilities()
@@ -508,6 +536,27 @@ fn confirmation(request: &CallToolRequestParams, ctx: &RmcpContext<RoleServer>) 
     } else {
         Confirmation::Unavailable
     }
+}
+
+/// The client's answer to a confirmation, when the request carries one (a retry with the
+/// sealed state).
+fn answered(request: &CallToolRequestParams) -> Option<Confirmation> {
+    let state = request.request_state.as_ref()?;
+    let accepted = request
+        .input_responses
+        .as_ref()
+        .and_then(|r| r.get("confirm"))
+        .and_then(|v| ElicitResult::deserialize(v).ok())
+        .is_some_and(|r| {
+            matches!(r.action, ElicitationAction::Accept)
+                && r.content
+                    .as_ref()
+                    .is_some_and(|c| c.get("confirm") == Some(&Value::Bool(true)))
+        });
+    Some(Confirmation::Answered {
+        state: state.clone(),
+        accepted,
+    })
 }
 
 fn ask(question: Question) -> Result<InputRequiredResult, ErrorData> {

@@ -36,6 +36,7 @@ use crate::mcp::{Door, Ds24Service};
 use crate::oauth::{OAuth, TokenProblem};
 use crate::pipeline::Pipeline;
 use crate::tools::{Mode, Scope};
+use crate::transport::tools_call::DirectCalls;
 use crate::transport::tools_list::PreparedLists;
 
 pub use crate::context::MCP_PATHS;
@@ -65,24 +66,43 @@ pub struct HttpOptions {
 
 struct Gate {
     opts: HttpOptions,
-    /// `tools/list` from prepared bytes; `None` leaves every request to rmcp (tests compare).
-    lists: Option<Arc<PreparedLists>>,
+    /// The ordinary requests answered without rmcp's per-request service; `None` leaves every
+    /// request to rmcp (tests compare the two).
+    shortcuts: Option<Shortcuts>,
+}
+
+/// The paths that answer ordinary requests exactly as rmcp would, for a fraction of the CPU.
+#[derive(Debug, Clone)]
+pub(super) struct Shortcuts {
+    /// `tools/list` from bytes prepared once per shape.
+    pub lists: Arc<PreparedLists>,
+    /// Legacy-era `tools/call` straight to the handler.
+    pub calls: Arc<DirectCalls>,
+}
+
+impl Shortcuts {
+    pub(super) fn new(service: &Ds24Service) -> Self {
+        Self {
+            lists: PreparedLists::new(service.clone()),
+            calls: DirectCalls::new(service.clone()),
+        }
+    }
 }
 
 /// Builds the application: MCP on [`MCP_PATHS`], `/healthz` without auth, and with OAuth on
 /// the authorization server's metadata and endpoints.
 pub fn app(pipeline: Arc<Pipeline>, opts: HttpOptions, shutdown: CancellationToken) -> Router {
     let service = Ds24Service::new(pipeline, Door::PerRequest);
-    let lists = PreparedLists::new(service.clone());
-    build(service, opts, shutdown, Some(lists))
+    let shortcuts = Shortcuts::new(&service);
+    build(service, opts, shutdown, Some(shortcuts))
 }
 
-/// The application around `service`, with `tools/list` from `lists` when given.
+/// The application around `service`, with the shortcuts when given.
 pub(super) fn build(
     service: Ds24Service,
     opts: HttpOptions,
     shutdown: CancellationToken,
-    lists: Option<Arc<PreparedLists>>,
+    shortcuts: Option<Shortcuts>,
 ) -> Router {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
@@ -98,7 +118,7 @@ pub(super) fn build(
         config,
     );
     let oauth = opts.oauth.clone();
-    let gate = Arc::new(Gate { opts, lists });
+    let gate = Arc::new(Gate { opts, shortcuts });
     let mut router = Router::new();
     for path in MCP_PATHS {
         router = router.route_service(path, mcp.clone());
@@ -346,6 +366,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
     };
     let mut id = serde_json::Value::Null;
     let mut tools_list = false;
+    let mut tool_call = false;
     let mut rewritten = None;
     let problem = match message::read(&bytes) {
         Err(ReadError::Json(e)) => Some((
@@ -359,6 +380,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         }) if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") => {
             id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
             tools_list = msg.get("method").and_then(|m| m.as_str()) == Some("tools/list");
+            tool_call = is_tool_call(&msg);
             match (tool_call_problem(&msg), arguments_problem) {
                 (Some(p), _) => Some((-32602, p)),
                 (None, None) => None,
@@ -392,12 +414,20 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         )
             .into_response();
     }
-    if tools_list
-        && let Some(lists) = &gate.lists
+    if let Some(shortcuts) = &gate.shortcuts
         && let Some(context) = parts.extensions.get::<Arc<RequestContext>>()
-        && let Some(answer) = lists.answer(&parts.headers, &bytes, context)
     {
-        return answer;
+        if tools_list && let Some(answer) = shortcuts.lists.answer(&parts.headers, &bytes, context)
+        {
+            return answer;
+        }
+        if tool_call
+            && rewritten.is_none()
+            && let Some(call) = DirectCalls::take(&parts.headers, &bytes)
+        {
+            let context = context.clone();
+            return shortcuts.calls.run(call, context).await;
+        }
     }
     let mut parts = parts;
     let body = match rewritten {

@@ -6,4 +6,5 @@ pub mod correlation;
 pub mod http;
 pub mod message;
 pub mod stdio;
+pub mod tools_call;
 pub mod tools_list;

@@ -141,7 +141,7 @@ impl PreparedLists {
 
 /// Accept names JSON and SSE and Content-Type is JSON, without media-type parameters whose
 /// reading could differ from rmcp's (quality values, duplicates).
-fn plain_content_negotiation(headers: &HeaderMap) -> bool {
+pub(super) fn plain_content_negotiation(headers: &HeaderMap) -> bool {
     let single = |name| {
         let mut values = headers.get_all(name).iter();
         match (values.next(), values.next()) {
@@ -171,7 +171,7 @@ fn plain_content_negotiation(headers: &HeaderMap) -> bool {
 /// Whether the request is answered in the 2026-07-28 shape (`Some(true)`) or the legacy one
 /// (`Some(false)`); `None` when rmcp should decide (an unknown or mismatched version, missing
 /// request metadata, standard headers that do not say `tools/list`).
-fn era(headers: &HeaderMap, request: &ClientRequest) -> Option<bool> {
+pub(super) fn era(headers: &HeaderMap, request: &ClientRequest) -> Option<bool> {
     let mut versions = headers.get_all("mcp-protocol-version").iter();
     let header_version = match (versions.next(), versions.next()) {
         (None, _) => None,
@@ -224,6 +224,7 @@ mod tests {
     use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
     use crate::seal::StateSecret;
     use crate::tools::{Inventory, Mode, NameStyle, Selection};
+    use crate::transport::http::Shortcuts;
     use crate::transport::http::{HttpOptions, build};
 
     fn pipeline(mode: Mode) -> Arc<Pipeline> {
@@ -268,13 +269,14 @@ mod tests {
             oauth: None,
         };
         let service = Ds24Service::new(pipeline(mode), Door::PerRequest);
-        let lists = PreparedLists::new(service.clone());
+        let shortcuts = Shortcuts::new(&service);
+        let lists = shortcuts.lists.clone();
         (
             build(
                 service.clone(),
                 opts.clone(),
                 CancellationToken::new(),
-                Some(lists.clone()),
+                Some(shortcuts),
             ),
             build(service, opts, CancellationToken::new(), None),
             lists,

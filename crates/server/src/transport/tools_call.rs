@@ -1,0 +1,523 @@
+//! Legacy-era `tools/call` run without rmcp's per-request service.
+//!
+//! Why: in stateless mode rmcp answers every POST by building a one-shot service around it: a
+//! transport, a serve loop with its task sets and channels, a task for the handler and another
+//! that waits for the service. For a `listProducts` call that was about a quarter of the
+//! server's CPU. A tools/call of a client that speaks a version before 2026-07-28 needs none of
+//! it: the answer is one JSON-RPC response. The server never asks such a client anything
+//! (legacy clients confirm destructive calls through their own approval, driven by
+//! `destructiveHint`), and without a progress token it sends no notification either. Here such
+//! a call goes to the same handler body as rmcp's path ([`Ds24Service::call_legacy`]), in a
+//! task of its own as there, and its result gets rmcp's own finishing for legacy peers.
+//!
+//! Only requests rmcp would hand to the handler as they are take this path: the gates in front
+//! (Host/Origin, POST, bearer key, body, params) have passed, the message is a `tools/call`
+//! request whose arguments were read whole, Accept and Content-Type are plain, the protocol
+//! version is legacy (header absent or a known pre-2026 version, no version in `_meta`), and
+//! there is no progress token. Anything else goes on to rmcp, which answers, or refuses, as
+//! before; a test compares the two paths byte for byte.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Body;
+use axum::response::{IntoResponse as _, Response};
+use http::{HeaderMap, StatusCode, header};
+use rmcp::ErrorData;
+use rmcp::model::{
+    ClientJsonRpcMessage, ClientRequest, GetMeta as _, JsonRpcMessage, RequestId, ServerResult,
+};
+use tracing::Instrument as _;
+
+use super::tools_list::{era, plain_content_negotiation};
+use crate::context::RequestContext;
+use crate::mcp::Ds24Service;
+
+/// Legacy `tools/call` requests answered without rmcp's per-request service.
+pub struct DirectCalls {
+    service: Ds24Service,
+    answered: AtomicU64,
+}
+
+impl std::fmt::Debug for DirectCalls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectCalls").finish_non_exhaustive()
+    }
+}
+
+/// A request this path answers, read and checked, not yet run.
+pub struct DirectCall {
+    id: RequestId,
+    request: rmcp::model::CallToolRequestParams,
+    meta: rmcp::model::RequestMetaObject,
+}
+
+impl DirectCalls {
+    /// Direct calls to `service`.
+    pub fn new(service: Ds24Service) -> Arc<Self> {
+        Arc::new(Self {
+            service,
+            answered: AtomicU64::new(0),
+        })
+    }
+
+    /// How many requests were answered here (the rest went to rmcp).
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    /// The call in `body`, if it is a request this path answers exactly as rmcp would; `None`
+    /// sends it on to rmcp.
+    pub fn take(headers: &HeaderMap, body: &[u8]) -> Option<DirectCall> {
+        if !plain_content_negotiation(headers) {
+            return None;
+        }
+        let Ok(ClientJsonRpcMessage::Request(mut request)) =
+            serde_json::from_slice::<ClientJsonRpcMessage>(body)
+        else {
+            return None;
+        };
+        // Legacy only: a 2026-07-28 request brings per-request metadata and standard headers
+        // that rmcp checks against the tool's schema.
+        if era(headers, &request.request) != Some(false) {
+            return None;
+        }
+        let meta = std::mem::take(request.request.get_meta_mut());
+        if meta.get_progress_token().is_some() {
+            return None;
+        }
+        let ClientRequest::CallToolRequest(call) = request.request else {
+            return None;
+        };
+        Some(DirectCall {
+            id: request.id,
+            request: call.params,
+            meta,
+        })
+    }
+
+    /// Runs `call` and answers it as rmcp's stateless JSON response would.
+    pub async fn run(&self, call: DirectCall, context: Arc<RequestContext>) -> Response {
+        let DirectCall { id, request, meta } = call;
+        // In a task of its own, as rmcp runs handlers: a client that hangs up does not cut a
+        // call short (a write half done, its audit record without an outcome); it runs to the
+        // end and only its answer is lost.
+        let service = self.service.clone();
+        let handler = tokio::spawn(
+            async move { service.call_legacy(context, request, &meta).await }
+                .instrument(tracing::Span::current()),
+        );
+        let result = match handler.await {
+            Ok(result) => {
+                result.and_then(|response| finish_for_legacy_peer(ServerResult::from(response)))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a tool call's task ended without an answer");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        };
+        let message: rmcp::model::ServerJsonRpcMessage = match result {
+            Ok(result) => JsonRpcMessage::response(result, id),
+            Err(error) => {
+                // The line rmcp's service writes for an error answer.
+                tracing::warn!(%id, ?error, "response error");
+                JsonRpcMessage::error(error, Some(id))
+            }
+        };
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        match serde_json::to_vec(&message) {
+            Ok(body) => Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialise a tool result");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+/// What rmcp's handler does to every result for a peer before 2026-07-28.
+fn finish_for_legacy_peer(mut result: ServerResult) -> Result<ServerResult, ErrorData> {
+    if matches!(result, ServerResult::InputRequiredResult(_)) {
+        return Err(ErrorData::invalid_request(
+            "InputRequiredResult requires negotiated protocol version 2026-07-28 or newer",
+            None,
+        ));
+    }
+    result.strip_result_type_for_legacy_peer();
+    result.strip_non_object_output_for_legacy_peer();
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::Router;
+    use axum::body::Body;
+    use ds24_client::{Client, ClientConfig};
+    use serde_json::{Value, json};
+    use tokio_util::sync::CancellationToken;
+    use tower::ServiceExt as _;
+
+    use super::DirectCalls;
+    use crate::mcp::{Door, Ds24Service};
+    use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
+    use crate::seal::StateSecret;
+    use crate::tools::{Inventory, Mode, NameStyle, Selection};
+    use crate::transport::http::{HttpOptions, Shortcuts, build};
+
+    fn pipeline(api_url: String, mode: Mode) -> Arc<Pipeline> {
+        let secret = StateSecret::new(b"0123456789abcdef0123456789abcdef".to_vec());
+        let client = Client::new(ClientConfig {
+            api_url,
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        Arc::new(Pipeline::new(PipelineParts {
+            inventory: Inventory::new(
+                NameStyle::Ds24,
+                Selection::new(Some("all"), &[], &[], false).unwrap(),
+            )
+            .with_mode(mode),
+            upstream: Arc::new(client),
+            confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
+            fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
+            limiter: None,
+            address_limiter: None,
+            rejected: crate::pipeline::RejectedKeys::new(
+                secret.derive("rejected-keys"),
+                crate::pipeline::REJECTED_KEY_TTL,
+            ),
+            max_upstream_concurrency: 4,
+            max_result_bytes: 8_000,
+            auditor: None,
+            report_max_rows: 20_000,
+        }))
+    }
+
+    /// The application with the direct path, the same without, and the direct calls.
+    fn apps(api_url: &str, mode: Mode) -> (Router, Router, Arc<DirectCalls>) {
+        let opts = HttpOptions {
+            allowed_hosts: vec!["localhost".into()],
+            allowed_origins: vec![],
+            max_body_bytes: 1 << 20,
+            body_read_timeout: std::time::Duration::from_secs(10),
+            trusted_proxies: vec![],
+            fallback_key: None,
+            accept_keys: true,
+            oauth: None,
+        };
+        let service = Ds24Service::new(pipeline(api_url.to_owned(), mode), Door::PerRequest);
+        let shortcuts = Shortcuts::new(&service);
+        let calls = shortcuts.calls.clone();
+        (
+            build(
+                service.clone(),
+                opts.clone(),
+                CancellationToken::new(),
+                Some(shortcuts),
+            ),
+            build(service, opts, CancellationToken::new(), None),
+            calls,
+        )
+    }
+
+    type Headers = Vec<(&'static str, &'static str)>;
+
+    async fn send(
+        app: &Router,
+        path: &str,
+        headers: &Headers,
+        body: &str,
+    ) -> (u16, String, String) {
+        let mut req = http::Request::post(path).header("host", "localhost");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::from(body.to_owned())).unwrap())
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            content_type,
+            String::from_utf8(bytes.to_vec()).unwrap(),
+        )
+    }
+
+    fn headers(key: &'static str, version: Option<&'static str>) -> Headers {
+        let mut h = vec![
+            ("content-type", "application/json"),
+            ("accept", "application/json, text/event-stream"),
+            ("authorization", key),
+        ];
+        if let Some(v) = version {
+            h.push(("mcp-protocol-version", v));
+        }
+        h
+    }
+
+    fn call(id: &Value, name: &str, args: Option<Value>, extra: Option<(&str, Value)>) -> String {
+        let mut params = json!({"name": name});
+        if let Some(args) = args {
+            params["arguments"] = args;
+        }
+        if let Some((k, v)) = extra {
+            params[k] = v;
+        }
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params}).to_string()
+    }
+
+    const FULL: &str = "Bearer sandbox-full";
+    const READ: &str = "Bearer sandbox-read";
+
+    /// (path, headers, body, answered directly). Reads and refusals only, so both apps see the
+    /// same account whichever answers first.
+    fn cases() -> Vec<(&'static str, Headers, String, bool)> {
+        let mut cases = vec![];
+        for path in ["/mcp", "/mcp/readonly", "/"] {
+            for id in [json!(1), json!("req-\"1\"\u{e9}"), json!(-7)] {
+                for version in [
+                    None,
+                    Some("2025-11-25"),
+                    Some("2025-03-26"),
+                    Some("2024-11-05"),
+                ] {
+                    let h = headers(FULL, version);
+                    cases.push((
+                        path,
+                        h.clone(),
+                        call(&id, "listProducts", Some(json!({})), None),
+                        true,
+                    ));
+                    cases.push((path, h, call(&id, "listProducts", None, None), true));
+                }
+            }
+        }
+        let v = Some("2025-11-25");
+        let direct = [
+            // Found, paged, truncated by the answer cap, not found, refused by Digistore24.
+            call(
+                &json!(2),
+                "listPurchases",
+                Some(json!({"from": "2020-01-01", "to": "2030-01-01", "page_size": 3})),
+                None,
+            ),
+            call(
+                &json!(3),
+                "listTransactions",
+                Some(json!({"from": "2020-01-01", "to": "2030-01-01"})),
+                None,
+            ),
+            call(
+                &json!(4),
+                "getProduct",
+                Some(json!({"product_id": "999999999"})),
+                None,
+            ),
+            call(&json!(5), "listVouchers", Some(json!({})), None),
+            // Bad arguments, an unknown tool, arguments null.
+            call(&json!(6), "listProducts", Some(json!({"sort_by": 5})), None),
+            call(&json!(7), "getProduct", Some(json!({})), None),
+            call(&json!(8), "noSuchTool", Some(json!({})), None),
+            call(&json!(9), "listProducts", Some(Value::Null), None),
+            // Writes the pipeline refuses before Digistore24: a destructive call's made-up
+            // confirmation, a write without its required data.
+            call(
+                &json!(10),
+                "deleteVoucher",
+                Some(json!({"code": "NOPE"})),
+                Some(("requestState", json!("forged"))),
+            ),
+            call(&json!(11), "createProduct", Some(json!({})), None),
+            // A client name and version in `_meta`, and other metadata.
+            call(
+                &json!(12),
+                "listProducts",
+                Some(json!({})),
+                Some((
+                    "_meta",
+                    json!({"io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}, "x": 1}),
+                )),
+            ),
+        ];
+        for body in direct {
+            cases.push(("/mcp", headers(FULL, v), body.clone(), true));
+            cases.push(("/mcp", headers(READ, v), body, true));
+        }
+        // A destructive call without confirmation (a legacy client confirms through its own
+        // approval): refused by Digistore24 for a voucher that does not exist.
+        cases.push((
+            "/mcp",
+            headers(FULL, v),
+            call(
+                &json!(15),
+                "deleteVoucher",
+                Some(json!({"code": "NOPE"})),
+                None,
+            ),
+            true,
+        ));
+        // A write with a read-only key, narrowed toolsets.
+        cases.push((
+            "/mcp",
+            headers(READ, v),
+            call(
+                &json!(13),
+                "createProduct",
+                Some(json!({"data": {"name_de": "x"}})),
+                None,
+            ),
+            true,
+        ));
+        let mut narrowed = headers(FULL, v);
+        narrowed.push(("x-ds24-toolsets", "statistics"));
+        cases.push((
+            "/mcp",
+            narrowed,
+            call(&json!(14), "listProducts", Some(json!({})), None),
+            true,
+        ));
+        // Shapes rmcp decides: a progress token, the 2026-07-28 era, unusual negotiation or
+        // version, and ids rmcp refuses.
+        let progress = Some(("_meta", json!({"progressToken": 1})));
+        cases.push((
+            "/mcp",
+            headers(FULL, v),
+            call(&json!(20), "listProducts", Some(json!({})), progress),
+            false,
+        ));
+        let mut modern = headers(FULL, Some("2026-07-28"));
+        modern.push(("mcp-method", "tools/call"));
+        modern.push(("mcp-name", "listProducts"));
+        let meta = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+        });
+        cases.push((
+            "/mcp",
+            modern,
+            call(
+                &json!(21),
+                "listProducts",
+                Some(json!({})),
+                Some(("_meta", meta.clone())),
+            ),
+            false,
+        ));
+        cases.push((
+            "/mcp",
+            headers(FULL, v),
+            call(
+                &json!(22),
+                "listProducts",
+                Some(json!({})),
+                Some(("_meta", meta)),
+            ),
+            false,
+        ));
+        cases.push((
+            "/mcp",
+            headers(FULL, Some("1999-01-01")),
+            call(&json!(23), "listProducts", None, None),
+            false,
+        ));
+        let mut weighted = headers(FULL, v);
+        weighted[1] = ("accept", "application/json;q=0, text/event-stream");
+        cases.push((
+            "/mcp",
+            weighted,
+            call(&json!(24), "listProducts", None, None),
+            false,
+        ));
+        cases.push((
+            "/mcp",
+            headers(FULL, v),
+            call(&json!(1.5), "listProducts", None, None),
+            false,
+        ));
+        cases.push((
+            "/mcp",
+            headers(FULL, v),
+            json!({"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "listProducts"}})
+                .to_string(),
+            false,
+        ));
+        cases
+    }
+
+    /// Every request is answered byte for byte as rmcp answers it, and the ordinary ones take
+    /// the direct path.
+    #[tokio::test]
+    async fn direct_answers_are_rmcps_answers() {
+        let sandbox = ds24_sandbox::start(
+            ds24_sandbox::SandboxOptions::in_memory(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let cases = cases();
+        for mode in [Mode::Full, Mode::Compact] {
+            let (fast, rmcp, calls) = apps(&sandbox.api_url(), mode);
+            for (path, headers, body, taken) in &cases {
+                let before = calls.answered();
+                let ours = send(&fast, path, headers, body).await;
+                let theirs = send(&rmcp, path, headers, body).await;
+                assert_eq!(ours, theirs, "{mode:?} {path} {headers:?} {body}");
+
+                assert_eq!(
+                    calls.answered() - before,
+                    u64::from(*taken),
+                    "{mode:?} {path} {headers:?} {body}"
+                );
+            }
+            // Compact mode's own tools take the direct path too.
+            if mode == Mode::Compact {
+                let h = headers(FULL, Some("2025-11-25"));
+                for body in [
+                    call(
+                        &json!(30),
+                        "searchTools",
+                        Some(json!({"query": "voucher"})),
+                        None,
+                    ),
+                    call(
+                        &json!(31),
+                        "describeTool",
+                        Some(json!({"name": "listProducts"})),
+                        None,
+                    ),
+                    call(
+                        &json!(32),
+                        "callTool",
+                        Some(json!({"name": "listProducts", "arguments": {}})),
+                        None,
+                    ),
+                    call(&json!(33), "callTool", Some(json!({"name": 5})), None),
+                ] {
+                    let before = calls.answered();
+                    let ours = send(&fast, "/mcp", &h, &body).await;
+                    let theirs = send(&rmcp, "/mcp", &h, &body).await;
+                    assert_eq!(ours, theirs, "{body}");
+                    assert_eq!(calls.answered() - before, 1, "{body}");
+                }
+            }
+        }
+        sandbox.shutdown().await;
+    }
+}
