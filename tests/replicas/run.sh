@@ -85,6 +85,9 @@ http {
     server 127.0.0.1:$R2 max_fails=1 fail_timeout=2s;
     server 127.0.0.1:$R3 max_fails=1 fail_timeout=2s;
     keepalive 16;
+    # Shorter than the replicas' own idle timeout (60 s), so nginx never reuses a connection
+    # the replica is closing at that moment (a 502 from a live replica).
+    keepalive_timeout 30s;
   }
   server {
     listen 127.0.0.1:$NGINX_PORT;

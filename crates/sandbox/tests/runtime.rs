@@ -99,33 +99,52 @@ async fn file_state_survives_restart_and_reset_regenerates() {
 
 #[tokio::test]
 async fn run_serves_until_shutdown() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ds24_sandbox::run(
-        SandboxOptions::in_memory(),
-        addr,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let http = reqwest::Client::new();
-    let url = format!("http://{addr}/api/call/ping");
-    // `run` binds the address itself: retry until it accepts connections (bounded).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut answered = None;
-    while answered.is_none() && Instant::now() < deadline {
-        if let Ok(r) = http.post(&url).header("X-DS-API-KEY", FULL).send().await {
-            answered = Some(r.json::<serde_json::Value>().await.unwrap());
-        } else {
-            tokio::task::yield_now().await;
+    // `run` binds the address itself, so the port can only be found free and released just
+    // before (a socket held meanwhile would make `run` fail). Should another test take it in
+    // between, `run` fails with "address in use" (and whatever answered, or kept a request
+    // waiting, was not this sandbox): then try another port.
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    for attempt in 1..=5 {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(ds24_sandbox::run(
+            SandboxOptions::in_memory(),
+            addr,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let url = format!("http://{addr}/api/call/ping");
+        // Retry until it accepts connections (bounded), or `run` has ended.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut answered = None;
+        while answered.is_none() && !server.is_finished() && Instant::now() < deadline {
+            if let Ok(r) = http.post(&url).header("X-DS-API-KEY", FULL).send().await {
+                answered = Some(r.json::<serde_json::Value>().await.unwrap_or_default());
+            } else {
+                tokio::task::yield_now().await;
+            }
         }
+        let stopped_by_us = stop.send(()).is_ok();
+        match server.await.unwrap() {
+            Err(ds24_sandbox::SandboxError::Io(e))
+                if e.kind() == std::io::ErrorKind::AddrInUse && attempt < 5 =>
+            {
+                continue;
+            }
+            ended => ended.unwrap(),
+        }
+        assert!(stopped_by_us, "run ended before it was told to stop");
+        assert_eq!(answered.unwrap()["result"], "success");
+        assert!(http.post(&url).send().await.is_err(), "stopped");
+        return;
     }
-    assert_eq!(answered.unwrap()["result"], "success");
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
-    assert!(http.post(&url).send().await.is_err(), "stopped");
 }
 
 #[tokio::test]

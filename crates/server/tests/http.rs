@@ -259,10 +259,11 @@ async fn upstream_that_never_answers_times_out_as_is_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_and_garbage_upstreams_are_is_errors() {
-    let dead = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    };
+    // Bound but never listening, and held to the end of the test: connections are refused,
+    // and no other test can take the port meanwhile.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let dead = held.local_addr().unwrap();
     let server = serve(&["--api-url", &format!("http://{dead}/api/call")]);
     let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
     let r = mcp.call("ping", json!({})).await;
@@ -419,28 +420,43 @@ async fn calls_are_rate_limited_per_key() {
     let up = upstream().await;
     let server = serve(&["--api-url", &up.api_url(), "--key-rate-limit", "1"]);
     let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
-    // A burst of twice the rate passes, then the key has to wait.
+    // A burst of twice the rate passes, then the key has to wait. The bucket refills while
+    // the calls run, so how many pass depends on how long they take: at most the burst plus
+    // one per second.
+    let started = std::time::Instant::now();
+    let mut passed = 0u32;
     let mut limited = None;
-    for _ in 0..4 {
+    for _ in 0..10 {
         let r = mcp.call("ping", json!({})).await;
         if r["isError"] == true {
             limited = Some(r);
             break;
         }
+        passed += 1;
     }
-    let r = limited.expect("the fourth call at the latest is limited");
+    let elapsed = started.elapsed().as_secs_f64();
+    let r = limited.expect("a key is limited");
     assert_eq!(
         r["structuredContent"]["error"]["kind"], "rate_limited",
         "{r}"
     );
     assert!(text(&r).contains("retry in"), "{r}");
+    assert!(passed >= 2, "the burst of 2 passes: {passed}");
+    assert!(
+        f64::from(passed) <= 2.0 + elapsed.ceil(),
+        "{passed} calls passed in {elapsed:.2} s at 1/s, burst 2"
+    );
     let other = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
     assert_ne!(
         other.call("ping", json!({})).await["isError"],
         true,
         "other keys are not affected"
     );
-    assert_eq!(up.count(), 3, "the limited call was not sent");
+    assert_eq!(
+        up.count(),
+        usize::try_from(passed).unwrap() + 1,
+        "the limited call was not sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

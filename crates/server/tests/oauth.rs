@@ -1913,10 +1913,11 @@ async fn local_mode_refuses_private_addresses_and_scans_no_ports() {
         );
     }
     let (docs, _) = document_server().await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // Bound but never listening, and held to the end of the test: connections are refused,
+    // and no other test can take the port meanwhile.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let closed = held.local_addr().unwrap();
     let mut said = std::collections::BTreeSet::new();
     for id in [
         format!("http://{closed}/c.json"),
@@ -1940,8 +1941,12 @@ async fn document_fetches_are_limited_per_address_and_failures_remembered() {
     let (_up, server, _dev) = setup(&[]).await;
     let (docs, fetched) = document_server().await;
     let count = || fetched.load(std::sync::atomic::Ordering::SeqCst);
+    // 2 fetches a second per address, bursts of 4, refilling while the requests run: at most
+    // 4 plus 2 per second of them are fetched, the rest are told to wait.
+    let requests = 40usize;
+    let started = std::time::Instant::now();
     let mut set = tokio::task::JoinSet::new();
-    for i in 0..40 {
+    for i in 0..requests {
         let base = server.base.clone();
         let id = format!("http://{docs}/c{i}.json");
         set.spawn(async move {
@@ -1955,14 +1960,17 @@ async fn document_fetches_are_limited_per_address_and_failures_remembered() {
         });
     }
     let statuses = set.join_all().await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let most = 4 + (2.0 * elapsed).ceil() as usize;
     let n = count();
     assert!(
-        n <= 8,
-        "{n} documents fetched for 40 requests from one address"
+        n <= most,
+        "{n} documents fetched for {requests} requests from one address in {elapsed:.2} s"
     );
+    let waits = statuses.iter().filter(|s| **s == 429).count();
     assert!(
-        statuses.iter().filter(|s| **s == 429).count() >= 30,
-        "{statuses:?}"
+        waits >= 1 && waits >= requests.saturating_sub(most),
+        "{waits} told to wait in {elapsed:.2} s: {statuses:?}"
     );
     // From another address: one failing document asked for ten times is fetched once.
     let before = count();
@@ -2022,6 +2030,8 @@ async fn developer_key_calls_are_limited() {
     let mut jar = Jar::default();
     jar.take(&page.cookies);
     let request = page.request();
+    // Bursts of 6, then one every 6 s, refilling while the clicks run.
+    let started = std::time::Instant::now();
     let mut statuses = Vec::new();
     for _ in 0..20 {
         let left = post_page(
@@ -2037,12 +2047,17 @@ async fn developer_key_calls_are_limited() {
         .await;
         statuses.push(left.status);
     }
+    let elapsed = started.elapsed().as_secs_f64();
     let calls = up
         .take()
         .iter()
         .filter(|r| r.function == "requestApiKey")
         .count();
-    assert!(calls <= 6, "{calls} requestApiKey calls for 20 clicks");
+    let most = 6 + (elapsed / 6.0).ceil() as usize;
+    assert!(
+        calls <= most,
+        "{calls} requestApiKey calls for 20 clicks in {elapsed:.2} s"
+    );
     assert!(statuses.contains(&429), "{statuses:?}");
 }
 

@@ -7,6 +7,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
+use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 use support::*;
 
@@ -66,6 +67,62 @@ fn sum(rows: &[Value], currency: &str, field: &str) -> i64 {
         .sum()
 }
 
+/// The sandbox's clock (`ping`'s `server_time`), read directly.
+async fn sandbox_now(up: &Upstream) -> NaiveDateTime {
+    let sandbox = up.sandbox.as_ref().unwrap();
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/ping", sandbox.api_url()))
+        .header("X-DS-API-KEY", READ_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    at(body["data"]["server_time"].as_str().unwrap())
+}
+
+fn at(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+fn stamp(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The window a report with a relative `from` (`to` now) fixed on Digistore24's clock: after
+/// its `ping`, every list page is sent with the same absolute `from` and `to`, `span` apart,
+/// `to` being a moment the sandbox's clock showed between `before` and `after` (read directly
+/// around the report). Reading the sandbox with exactly this window gives the report's rows;
+/// resolving the relative window again would give a window a few moments later.
+fn fixed_window(
+    sent: &[Recorded],
+    span: chrono::Duration,
+    before: NaiveDateTime,
+    after: NaiveDateTime,
+) -> (String, String) {
+    assert_eq!(sent[0].function, "ping", "Digistore24's clock first");
+    let pages = &sent[1..];
+    assert!(!pages.is_empty());
+    let from = field(&pages[0], "from").unwrap();
+    let to = field(&pages[0], "to").unwrap();
+    for page in pages {
+        assert_eq!(field(page, "from"), Some(from), "the window cannot slide");
+        assert_eq!(field(page, "to"), Some(to), "the window cannot slide");
+    }
+    assert!(
+        from.len() == 19 && from.as_bytes()[4] == b'-',
+        "absolute: {from}"
+    );
+    let (start, end) = (at(from), at(to));
+    assert!(
+        before <= end && end <= after,
+        "to {to} is not a moment between {before} and {after}"
+    );
+    assert_eq!(end - start, span, "{from} .. {to}");
+    (from.to_owned(), to.to_owned())
+}
+
 async fn setup(flags: &[&str]) -> (Upstream, Server, Mcp) {
     let up = upstream().await;
     let mut args = vec!["--api-url".to_owned(), up.api_url()];
@@ -79,25 +136,47 @@ async fn setup(flags: &[&str]) -> (Upstream, Server, Mcp) {
 #[tokio::test(flavor = "multi_thread")]
 async fn transactions_of_one_product_in_a_period_for_one_billing_type() {
     let (up, _server, mcp) = setup(&[]).await;
-    let window = [("from", "-90d"), ("to", "now")];
-    let all = direct_rows(&up, "listTransactions", &window, "transaction_list").await;
-    let product = all
+    // The product is picked from rows well inside the window the report will fix a moment
+    // later (a day from its older edge).
+    let before = sandbox_now(&up).await;
+    let inside = [
+        ("from", stamp(before - Duration::days(89))),
+        ("to", stamp(before)),
+    ];
+    let inside: Vec<(&str, &str)> = inside.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let product = direct_rows(&up, "listTransactions", &inside, "transaction_list")
+        .await
         .iter()
         .find(|r| r["billing_type"] == "subscription")
         .map(|r| r["product_id"].as_str().unwrap().to_owned())
         .expect("the demo account has subscription payments");
-    let expected: Vec<Value> = all
-        .iter()
-        .filter(|r| r["product_id"] == product.as_str() && r["billing_type"] == "subscription")
-        .cloned()
-        .collect();
-    assert!(!expected.is_empty() && expected.len() < all.len());
     let report = mcp
         .ok(
             "summarizeTransactions",
             json!({"from": "-90d", "to": "now", "where": {"product_id": product, "billing_type": "subscription"}}),
         )
         .await;
+    let after = sandbox_now(&up).await;
+    // First Digistore24's clock, then the list with the window fixed to absolute times on that
+    // clock (so it cannot slide between pages), with only the filters Digistore24 knows as its
+    // own search filters.
+    let sent = up.take();
+    let (from, to) = fixed_window(&sent, Duration::days(90), before, after);
+    let pages = &sent[1..];
+    assert!(pages.iter().all(|r| r.function == "listTransactions"));
+    for page in pages {
+        assert_eq!(field(page, "search[product_id]"), Some(product.as_str()));
+        assert_eq!(field(page, "search[billing_type]"), Some("subscription"));
+    }
+    // The same numbers as counting the rows of that window.
+    let window = [("from", from.as_str()), ("to", to.as_str())];
+    let all = direct_rows(&up, "listTransactions", &window, "transaction_list").await;
+    let expected: Vec<Value> = all
+        .iter()
+        .filter(|r| r["product_id"] == product.as_str() && r["billing_type"] == "subscription")
+        .cloned()
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < all.len());
     assert_eq!(report["count"], expected.len(), "{report}");
     assert_eq!(report["complete"], true);
     let currency = expected[0]["currency"].as_str().unwrap();
@@ -110,24 +189,6 @@ async fn transactions_of_one_product_in_a_period_for_one_billing_type() {
         report.to_string().len() < 1000,
         "a few hundred bytes: {report}"
     );
-    // First Digistore24's clock, then the list with the window fixed to absolute times on that
-    // clock (so it cannot slide between pages), with only the filters Digistore24 knows as its
-    // own search filters.
-    let sent = up.take();
-    assert_eq!(sent[0].function, "ping");
-    let pages = &sent[1..];
-    assert!(!pages.is_empty() && pages.iter().all(|r| r.function == "listTransactions"));
-    for page in pages {
-        assert_eq!(field(page, "search[product_id]"), Some(product.as_str()));
-        assert_eq!(field(page, "search[billing_type]"), Some("subscription"));
-        let from = field(page, "from").unwrap();
-        assert!(
-            from.len() == 19 && from.as_bytes()[4] == b'-',
-            "absolute: {from}"
-        );
-        assert_eq!(field(page, "from"), field(&pages[0], "from"));
-        assert_eq!(field(page, "to"), field(&pages[0], "to"));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -175,20 +236,24 @@ async fn sales_of_one_product_with_payments_in_progress() {
 #[tokio::test(flavor = "multi_thread")]
 async fn purchases_of_the_last_24_hours_by_hour_bucket_and_currency() {
     let (up, _server, mcp) = setup(&[]).await;
-    let expected = direct_rows(
-        &up,
-        "listPurchases",
-        &[("from", "-24h"), ("to", "now")],
-        "purchase_list",
-    )
-    .await;
-    assert!(!expected.is_empty());
+    let before = sandbox_now(&up).await;
     let report = mcp
         .ok(
             "summarizePurchases",
             json!({"from": "-24h", "to": "now", "group_by": "currency"}),
         )
         .await;
+    let after = sandbox_now(&up).await;
+    // The rows of the window the report fixed, not of "-24h" resolved again a moment later.
+    let (from, to) = fixed_window(&up.take(), Duration::hours(24), before, after);
+    let expected = direct_rows(
+        &up,
+        "listPurchases",
+        &[("from", &from), ("to", &to)],
+        "purchase_list",
+    )
+    .await;
+    assert!(!expected.is_empty());
     assert_eq!(report["count"], expected.len(), "{report}");
     let groups = report["groups"].as_array().unwrap();
     let currencies: BTreeSet<&str> = expected
@@ -210,19 +275,24 @@ async fn purchases_of_the_last_24_hours_by_hour_bucket_and_currency() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transactions_of_the_last_7_days_by_day_and_by_type() {
     let (up, _server, mcp) = setup(&[]).await;
-    let expected = direct_rows(
-        &up,
-        "listTransactions",
-        &[("from", "-7d"), ("to", "now")],
-        "transaction_list",
-    )
-    .await;
+    let before = sandbox_now(&up).await;
     let report = mcp
         .ok(
             "summarizeTransactions",
             json!({"from": "-7d", "group_by": "day"}),
         )
         .await;
+    let after = sandbox_now(&up).await;
+    // The rows of the window the report fixed ("to" defaults to now), not of "-7d" resolved
+    // again a moment later.
+    let (from, to) = fixed_window(&up.take(), Duration::days(7), before, after);
+    let expected = direct_rows(
+        &up,
+        "listTransactions",
+        &[("from", &from), ("to", &to)],
+        "transaction_list",
+    )
+    .await;
     assert_eq!(report["count"], expected.len(), "{report}");
     let days = report["groups"].as_array().unwrap();
     let keys: Vec<&str> = days.iter().map(|g| g["key"].as_str().unwrap()).collect();
@@ -232,10 +302,11 @@ async fn transactions_of_the_last_7_days_by_day_and_by_type() {
     assert!(days.len() >= 7 && days.len() <= 8, "{keys:?}");
     let total: u64 = days.iter().map(|g| g["count"].as_u64().unwrap()).sum();
     assert_eq!(total, expected.len() as u64);
+    // The same window again, fixed: "-7d" now would be a few moments later.
     let by_type = mcp
         .ok(
             "summarizeTransactions",
-            json!({"from": "-7d", "group_by": "transaction_type"}),
+            json!({"from": from, "to": to, "group_by": "transaction_type"}),
         )
         .await;
     for g in by_type["groups"].as_array().unwrap() {

@@ -96,9 +96,14 @@ async fn finding_1_validation_errors_do_not_amplify() {
         "answer {} bytes; RSS before the burst {before} KiB, peak {peak} KiB",
         answer.len()
     );
+    // Sixteen bodies of up to 1 MiB are in flight at once; the bound allows three times that
+    // for buffers and the allocator. Building each request's 80,000 names (what the limits
+    // prevent) takes several times more per request. The bound is on the growth, not the
+    // total: a debug build's resting size alone was within 3 MiB of a 64 MiB total bound.
     assert!(
-        peak < 64 * 1024,
-        "peak RSS {peak} KiB (before the burst: {before} KiB)"
+        peak.saturating_sub(before) < 48 * 1024,
+        "peak RSS {peak} KiB, {} KiB above the {before} KiB before the burst",
+        peak.saturating_sub(before)
     );
     assert_eq!(up.count(), 0, "nothing reached Digistore24");
 }
@@ -265,8 +270,10 @@ async fn finding_3_unfinished_heads_idle_connections_and_slow_bodies_are_cut_off
     let server = serve(&[
         "--api-url",
         &up.api_url(),
+        // 3 s, not 1: each connection below is opened and then written to, and a stall
+        // between the two on a loaded machine must not cut a head that does arrive.
         "--header-read-timeout",
-        "1",
+        "3",
         "--keep-alive-timeout",
         "1",
         "--body-read-timeout",
@@ -690,11 +697,11 @@ async fn finding_11_connect_failures_and_answer_timeouts_say_what_happened_and_n
     assert!(!t.contains("sent but not confirmed"), "{t}");
     assert!(!r.to_string().contains(&full_addr.to_string()), "{r}");
 
-    // Refused outright: same story, and no address or path in the text.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // Refused outright: same story, and no address or path in the text. (Bound but never
+    // listening, and held to the end of the test, so no other test can take the port.)
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let dead = held.local_addr().unwrap();
     let server = serve(&["--api-url", &format!("http://{dead}/api/call")]);
     let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
     let r = mcp.call("ping", json!({})).await;
@@ -735,9 +742,12 @@ async fn finding_12_made_up_keys_are_limited_by_client_address() {
         "--key-rate-limit",
         "0",
     ]);
-    // A new key and a new X-Forwarded-For per call: neither escapes the address limit.
+    // A new key and a new X-Forwarded-For per call: neither escapes the address limit (1/s,
+    // bursts of 2, refilling while the calls run: at most 2 plus one per second pass).
+    let calls = 8;
+    let started = std::time::Instant::now();
     let mut limited = 0;
-    for i in 0..8 {
+    for i in 0..calls {
         let mcp = Mcp::new(server.url(), Some(&format!("made-up-{i}")), Era::Legacy)
             .header("x-forwarded-for", &format!("203.0.113.{i}"));
         let r = mcp.call("ping", json!({})).await;
@@ -746,8 +756,18 @@ async fn finding_12_made_up_keys_are_limited_by_client_address() {
             limited += 1;
         }
     }
-    assert!(limited >= 5, "{limited} of 8 limited");
-    assert!(up.count() <= 3, "{} calls reached Digistore24", up.count());
+    let elapsed = started.elapsed().as_secs_f64();
+    let passed = calls - limited;
+    assert!(limited >= 1, "none of {calls} limited");
+    assert!(
+        f64::from(passed) <= 2.0 + elapsed.ceil(),
+        "{passed} of {calls} passed in {elapsed:.2} s at 1/s, burst 2"
+    );
+    assert_eq!(
+        up.count(),
+        usize::try_from(passed).unwrap(),
+        "only the calls that passed reached Digistore24"
+    );
 
     // Behind a trusted proxy, X-Forwarded-For tells clients apart.
     let up = upstream().await;
@@ -894,11 +914,11 @@ async fn finding_9_write_triggering_arguments_make_a_call_a_write() {
         ),
         ("getTestpayKey", json!({}), json!({"do_recreate": "Y"})),
     ];
-    // Nothing listens: reads are retried once, writes never.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // Nothing listens: reads are retried once, writes never. (Bound but never listening, and
+    // held to the end of the test, so no other test can take the port.)
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let dead = held.local_addr().unwrap();
     let server = serve(&[
         "--api-url",
         &format!("http://{dead}/api/call"),

@@ -98,7 +98,11 @@ async fn every_tool_sends_the_exact_wire_request() {
         &up.api_url(),
         "--toolsets",
         "all",
+        // About 120 calls in a row from one key and one address: no limit may cut them short
+        // on a fast machine.
         "--key-rate-limit",
+        "0",
+        "--ip-rate-limit",
         "0",
     ]);
     let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);

@@ -426,6 +426,9 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             && let Some(call) = DirectCalls::take(&parts.headers, &bytes)
         {
             let context = context.clone();
+            // The call holds what it needs; the body (up to the size limit) is not kept for
+            // as long as the call runs.
+            drop(bytes);
             return shortcuts.calls.run(call, context).await;
         }
     }
