@@ -42,6 +42,9 @@ pub struct Paging {
 
 /// Tables wider than this stay lists of records: a table pays off when records share fields.
 const MAX_TABLE_COLUMNS: usize = 64;
+/// Columns a table's first records may name before their names are looked up in a map: up to
+/// a table's width a scan of the names costs about what hashing them would.
+const LINEAR_COLUMNS: usize = MAX_TABLE_COLUMNS;
 /// Collections cut before the answer is given up on as too large to cut into shape.
 const MAX_CUTS: usize = 4;
 
@@ -187,7 +190,9 @@ fn table(items: &[Value]) -> Lean<'_> {
     // at its own position. A name twice in one record (`a.b` beside `a: {b}`) is one cell: the
     // later value in the earlier place, as an object would hold it.
     let mut columns: Vec<Cow<'_, str>> = Vec::new();
-    let mut position: HashMap<Cow<'_, str>, usize> = HashMap::new();
+    // Names to columns, built on the first field not found at its own position: records that
+    // all list their fields in one order never need it.
+    let mut position: Option<HashMap<Cow<'_, str>, usize>> = None;
     let mut grid: Vec<Vec<Option<Lean<'_>>>> = Vec::with_capacity(rows.len());
     // Each record's columns in its own order, for records that stay records.
     let mut orders: Vec<Vec<usize>> = Vec::with_capacity(rows.len());
@@ -198,12 +203,29 @@ fn table(items: &[Value]) -> Lean<'_> {
         for (i, (key, value)) in row.into_iter().enumerate() {
             let c = if columns.get(i).is_some_and(|c| *c == key) {
                 i
-            } else if let Some(&c) = position.get(&key) {
-                c
+            } else if i == columns.len()
+                && position.is_none()
+                && columns.len() < LINEAR_COLUMNS
+                && !columns.contains(&key)
+            {
+                // A new column at the end of the first record(s) seen.
+                columns.push(key);
+                i
             } else {
-                columns.push(key.clone());
-                position.insert(key, columns.len() - 1);
-                columns.len() - 1
+                let position = position.get_or_insert_with(|| {
+                    columns
+                        .iter()
+                        .enumerate()
+                        .map(|(c, name)| (name.clone(), c))
+                        .collect()
+                });
+                if let Some(&c) = position.get(&key) {
+                    c
+                } else {
+                    columns.push(key.clone());
+                    position.insert(key, columns.len() - 1);
+                    columns.len() - 1
+                }
             };
             if line.len() <= c {
                 line.resize_with(c + 1, || None);
