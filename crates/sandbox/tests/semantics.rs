@@ -620,7 +620,10 @@ async fn statistics_agree_with_list_transactions() {
         .await;
     assert_eq!(refund["status"], "completed");
     let after = sb.ok("statsSalesSummary", &[]).await;
-    assert_eq!(today_eur(&after), before - money(&refund["refunded_amount"]));
+    assert_eq!(
+        today_eur(&after),
+        before - money(&refund["refunded_amount"])
+    );
 }
 
 #[tokio::test]

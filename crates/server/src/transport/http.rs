@@ -415,6 +415,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             .into_response();
     }
     if let Some(shortcuts) = &gate.shortcuts
+        && reaches_rmcp_handler(&parts)
         && let Some(context) = parts.extensions.get::<Arc<RequestContext>>()
     {
         if tools_list && let Some(answer) = shortcuts.lists.answer(&parts.headers, &bytes, context)
@@ -450,6 +451,21 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         }
     };
     next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// Whether rmcp's own front checks would hand this request on at all, the condition for
+/// answering it without rmcp: an MCP path (the gates wrap the router's fallback too, so other
+/// paths reach them, and rmcp's answer there is a 404) and a Host rmcp can read (with
+/// `--allowed-hosts '*'` our gate does not look at it; rmcp refuses a missing, non-UTF-8 or
+/// malformed one).
+fn reaches_rmcp_handler(parts: &http::request::Parts) -> bool {
+    let host_readable = match parts.headers.get(header::HOST) {
+        Some(host) => host
+            .to_str()
+            .is_ok_and(|h| http::uri::Authority::try_from(h).is_ok()),
+        None => parts.uri.authority().is_some(),
+    };
+    MCP_PATHS.contains(&parts.uri.path()) && host_readable
 }
 
 fn is_tool_call(msg: &serde_json::Map<String, serde_json::Value>) -> bool {

@@ -97,45 +97,49 @@ impl DirectCalls {
     }
 
     /// Runs `call` and answers it as rmcp's stateless JSON response would.
-    pub async fn run(&self, call: DirectCall, context: Arc<RequestContext>) -> Response {
-        let DirectCall { id, request, meta } = call;
+    pub async fn run(self: &Arc<Self>, call: DirectCall, context: Arc<RequestContext>) -> Response {
         // In a task of its own, as rmcp runs handlers: a client that hangs up does not cut a
         // call short (a write half done, its audit record without an outcome); it runs to the
-        // end and only its answer is lost.
-        let service = self.service.clone();
+        // end, with its log lines, and only its answer is lost.
+        let calls = Arc::clone(self);
         let handler = tokio::spawn(
-            async move { service.call_legacy(context, request, &meta).await }
-                .instrument(tracing::Span::current()),
+            async move { calls.answer(call, context).await }.instrument(tracing::Span::current()),
         );
-        let result = match handler.await {
-            Ok(result) => {
-                result.and_then(|response| finish_for_legacy_peer(ServerResult::from(response)))
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "a tool call's task ended without an answer");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-        };
-        let message: rmcp::model::ServerJsonRpcMessage = match result {
-            Ok(result) => JsonRpcMessage::response(result, id),
-            Err(error) => {
-                // The line rmcp's service writes for an error answer.
-                tracing::warn!(%id, ?error, "response error");
-                JsonRpcMessage::error(error, Some(id))
-            }
-        };
-        self.answered.fetch_add(1, Ordering::Relaxed);
-        match serde_json::to_vec(&message) {
-            Ok(body) => Response::builder()
+        match handler.await {
+            Ok(Some(body)) => Response::builder()
                 .status(StatusCode::OK)
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(body))
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+            Ok(None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
             Err(e) => {
-                tracing::error!(error = %e, "cannot serialise a tool result");
+                tracing::error!(error = %e, "a tool call's task ended without an answer");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         }
+    }
+
+    /// The JSON-RPC answer to `call`, serialized.
+    async fn answer(&self, call: DirectCall, context: Arc<RequestContext>) -> Option<Vec<u8>> {
+        let DirectCall { id, request, meta } = call;
+        let result = self
+            .service
+            .call_legacy(context, request, &meta)
+            .await
+            .and_then(|response| finish_for_legacy_peer(ServerResult::from(response)));
+        let message: rmcp::model::ServerJsonRpcMessage = match result {
+            Ok(result) => JsonRpcMessage::response(result, id),
+            Err(error) => {
+                // The line rmcp's service writes for an error answer, under its name so that
+                // log filters treat both paths alike.
+                tracing::warn!(target: "rmcp::service", %id, ?error, "response error");
+                JsonRpcMessage::error(error, Some(id))
+            }
+        };
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        serde_json::to_vec(&message)
+            .inspect_err(|e| tracing::error!(error = %e, "cannot serialise a tool result"))
+            .ok()
     }
 }
 
@@ -201,8 +205,12 @@ mod tests {
 
     /// The application with the direct path, the same without, and the direct calls.
     fn apps(api_url: &str, mode: Mode) -> (Router, Router, Arc<DirectCalls>) {
+        apps_for(api_url, mode, "localhost")
+    }
+
+    fn apps_for(api_url: &str, mode: Mode, hosts: &str) -> (Router, Router, Arc<DirectCalls>) {
         let opts = HttpOptions {
-            allowed_hosts: vec!["localhost".into()],
+            allowed_hosts: vec![hosts.into()],
             allowed_origins: vec![],
             max_body_bytes: 1 << 20,
             body_read_timeout: std::time::Duration::from_secs(10),
@@ -234,7 +242,20 @@ mod tests {
         headers: &Headers,
         body: &str,
     ) -> (u16, String, String) {
-        let mut req = http::Request::post(path).header("host", "localhost");
+        send_as(app, path, Some(b"localhost"), headers, body).await
+    }
+
+    async fn send_as(
+        app: &Router,
+        path: &str,
+        host: Option<&[u8]>,
+        headers: &Headers,
+        body: &str,
+    ) -> (u16, String, String) {
+        let mut req = http::Request::post(path);
+        if let Some(host) = host {
+            req = req.header("host", http::HeaderValue::from_bytes(host).unwrap());
+        }
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
@@ -518,6 +539,42 @@ mod tests {
                 }
             }
         }
+        sandbox.shutdown().await;
+    }
+
+    /// Requests rmcp's own front checks stop (paths that are not MCP endpoints, a Host it cannot
+    /// read where our gate lets any through) are not answered directly: nothing runs.
+    #[tokio::test]
+    async fn requests_rmcp_would_not_hand_on_stay_with_rmcp() {
+        let sandbox = ds24_sandbox::start(
+            ds24_sandbox::SandboxOptions::in_memory(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let (fast, rmcp, calls) = apps_for(&sandbox.api_url(), Mode::Full, "*");
+        let h = headers(FULL, Some("2025-11-25"));
+        let body = call(&json!(1), "listProducts", Some(json!({})), None);
+        let cases: [(&str, Option<&[u8]>); 6] = [
+            ("/other", Some(b"localhost")),
+            ("/mcp/readonly/", Some(b"localhost")),
+            ("/mcp/", Some(b"localhost")),
+            ("/mcp", None),
+            ("/mcp", Some(b"a b")),
+            ("/mcp", Some(b"\xffhost")),
+        ];
+        for (path, host) in cases {
+            let before = calls.answered();
+            let ours = send_as(&fast, path, host, &h, &body).await;
+            let theirs = send_as(&rmcp, path, host, &h, &body).await;
+            assert_eq!(ours, theirs, "{path} {host:?}");
+            assert_ne!(ours.0, 200, "{path} {host:?}: {ours:?}");
+            assert_eq!(calls.answered(), before, "{path} {host:?}");
+        }
+        // The same request on an MCP path with a readable Host takes the direct path.
+        let ours = send_as(&fast, "/mcp", Some(b"any.example:8080"), &h, &body).await;
+        assert_eq!(ours.0, 200, "{ours:?}");
+        assert_eq!(calls.answered(), 1);
         sandbox.shutdown().await;
     }
 }
