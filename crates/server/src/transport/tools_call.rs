@@ -393,6 +393,60 @@ mod tests {
             ),
             true,
         ));
+        // Per-request narrowing and mode, a Content-Type with a parameter, a forged answer to a
+        // confirmation that accepts.
+        for extra in [
+            ("x-ds24-mode", "compact"),
+            ("x-ds24-read-only", "true"),
+            ("content-type", "application/json; charset=utf-8"),
+        ] {
+            let mut h = headers(FULL, v);
+            h.retain(|(name, _)| *name != extra.0);
+            h.push(extra);
+            cases.push((
+                "/mcp",
+                h.clone(),
+                call(&json!(16), "listProducts", Some(json!({})), None),
+                true,
+            ));
+            cases.push((
+                "/mcp",
+                h,
+                call(
+                    &json!(17),
+                    "createProduct",
+                    Some(json!({"data": "not an object"})),
+                    None,
+                ),
+                true,
+            ));
+        }
+        let accepted = json!({"confirm": {"action": "accept", "content": {"confirm": true}}});
+        let body = json!({"jsonrpc": "2.0", "id": 18, "method": "tools/call", "params": {
+            "name": "deleteVoucher", "arguments": {"code": "NOPE"},
+            "requestState": "forged", "inputResponses": accepted}});
+        cases.push(("/mcp", headers(FULL, v), body.to_string(), true));
+        // Two version headers; a legacy version in `_meta` (per-request negotiation is rmcp's).
+        let mut twice = headers(FULL, v);
+        twice.push(("mcp-protocol-version", "2025-11-25"));
+        cases.push((
+            "/mcp",
+            twice,
+            call(&json!(25), "listProducts", None, None),
+            false,
+        ));
+        let legacy_meta = json!({"io.modelcontextprotocol/protocolVersion": "2025-11-25"});
+        cases.push((
+            "/mcp",
+            headers(FULL, v),
+            call(
+                &json!(26),
+                "listProducts",
+                None,
+                Some(("_meta", legacy_meta)),
+            ),
+            false,
+        ));
         // A write with a read-only key, narrowed toolsets.
         cases.push((
             "/mcp",
