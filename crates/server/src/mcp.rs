@@ -97,14 +97,10 @@ impl Ds24Service {
         context: Arc<RequestContext>,
         ctx: &RmcpContext<RoleServer>,
     ) -> Arc<RequestContext> {
-        if context.client.is_some() {
-            return context;
-        }
-        let info = match self.door {
+        with_client_info(context, || match self.door {
             Door::PerRequest => ctx.meta.client_info(),
             Door::Fixed(_) => ctx.client_info(),
-        };
-        with_client_info(context, info)
+        })
     }
 
     /// A legacy-era (before 2026-07-28) HTTP `tools/call` run without rmcp's per-request
@@ -119,11 +115,7 @@ impl Ds24Service {
         request: CallToolRequestParams,
         meta: &rmcp::model::RequestMetaObject,
     ) -> Result<CallToolResponse, ErrorData> {
-        let context = if context.client.is_some() {
-            context
-        } else {
-            with_client_info(context, meta.client_info())
-        };
+        let context = with_client_info(context, || meta.client_info());
         let confirmation = answered(&request).unwrap_or(Confirmation::Unavailable);
         self.run_call(context, request, confirmation, &NoProgress)
             .await
@@ -186,12 +178,15 @@ impl Ds24Service {
     }
 }
 
-/// `context` with the MCP client's name and version from `info`.
+/// `context` with the MCP client's name and version from `info`, unless it has them already.
 fn with_client_info(
     context: Arc<RequestContext>,
-    info: Option<Implementation>,
+    info: impl FnOnce() -> Option<Implementation>,
 ) -> Arc<RequestContext> {
-    match info {
+    if context.client.is_some() {
+        return context;
+    }
+    match info() {
         Some(info) => {
             let mut context = (*context).clone();
             context.client = Some(ClientInfo {

@@ -11,6 +11,23 @@ use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 use support::*;
 
+/// One Digistore24 call answered by the sandbox directly (not through ds24-mcp): its `data`.
+async fn direct(up: &Upstream, function: &str, form: &[(String, String)]) -> Value {
+    let sandbox = up.sandbox.as_ref().unwrap();
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/{function}", sandbox.api_url()))
+        .header("X-DS-API-KEY", READ_KEY)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["result"], "success", "{body}");
+    body["data"].clone()
+}
+
 /// Every row of a Digistore24 list, read directly from the sandbox (not through ds24-mcp).
 async fn direct_rows(
     up: &Upstream,
@@ -18,7 +35,6 @@ async fn direct_rows(
     form: &[(&str, &str)],
     field: &str,
 ) -> Vec<Value> {
-    let http = reqwest::Client::new();
     let mut rows = Vec::new();
     for page in 1.. {
         let mut form: Vec<(String, String)> = form
@@ -27,19 +43,7 @@ async fn direct_rows(
             .collect();
         form.push(("page_no".into(), page.to_string()));
         form.push(("page_size".into(), "1000".into()));
-        let sandbox = up.sandbox.as_ref().unwrap();
-        let body: Value = http
-            .post(format!("{}/{function}", sandbox.api_url()))
-            .header("X-DS-API-KEY", READ_KEY)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(body["result"], "success", "{body}");
-        let data = &body["data"];
+        let data = direct(up, function, &form).await;
         rows.extend(data[field].as_array().unwrap().iter().cloned());
         let pages: u64 = data["page_count"].as_str().unwrap().parse().unwrap();
         if page >= pages {
@@ -69,17 +73,9 @@ fn sum(rows: &[Value], currency: &str, field: &str) -> i64 {
 
 /// The sandbox's clock (`ping`'s `server_time`), read directly.
 async fn sandbox_now(up: &Upstream) -> NaiveDateTime {
-    let sandbox = up.sandbox.as_ref().unwrap();
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}/ping", sandbox.api_url()))
-        .header("X-DS-API-KEY", READ_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    at(body["data"]["server_time"].as_str().unwrap())
+    at(direct(up, "ping", &[]).await["server_time"]
+        .as_str()
+        .unwrap())
 }
 
 fn at(s: &str) -> NaiveDateTime {

@@ -8,3 +8,5 @@ pub mod message;
 pub mod stdio;
 pub mod tools_call;
 pub mod tools_list;
+#[cfg(test)]
+mod twins;

@@ -161,77 +161,37 @@ mod tests {
     use std::sync::Arc;
 
     use axum::Router;
-    use axum::body::Body;
-    use ds24_client::{Client, ClientConfig};
     use serde_json::{Value, json};
-    use tokio_util::sync::CancellationToken;
-    use tower::ServiceExt as _;
 
     use super::DirectCalls;
-    use crate::mcp::{Door, Ds24Service};
-    use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
-    use crate::seal::StateSecret;
-    use crate::tools::{Inventory, Mode, NameStyle, Selection};
-    use crate::transport::http::{HttpOptions, Shortcuts, build};
+    use crate::tools::Mode;
+    use crate::transport::twins::{Setup, send as send_as, twins};
 
-    fn pipeline(api_url: String, mode: Mode) -> Arc<Pipeline> {
-        let secret = StateSecret::new(b"0123456789abcdef0123456789abcdef".to_vec());
-        let client = Client::new(ClientConfig {
+    /// The application with the direct path, the same without, and the direct calls, in front
+    /// of the sandbox at `api_url` with every toolset.
+    fn apps_for(api_url: &str, mode: Mode, hosts: &str) -> (Router, Router, Arc<DirectCalls>) {
+        let t = twins(&Setup {
             api_url,
-            ..ClientConfig::default()
-        })
-        .unwrap();
-        Arc::new(Pipeline::new(PipelineParts {
-            inventory: Inventory::new(
-                NameStyle::Ds24,
-                Selection::new(Some("all"), &[], &[], false).unwrap(),
-            )
-            .with_mode(mode),
-            upstream: Arc::new(client),
-            confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
-            fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
-            limiter: None,
-            address_limiter: None,
-            rejected: crate::pipeline::RejectedKeys::new(
-                secret.derive("rejected-keys"),
-                crate::pipeline::REJECTED_KEY_TTL,
-            ),
-            max_upstream_concurrency: 4,
+            toolsets: Some("all"),
+            mode,
             max_result_bytes: 8_000,
-            auditor: None,
-            report_max_rows: 20_000,
-        }))
+            hosts,
+        });
+        (t.fast, t.rmcp, t.shortcuts.calls)
     }
 
-    /// The application with the direct path, the same without, and the direct calls.
+    /// The upstream: a sandbox in memory, over real HTTP.
+    async fn sandbox() -> ds24_sandbox::RunningSandbox {
+        ds24_sandbox::start(
+            ds24_sandbox::SandboxOptions::in_memory(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap()
+    }
+
     fn apps(api_url: &str, mode: Mode) -> (Router, Router, Arc<DirectCalls>) {
         apps_for(api_url, mode, "localhost")
-    }
-
-    fn apps_for(api_url: &str, mode: Mode, hosts: &str) -> (Router, Router, Arc<DirectCalls>) {
-        let opts = HttpOptions {
-            allowed_hosts: vec![hosts.into()],
-            allowed_origins: vec![],
-            max_body_bytes: 1 << 20,
-            body_read_timeout: std::time::Duration::from_secs(10),
-            trusted_proxies: vec![],
-            fallback_key: None,
-            accept_keys: true,
-            oauth: None,
-        };
-        let service = Ds24Service::new(pipeline(api_url.to_owned(), mode), Door::PerRequest);
-        let shortcuts = Shortcuts::new(&service);
-        let calls = shortcuts.calls.clone();
-        (
-            build(
-                service.clone(),
-                opts.clone(),
-                CancellationToken::new(),
-                Some(shortcuts),
-            ),
-            build(service, opts, CancellationToken::new(), None),
-            calls,
-        )
     }
 
     type Headers = Vec<(&'static str, &'static str)>;
@@ -243,41 +203,6 @@ mod tests {
         body: &str,
     ) -> (u16, String, String) {
         send_as(app, path, Some(b"localhost"), headers, body).await
-    }
-
-    async fn send_as(
-        app: &Router,
-        path: &str,
-        host: Option<&[u8]>,
-        headers: &Headers,
-        body: &str,
-    ) -> (u16, String, String) {
-        let mut req = http::Request::post(path);
-        if let Some(host) = host {
-            req = req.header("host", http::HeaderValue::from_bytes(host).unwrap());
-        }
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        let res = app
-            .clone()
-            .oneshot(req.body(Body::from(body.to_owned())).unwrap())
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        (
-            status,
-            content_type,
-            String::from_utf8(bytes.to_vec()).unwrap(),
-        )
     }
 
     fn headers(key: &'static str, version: Option<&'static str>) -> Headers {
@@ -540,12 +465,7 @@ mod tests {
     /// the direct path.
     #[tokio::test]
     async fn direct_answers_are_rmcps_answers() {
-        let sandbox = ds24_sandbox::start(
-            ds24_sandbox::SandboxOptions::in_memory(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
+        let sandbox = sandbox().await;
         let cases = cases();
         for mode in [Mode::Full, Mode::Compact] {
             let (fast, rmcp, calls) = apps(&sandbox.api_url(), mode);
@@ -600,12 +520,7 @@ mod tests {
     /// read where our gate lets any through) are not answered directly: nothing runs.
     #[tokio::test]
     async fn requests_rmcp_would_not_hand_on_stay_with_rmcp() {
-        let sandbox = ds24_sandbox::start(
-            ds24_sandbox::SandboxOptions::in_memory(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
+        let sandbox = sandbox().await;
         let (fast, rmcp, calls) = apps_for(&sandbox.api_url(), Mode::Full, "*");
         let h = headers(FULL, Some("2025-11-25"));
         let body = call(&json!(1), "listProducts", Some(json!({})), None);

@@ -210,110 +210,21 @@ pub(super) fn era(headers: &HeaderMap, request: &ClientRequest) -> Option<bool> 
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use axum::Router;
-    use axum::body::Body;
-    use ds24_client::{Client, ClientConfig};
     use serde_json::{Value, json};
-    use tokio_util::sync::CancellationToken;
-    use tower::ServiceExt as _;
 
-    use super::PreparedLists;
-    use crate::mcp::{Door, Ds24Service};
-    use crate::pipeline::{Confirmer, DEFAULT_TTL, Fingerprinter, Pipeline, PipelineParts};
-    use crate::seal::StateSecret;
-    use crate::tools::{Inventory, Mode, NameStyle, Selection};
-    use crate::transport::http::Shortcuts;
-    use crate::transport::http::{HttpOptions, build};
+    use crate::tools::Mode;
+    use crate::transport::twins::{Setup, send as send_as, twins};
 
-    fn pipeline(mode: Mode) -> Arc<Pipeline> {
-        let secret = StateSecret::new(b"0123456789abcdef0123456789abcdef".to_vec());
-        let client = Client::new(ClientConfig {
-            api_url: "http://127.0.0.1:9/api/call".into(),
-            ..ClientConfig::default()
-        })
-        .unwrap();
-        Arc::new(Pipeline::new(PipelineParts {
-            inventory: Inventory::new(
-                NameStyle::Ds24,
-                Selection::new(None, &[], &[], false).unwrap(),
-            )
-            .with_mode(mode),
-            upstream: Arc::new(client),
-            confirmer: Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL),
-            fingerprints: Fingerprinter::new(secret.derive("key-fingerprint")),
-            limiter: None,
-            address_limiter: None,
-            rejected: crate::pipeline::RejectedKeys::new(
-                secret.derive("rejected-keys"),
-                crate::pipeline::REJECTED_KEY_TTL,
-            ),
-            max_upstream_concurrency: 4,
-            max_result_bytes: 100_000,
-            auditor: None,
-            report_max_rows: 20_000,
-        }))
-    }
-
-    /// The application with prepared lists, the same without, and the prepared lists.
-    fn apps(mode: Mode) -> (Router, Router, Arc<PreparedLists>) {
-        let opts = HttpOptions {
-            allowed_hosts: vec!["localhost".into()],
-            allowed_origins: vec![],
-            max_body_bytes: 1 << 20,
-            body_read_timeout: std::time::Duration::from_secs(10),
-            trusted_proxies: vec![],
-            fallback_key: None,
-            accept_keys: true,
-            oauth: None,
-        };
-        let service = Ds24Service::new(pipeline(mode), Door::PerRequest);
-        let shortcuts = Shortcuts::new(&service);
-        let lists = shortcuts.lists.clone();
-        (
-            build(
-                service.clone(),
-                opts.clone(),
-                CancellationToken::new(),
-                Some(shortcuts),
-            ),
-            build(service, opts, CancellationToken::new(), None),
-            lists,
-        )
-    }
-
+    /// A request with the key every case uses.
     async fn send(
-        app: &Router,
+        app: &axum::Router,
         path: &str,
         headers: &[(&str, &str)],
         body: &str,
     ) -> (u16, String, String) {
-        let mut req = http::Request::post(path)
-            .header("host", "localhost")
-            .header("authorization", "Bearer k-1");
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        let res = app
-            .clone()
-            .oneshot(req.body(Body::from(body.to_owned())).unwrap())
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        (
-            status,
-            content_type,
-            String::from_utf8(bytes.to_vec()).unwrap(),
-        )
+        let mut all = vec![("authorization", "Bearer k-1")];
+        all.extend_from_slice(headers);
+        send_as(app, path, Some(b"localhost"), &all, body).await
     }
 
     type Headers = Vec<(&'static str, &'static str)>;
@@ -434,7 +345,14 @@ mod tests {
     async fn prepared_answers_are_rmcps_answers() {
         let cases = cases();
         for mode in [Mode::Full, Mode::Compact] {
-            let (fast, rmcp, lists) = apps(mode);
+            let t = twins(&Setup {
+                api_url: "http://127.0.0.1:9/api/call",
+                toolsets: None,
+                mode,
+                max_result_bytes: 100_000,
+                hosts: "localhost",
+            });
+            let (fast, rmcp, lists) = (t.fast, t.rmcp, t.shortcuts.lists);
             for (path, headers, body, taken) in &cases {
                 let before = lists.answered();
                 let ours = send(&fast, path, headers, body).await;
