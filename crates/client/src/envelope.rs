@@ -133,7 +133,7 @@ pub(crate) fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
     // One UTF-8 check of the whole body, then a parse that trusts it: checking string by string
     // (`from_slice`) cost more. A body that is not UTF-8 goes the checking way for its message.
     let parsed = match std::str::from_utf8(body) {
-        Ok(text) => serde_json::from_str(text),
+        Ok(text) => crate::parse::from_str(text),
         Err(_) => serde_json::from_slice(body),
     };
     let value: Value = match parsed {

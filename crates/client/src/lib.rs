@@ -10,6 +10,7 @@ mod client;
 mod encode;
 mod envelope;
 mod key;
+mod parse;
 
 pub use client::{Client, ClientConfig, ConfigError, Language, Retry, check_api_url};
 pub use encode::{FormPairs, encode_form, form_body};
