@@ -21,6 +21,11 @@ use serde_json::{Value, json};
 
 mod fixed;
 mod load;
+mod stages;
+
+/// The server's allocator, so that `--stages` times the JSON work as the server does it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const KEY: &str = "sandbox-read";
 /// Where `--save` keeps the report the README block is rendered from (relative to the repository).
@@ -827,9 +832,25 @@ async fn measure_fixed(soak: bool) -> anyhow::Result<Value> {
     .map_err(|_| anyhow::anyhow!("the fixed measures panicked"))?
 }
 
-const USAGE: &str = "usage: ds24-bench [--save] [--soak] | --check\n  \
+/// The fixed upstream's `listProducts` answer, built from an in-memory sandbox.
+async fn fixed_answer() -> anyhow::Result<bytes::Bytes> {
+    let sandbox = ds24_sandbox::start(
+        ds24_sandbox::SandboxOptions::in_memory(),
+        "127.0.0.1:0".parse()?,
+    )
+    .await?;
+    let answers = fixed::answers(&reqwest::Client::new(), &sandbox.api_url()).await?;
+    sandbox.shutdown().await;
+    answers
+        .get("listProducts")
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the fixed upstream has no listProducts answer"))
+}
+
+const USAGE: &str = "usage: ds24-bench [--save] [--soak] | --stages | --check\n  \
     --save   writes bench/last-run.json and the README block\n  \
     --soak   adds 1,000,000 listProducts calls, reading the server's memory every 100,000\n  \
+    --stages the JSON work of one listProducts call, stage by stage, in process (BENCH_N iterations, 5000)\n  \
     --check  compares the README block with bench/last-run.json rendered\n\
     env: BENCH_N (calls per sandbox measure, 400), BENCH_SECONDS (seconds per fixed level, 10),\n  \
     BENCH_FIXED_ONLY=1 (only the fixed-upstream measures, not saved),\n  \
@@ -843,6 +864,15 @@ async fn main() -> anyhow::Result<()> {
         match arg.as_str() {
             "--save" => save = true,
             "--soak" => soak = true,
+            "--stages" => {
+                let body = fixed_answer().await?;
+                let iterations = std::env::var("BENCH_N")
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(5000);
+                println!("{}", stages::render(&stages::measure(&body, iterations)?));
+                return Ok(());
+            }
             "--check" => {
                 check_readme(Path::new("."))?;
                 println!("{README}'s performance table is {SAVED} rendered");

@@ -121,7 +121,7 @@ impl CallError {
 
 /// Reads an envelope from a response body, whatever the status: Digistore24 sends errors both
 /// as HTTP 200 with `result: "error"` and as 4xx with the same body.
-pub(crate) fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
+pub fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
     let snippet = || {
         let text = String::from_utf8_lossy(body);
         let mut s: String = text.chars().take(160).collect();

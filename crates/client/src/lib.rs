@@ -14,5 +14,5 @@ mod parse;
 
 pub use client::{Client, ClientConfig, ConfigError, Language, Retry, check_api_url};
 pub use encode::{FormPairs, encode_form, form_body};
-pub use envelope::{CallError, ErrorCode};
+pub use envelope::{CallError, ErrorCode, decode};
 pub use key::ApiKey;
