@@ -39,6 +39,10 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Answer language; `None` leaves it to the account's setting.
     pub language: Option<Language>,
+    /// Functions whose own `language` parameter is a filter (`statsMarketplace`: the
+    /// marketplace's language), not the answer language: the answer language is never added
+    /// to their calls, or it would filter what the caller left open.
+    pub language_is_a_filter: Vec<&'static str>,
     /// Largest answer read, in bytes; reading stops beyond it.
     pub max_answer_bytes: usize,
 }
@@ -50,6 +54,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             language: Some(Language::En),
+            language_is_a_filter: Vec::new(),
             max_answer_bytes: 16 << 20,
         }
     }
@@ -157,6 +162,7 @@ impl Client {
         let url = format!("{}/{}", self.config.api_url.trim_end_matches('/'), function);
         let mut pairs = params.clone();
         if let Some(lang) = self.config.language
+            && !self.config.language_is_a_filter.contains(&function)
             && !pairs.iter().any(|(k, _)| k == "language")
         {
             pairs.push(("language".to_owned(), lang.code().to_owned()));

@@ -468,6 +468,10 @@ impl CommonArgs {
                 LanguageArg::En => Language::En,
                 LanguageArg::De => Language::De,
             }),
+            language_is_a_filter: ds24_catalog::all()
+                .filter(|f| f.params.iter().any(|p| p.name == "language"))
+                .map(|f| f.name)
+                .collect(),
             max_answer_bytes: self.max_upstream_bytes,
         })
     }

@@ -143,6 +143,42 @@ async fn every_tool_sends_the_exact_wire_request() {
     assert_eq!(checked, api().count());
 }
 
+/// A function whose own `language` parameter filters (the marketplace's language) gets none
+/// when the caller gives none: the answer language must not narrow what was left open.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_language_filter_left_open_stays_open() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--toolsets", "all"]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let with_filter: Vec<_> = ds24_catalog::all()
+        .filter(|f| f.kind == ds24_catalog::Kind::Api)
+        .filter(|f| f.params.iter().any(|p| p.name == "language"))
+        .filter(|f| f.params.iter().all(|p| !p.required))
+        .collect();
+    assert!(
+        with_filter.iter().any(|f| f.name == "statsMarketplace"),
+        "statsMarketplace filters by language"
+    );
+    for f in with_filter {
+        mcp.call(f.name, json!({})).await;
+        let recorded = up.take();
+        assert_eq!(recorded.len(), 1, "{}: {recorded:?}", f.name);
+        assert!(
+            recorded[0].form.iter().all(|(k, _)| k != "language"),
+            "{}: {:?}",
+            f.name,
+            recorded[0].form
+        );
+    }
+    // Everything else still gets the answer language.
+    mcp.call("listProducts", json!({})).await;
+    assert!(
+        up.take()[0]
+            .form
+            .contains(&("language".to_owned(), "en".to_owned()))
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn official_names_call_the_same_functions() {
     let up = upstream().await;
