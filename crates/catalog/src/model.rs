@@ -71,8 +71,20 @@ pub struct Function {
     pub params: &'static [Param],
     /// Whether Digistore24 offers the function, or ds24-mcp computes it from other functions.
     pub kind: Kind,
+    /// For a write that only some values make destructive: when, in words a model reads, and
+    /// the wire pairs (`data[type]=cancel`) that make a call destructive.
+    pub destructive_when: Option<DestructiveWhen>,
     title: Option<&'static str>,
     idempotent: Option<bool>,
+}
+
+/// The arguments that turn a write destructive (`updateDelivery` cancelling a delivery).
+#[derive(Debug, Clone, Copy)]
+pub struct DestructiveWhen {
+    /// When, for the tool's description (`data.type cancel or return`).
+    pub words: &'static str,
+    /// The form pairs, as sent to Digistore24, any one of which makes the call destructive.
+    pub pairs: &'static [(&'static str, &'static str)],
 }
 
 impl fmt::Debug for Function {
@@ -110,6 +122,7 @@ impl Function {
             in_spec: true,
             params: &[],
             kind: Kind::Api,
+            destructive_when: None,
             title: None,
             idempotent: None,
         }
@@ -196,6 +209,32 @@ impl Function {
         self.kind = Kind::Report;
         self.in_spec = false;
         self
+    }
+
+    /// A write that is destructive when any of `pairs` is sent (`("data[type]", "cancel")`),
+    /// described for the model as `words`.
+    pub const fn destructive_when(
+        mut self,
+        words: &'static str,
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        self.destructive_when = Some(DestructiveWhen { words, pairs });
+        self
+    }
+
+    /// Whether some call of the function may be destructive: it always is, or some values make
+    /// it so. What tool annotations say.
+    pub fn may_destroy(&self) -> bool {
+        self.effect == Effect::Destructive || self.destructive_when.is_some()
+    }
+
+    /// Whether a call that sends `form` (the pairs as they go to Digistore24) is destructive.
+    pub fn destroys(&self, form: &[(String, String)]) -> bool {
+        self.effect == Effect::Destructive
+            || self.destructive_when.is_some_and(|when| {
+                form.iter()
+                    .any(|(k, v)| when.pairs.iter().any(|(key, value)| k == key && v == value))
+            })
     }
 
     /// The parameters.

@@ -99,6 +99,9 @@ pub fn markdown(inventory: &Inventory) -> String {
             let kind = match (f.effect, f.params.iter().any(|p| p.mutating)) {
                 (Effect::Read, false) => "read",
                 (Effect::Read, true) => "read (write option)",
+                (Effect::Write, _) if f.destructive_when.is_some() => {
+                    "write (**destructive** with some values)"
+                }
                 (Effect::Write, _) => "write",
                 (Effect::Destructive, _) => "**destructive**",
             };

@@ -167,9 +167,10 @@ fn every_tool_keeps_the_invariants() {
             if reads {
                 assert_eq!(a, &json!({"readOnlyHint": true}), "{}", f.name);
             } else {
+                // A write that some values make destructive (cancelling a delivery) says so too.
                 assert_eq!(
                     a["destructiveHint"],
-                    json!(f.effect == Effect::Destructive),
+                    json!(f.effect == Effect::Destructive || f.destructive_when.is_some()),
                     "{}",
                     f.name
                 );
@@ -185,6 +186,12 @@ fn every_tool_keeps_the_invariants() {
                 desc.contains("Destructive."),
                 f.effect == Effect::Destructive,
                 "{}",
+                f.name
+            );
+            assert_eq!(
+                desc.contains("Destructive when "),
+                f.destructive_when.is_some(),
+                "{}: {desc}",
                 f.name
             );
             assert_eq!(

@@ -208,3 +208,55 @@ async fn destructive_calls_are_confirmed_by_modern_clients_that_can() {
     legacy.call("deleteVoucher", args).await;
     assert_eq!(up.take().len(), 1);
 }
+
+/// A write that only some values make destructive: cancelling a delivery is asked about,
+/// adding a tracking number is not (Digistore24: type cancel or return, or is_shipped N,
+/// cancels the delivery).
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_a_delivery_is_confirmed_and_tracking_is_not() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    let mut mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Modern);
+    mcp.elicitation = true;
+    for data in [
+        json!({"type": "cancel"}),
+        json!({"type": "return"}),
+        json!({"is_shipped": false}),
+        json!({"quantity_delivered": 1, "type": "cancel"}),
+    ] {
+        let args = json!({"delivery_id": 6446755, "data": data, "notify_via_email": false});
+        let r = mcp.call("updateDelivery", args.clone()).await;
+        assert_eq!(r["resultType"], "input_required", "{args}: {r}");
+        assert_eq!(
+            up.count(),
+            0,
+            "{args}: nothing sent before the user answers"
+        );
+    }
+    for data in [
+        json!({"type": "delivery"}),
+        json!({"is_shipped": true}),
+        json!({"add_quantity_delivered": 1}),
+    ] {
+        let args = json!({"delivery_id": 6446755, "data": data,
+                          "tracking": [{"parcel_service": "dhl", "tracking_id": "1234567890"}]});
+        let r = mcp.call("updateDelivery", args.clone()).await;
+        assert!(
+            r.get("resultType").is_none_or(|t| t == "complete"),
+            "{args}: {r}"
+        );
+        assert_eq!(up.take().len(), 1, "{args}: sent without a question");
+    }
+    let tools = mcp.rpc("tools/list", json!({})).await;
+    let tool = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "updateDelivery")
+        .unwrap();
+    assert_eq!(tool["annotations"]["destructiveHint"], true, "{tool}");
+    assert!(
+        tool["annotations"].get("idempotentHint").is_none(),
+        "{tool}"
+    );
+}

@@ -54,6 +54,17 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         )
         .method(HttpMethod::Put)
         .operation_id("updateDelivery")
+        // Digistore24: type cancel or return, or is_shipped N, cancels the delivery.
+        .destructive_when(
+            "data.type is cancel or return, or data.is_shipped is false (cancels the delivery)",
+            &[
+                ("data[type]", "cancel"),
+                ("data[type]", "return"),
+                ("data[is_shipped]", "N"),
+            ],
+        )
+        // add_quantity_delivered adds again on every call.
+        .idempotent(false)
         .hosted()
         .params(&[
             Param::req("delivery_id", Ty::Integer, ""),

@@ -365,7 +365,13 @@ impl Pipeline {
                 });
             }
         }
-        if f.effect == Effect::Destructive {
+        // Some writes are destructive only with some values (cancelling a delivery): those are
+        // read as they go to Digistore24.
+        let destroys = match f.destructive_when {
+            Some(_) => f.destroys(&encode_form(&args)),
+            None => f.effect == Effect::Destructive,
+        };
+        if destroys {
             let title = f.title_text();
             match self
                 .confirmer

@@ -229,6 +229,9 @@ fn kind(entry: &ToolEntry) -> &'static str {
     match f.effect {
         ds24_catalog::Effect::Read if f.params.iter().any(|p| p.mutating) => "read (write option)",
         ds24_catalog::Effect::Read => "read",
+        ds24_catalog::Effect::Write if f.destructive_when.is_some() => {
+            "write (destructive with some values)"
+        }
         ds24_catalog::Effect::Write => "write",
         ds24_catalog::Effect::Destructive => "destructive",
     }

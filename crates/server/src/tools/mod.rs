@@ -207,7 +207,7 @@ fn annotations(f: &Function, reads: bool) -> ToolAnnotations {
         a.read_only_hint = Some(true);
         return a;
     }
-    a.destructive_hint = Some(f.effect == Effect::Destructive);
+    a.destructive_hint = Some(f.may_destroy());
     if f.is_idempotent() {
         a.idempotent_hint = Some(true);
     }
@@ -229,6 +229,8 @@ fn describe(f: &Function, read_only_view: bool) -> String {
     }
     if f.effect == Effect::Destructive {
         text.push_str(" Destructive.");
+    } else if let Some(when) = f.destructive_when {
+        text.push_str(&format!(" Destructive when {}.", when.words));
     }
     if !read_only_view {
         for p in f.params.iter().filter(|p| p.mutating) {
