@@ -117,7 +117,7 @@ impl Ds24Service {
     ) -> Result<CallToolResponse, ErrorData> {
         let context = with_client_info(context, || meta.client_info());
         let confirmation = answered(&request).unwrap_or(Confirmation::Unavailable);
-        self.run_call(context, request, confirmation, &NoProgress)
+        self.run_call(context, request, confirmation, &NoProgress, None)
             .await
     }
 
@@ -129,6 +129,7 @@ impl Ds24Service {
         request: CallToolRequestParams,
         confirmation: Confirmation,
         progress: &dyn Progress,
+        asker: Option<&Peer<RoleServer>>,
     ) -> Result<CallToolResponse, ErrorData> {
         if let Some(id) = &context.request_id {
             // rmcp runs the handler in a task of its own; the id is recorded here so every
@@ -166,16 +167,97 @@ impl Ds24Service {
                 }
             }
         }
-        match self
+        // A client asked during the call gets the same call again with its answer.
+        let again = asker.map(|peer| (peer, name.clone(), args.clone()));
+        let outcome = match self
             .pipeline
             .call(&context, &name, args, &confirmation, progress)
             .await
         {
+            Ok(CallOutcome::Confirm(question)) => match again {
+                Some((peer, name, args)) => {
+                    let answered = Confirmation::Answered {
+                        accepted: ask_now(peer, question.message).await,
+                        state: question.state,
+                    };
+                    self.pipeline
+                        .call(&context, &name, args, &answered, progress)
+                        .await
+                }
+                None => return Ok(ask(question)?.into()),
+            },
+            other => other,
+        };
+        match outcome {
             Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
-            Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
+            Ok(CallOutcome::Confirm(_)) => Err(ErrorData::internal_error(
+                "a confirmed call asked for confirmation again",
+                None,
+            )),
             Err(failure) => failure_result(&failure).map(Into::into),
         }
     }
+
+    /// The client's connection when it is asked during the call (`elicitation/create`): a
+    /// client before 2026-07-28 that declared elicitation, on a connection of its own (stdio).
+    /// Over HTTP this server keeps no session to send a request back on, so such clients
+    /// rely on their own approval prompt.
+    fn asks_during_call<'c>(
+        &self,
+        request: &CallToolRequestParams,
+        ctx: &'c RmcpContext<RoleServer>,
+    ) -> Option<&'c Peer<RoleServer>> {
+        let connection = matches!(self.door, Door::Fixed(_));
+        let can_elicit = ctx
+            .client_capabilities()
+            .is_some_and(|c| c.elicitation.is_some());
+        (connection && can_elicit && !is_modern(ctx) && request.request_state.is_none())
+            .then_some(&ctx.peer)
+    }
+}
+
+/// Longest a question asked during a call waits for the user (the sealed question expires
+/// by then anyway, unless configured longer).
+const ASK_TIMEOUT: std::time::Duration = crate::pipeline::DEFAULT_TTL;
+
+/// Asks the user through the client (`elicitation/create`); true only for an explicit yes.
+async fn ask_now(peer: &Peer<RoleServer>, message: String) -> bool {
+    let Ok(schema) = serde_json::from_value(confirm_schema()) else {
+        return false;
+    };
+    let params = ElicitRequestParams::FormElicitationParams {
+        meta: None,
+        message,
+        requested_schema: schema,
+    };
+    match peer
+        .create_elicitation_with_timeout(params, Some(ASK_TIMEOUT))
+        .await
+    {
+        Ok(answer) => is_yes(&answer),
+        Err(e) => {
+            tracing::info!(error = %e, "the client did not answer a confirmation");
+            false
+        }
+    }
+}
+
+/// An accepted answer with `confirm: true`.
+fn is_yes(answer: &ElicitResult) -> bool {
+    matches!(answer.action, ElicitationAction::Accept)
+        && answer
+            .content
+            .as_ref()
+            .is_some_and(|c| c.get("confirm") == Some(&Value::Bool(true)))
+}
+
+/// What a confirmation asks for: one boolean.
+fn confirm_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {"confirm": {"type": "boolean", "title": "Confirm", "description": "Yes, do it"}},
+        "required": ["confirm"]
+    })
 }
 
 /// `context` with the MCP client's name and version from `info`, unless it has them already.
@@ -239,7 +321,11 @@ impl ServerHandler for Ds24Service {
         ctx: RmcpContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let context = self.with_client(self.context(&ctx)?, &ctx);
-        let confirmation = confirmation(&request, &ctx);
+        let asker = self.asks_during_call(&request, &ctx);
+        let confirmation = match asker {
+            Some(_) => Confirmation::Available,
+            None => confirmation(&request, &ctx),
+        };
         let progress: Box<dyn Progress> = match ctx.meta.get_progress_token() {
             Some(token) => Box::new(PeerProgress {
                 peer: ctx.peer.clone(),
@@ -247,7 +333,7 @@ impl ServerHandler for Ds24Service {
             }),
             None => Box::new(NoProgress),
         };
-        self.run_call(context, request, confirmation, &*progress)
+        self.run_call(context, request, confirmation, &*progress, asker)
             .await
     }
 
@@ -516,9 +602,10 @@ fn is_modern(ctx: &RmcpContext<RoleServer>) -> bool {
         .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
 }
 
-/// What the client can do about confirmations: only 2026-07-28 clients that declare elicitation
-/// can be asked (a multi round-trip request with sealed state). Older clients rely on their
-/// own approval prompt, driven by `destructiveHint`.
+/// What the client can do about confirmations: 2026-07-28 clients that declare elicitation are
+/// asked with a multi round-trip request and sealed state; older ones that declared it on a
+/// connection of their own are asked during the call ([`Ds24Service::asks_during_call`]);
+/// the rest rely on their own approval prompt, driven by `destructiveHint`.
 fn confirmation(request: &CallToolRequestParams, ctx: &RmcpContext<RoleServer>) -> Confirmation {
     if let Some(answered) = answered(request) {
         return answered;
@@ -542,12 +629,7 @@ fn answered(request: &CallToolRequestParams) -> Option<Confirmation> {
         .as_ref()
         .and_then(|r| r.get("confirm"))
         .and_then(|v| ElicitResult::deserialize(v).ok())
-        .is_some_and(|r| {
-            matches!(r.action, ElicitationAction::Accept)
-                && r.content
-                    .as_ref()
-                    .is_some_and(|c| c.get("confirm") == Some(&Value::Bool(true)))
-        });
+        .is_some_and(|r| is_yes(&r));
     Some(Confirmation::Answered {
         state: state.clone(),
         accepted,
@@ -555,12 +637,8 @@ fn answered(request: &CallToolRequestParams) -> Option<Confirmation> {
 }
 
 fn ask(question: Question) -> Result<InputRequiredResult, ErrorData> {
-    let schema = serde_json::from_value(json!({
-        "type": "object",
-        "properties": {"confirm": {"type": "boolean", "title": "Confirm", "description": "Yes, do it"}},
-        "required": ["confirm"]
-    }))
-    .map_err(|e| ErrorData::internal_error(format!("confirmation schema: {e}"), None))?;
+    let schema = serde_json::from_value(confirm_schema())
+        .map_err(|e| ErrorData::internal_error(format!("confirmation schema: {e}"), None))?;
     let mut inputs = InputRequests::new();
     inputs.insert(
         "confirm".into(),

@@ -20,6 +20,11 @@ struct StdioClient {
 
 impl StdioClient {
     fn start(args: &[&str], key: Option<&str>) -> Self {
+        Self::start_with(args, key, json!({}))
+    }
+
+    /// Started as a client that declares `capabilities` at `initialize` (2025-11-25).
+    fn start_with(args: &[&str], key: Option<&str>, capabilities: Value) -> Self {
         let mut cmd = Command::new(bin());
         cmd.arg("stdio").args(args).env_remove("DS24_API_KEY");
         if let Some(k) = key {
@@ -45,7 +50,7 @@ impl StdioClient {
             lines,
             next_id: 0,
         };
-        let init = c.request("initialize", json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}));
+        let init = c.request("initialize", json!({"protocolVersion": "2025-11-25", "capabilities": capabilities, "clientInfo": {"name": "t", "version": "0"}}));
         assert_eq!(init["result"]["serverInfo"]["name"], "ds24-mcp", "{init}");
         c.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
         c
@@ -76,6 +81,29 @@ impl StdioClient {
 
     fn call(&mut self, name: &str, args: Value) -> Value {
         self.request("tools/call", json!({"name": name, "arguments": args}))["result"].clone()
+    }
+
+    /// Calls a tool, answering every `elicitation/create` the server sends meanwhile with
+    /// `answer`; returns the result and the questions asked.
+    fn call_answering(&mut self, name: &str, args: Value, answer: &Value) -> (Value, Vec<Value>) {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                         "params": {"name": name, "arguments": args}}));
+        let mut asked = Vec::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(20))
+                .expect("a message on stdout");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v["method"] == "elicitation/create" {
+                asked.push(v["params"].clone());
+                self.send(json!({"jsonrpc": "2.0", "id": v["id"], "result": answer}));
+            } else if v["id"] == json!(id) {
+                return (v["result"].clone(), asked);
+            }
+        }
     }
 }
 
@@ -188,4 +216,56 @@ fn stdio_audit_lines_name_the_client_from_initialize_and_have_their_own_ids() {
     assert!(ids.iter().all(|id| id.len() == 32), "{ids:?}");
     assert_ne!(ids[0], ids[1]);
     assert!(!std::fs::read_to_string(&path).unwrap().contains(FULL_KEY));
+}
+
+/// A local client before 2026-07-28 that declared elicitation can confirm: a destructive call
+/// asks it during the call (`elicitation/create`), and runs only on an explicit yes.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_asks_a_client_that_can_confirm_before_a_destructive_call() {
+    let up = upstream().await;
+    let mut c = StdioClient::start_with(
+        &["--api-url", &up.api_url(), "--toolsets", "all"],
+        Some(FULL_KEY),
+        json!({"elicitation": {}}),
+    );
+    let decline = json!({"action": "decline"});
+    let (r, asked) = c.call_answering("deleteVoucher", json!({"code": "SPRING24"}), &decline);
+    assert_eq!(asked.len(), 1, "{r}");
+    let message = asked[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("cannot be undone"), "{message}");
+    assert_eq!(asked[0]["requestedSchema"]["required"], json!(["confirm"]));
+    assert_eq!(r["isError"], true, "declined: {r}");
+    assert_eq!(up.count(), 0, "nothing sent after a no");
+
+    let no_yes = json!({"action": "accept", "content": {"confirm": false}});
+    let (r, asked) = c.call_answering("deleteVoucher", json!({"code": "SPRING24"}), &no_yes);
+    assert_eq!((asked.len(), r["isError"].clone()), (1, json!(true)), "{r}");
+    assert_eq!(up.count(), 0, "accepting without a yes is a no");
+
+    let yes = json!({"action": "accept", "content": {"confirm": true}});
+    let (r, asked) = c.call_answering("deleteVoucher", json!({"code": "SPRING24"}), &yes);
+    assert_eq!(asked.len(), 1);
+    assert_eq!(r["structuredContent"]["is_deleted"], "Y", "{r}");
+    let sent = up.take();
+    assert_eq!(sent.len(), 1, "sent once, after the yes");
+    assert_eq!(sent[0].function, "deleteVoucher");
+
+    // Reads and plain writes are not asked about.
+    let (r, asked) = c.call_answering("listVouchers", json!({}), &yes);
+    assert!(asked.is_empty(), "{r}");
+    assert_eq!(up.take().len(), 1);
+}
+
+/// A local client that did not declare elicitation is not sent questions it cannot answer:
+/// its own approval prompt (driven by `destructiveHint`) is the confirmation.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_does_not_ask_a_client_that_cannot_confirm() {
+    let up = upstream().await;
+    let mut c = StdioClient::start(
+        &["--api-url", &up.api_url(), "--toolsets", "all"],
+        Some(FULL_KEY),
+    );
+    let (r, asked) = c.call_answering("deleteVoucher", json!({"code": "SPRING24"}), &json!({}));
+    assert!(asked.is_empty(), "{r}");
+    assert_eq!(up.take().len(), 1);
 }
