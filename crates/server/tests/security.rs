@@ -1002,3 +1002,100 @@ async fn finding_3_slow_bodies_are_cut_off_on_every_route() {
     let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
     assert_eq!(mcp.raw("tools/list", json!({})).await.status, 200);
 }
+
+/// Review of the front door (F3, F5): a message whose `id`, `method` or `params` cannot be used
+/// gets HTTP 400 naming the field (rmcp answered 415 "unrecognized JSON-RPC message", which
+/// blames the content type); an id with line breaks or escapes is refused before any log line
+/// could carry it, so no client can forge a log line or drive the operator's terminal.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_14_unusable_ids_methods_and_params_are_400_naming_the_field() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    let url = server.url();
+    let forged = "1\n2026-11-28T00:51:00.000000Z  INFO ds24_mcp::pipeline: tool call function=\"deleteProduct\" outcome=\"ok\" FORGED";
+    let cases: Vec<(Value, &str)> = vec![
+        (json!(1.5), "`id` must be a string or an integer between"),
+        (
+            json!(9_223_372_036_854_775_808u64),
+            "`id` must be a string or an integer between",
+        ),
+        (json!({"a": 1}), "`id` must be a string or an integer."),
+        (json!([1]), "`id` must be a string or an integer."),
+        (json!(true), "`id` must be a string or an integer."),
+        (json!(null), "`id` must be a string or an integer."),
+        (json!(forged), "`id` must not contain control characters"),
+        (
+            json!("X\u{1b}[2J\u{1b}[31mRED\rCR"),
+            "`id` must not contain control characters",
+        ),
+        (json!("x".repeat(257)), "`id` is longer than 256 bytes"),
+    ];
+    for (id, expect) in cases {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                          "params": {"name": "noSuchTool", "arguments": {}}});
+        let (status, text) = post_raw(&url, READ_KEY, body.to_string()).await;
+        assert_eq!(status, 400, "{id}: {text}");
+        let answer: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(answer["error"]["code"], -32600, "{text}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(expect),
+            "{id}: {text}"
+        );
+        assert_eq!(
+            answer["id"],
+            Value::Null,
+            "an unusable id is not echoed: {text}"
+        );
+    }
+    for (body, expect) in [
+        (
+            json!({"jsonrpc": "2.0", "id": 7, "method": 5}),
+            "`method` must be a method name",
+        ),
+        (
+            json!({"jsonrpc": "2.0", "id": 7, "method": "tools/\ncall"}),
+            "`method` must be a method name",
+        ),
+        (
+            json!({"jsonrpc": "2.0", "id": 7}),
+            "the message has no `method`",
+        ),
+        (
+            json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list", "params": [1]}),
+            "`params` must be an object",
+        ),
+        (
+            json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list", "params": "x"}),
+            "`params` must be an object",
+        ),
+    ] {
+        let (status, text) = post_raw(&url, READ_KEY, body.to_string()).await;
+        assert_eq!(status, 400, "{body}: {text}");
+        let answer: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(expect),
+            "{body}: {text}"
+        );
+        assert_eq!(answer["id"], 7, "a usable id is echoed: {text}");
+    }
+    // Usable ids at the edges still work, and the server keeps serving.
+    for id in [
+        json!(i64::MAX),
+        json!(i64::MIN),
+        json!("x".repeat(256)),
+        json!("ä-1"),
+    ] {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {}});
+        let (status, text) = post_raw(&url, READ_KEY, body.to_string()).await;
+        assert_eq!(status, 200, "{id}: {text}");
+        assert!(text.contains("listProducts"), "{text}");
+    }
+    assert_eq!(up.count(), 0);
+    assert!(!server.logs().contains("FORGED"), "{}", server.logs());
+}

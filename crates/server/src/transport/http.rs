@@ -376,6 +376,18 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         Err(ReadError::TooLarge(p)) => Some((-32600, format!("Invalid Request: {p}."))),
         Ok(Message {
             value: serde_json::Value::Object(msg),
+            ..
+        }) if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0")
+            && let Some(problem) = envelope_problem(&msg) =>
+        {
+            // An id that is itself the problem is not echoed.
+            if id_problem(&msg).is_none() {
+                id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
+            }
+            Some((-32600, problem))
+        }
+        Ok(Message {
+            value: serde_json::Value::Object(msg),
             arguments_problem,
         }) if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") => {
             id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
@@ -474,6 +486,60 @@ fn is_tool_call(msg: &serde_json::Map<String, serde_json::Value>) -> bool {
 
 /// rmcp answers a `tools/call` whose params it cannot read with "method not found"; the
 /// accurate answer is "invalid params", with what is wrong.
+/// Longest request id accepted, in bytes: ids are echoed in answers and logs.
+const MAX_ID_BYTES: usize = 256;
+
+/// What makes a JSON-RPC message unusable before its method is even looked at: an `id` that is
+/// not a string or an integer (or is a string a log line could be forged with), a `method` that
+/// is not a plain string, `params` that are not an object. Said here, as a 400 naming the
+/// field, instead of rmcp's "unrecognized JSON-RPC message" under HTTP 415.
+fn envelope_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    use serde_json::Value;
+    if let Some(problem) = id_problem(msg) {
+        return Some(problem);
+    }
+    match msg.get("method") {
+        Some(Value::String(m)) if plain(m) && m.len() <= MAX_ID_BYTES => {}
+        Some(_) => {
+            return Some(
+                "Invalid Request: `method` must be a method name such as \"tools/call\".".into(),
+            );
+        }
+        // A response (to nothing this server asked over HTTP) is refused further on.
+        None if msg.contains_key("result") || msg.contains_key("error") => {}
+        None => return Some("Invalid Request: the message has no `method`.".into()),
+    }
+    match msg.get("params") {
+        None | Some(Value::Object(_)) => None,
+        Some(_) => Some("Invalid Request: `params` must be an object.".into()),
+    }
+}
+
+/// Why a message's `id` cannot be used (or echoed): see [`envelope_problem`].
+fn id_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    use serde_json::Value;
+    match msg.get("id")? {
+        Value::Number(n) if n.is_i64() => None,
+        Value::Number(_) => Some(
+            "Invalid Request: `id` must be a string or an integer between -2^63 and 2^63-1.".into(),
+        ),
+        Value::String(s) if s.len() > MAX_ID_BYTES => Some(format!(
+            "Invalid Request: `id` is longer than {MAX_ID_BYTES} bytes."
+        )),
+        Value::String(s) if !plain(s) => Some(
+            "Invalid Request: `id` must not contain control characters (line breaks, escapes)."
+                .into(),
+        ),
+        Value::String(_) => None,
+        _ => Some("Invalid Request: `id` must be a string or an integer.".into()),
+    }
+}
+
+/// Text with no control characters: safe in a log line and a terminal.
+fn plain(s: &str) -> bool {
+    !s.chars().any(char::is_control)
+}
+
 fn tool_call_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
     if !is_tool_call(msg) {
         return None;
