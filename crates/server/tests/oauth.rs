@@ -2102,3 +2102,58 @@ async fn paste_attempts_are_capped_per_consent_page() {
     assert!(code.starts_with("ds24ac_"));
     up.take();
 }
+
+/// Review of the front door (F4): behind a trusted proxy, the OAuth pages' per-address limits
+/// count the browser's forwarded address, as the MCP door does; one browser using up its
+/// allowance does not lock out the others behind the same proxy. IPv6 addresses count by /64.
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_limits_count_the_forwarded_address_behind_a_trusted_proxy() {
+    let (_up, server, _dev) = setup(&["--trusted-proxies", "127.0.0.1/32,::1/128"]).await;
+    let (docs, _fetched) = document_server().await;
+    let authorize_as = |from: &'static str, i: usize| {
+        let base = server.base.clone();
+        let id = format!("http://{docs}/{from}-{i}.json");
+        async move {
+            browser()
+                .get(format!("{base}/oauth/authorize"))
+                .header("x-forwarded-for", from)
+                .query(&[("client_id", id.as_str()), ("response_type", "code")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // One browser spends its allowance (bursts of 4, 2 a second).
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        statuses.push(authorize_as("203.0.113.66", i).await);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Another browser behind the same proxy is not told to wait.
+    for (i, other) in ["198.51.100.7", "198.51.100.9", "2001:db8:1::1"]
+        .into_iter()
+        .enumerate()
+    {
+        let status = authorize_as(other, i).await;
+        assert_ne!(status, 429, "{other}");
+    }
+    // An IPv6 browser counts by its /64: a neighbour in the same /64 shares the allowance.
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        statuses.push(authorize_as("2001:db8:2::1", i).await);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Its own allowance would let a burst of 4 through; the shared one, spent, lets through
+    // at most what refilled meanwhile (2 a second).
+    let started = std::time::Instant::now();
+    let mut passed = 0;
+    for i in 0..4 {
+        if authorize_as("2001:db8:2::ffff", 100 + i).await != 429 {
+            passed += 1;
+        }
+    }
+    let refilled = 1 + (2.0 * started.elapsed().as_secs_f64()).floor() as usize;
+    assert!(passed < 4 && passed <= refilled, "{passed} of 4 passed");
+}

@@ -42,6 +42,7 @@ pub mod register;
 pub mod token;
 pub mod tokens;
 mod web;
+pub use web::ClientAddress;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

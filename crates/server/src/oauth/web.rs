@@ -99,12 +99,24 @@ impl Cookie {
     }
 }
 
-/// The address of the browser making a request, the key of the per-address limits: the
-/// connection's peer.
+/// The browser's address as the front door worked it out (behind a trusted proxy, from
+/// `X-Forwarded-For`), put into the request's extensions before the OAuth routes see it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+/// The key of the per-address limits for the browser making a request: its address as the
+/// front door found it (the connection's peer when there is no [`ClientAddress`]), with an
+/// IPv6 address counted by its /64 as the MCP door counts it.
 pub(crate) fn client_address(extensions: &http::Extensions) -> String {
     extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+        .get::<ClientAddress>()
+        .map(|a| a.0)
+        .or_else(|| {
+            extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
+        .map_or_else(|| "unknown".to_owned(), crate::limit::address_key)
 }
 
 /// The language of the pages: German when the browser prefers it to English.

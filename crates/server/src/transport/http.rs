@@ -138,7 +138,7 @@ pub(super) fn build(
         router = router.merge(
             oauth
                 .router()
-                .layer(middleware::from_fn_with_state(gate, check_host)),
+                .layer(middleware::from_fn_with_state(gate, check_host_and_address)),
         );
     }
     // Request ids, the request's log span and the HTTP metrics cover MCP and OAuth alike.
@@ -165,9 +165,22 @@ async fn check_host_and_origin(
     next.run(req).await
 }
 
-async fn check_host(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
+/// The OAuth routes' door: the Host check, and the browser's address worked out as for MCP
+/// requests (behind `--trusted-proxies`, from `X-Forwarded-For`) for their per-address limits.
+async fn check_host_and_address(
+    State(gate): State<Arc<Gate>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if let Some(problem) = host_problem(req.headers(), &gate.opts.allowed_hosts) {
         return (StatusCode::FORBIDDEN, axum::Json(json!({"error": problem}))).into_response();
+    }
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| client_address(c.0.ip(), req.headers(), &gate.opts.trusted_proxies));
+    if let Some(ip) = peer {
+        req.extensions_mut().insert(crate::oauth::ClientAddress(ip));
     }
     next.run(req).await
 }
