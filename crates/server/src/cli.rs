@@ -97,7 +97,8 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "DS24_MCP_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
-    /// Connections held at once; further connections wait until one closes.
+    /// Connections held at once; at the cap, idle connections (and request heads stalled over
+    /// 1 s) are closed to make room, otherwise new connections wait.
     #[arg(long, env = "DS24_MCP_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: u32,
     /// Seconds for a complete request head, from the connection opening or the head's first byte.

@@ -332,6 +332,8 @@ async fn finding_3_unfinished_heads_idle_connections_and_slow_bodies_are_cut_off
     );
 }
 
+/// Connections with a request in flight keep their slots: a new connection at the cap waits
+/// for one of them to finish.
 #[tokio::test(flavor = "multi_thread")]
 async fn finding_3_connections_beyond_the_cap_wait_for_a_free_slot() {
     use std::time::Duration;
@@ -341,13 +343,18 @@ async fn finding_3_connections_beyond_the_cap_wait_for_a_free_slot() {
         &up.api_url(),
         "--max-connections",
         "4",
-        "--header-read-timeout",
+        "--body-read-timeout",
         "60",
     ]);
     let mut held = Vec::new();
     for _ in 0..4 {
         let mut s = raw::connect(&server.base).await;
-        raw::send(&mut s, b"POST /mcp HTTP/1.1\r\n").await;
+        // A request whose body is still coming: in flight, not idle.
+        raw::send(
+            &mut s,
+            b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sandbox-read\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{",
+        )
+        .await;
         held.push(s);
     }
     let logs = server.logs.clone();
@@ -375,6 +382,61 @@ async fn finding_3_connections_beyond_the_cap_wait_for_a_free_slot() {
         .expect("served once a slot is free")
         .unwrap();
     assert_eq!(status, 200);
+}
+
+/// Review of the front door (F1): at the cap, connections that hold a slot without using it
+/// (idle between requests, or stalled on a request head) are closed to make room, the
+/// longest-unused first, so one client keeping every slot with keep-alive requests cannot lock
+/// everyone else out. Before, a new connection waited until one of them timed out (60 s).
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_15_unused_connections_make_room_at_the_cap() {
+    use std::time::Duration;
+    use tokio::io::AsyncReadExt;
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--max-connections",
+        "4",
+        "--header-read-timeout",
+        "60",
+        "--keep-alive-timeout",
+        "600",
+    ]);
+    let healthz = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    // Three connections answered once and kept alive (idle), one stalled in its head.
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        let mut s = raw::connect(&server.base).await;
+        raw::send(&mut s, healthz).await;
+        let (status, _) = raw::response(&mut s, Duration::from_secs(10))
+            .await
+            .expect("answered");
+        assert_eq!(status, 200);
+        idle.push(s);
+    }
+    let mut stalled = raw::connect(&server.base).await;
+    raw::send(&mut stalled, b"GET /healthz HTTP/1.1\r\nHo").await;
+    // Four new clients, each on a connection of its own that it keeps, are each served
+    // promptly (long before any timeout): every unused connection gives way, the
+    // longest-unused first (a stalled head only once it has stalled for a second).
+    let mut fresh = Vec::new();
+    for _ in 0..4 {
+        let mut s = raw::connect(&server.base).await;
+        raw::send(&mut s, healthz).await;
+        let (status, _) = raw::response(&mut s, Duration::from_secs(20))
+            .await
+            .expect("served while the old connections would still be open");
+        assert_eq!(status, 200);
+        fresh.push(s);
+    }
+    // The idle ones, unused longest, were closed by the server to make room.
+    for s in &mut idle {
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await;
+        assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "closed: {read:?}");
+    }
+    assert!(server.logs().contains("connection limit reached"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

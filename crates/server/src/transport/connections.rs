@@ -3,19 +3,26 @@
 //! A public endpoint meets clients that open a connection and send nothing, send a request
 //! head a byte at a time, or keep an idle connection forever. Each of those holds a socket,
 //! a task and some memory, so each is bounded here, below the application: at most
-//! `--max-connections` at once (further connections wait in the kernel's backlog until one
-//! closes), a request head must arrive within `--header-read-timeout` of the connection
+//! `--max-connections` at once, a request head must arrive within `--header-read-timeout` of the connection
 //! opening or of its first byte, and a connection idle between requests closes after
 //! `--keep-alive-timeout`. A request body must arrive within `--body-read-timeout` (the MCP
 //! front door answers 408 at that point; every other route, the OAuth forms say, gets a read
 //! error a moment later), and the upstream call has its own limits.
 //!
+//! At the cap, a new connection is not simply made to wait: connections that hold a slot
+//! without using it (idle between requests, or stalled more than a second on a request head)
+//! are closed to make room, the longest-waiting first. Otherwise one client could keep every
+//! slot with a trickle of keep-alive requests and lock everyone else out. A connection with a
+//! request in flight is never closed for room; a new one waits for it to finish.
+//!
 //! Shutdown stops accepting, lets every request in flight finish, closes idle connections at
 //! once and returns when the last connection is gone.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -27,7 +34,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
@@ -63,6 +70,13 @@ const BODY_GRACE: Duration = Duration::from_secs(1);
 /// How often the "connection limit reached" warning may repeat.
 const WARN_EVERY: Duration = Duration::from_secs(60);
 
+/// A request head this long in coming, at the cap, gives its slot to a new connection: a
+/// client's head arrives in one go, a slow trickle is what holds slots.
+const STALLED_HEAD: Duration = Duration::from_secs(1);
+
+/// How often a new connection waiting at the cap looks again for a slot to free.
+const ROOM_CHECK: Duration = Duration::from_millis(100);
+
 /// Serves `app` on `listener` within `limits` until `shutdown` resolves; requests in flight
 /// finish first.
 pub async fn serve(
@@ -79,28 +93,10 @@ pub async fn serve(
     // 400 for a body cut short).
     http1.keep_alive(true).half_close(true);
     let http1 = Arc::new(http1);
+    let registry = Arc::new(Registry::default());
     let mut last_warning: Option<Instant> = None;
     tokio::pin!(shutdown);
-    loop {
-        let permit = match slots.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                if last_warning.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
-                    tracing::warn!(
-                        max_connections = max,
-                        "connection limit reached: new connections wait until one closes (--max-connections)"
-                    );
-                    last_warning = Some(Instant::now());
-                }
-                tokio::select! {
-                    permit = slots.clone().acquire_owned() => match permit {
-                        Ok(permit) => permit,
-                        Err(_) => break,
-                    },
-                    () = &mut shutdown => break,
-                }
-            }
-        };
+    'accept: loop {
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -114,6 +110,31 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if last_warning.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+                    tracing::warn!(
+                        max_connections = max,
+                        "connection limit reached: idle and stalled connections are closed to make room, otherwise new connections wait (--max-connections)"
+                    );
+                    last_warning = Some(Instant::now());
+                }
+                // One new connection waits here (the rest in the kernel's backlog) while
+                // connections that hold a slot without using it are asked to give it up.
+                loop {
+                    registry.make_room(Instant::now());
+                    tokio::select! {
+                        permit = slots.clone().acquire_owned() => match permit {
+                            Ok(permit) => break permit,
+                            Err(_) => break 'accept,
+                        },
+                        () = tokio::time::sleep(ROOM_CHECK) => {}
+                        () = &mut shutdown => break 'accept,
+                    }
+                }
+            }
+        };
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
@@ -122,6 +143,7 @@ pub async fn serve(
             http1: http1.clone(),
             limits,
             stop: stop.child_token(),
+            registry: registry.clone(),
         };
         tokio::spawn(async move {
             conn.run(tcp, peer).await;
@@ -186,6 +208,98 @@ impl Tracker {
     }
 }
 
+impl Tracker {
+    /// Since when the connection has held its slot without using it, if it has: idle between
+    /// requests, or waiting for a head for at least [`STALLED_HEAD`].
+    fn unused_since(&self, now: Instant) -> Option<Instant> {
+        self.with(|p| match *p {
+            Phase::Idle(since) => Some(since),
+            Phase::AwaitingHead(since) if now.saturating_duration_since(since) >= STALLED_HEAD => {
+                Some(since)
+            }
+            Phase::AwaitingHead(_) | Phase::Busy(_) => None,
+        })
+    }
+}
+
+/// The open connections, so that one holding its slot unused can be asked to give it up.
+#[derive(Default)]
+struct Registry {
+    next: AtomicU64,
+    open: Mutex<HashMap<u64, Registered>>,
+}
+
+/// What the registry knows of a connection.
+struct Registered {
+    tracker: Tracker,
+    /// Asks the connection to close if it is still unused.
+    close: Arc<Notify>,
+    /// Already asked; not chosen again until it declines.
+    asked: Arc<AtomicBool>,
+}
+
+impl Registry {
+    fn add(self: &Arc<Self>, tracker: Tracker) -> Membership {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let close = Arc::new(Notify::new());
+        let asked = Arc::new(AtomicBool::new(false));
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                id,
+                Registered {
+                    tracker,
+                    close: close.clone(),
+                    asked: asked.clone(),
+                },
+            );
+        Membership {
+            registry: self.clone(),
+            id,
+            close,
+            asked,
+        }
+    }
+
+    /// Asks the connection that has held its slot unused the longest to close. False when
+    /// every connection is in use.
+    fn make_room(&self, now: Instant) -> bool {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let longest = open
+            .values()
+            .filter(|c| !c.asked.load(Ordering::Relaxed))
+            .filter_map(|c| c.tracker.unused_since(now).map(|since| (since, c)))
+            .min_by_key(|(since, _)| *since);
+        match longest {
+            Some((_, c)) => {
+                c.asked.store(true, Ordering::Relaxed);
+                c.close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A connection's place in the registry, given up when the connection ends.
+struct Membership {
+    registry: Arc<Registry>,
+    id: u64,
+    close: Arc<Notify>,
+    asked: Arc<AtomicBool>,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.registry
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
+
 /// A request being handled.
 struct Handling(Tracker);
 
@@ -212,11 +326,13 @@ struct Connection {
     http1: Arc<hyper::server::conn::http1::Builder>,
     limits: ConnectionLimits,
     stop: CancellationToken,
+    registry: Arc<Registry>,
 }
 
 impl Connection {
     async fn run(self, tcp: TcpStream, peer: SocketAddr) {
         let tracker = Tracker(Arc::new(Mutex::new(Phase::AwaitingHead(Instant::now()))));
+        let membership = self.registry.add(tracker.clone());
         let io = TokioIo::new(Watched {
             inner: tcp,
             tracker: tracker.clone(),
@@ -258,6 +374,14 @@ impl Connection {
                 () = self.stop.cancelled(), if !draining => {
                     conn.as_mut().graceful_shutdown();
                     draining = true;
+                }
+                () = membership.close.notified() => {
+                    if tracker.unused_since(Instant::now()).is_some() {
+                        tracing::debug!(%peer, "closing an unused connection to make room for a new one");
+                        return;
+                    }
+                    // A request started meanwhile: keep the slot, and be asked again later.
+                    membership.asked.store(false, Ordering::Relaxed);
                 }
                 () = timer => match tracker.deadline(&self.limits) {
                     Some((at, Expiry::Head)) if at <= Instant::now() => {
@@ -370,5 +494,44 @@ impl AsyncWrite for Watched {
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracker(phase: Phase) -> Tracker {
+        Tracker(Arc::new(Mutex::new(phase)))
+    }
+
+    /// The longest-unused connection is asked first; one in use, or whose head is only just
+    /// arriving, never is; one already asked is not asked twice.
+    #[tokio::test(start_paused = true)]
+    async fn room_is_made_by_the_longest_unused_connection() {
+        let registry = Arc::new(Registry::default());
+        let start = Instant::now();
+        let busy = registry.add(tracker(Phase::Busy(1)));
+        let fresh_head = registry.add(tracker(Phase::AwaitingHead(start)));
+        tokio::time::advance(Duration::from_millis(10)).await;
+        let idle_late = registry.add(tracker(Phase::Idle(Instant::now())));
+        let idle_early = registry.add(tracker(Phase::Idle(start)));
+        let asked = |m: &Membership| m.asked.load(Ordering::Relaxed);
+
+        assert!(registry.make_room(Instant::now()));
+        assert!(asked(&idle_early) && !asked(&idle_late));
+        assert!(registry.make_room(Instant::now()));
+        assert!(asked(&idle_late));
+        // Only a head still arriving and a request in flight are left.
+        assert!(!registry.make_room(Instant::now()));
+        assert!(!asked(&fresh_head) && !asked(&busy));
+        // A head that has stalled for a second gives way too; a request in flight never does.
+        tokio::time::advance(STALLED_HEAD).await;
+        assert!(registry.make_room(Instant::now()));
+        assert!(asked(&fresh_head) && !asked(&busy));
+        assert!(!registry.make_room(Instant::now()));
+        // A connection that has ended is gone from the registry.
+        drop((busy, fresh_head, idle_late, idle_early));
+        assert!(registry.open.lock().unwrap().is_empty());
     }
 }
