@@ -1161,3 +1161,110 @@ async fn finding_14_unusable_ids_methods_and_params_are_400_naming_the_field() {
     assert_eq!(up.count(), 0);
     assert!(!server.logs().contains("FORGED"), "{}", server.logs());
 }
+
+/// Review of the front door (F2): the request bytes the server holds at once are bounded, not
+/// `--max-connections` times the largest body and the largest head. Beyond the first 8 KiB of
+/// each body (every ordinary request), bodies share a budget of 64 of the largest: a flood of
+/// large bodies gets 503 with Retry-After while ordinary requests still go through; a head
+/// over 128 KiB is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_16_request_bytes_held_at_once_are_bounded() {
+    use std::time::Duration;
+    use tokio::io::AsyncReadExt;
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--max-body-bytes",
+        "20000",
+        "--body-read-timeout",
+        "60",
+        "--ip-rate-limit",
+        "0",
+    ]);
+    // 130 bodies of 19,000 of their 20,000 bytes: 10,808 counted bytes each against a budget
+    // of 64 x 20,000, so at most 118 fit and the rest are refused.
+    let connections = 130;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..connections {
+        let base = server.base.clone();
+        set.spawn(async move {
+            let mut s = raw::connect(&base).await;
+            raw::send(&mut s, raw::head(&[], 20_000).as_bytes()).await;
+            raw::send(&mut s, &vec![b' '; 19_000]).await;
+            // An answer now can only be a refusal: the body is not complete.
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let head = tokio::time::timeout(Duration::from_secs(5), async {
+                loop {
+                    if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        return Some(String::from_utf8_lossy(&buf[..end]).to_string());
+                    }
+                    match s.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return None,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+            })
+            .await
+            .ok()
+            .flatten();
+            (head, s)
+        });
+    }
+    let mut refused = 0;
+    let mut waiting = Vec::new();
+    for (head, s) in set.join_all().await {
+        match head {
+            Some(head) => {
+                assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+                assert!(
+                    head.to_ascii_lowercase().contains("retry-after: 1"),
+                    "{head}"
+                );
+                refused += 1;
+            }
+            None => waiting.push(s),
+        }
+    }
+    assert!(refused >= connections - 118, "{refused} refused");
+    assert!(waiting.len() <= 118, "{} bodies held", waiting.len());
+    // Ordinary requests are not counted and still go through meanwhile.
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    assert_eq!(mcp.raw("tools/list", json!({})).await.status, 200);
+    // Once the held bodies are gone, large ones are accepted again.
+    drop(waiting);
+    let big = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "listProducts", "arguments": {"pad": "x".repeat(15_000)}}});
+    let answered = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let (status, text) = post_raw(&server.url(), READ_KEY, big.to_string()).await;
+            if status != 503 {
+                return (status, text);
+            }
+            // The server notices the closed connections as it reads them.
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("large bodies accepted again");
+    assert_eq!(answered.0, 200, "{}", answered.1);
+    assert!(
+        answered.1.contains("`pad`: unknown argument"),
+        "read and checked: {}",
+        answered.1
+    );
+    // A head over 128 KiB is refused; one of 100 KiB is not.
+    for (pad, refused) in [(100 * 1024, false), (200 * 1024, true)] {
+        let mut s = raw::connect(&server.base).await;
+        let header = format!("X-Pad: {}", "p".repeat(pad));
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
+        raw::send(&mut s, raw::head(&[&header], body.len()).as_bytes()).await;
+        raw::send(&mut s, body.as_bytes()).await;
+        let status = raw::response(&mut s, Duration::from_secs(10))
+            .await
+            .map(|r| r.0);
+        assert_eq!(status == Some(431), refused, "{pad}: {status:?}");
+    }
+    assert_eq!(up.count(), 0);
+}

@@ -74,6 +74,9 @@ const WARN_EVERY: Duration = Duration::from_secs(60);
 /// client's head arrives in one go, a slow trickle is what holds slots.
 const STALLED_HEAD: Duration = Duration::from_secs(1);
 
+/// The most a connection buffers while reading: a request head larger than this is refused.
+const MAX_HEAD_BYTES: usize = 128 * 1024;
+
 /// How often a new connection waiting at the cap looks again for a slot to free.
 const ROOM_CHECK: Duration = Duration::from_millis(100);
 
@@ -92,6 +95,10 @@ pub async fn serve(
     // A client that half-closes after sending its request still gets the answer (or the
     // 400 for a body cut short).
     http1.keep_alive(true).half_close(true);
+    // A request head (request line and headers) fits in 128 KiB, so that is what each
+    // connection may buffer: hyper's default (about 400 KiB) times every connection was a
+    // few hundred MiB that anonymous clients could make the server hold.
+    http1.max_buf_size(MAX_HEAD_BYTES);
     let http1 = Arc::new(http1);
     let registry = Arc::new(Registry::default());
     let mut last_warning: Option<Instant> = None;

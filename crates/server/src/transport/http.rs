@@ -27,6 +27,7 @@ use http::{HeaderMap, Method, StatusCode, header};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::correlation;
@@ -69,7 +70,19 @@ struct Gate {
     /// The ordinary requests answered without rmcp's per-request service; `None` leaves every
     /// request to rmcp (tests compare the two).
     shortcuts: Option<Shortcuts>,
+    /// Request body bytes held at once across all connections ([`BODIES_IN_FLIGHT`] bodies of
+    /// the largest size): without it, every connection could hold a body of the largest size
+    /// at the same time.
+    body_budget: Arc<Semaphore>,
 }
+
+/// How many request bodies of the largest accepted size may be held at once. Bodies are
+/// usually a few hundred bytes, so this only ever bites a flood of large ones.
+const BODIES_IN_FLIGHT: usize = 64;
+
+/// The first bytes of every body are not counted against the budget: an MCP request is a few
+/// hundred bytes, and `--max-connections` of these are a few MiB.
+const FREE_BODY_BYTES: usize = 8 * 1024;
 
 /// The paths that answer ordinary requests exactly as rmcp would, for a fraction of the CPU.
 #[derive(Debug, Clone)]
@@ -118,7 +131,15 @@ pub(super) fn build(
         config,
     );
     let oauth = opts.oauth.clone();
-    let gate = Arc::new(Gate { opts, shortcuts });
+    let budget = opts
+        .max_body_bytes
+        .saturating_mul(BODIES_IN_FLIGHT)
+        .min(Semaphore::MAX_PERMITS);
+    let gate = Arc::new(Gate {
+        opts,
+        shortcuts,
+        body_budget: Arc::new(Semaphore::new(budget)),
+    });
     let mut router = Router::new();
     for path in MCP_PATHS {
         router = router.route_service(path, mcp.clone());
@@ -350,10 +371,25 @@ async fn cors(req: Request, next: Next) -> Response {
 async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let limit = gate.opts.max_body_bytes;
-    let bytes = match read_bounded(body, limit, gate.opts.body_read_timeout).await {
+    // Held until the answer is ready: the body's bytes are in use until then.
+    let mut held = None;
+    let read = read_bounded(
+        body,
+        limit,
+        gate.opts.body_read_timeout,
+        &gate.body_budget,
+        &mut held,
+    )
+    .await;
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(problem) => {
+            drop(held);
             let (status, message) = match problem {
+                BodyProblem::Busy => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The server is receiving too many large requests at once; nothing was run. Retry in a moment.".to_owned(),
+                ),
                 BodyProblem::TooLarge => (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!("Request body larger than {limit} bytes."),
@@ -370,11 +406,17 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
                     "The request body could not be read completely (cut short or malformed); nothing was run.".to_owned(),
                 ),
             };
-            return (
+            let mut response = (
                 status,
                 axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": message}})),
             )
                 .into_response();
+            if problem == BodyProblem::Busy {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+            }
+            return response;
         }
     };
     let mut id = serde_json::Value::Null;
@@ -582,6 +624,8 @@ enum BodyProblem {
     /// The connection broke or closed before the body was complete: what arrived is a
     /// fragment, never a request to act on.
     Broken,
+    /// The server holds as many body bytes as it may: a flood of large bodies.
+    Busy,
 }
 
 /// Collects at most `limit` bytes within `timeout`. An oversized body is still read (and
@@ -591,6 +635,8 @@ async fn read_bounded(
     mut body: Body,
     limit: usize,
     timeout: Duration,
+    budget: &Arc<Semaphore>,
+    held: &mut Option<tokio::sync::OwnedSemaphorePermit>,
 ) -> Result<Vec<u8>, BodyProblem> {
     use http_body_util::BodyExt as _;
     let mut buf = Vec::new();
@@ -608,10 +654,27 @@ async fn read_bounded(
             if seen > limit {
                 too_big = true;
                 buf.clear();
+                *held = None;
                 if seen > limit.saturating_mul(16) {
                     break;
                 }
             } else {
+                // Each byte kept beyond the first few KiB counts against the server-wide
+                // budget, so ordinary requests never meet it; none is waited for (a waiting
+                // body would hold its connection and what it read so far).
+                let counted = seen.saturating_sub(FREE_BODY_BYTES)
+                    - (seen - data.len()).saturating_sub(FREE_BODY_BYTES);
+                if counted > 0 {
+                    let bytes = u32::try_from(counted).map_err(|_| BodyProblem::Busy)?;
+                    let permit = budget
+                        .clone()
+                        .try_acquire_many_owned(bytes)
+                        .map_err(|_| BodyProblem::Busy)?;
+                    match held {
+                        Some(held) => held.merge(permit),
+                        None => *held = Some(permit),
+                    }
+                }
                 buf.extend_from_slice(&data);
             }
         }
