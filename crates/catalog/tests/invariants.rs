@@ -161,7 +161,8 @@ fn check_params(params: &[Param], at: &str, problems: &mut Vec<String>) {
         if p.values.iter().any(|v| v.is_empty()) {
             problems.push(format!("`{path}` allows an empty value"));
         }
-        if !p.values.is_empty() && !matches!(p.ty, Ty::String | Ty::StringList) {
+        // Allowed values apply to text: a string, each item of a list, each value of a map.
+        if !p.values.is_empty() && !matches!(p.ty, Ty::String | Ty::StringList | Ty::TextOrMap) {
             problems.push(format!("`{path}` has allowed values but is not text"));
         }
         if (p.max_len.is_some() || p.format.is_some()) && !matches!(p.ty, Ty::String) {

@@ -53,6 +53,11 @@ fn example(
                     (format!("{key}[1]"), p.values[p.values.len() - 1].into()),
                 ],
             ),
+            // Per reseller: a map of the allowed values.
+            Ty::TextOrMap if !p.values.is_empty() => (
+                json!({"1": p.values[p.values.len() - 1]}),
+                vec![(format!("{key}[1]"), p.values[p.values.len() - 1].into())],
+            ),
             Ty::TextOrMap => (
                 json!({"1234": "5"}),
                 vec![(format!("{key}[1234]"), "5".into())],
@@ -192,4 +197,55 @@ async fn official_names_call_the_same_functions() {
     mcp.ok("listVouchers", json!({})).await; // the Digistore24 name still works as an alias
     let fns: Vec<_> = up.take().into_iter().map(|r| r.function).collect();
     assert_eq!(fns, ["listVouchers", "listVouchers"]);
+}
+
+/// `updateProduct` sets the approval per reseller as Digistore24 documents it
+/// (`data[approval_status][1]=pending`) as well as for all at once; each value is checked.
+#[tokio::test(flavor = "multi_thread")]
+async fn approval_status_per_reseller_goes_out_in_brackets() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--toolsets", "all"]);
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    let r = mcp
+        .call(
+            "updateProduct",
+            json!({"product_id": 512341, "data": {"approval_status": {"1": "pending", "3": "new"}}}),
+        )
+        .await;
+    assert_ne!(r["isError"], true, "the sandbox took it: {r}");
+    let sent = up.take();
+    assert_eq!(sent.len(), 1);
+    let form = &sent[0].form;
+    assert!(
+        form.contains(&("data[approval_status][1]".to_owned(), "pending".to_owned())),
+        "{form:?}"
+    );
+    assert!(
+        form.contains(&("data[approval_status][3]".to_owned(), "new".to_owned())),
+        "{form:?}"
+    );
+    let r = mcp
+        .call(
+            "updateProduct",
+            json!({"product_id": 512341, "data": {"approval_status": "pending"}}),
+        )
+        .await;
+    assert_ne!(r["isError"], true, "{r}");
+    assert_eq!(
+        up.take()[0]
+            .form
+            .iter()
+            .filter(|(k, _)| k.starts_with("data[approval_status]"))
+            .count(),
+        1
+    );
+    let r = mcp
+        .call(
+            "updateProduct",
+            json!({"product_id": 512341, "data": {"approval_status": {"1": "approved"}}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).contains("expected each of new, pending"), "{r}");
+    assert_eq!(up.count(), 0);
 }

@@ -142,7 +142,12 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                         .format(Format::Uri),
                     Param::opt("product_type_id", Ty::Integer, "From listProductTypes"),
                     Param::opt("currency", Ty::String, ""),
-                    Param::opt("approval_status", Ty::String, "").one_of(&["new", "pending"]),
+                    Param::opt(
+                        "approval_status",
+                        Ty::TextOrMap,
+                        "new or pending; per reseller: {\"1\": \"pending\"}",
+                    )
+                    .one_of(&["new", "pending"]),
                     Param::opt("affiliate_commision", Ty::Number, ""),
                     Param::opt(
                         "buyer_type",

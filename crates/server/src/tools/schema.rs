@@ -35,8 +35,15 @@ fn object_schema<'a>(params: impl Iterator<Item = &'a Param>) -> Map<String, Val
 
 fn param_schema(p: &Param) -> Value {
     let mut schema = type_schema(&p.ty);
+    if matches!(p.ty, Ty::TextOrMap) && !p.values.is_empty() {
+        // One of the values, or a map of them (per reseller). Without `anyOf` (strict clients
+        // refuse it), the values constrain the map's; the description names them for the text.
+        let values: Value = p.values.iter().copied().map(Value::from).collect();
+        schema = json!({"type": ["string", "object"],
+                        "additionalProperties": {"type": "string", "enum": values}});
+    }
     if let Value::Object(map) = &mut schema {
-        if !p.values.is_empty() {
+        if !p.values.is_empty() && !matches!(p.ty, Ty::TextOrMap) {
             let values: Value = p.values.iter().copied().map(Value::from).collect();
             // A list's allowed values constrain its items.
             match map.get_mut("items") {

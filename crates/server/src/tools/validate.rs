@@ -247,12 +247,16 @@ impl Checker<'_> {
                 Value::Array(items) => items
                     .iter()
                     .any(|i| i.as_str().is_none_or(|s| !param.values.contains(&s))),
+                // A map of them (per reseller): each value is one of them.
+                Value::Object(map) => map
+                    .values()
+                    .any(|v| v.as_str().is_none_or(|s| !param.values.contains(&s))),
                 _ => false,
             };
             if outside {
                 self.problems.push(format!(
                     "`{path}`: expected {} of {}, got {}",
-                    if checked.is_array() { "each" } else { "one" },
+                    if checked.is_string() { "one" } else { "each" },
                     param.values.join(", "),
                     shown(value)
                 ));
