@@ -29,6 +29,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any, AsyncIterator, Iterator
 
 import anyio
+import mcp.types as types
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -95,13 +96,14 @@ async def http_session(url: str, mode: str, key: str) -> AsyncIterator[Client]:
 
 
 @asynccontextmanager
-async def stdio_session(binary: str, state: str, key: str) -> AsyncIterator[Client]:
+async def stdio_session(binary: str, state: str, key: str, mode: str = "auto",
+                        elicitation_callback: Any = None, extra: tuple[str, ...] = ()) -> AsyncIterator[Client]:
     params = StdioServerParameters(
         command=binary,
-        args=["stdio", "--sandbox", "--state", state],
+        args=["stdio", "--sandbox", "--state", state, *extra],
         env={"DS24_API_KEY": key, "NO_COLOR": "1"},
     )
-    async with Client(params) as client:
+    async with Client(params, mode=mode, elicitation_callback=elicitation_callback) as client:
         yield client
 
 
@@ -391,6 +393,43 @@ async def run_stdio(binary: str, state: str) -> None:
                    {"getProduct": stored, "new_ids": sorted(ids - ids_before_write)})
     except Exception as exc:  # noqa: BLE001
         crashed(client_name, "the sandbox state has the product created over stdio", exc)
+    await check_stdio_confirmation(client_name, binary, state)
+
+
+async def check_stdio_confirmation(client_name: str, binary: str, state: str) -> None:
+    """A client on the handshake era (2025-11-25) that can answer elicitation is asked before a
+    destructive call over stdio, and the call runs only after its yes (the SDK's own callback)."""
+    asked: list[str] = []
+    answer: dict[str, Any] = {"action": "decline"}
+
+    async def on_elicit(_ctx: Any, params: Any) -> Any:
+        asked.append(getattr(params, "message", ""))
+        return types.ElicitResult(action=answer["action"], content=answer.get("content"))
+
+    name = "python-sdk stdio (2025-11-25, elicitation)"
+    try:
+        with anyio.fail_after(TIMEOUT):
+            async with stdio_session(binary, state, FULL_KEY, mode="legacy",
+                                     elicitation_callback=on_elicit, extra=("--toolsets", "all")) as c:
+                r = await c.call_tool("deleteVoucher", {"code": "FIXED5"})
+                report(name, "a declined deleteVoucher is asked about and does not run",
+                       len(asked) == 1 and bool(r.is_error) and "cannot be undone" in asked[0],
+                       {"asked": asked, "result": text_of(r)})
+                answer.update(action="accept", content={"confirm": True})
+                r = await c.call_tool("deleteVoucher", {"code": "FIXED5"})
+                report(name, "an accepted deleteVoucher is asked about and runs",
+                       len(asked) == 2 and not r.is_error and '"Y"' in text_of(r),
+                       {"asked": asked, "result": text_of(r)})
+    except Exception as exc:  # noqa: BLE001
+        crashed(name, "deleteVoucher with confirmation over stdio", exc)
+        return
+    try:
+        with sandbox_on(binary, state, state + ".sandbox.log") as sandbox:
+            vouchers = json.dumps(sandbox.call("listVouchers"))
+            report(name, "the sandbox state no longer has the deleted voucher FIXED5",
+                   "FIXED5" not in vouchers and "WELCOME10" in vouchers, vouchers[:300])
+    except Exception as exc:  # noqa: BLE001
+        crashed(name, "the sandbox state after the confirmed delete", exc)
 
 
 def main(argv: list[str]) -> int:
