@@ -1268,3 +1268,63 @@ async fn finding_16_request_bytes_held_at_once_are_bounded() {
     }
     assert_eq!(up.count(), 0);
 }
+
+/// Review of the front door (F5): an unknown `MCP-Protocol-Version` is a JSON-RPC error that
+/// names the versions this server speaks (and echoes nothing odd); a path that is not an
+/// endpoint is a 404 that names the endpoints, whatever the method and with or without a key.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_17_unknown_versions_and_paths_say_what_is_there() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    let http = reqwest::Client::new();
+    let list = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}).to_string();
+    for (version, shown) in [
+        ("2099-01-01", true),
+        ("2099-01-01<script>alert(1)</script>", false),
+    ] {
+        let r = http
+            .post(server.url())
+            .header("authorization", format!("Bearer {READ_KEY}"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", version)
+            .body(list.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body: Value = r.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert_eq!(body["id"], 3, "{body}");
+        assert!(
+            message.contains("it speaks")
+                && message.contains("2025-11-25")
+                && message.contains("2026-07-28"),
+            "{message}"
+        );
+        assert_eq!(message.contains(version), shown, "{message}");
+        assert!(!message.contains("<script>"), "{message}");
+    }
+    for (method, path, key) in [
+        ("POST", "/mcp/", Some(READ_KEY)),
+        ("POST", "/MCP", Some(READ_KEY)),
+        ("POST", "/nope", None),
+        ("GET", "/favicon.ico", None),
+    ] {
+        let mut request = http
+            .request(method.parse().unwrap(), format!("{}{path}", server.base))
+            .header("content-type", "application/json")
+            .body(list.clone());
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status(), 404, "{method} {path}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains("/mcp"), "{body}");
+    }
+    // The endpoint itself still answers, and non-POST there is still 405.
+    let r = http.get(server.url()).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(up.count(), 0);
+}

@@ -164,8 +164,19 @@ pub(super) fn build(
     }
     // Request ids, the request's log span and the HTTP metrics cover MCP and OAuth alike.
     router
+        .fallback(not_found)
         .layer(middleware::from_fn(correlation::correlate))
         .route("/healthz", get(|| async { "ok" }))
+}
+
+/// Any other path (a trailing slash, another case, a typo): what is here instead.
+async fn not_found() -> Response {
+    let paths = MCP_PATHS.join(", ");
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({"error": format!("Nothing here. MCP endpoints: {paths} (POST); health check: /healthz.")})),
+    )
+        .into_response()
 }
 
 async fn check_host_and_origin(
@@ -448,6 +459,13 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
             tools_list = msg.get("method").and_then(|m| m.as_str()) == Some("tools/list");
             tool_call = is_tool_call(&msg);
+            if let Some(problem) = version_problem(&parts.headers, &msg) {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32600, "message": problem}})),
+                )
+                    .into_response();
+            }
             match (tool_call_problem(&msg), arguments_problem) {
                 (Some(p), _) => Some((-32602, p)),
                 (None, None) => None,
@@ -539,8 +557,6 @@ fn is_tool_call(msg: &serde_json::Map<String, serde_json::Value>) -> bool {
     msg.get("method").and_then(|m| m.as_str()) == Some("tools/call")
 }
 
-/// rmcp answers a `tools/call` whose params it cannot read with "method not found"; the
-/// accurate answer is "invalid params", with what is wrong.
 /// Longest request id accepted, in bytes: ids are echoed in answers and logs.
 const MAX_ID_BYTES: usize = 256;
 
@@ -570,6 +586,46 @@ fn envelope_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<
     }
 }
 
+/// An `MCP-Protocol-Version` header this server does not speak, said with the versions it does
+/// (rmcp's own answer is plain text that echoes the value, whatever it is). As in rmcp, a
+/// message that names its version itself (2026-07-28 `_meta`) is left to the later checks.
+fn version_problem(
+    headers: &HeaderMap,
+    msg: &serde_json::Map<String, serde_json::Value>,
+) -> Option<String> {
+    let value = headers.get("mcp-protocol-version")?;
+    let per_request = msg
+        .get("params")
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
+        .is_some();
+    let known = rmcp::model::ProtocolVersion::KNOWN_VERSIONS;
+    let supported = known
+        .iter()
+        .map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match value.to_str() {
+        Ok(v) if per_request || known.iter().any(|k| k.as_str() == v) => None,
+        Ok(v) => {
+            let shown = if v.len() <= 32
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            {
+                format!(" {v}")
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "Invalid Request: this server does not speak MCP-Protocol-Version{shown}; it speaks {supported}."
+            ))
+        }
+        Err(_) => Some(format!(
+            "Invalid Request: the MCP-Protocol-Version header is not readable text; this server speaks {supported}."
+        )),
+    }
+}
+
 /// Why a message's `id` cannot be used (or echoed): see [`envelope_problem`].
 fn id_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
     use serde_json::Value;
@@ -595,6 +651,8 @@ fn plain(s: &str) -> bool {
     !s.chars().any(char::is_control)
 }
 
+/// rmcp answers a `tools/call` whose params it cannot read with "method not found"; the
+/// accurate answer is "invalid params", with what is wrong.
 fn tool_call_problem(msg: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
     if !is_tool_call(msg) {
         return None;
@@ -689,7 +747,8 @@ async fn read_bounded(
 }
 
 async fn post_only(req: Request, next: Next) -> Response {
-    if req.method() == Method::POST {
+    // Other paths are not MCP endpoints: they get the 404 that says which are.
+    if req.method() == Method::POST || !MCP_PATHS.contains(&req.uri().path()) {
         return next.run(req).await;
     }
     (
