@@ -75,7 +75,7 @@ const WARN_EVERY: Duration = Duration::from_secs(60);
 const STALLED_HEAD: Duration = Duration::from_secs(1);
 
 /// The most a connection buffers while reading: a request head larger than this is refused.
-const MAX_HEAD_BYTES: usize = 128 * 1024;
+const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// How often a new connection waiting at the cap looks again for a slot to free.
 const ROOM_CHECK: Duration = Duration::from_millis(100);
@@ -95,7 +95,7 @@ pub async fn serve(
     // A client that half-closes after sending its request still gets the answer (or the
     // 400 for a body cut short).
     http1.keep_alive(true).half_close(true);
-    // A request head (request line and headers) fits in 128 KiB, so that is what each
+    // A request head (request line and headers) fits in well under 64 KiB, so that is what each
     // connection may buffer: hyper's default (about 400 KiB) times every connection was a
     // few hundred MiB that anonymous clients could make the server hold.
     http1.max_buf_size(MAX_HEAD_BYTES);

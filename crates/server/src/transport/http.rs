@@ -384,8 +384,16 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
     let limit = gate.opts.max_body_bytes;
     // Held until the answer is ready: the body's bytes are in use until then.
     let mut held = None;
+    // The declared length, to hold the body in one allocation of its size: grown by doubling,
+    // a large body cost about twice its size in memory on the way.
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .filter(|n| *n <= limit);
     let read = read_bounded(
         body,
+        declared,
         limit,
         gate.opts.body_read_timeout,
         &gate.body_budget,
@@ -423,9 +431,11 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             )
                 .into_response();
             if problem == BodyProblem::Busy {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+                // The rest of the body is not read: the connection closes, and with it what
+                // it buffered.
+                let headers = response.headers_mut();
+                headers.insert(header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+                headers.insert(header::CONNECTION, http::HeaderValue::from_static("close"));
             }
             return response;
         }
@@ -691,13 +701,32 @@ enum BodyProblem {
 /// connection.
 async fn read_bounded(
     mut body: Body,
+    declared: Option<usize>,
     limit: usize,
     timeout: Duration,
     budget: &Arc<Semaphore>,
     held: &mut Option<tokio::sync::OwnedSemaphorePermit>,
 ) -> Result<Vec<u8>, BodyProblem> {
     use http_body_util::BodyExt as _;
-    let mut buf = Vec::new();
+    // A declared length is counted against the budget at once, before anything is read or
+    // allocated: a flood of large bodies is refused for the price of its heads.
+    let reserved = match declared {
+        Some(n) => {
+            let counted =
+                u32::try_from(n.saturating_sub(FREE_BODY_BYTES)).map_err(|_| BodyProblem::Busy)?;
+            if counted > 0 {
+                *held = Some(
+                    budget
+                        .clone()
+                        .try_acquire_many_owned(counted)
+                        .map_err(|_| BodyProblem::Busy)?,
+                );
+            }
+            true
+        }
+        None => false,
+    };
+    let mut buf = Vec::with_capacity(declared.unwrap_or(0));
     let mut too_big = false;
     let mut seen = 0usize;
     let drain = async {
@@ -722,7 +751,7 @@ async fn read_bounded(
                 // body would hold its connection and what it read so far).
                 let counted = seen.saturating_sub(FREE_BODY_BYTES)
                     - (seen - data.len()).saturating_sub(FREE_BODY_BYTES);
-                if counted > 0 {
+                if counted > 0 && !reserved {
                     let bytes = u32::try_from(counted).map_err(|_| BodyProblem::Busy)?;
                     let permit = budget
                         .clone()
