@@ -807,13 +807,7 @@ async fn measure_fixed(soak: bool) -> anyhow::Result<Value> {
         let label = std::env::var("DS24_MCP_BASELINE_LABEL").unwrap_or_else(|_| "before".into());
         ours.push((label, before));
     }
-    let sandbox = ds24_sandbox::start(
-        ds24_sandbox::SandboxOptions::in_memory(),
-        "127.0.0.1:0".parse()?,
-    )
-    .await?;
-    let answers = fixed::answers(&reqwest::Client::new(), &sandbox.api_url()).await?;
-    sandbox.shutdown().await;
+    let answers = fixed_answers().await?;
     let pin = cores() >= 2 && pin_to_core_1();
     let plan = fixed::Plan {
         seconds,
@@ -832,19 +826,16 @@ async fn measure_fixed(soak: bool) -> anyhow::Result<Value> {
     .map_err(|_| anyhow::anyhow!("the fixed measures panicked"))?
 }
 
-/// The fixed upstream's `listProducts` answer, built from an in-memory sandbox.
-async fn fixed_answer() -> anyhow::Result<bytes::Bytes> {
+/// The fixed upstream's answers, built from an in-memory sandbox.
+async fn fixed_answers() -> anyhow::Result<load::Answers> {
     let sandbox = ds24_sandbox::start(
         ds24_sandbox::SandboxOptions::in_memory(),
         "127.0.0.1:0".parse()?,
     )
     .await?;
-    let answers = fixed::answers(&reqwest::Client::new(), &sandbox.api_url()).await?;
+    let answers = fixed::answers(&reqwest::Client::new(), &sandbox.api_url()).await;
     sandbox.shutdown().await;
     answers
-        .get("listProducts")
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("the fixed upstream has no listProducts answer"))
 }
 
 const USAGE: &str = "usage: ds24-bench [--save] [--soak] | --stages | --check\n  \
@@ -865,7 +856,12 @@ async fn main() -> anyhow::Result<()> {
             "--save" => save = true,
             "--soak" => soak = true,
             "--stages" => {
-                let body = fixed_answer().await?;
+                let body = fixed_answers()
+                    .await?
+                    .remove("listProducts")
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("the fixed upstream has no listProducts answer")
+                    })?;
                 let iterations = std::env::var("BENCH_N")
                     .ok()
                     .and_then(|s| s.parse().ok())

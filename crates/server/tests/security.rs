@@ -403,17 +403,23 @@ async fn finding_15_unused_connections_make_room_at_the_cap() {
         "--keep-alive-timeout",
         "600",
     ]);
-    let healthz = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    // A new connection with one answered /healthz on it, kept open (idle from then on).
+    let answered_once = |within: u64| {
+        let base = server.base.clone();
+        async move {
+            let mut s = raw::connect(&base).await;
+            raw::send(&mut s, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await;
+            let (status, _) = raw::response(&mut s, Duration::from_secs(within))
+                .await
+                .expect("answered in time");
+            assert_eq!(status, 200);
+            s
+        }
+    };
     // Three connections answered once and kept alive (idle), one stalled in its head.
     let mut idle = Vec::new();
     for _ in 0..3 {
-        let mut s = raw::connect(&server.base).await;
-        raw::send(&mut s, healthz).await;
-        let (status, _) = raw::response(&mut s, Duration::from_secs(10))
-            .await
-            .expect("answered");
-        assert_eq!(status, 200);
-        idle.push(s);
+        idle.push(answered_once(10).await);
     }
     let mut stalled = raw::connect(&server.base).await;
     raw::send(&mut stalled, b"GET /healthz HTTP/1.1\r\nHo").await;
@@ -422,13 +428,8 @@ async fn finding_15_unused_connections_make_room_at_the_cap() {
     // longest-unused first (a stalled head only once it has stalled for a second).
     let mut fresh = Vec::new();
     for _ in 0..4 {
-        let mut s = raw::connect(&server.base).await;
-        raw::send(&mut s, healthz).await;
-        let (status, _) = raw::response(&mut s, Duration::from_secs(20))
-            .await
-            .expect("served while the old connections would still be open");
-        assert_eq!(status, 200);
-        fresh.push(s);
+        // Served while the old connections would still be open.
+        fresh.push(answered_once(20).await);
     }
     // The idle ones, unused longest, were closed by the server to make room.
     for s in &mut idle {
@@ -1214,7 +1215,7 @@ async fn finding_16_request_bytes_held_at_once_are_bounded() {
             (outcome, s)
         });
     }
-    let (mut refused, mut answered) = (0, 0);
+    let mut refused = 0;
     let mut waiting = Vec::new();
     for (outcome, s) in set.join_all().await {
         match outcome {
@@ -1225,7 +1226,6 @@ async fn finding_16_request_bytes_held_at_once_are_bounded() {
                     "{head}"
                 );
                 refused += 1;
-                answered += 1;
             }
             Ok(None) => refused += 1,
             Err(_) => waiting.push(s),
@@ -1237,7 +1237,6 @@ async fn finding_16_request_bytes_held_at_once_are_bounded() {
         108,
         "bodies held: as many as the budget takes"
     );
-    assert!(answered <= refused);
     // While those are held, one more large body is refused from its head alone, with 503 and
     // Retry-After (nothing of it unread, so no reset can overtake the answer).
     let mut more = raw::connect(&server.base).await;

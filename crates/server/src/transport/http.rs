@@ -610,11 +610,14 @@ fn version_problem(
         .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
         .is_some();
     let known = rmcp::model::ProtocolVersion::KNOWN_VERSIONS;
-    let supported = known
-        .iter()
-        .map(|v| v.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    // Only an answer that refuses says them: nothing is built for a request that passes.
+    let supported = || {
+        known
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match value.to_str() {
         Ok(v) if per_request || known.iter().any(|k| k.as_str() == v) => None,
         Ok(v) => {
@@ -627,11 +630,13 @@ fn version_problem(
                 String::new()
             };
             Some(format!(
-                "Invalid Request: this server does not speak MCP-Protocol-Version{shown}; it speaks {supported}."
+                "Invalid Request: this server does not speak MCP-Protocol-Version{shown}; it speaks {}.",
+                supported()
             ))
         }
         Err(_) => Some(format!(
-            "Invalid Request: the MCP-Protocol-Version header is not readable text; this server speaks {supported}."
+            "Invalid Request: the MCP-Protocol-Version header is not readable text; this server speaks {}.",
+            supported()
         )),
     }
 }
@@ -776,8 +781,7 @@ async fn read_bounded(
 }
 
 async fn post_only(req: Request, next: Next) -> Response {
-    // Other paths are not MCP endpoints: they get the 404 that says which are.
-    if req.method() == Method::POST || !MCP_PATHS.contains(&req.uri().path()) {
+    if req.method() == Method::POST {
         return next.run(req).await;
     }
     (
