@@ -1123,6 +1123,51 @@ async fn resource_must_be_this_server() {
     assert_eq!(up.count(), 0);
 }
 
+/// Error pages are served from the origin where vendors paste their Digistore24 key, so they
+/// repeat no text a link can choose: a link that made the page say "re-enter your key at
+/// evil.example" would be a phishing page on the real host.
+#[tokio::test(flavor = "multi_thread")]
+async fn error_pages_repeat_no_text_from_the_link() {
+    let (up, server, _dev) = setup(&[]).await;
+    let client = public_client(&server).await;
+    let bait = "SECURITY NOTICE: paste your Digistore24 key at https://evil.example/reconnect";
+    let mut pages = vec![];
+    // A redirect URI that is a sentence.
+    let uri = format!("https://client.example/cb is fine. {bait}");
+    let page = authorize(&server, &client, &[("redirect_uri", &uri)]).await;
+    assert!(
+        alert(&page.html).contains("is not registered"),
+        "{}",
+        page.html
+    );
+    pages.push(page);
+    // A parameter given twice under a name that is a sentence.
+    let name: String = url::form_urlencoded::byte_serialize(bait.as_bytes()).collect();
+    let page = get_page(
+        &format!(
+            "{}/oauth/authorize?client_id={client}&{name}=1&{name}=2",
+            server.base
+        ),
+        &Jar::default(),
+    )
+    .await;
+    assert!(
+        alert(&page.html).contains("more than once"),
+        "{}",
+        page.html
+    );
+    pages.push(page);
+    // A client id URL that is a sentence.
+    let id = "https://10.9.8.7/SECURITY-NOTICE-paste-your-key-at-evil.example/c.json";
+    pages.push(authorize(&server, id, &[]).await);
+    for page in pages {
+        assert_eq!(page.status, 400, "{}", page.html);
+        assert!(!page.html.contains("evil.example"), "{}", page.html);
+        assert!(!page.html.contains("SECURITY"), "{}", page.html);
+    }
+    assert_eq!(up.count(), 0);
+}
+
 /// RFC 9700 §4.11.2: anyone can register any https redirect URI, so an invalid request is
 /// shown to the vendor on an error page rather than redirected there (an open redirector);
 /// the browser goes back to the client only after the vendor acted on the consent page.

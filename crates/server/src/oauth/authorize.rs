@@ -65,11 +65,12 @@ pub async fn show(State(o): State<Arc<OAuth>>, parts: Parts) -> Response {
     let Some(redirect_uri) = client.redirect_uri(requested) else {
         return stop(
             StatusCode::BAD_REQUEST,
+            // Neither the URI asked for nor the registered ones are repeated: this page is on
+            // the origin where vendors paste their key, and a link can put any text in them.
             match requested {
-                Some(r) => format!(
-                    "Invalid request: the redirect URI {r} is not registered for this client. Registered: {}.",
-                    client.redirect_uris.join(", ")
-                ),
+                Some(_) => {
+                    "Invalid request: the redirect_uri is not registered for this client.".into()
+                }
                 None => "Invalid request: redirect_uri is missing.".into(),
             },
         );

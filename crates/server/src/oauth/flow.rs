@@ -39,10 +39,13 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    /// The host the browser returns to, as the vendor should see it.
+    /// Where the browser returns to, as the vendor should see it: the host of a web address,
+    /// and the whole URI of an app's own scheme. The "host" in `x-app://claude.ai/cb` says
+    /// nothing: the browser hands that URI to whatever app on the device claims `x-app:`.
     pub fn redirect_host(&self) -> String {
         url::Url::parse(&self.redirect_uri)
             .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http"))
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_else(|| self.redirect_uri.clone())
     }
@@ -128,5 +131,45 @@ pub(super) fn grant(
                 cookies,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(redirect_uri: &str) -> Pending {
+        serde_json::from_value(serde_json::json!({
+            "v": VERSION, "id": "i", "client": "c", "client_name": "Claude", "verified_host": null,
+            "redirect_uri": redirect_uri, "state": null, "challenge": "e", "aud": "a",
+            "max_access": "full", "csrf": "f", "exp": 1
+        }))
+        .unwrap()
+    }
+
+    /// The consent page names where the code goes: a web address by its host, an app's own
+    /// scheme by the whole URI, never as if it were the web host written inside it.
+    #[test]
+    fn the_return_address_is_shown_as_the_browser_will_use_it() {
+        assert_eq!(
+            pending("https://claude.ai/api/cb").redirect_host(),
+            "claude.ai"
+        );
+        assert_eq!(
+            pending("https://claude.ai@evil.example/cb").redirect_host(),
+            "evil.example"
+        );
+        assert_eq!(
+            pending("http://127.0.0.1:5173/cb").redirect_host(),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            pending("x-evil://claude.ai/cb").redirect_host(),
+            "x-evil://claude.ai/cb"
+        );
+        assert_eq!(
+            pending("com.example.app:/oauth").redirect_host(),
+            "com.example.app:/oauth"
+        );
     }
 }

@@ -22,7 +22,10 @@
 //! `/oauth/token` to one of them (or use one replica) for strict single use; everywhere else
 //! the short access-token lifetime bounds what a leaked token can do. Memory is bounded: one
 //! entry per grant, kept only until the grant's last refresh token expires, and at most
-//! `capacity` entries (the ones closest to expiry are forgotten first when it is full).
+//! `capacity` entries. When it is full, the grants closest to expiry are forgotten first, but
+//! never a revoked one before it expires: forgetting a revocation would make the grant's tokens
+//! good again, so a flood of new grants could undo it. If revoked grants alone fill the ledger,
+//! new grants are refused ([`Reuse::Full`]) until some expire.
 
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
@@ -55,6 +58,9 @@ pub enum Reuse {
     /// The grant was revoked earlier.
     #[error("its grant was revoked after a reuse")]
     Revoked,
+    /// The ledger is full of revoked grants and cannot take a new one: nothing was recorded.
+    #[error("the server cannot remember another grant right now")]
+    Full,
 }
 
 /// The per-replica memory of used codes and refresh tokens.
@@ -170,6 +176,9 @@ impl Ledger {
             .unwrap_or_else(PoisonError::into_inner);
         if !families.contains_key(family) && families.len() >= self.capacity {
             make_room(&mut families, self.capacity, now);
+            if families.len() >= self.capacity {
+                return Err(Reuse::Full);
+            }
         }
         let entry = families.entry(family.to_owned()).or_default();
         entry.until = entry.until.max(until);
@@ -182,17 +191,29 @@ fn flow_entry(id: &str) -> String {
     format!("flow:{id}")
 }
 
-/// Drops expired grants; if that is not enough, the half closest to expiry.
+/// Drops expired grants; if that is not enough, the half of the unrevoked ones closest to
+/// expiry. A revoked grant stays until it expires.
 fn make_room(families: &mut HashMap<String, Family>, capacity: usize, now: u64) {
     families.retain(|_, f| f.until > now);
     if families.len() < capacity {
         return;
     }
-    let mut untils: Vec<u64> = families.values().map(|f| f.until).collect();
+    let mut untils: Vec<u64> = families
+        .values()
+        .filter(|f| !f.revoked)
+        .map(|f| f.until)
+        .collect();
+    if untils.is_empty() {
+        tracing::warn!(
+            kept = families.len(),
+            "the OAuth replay ledger is full of revoked grants: new grants are refused until some expire"
+        );
+        return;
+    }
     let mid = untils.len() / 2;
     let (_, cut, _) = untils.select_nth_unstable(mid);
     let cut = *cut;
-    families.retain(|_, f| f.until > cut);
+    families.retain(|_, f| f.revoked || f.until > cut);
     tracing::warn!(
         kept = families.len(),
         "the OAuth replay ledger was full: grants closest to expiry are forgotten (their codes and refresh tokens lose reuse detection on this replica)"
@@ -297,5 +318,37 @@ mod tests {
             Err(Reuse::Replayed),
             "the newest entries survive"
         );
+    }
+
+    /// A flood of new grants must not push a revocation out: a forgotten revoked grant is
+    /// "unknown here", and unknown grants are accepted, so its stolen tokens would work again.
+    #[test]
+    fn a_revoked_grant_outlives_a_flood_of_new_ones() {
+        let l = Ledger::new(4);
+        l.redeem_code("victim", 1000, 1).unwrap();
+        l.rotate("victim", 0, 1000, 2).unwrap();
+        assert_eq!(l.rotate("victim", 0, 1000, 100), Err(Reuse::Replayed));
+        for i in 0..8 {
+            let _ = l.redeem_code(&format!("flood{i}"), 2000 + i, 101);
+        }
+        assert!(l.is_revoked("victim"), "the revocation was forgotten");
+        assert!(l.len() <= 4);
+        assert_eq!(l.rotate("victim", 1, 1000, 102), Err(Reuse::Revoked));
+    }
+
+    /// Revoked grants alone filling the ledger: a new grant is refused, not recorded, and the
+    /// revocations stay; once they expire there is room again.
+    #[test]
+    fn a_ledger_full_of_revocations_refuses_new_grants() {
+        let l = Ledger::new(2);
+        for family in ["a", "b"] {
+            l.redeem_code(family, 100, 1).unwrap();
+            assert_eq!(l.redeem_code(family, 100, 1), Err(Reuse::Replayed));
+        }
+        assert_eq!(l.redeem_code("c", 100, 2), Err(Reuse::Full));
+        assert!(l.is_revoked("a") && l.is_revoked("b"));
+        assert_eq!(l.len(), 2);
+        l.redeem_code("c", 300, 101).unwrap();
+        assert!(!l.is_revoked("a"), "expired entries make room");
     }
 }

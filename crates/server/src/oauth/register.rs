@@ -58,6 +58,11 @@ const DOCUMENT_CACHE_ENTRIES: usize = 1000;
 pub const FETCHES_PER_SECOND: u32 = 2;
 /// Document fetches in flight at once, per replica.
 pub const FETCHES_IN_FLIGHT: usize = 16;
+/// Document fetches in flight at once for one client address: one address pointing at slow
+/// servers of its own cannot hold the replica's slots.
+pub const FETCHES_IN_FLIGHT_PER_ADDRESS: usize = 2;
+/// The longest a document fetch may take, connecting included (a document is at most 64 KiB).
+const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a request waits for a fetch slot before it is told the server is busy.
 const FETCH_SLOT_WAIT: Duration = Duration::from_secs(2);
 /// The longest host name a document URL may have (DNS allows 253 characters).
@@ -157,7 +162,9 @@ pub enum ClientError {
     )]
     Unknown,
     /// The metadata document could not be used.
-    #[error("the client metadata document {url} cannot be used: {problem}")]
+    // The URL is not repeated: it is the client's text, shown on the origin where vendors
+    // paste their key.
+    #[error("the client metadata document cannot be used: {problem}")]
     Document {
         /// The client id.
         url: String,
@@ -189,6 +196,41 @@ pub struct ClientResolver {
     cache: Mutex<HashMap<String, (Instant, Remembered)>>,
     per_address: RateLimiter,
     in_flight: tokio::sync::Semaphore,
+    /// Fetches in flight per client address (only addresses with one in flight are present).
+    in_flight_by_address: Mutex<HashMap<String, usize>>,
+}
+
+/// One fetch counted against its client address until dropped.
+struct AddressSlot<'r> {
+    counts: &'r Mutex<HashMap<String, usize>>,
+    address: String,
+}
+
+impl<'r> AddressSlot<'r> {
+    fn take(counts: &'r Mutex<HashMap<String, usize>>, address: &str) -> Option<Self> {
+        let mut map = counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = map.entry(address.to_owned()).or_default();
+        if *count >= FETCHES_IN_FLIGHT_PER_ADDRESS {
+            return None;
+        }
+        *count += 1;
+        Some(Self {
+            counts,
+            address: address.to_owned(),
+        })
+    }
+}
+
+impl Drop for AddressSlot<'_> {
+    fn drop(&mut self) {
+        let mut map = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = map.get_mut(&self.address) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                map.remove(&self.address);
+            }
+        }
+    }
 }
 
 impl ClientResolver {
@@ -198,8 +240,8 @@ impl ClientResolver {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .dns_resolver(Arc::new(Reachable { allow_loopback }))
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(5))
+            .connect_timeout(FETCH_TIMEOUT)
+            .timeout(FETCH_TIMEOUT)
             .user_agent(concat!("ds24-mcp/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ResolverError(e.to_string()))?;
@@ -209,6 +251,7 @@ impl ClientResolver {
             cache: Mutex::new(HashMap::new()),
             per_address: RateLimiter::new(FETCHES_PER_SECOND),
             in_flight: tokio::sync::Semaphore::new(FETCHES_IN_FLIGHT),
+            in_flight_by_address: Mutex::new(HashMap::new()),
         })
     }
 
@@ -263,6 +306,9 @@ impl ClientResolver {
         if let Some(remembered) = self.cached(client_id) {
             return remembered.map_err(problem);
         }
+        let Some(_address_slot) = AddressSlot::take(&self.in_flight_by_address, from) else {
+            return Err(ClientError::TooMany);
+        };
         if self.per_address.check(from).is_err() {
             return Err(ClientError::TooMany);
         }
@@ -475,17 +521,42 @@ fn is_public(ip: IpAddr) -> bool {
                 || (a == 100 && (64..128).contains(&b)))
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_v4(v6) {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let [first, second, ..] = v6.segments();
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (first == 0x2001 && (second == 0x0db8 || second == 0))
+                // Local-use NAT64 (RFC 8215) and IPv4-compatible (deprecated) addresses: where
+                // they lead depends on the network they are used in.
+                || (first == 0x0064 && second == 0xff9b)
+                || v6.segments()[..6] == [0; 6])
         }
+    }
+}
+
+/// The IPv4 address an IPv6 address stands for where a translator or tunnel turns it into
+/// that IPv4 address: v4-mapped (`::ffff:a.b.c.d`), NAT64's well-known prefix
+/// (`64:ff9b::a.b.c.d`, RFC 6052) and 6to4 (`2002:aabb:ccdd::`, RFC 3056). Behind a NAT64
+/// gateway `64:ff9b::a00:1` is 10.0.0.1, so these are as public as the address inside.
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let s = v6.segments();
+    let octets = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        std::net::Ipv4Addr::new(a, b, c, d)
+    };
+    match s {
+        [0x0064, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(octets(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(octets(hi, lo)),
+        _ => None,
     }
 }
 
@@ -697,6 +768,46 @@ pub async fn register(State(o): State<Arc<OAuth>>, headers: HeaderMap, body: Byt
 mod tests {
     use super::*;
 
+    /// A client address pointing at slow servers of its own holds at most
+    /// [`FETCHES_IN_FLIGHT_PER_ADDRESS`] of the replica's fetch slots: its next document is
+    /// refused at once, and the other slots stay free for everyone else.
+    #[tokio::test]
+    async fn one_address_cannot_hold_the_replicas_fetch_slots() {
+        let slow = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = slow.local_addr().unwrap().port();
+        let (seen, mut accepted) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut held = vec![];
+            while let Ok((socket, _)) = slow.accept().await {
+                held.push(socket);
+                let _ = seen.send(());
+            }
+        });
+        let resolver = Arc::new(ClientResolver::new(true).unwrap());
+        for i in 0..FETCHES_IN_FLIGHT_PER_ADDRESS {
+            let r = Arc::clone(&resolver);
+            tokio::spawn(async move {
+                let _ = r
+                    .document(&format!("http://127.0.0.1:{port}/slow/{i}"), "attacker")
+                    .await;
+            });
+            accepted.recv().await.unwrap();
+        }
+        let next = tokio::time::timeout(
+            Duration::from_secs(2),
+            resolver.document(&format!("http://127.0.0.1:{port}/slow/next"), "attacker"),
+        )
+        .await;
+        assert!(
+            matches!(next, Ok(Err(ClientError::TooMany))),
+            "the address's next fetch was started: {next:?}"
+        );
+        assert_eq!(
+            resolver.in_flight.available_permits(),
+            FETCHES_IN_FLIGHT - FETCHES_IN_FLIGHT_PER_ADDRESS
+        );
+    }
+
     fn client(uris: &[&str]) -> ClientInfo {
         ClientInfo {
             name: "c".into(),
@@ -811,10 +922,26 @@ mod tests {
             "fe80::1",
             "::ffff:10.0.0.1",
             "0.0.0.0",
+            // Translated or tunnelled IPv4 inside IPv6: NAT64 of 10.0.0.1 and of the cloud
+            // metadata address, local-use NAT64, 6to4 of 10.0.0.1 and of 127.0.0.1,
+            // IPv4-compatible and Teredo.
+            "64:ff9b::a00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a00:1",
+            "2002:a00:1::1",
+            "2002:7f00:1::1",
+            "::a00:1",
+            "2001:0:4136:e378::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
-        for public in ["93.184.216.34", "2606:4700::1111"] {
+        // The same forms around a public IPv4 address are public.
+        for public in [
+            "93.184.216.34",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();

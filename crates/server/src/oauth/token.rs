@@ -245,14 +245,13 @@ fn redeem_code(o: &OAuth, client: &str, params: &Params) -> Result<serde_json::V
     o.ledger
         .redeem_code(&claims.grant.family, issued.refresh_expires_at, now)
         .map_err(|reuse| {
+            let description = match reuse {
+                Reuse::Full => return ledger_full(),
+                Reuse::Replayed => "the authorization code was already used; every token issued with it is now revoked",
+                Reuse::Revoked => "the authorization code's grant was revoked",
+            };
             tracing::warn!(client = %claims.grant.client_name, "authorization code used twice: grant revoked");
-            Failure::new(
-                "invalid_grant",
-                match reuse {
-                    Reuse::Replayed => "the authorization code was already used; every token issued with it is now revoked",
-                    Reuse::Revoked => "the authorization code's grant was revoked",
-                },
-            )
+            Failure::new("invalid_grant", description)
         })?;
     tracing::info!(client = %claims.grant.client_name, access = claims.grant.access.scope(), "OAuth tokens issued");
     Ok(answer(&claims.grant, &issued))
@@ -314,14 +313,13 @@ fn refresh(o: &OAuth, client: &str, params: &Params) -> Result<serde_json::Value
             now,
         )
         .map_err(|reuse| {
+            let description = match reuse {
+                Reuse::Full => return ledger_full(),
+                Reuse::Replayed => "the refresh token was already used (tokens rotate on every refresh); the connection is revoked, connect again",
+                Reuse::Revoked => "the connection was revoked after a refresh token was used twice; connect again",
+            };
             tracing::warn!(client = %grant.client_name, "refresh token reused after rotation: grant revoked");
-            Failure::new(
-                "invalid_grant",
-                match reuse {
-                    Reuse::Replayed => "the refresh token was already used (tokens rotate on every refresh); the connection is revoked, connect again",
-                    Reuse::Revoked => "the connection was revoked after a refresh token was used twice; connect again",
-                },
-            )
+            Failure::new("invalid_grant", description)
         })?;
     Ok(answer(&grant, &issued))
 }
@@ -354,6 +352,17 @@ fn is_verifier(v: &str) -> bool {
     (43..=128).contains(&v.len())
         && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The replay ledger cannot take the grant (it is full of revocations): nothing was used up, so
+/// the same code or refresh token works once there is room.
+fn ledger_full() -> Failure {
+    Failure {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        error: "temporarily_unavailable",
+        description: "the server cannot take another connection right now; try again later".into(),
+        basic_challenge: false,
+    }
 }
 
 fn server_error(e: tokens::IssueError) -> Failure {

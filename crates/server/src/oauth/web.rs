@@ -18,7 +18,14 @@ pub(crate) fn params(text: &[u8]) -> Result<Params, String> {
     let mut out = Params::new();
     for (k, v) in url::form_urlencoded::parse(text) {
         if out.insert(k.to_string(), v.into_owned()).is_some() {
-            return Err(format!("the parameter `{k}` is given more than once"));
+            // Named only when it looks like a parameter name: the text reaches pages on the
+            // origin where vendors paste their key, and a link can make it say anything.
+            let plain = k.len() <= 32 && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            return Err(if plain {
+                format!("the parameter `{k}` is given more than once")
+            } else {
+                "a parameter is given more than once".to_owned()
+            });
         }
     }
     Ok(out)
