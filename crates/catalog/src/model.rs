@@ -402,6 +402,9 @@ pub struct Param {
     /// login): audit lines show it masked. Declared here, beside the parameter, so a new
     /// function cannot forget it in some list kept elsewhere.
     pub personal: bool,
+    /// True when the value is a secret (a signing passphrase, a license key, a token that
+    /// collects an API key): audit lines show it masked, like the API key itself.
+    pub secret: bool,
 }
 
 /// Text formats Digistore24's spec defines (JSON Schema `format` values).
@@ -438,6 +441,7 @@ impl Param {
             max_len: None,
             format: None,
             personal: false,
+            secret: false,
         }
     }
 
@@ -466,6 +470,12 @@ impl Param {
     /// Marks the value as personal data, masked in audit lines.
     pub const fn personal(mut self) -> Self {
         self.personal = true;
+        self
+    }
+
+    /// Marks the value as a secret, masked in audit lines.
+    pub const fn secret(mut self) -> Self {
+        self.secret = true;
         self
     }
 

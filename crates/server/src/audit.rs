@@ -470,7 +470,7 @@ fn mask_object(params: &[Param], args: &Map<String, Value>) -> Map<String, Value
 }
 
 fn mask_param(p: &Param, value: &Value) -> Value {
-    if p.personal {
+    if p.personal || p.secret {
         return mask(value);
     }
     match (&p.ty, value) {

@@ -21,7 +21,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             .access(Access::Developer)
             .operation_id("retrieveApiKey")
             .params(&[
-                Param::req("token", Ty::String, "request_token from requestApiKey"),
+                Param::req("token", Ty::String, "request_token from requestApiKey").secret(),
             ]),
         Function::destructive(&TOOLSET, "unregister", "Delete the calling (interactively created) API key together with its IPN connections.")
             .method(HttpMethod::Delete)

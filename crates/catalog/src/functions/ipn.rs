@@ -30,7 +30,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::opt("transactions", Ty::String, "Comma list: payment, refund, chargeback, payment_missed, rebill_cancelled, rebill_resumed, last_paid_day or all"),
                 Param::opt("timing", Ty::String, "delayed: queued, usually < 2 min").default("before_thankyou").one_of(&["before_thankyou", "delayed"]),
                 Param::opt("newsletter_send_policy", Ty::String, "Send depending on newsletter opt-in").one_of(&["end_policy_send_always", "end_if_not_optout", "end_if_optout", "end_if_optin"]),
-                Param::opt("sha_passphrase", Ty::String, "Signs IPN calls; 'random' generates one").max_len(63),
+                Param::opt("sha_passphrase", Ty::String, "Signs IPN calls; 'random' generates one").max_len(63).secret(),
             ]),
     ],
 };

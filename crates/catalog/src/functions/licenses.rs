@@ -15,6 +15,6 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     .hosted()
     .params(&[
         Param::req("purchase_id", Ty::String, ""),
-        Param::req("license_key", Ty::String, ""),
+        Param::req("license_key", Ty::String, "").secret(),
     ])],
 };

@@ -40,7 +40,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         .hosted()
         .params(&[
             Param::req("purchase_ids", Ty::String, "Comma list"),
-            Param::req("upgrade_id", Ty::String, "Numeric, or NNN-authkey"),
+            Param::req("upgrade_id", Ty::String, "Numeric, or NNN-authkey").secret(),
             Param::opt(
                 "payment_plan_id",
                 Ty::String,

@@ -171,6 +171,37 @@ fn personal_and_unknown_values_are_masked() {
     assert!(!unknown.to_string().contains("12345"));
 }
 
+/// Secrets a call carries (the IPN signing passphrase, a license key, the token that collects
+/// a new API key, an upgrade's auth key) are masked like the API key: an audit trail is read by
+/// people the vendor never gave them to.
+#[test]
+fn secret_values_are_masked() {
+    for (function, args) in [
+        (
+            "ipnSetup",
+            json!({"ipn_url": "https://example.com/ipn", "name": "n", "product_ids": "all", "sha_passphrase": "S3cretPassphrase"}),
+        ),
+        (
+            "validateLicenseKey",
+            json!({"purchase_id": "ABC", "license_key": "S3cret-LIC-1234"}),
+        ),
+        ("retrieveApiKey", json!({"token": "S3cret-REQTOKEN"})),
+        (
+            "createUpgradePurchase",
+            json!({"purchase_ids": "ABC", "upgrade_id": "123-S3cretauthkey"}),
+        ),
+    ] {
+        let f = ds24_catalog::get(function).unwrap();
+        let shown = masked_arguments(Some(f), args.as_object().unwrap());
+        let text = shown.to_string();
+        assert!(!text.contains("S3cret"), "{function}: {text}");
+        assert!(
+            text.contains("ABC") || text.contains("example.com") || function == "retrieveApiKey",
+            "{function}: the other arguments are kept: {text}"
+        );
+    }
+}
+
 #[test]
 fn arguments_are_bounded() {
     let f = ds24_catalog::get("createBuyUrl").unwrap();
