@@ -203,6 +203,22 @@ fn check_params(params: &[Param], at: &str, problems: &mut Vec<String>) {
                 "`{path}` looks like personal data; mark it `.personal()` so audit lines mask it"
             ));
         }
+        // Secrets likewise: a parameter whose name says it is one must carry `.secret()`.
+        let secret_name = [
+            "passphrase",
+            "password",
+            "secret",
+            "license_key",
+            "token",
+            "auth_key",
+        ]
+        .iter()
+        .any(|part| p.name.contains(part));
+        if secret_name && !p.secret {
+            problems.push(format!(
+                "`{path}` looks like a secret; mark it `.secret()` so audit lines mask it"
+            ));
+        }
         if p.personal && !matches!(p.ty, Ty::String) {
             problems.push(format!(
                 "`{path}`: only text parameters are marked personal"
