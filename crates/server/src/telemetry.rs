@@ -177,17 +177,105 @@ pub enum LogFormat {
 pub fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("DS24_MCP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
+    // Colours only on a terminal: in a file or a log collector the escape codes are noise.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        // Colours only on a terminal: in a file or a log collector the escape codes are noise.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(ansi)
         .with_env_filter(filter);
     match format {
-        LogFormat::Text => builder.init(),
+        LogFormat::Text => builder.with_writer(OneLineStderr { ansi }).init(),
         LogFormat::Json => builder
+            .with_writer(std::io::stderr)
             .json()
             .with_current_span(true)
             .with_span_list(false)
             .init(),
+    }
+}
+
+/// stderr for the text format, where each event is one line whatever its fields hold.
+///
+/// Why: a field written with `%` (Display) goes out as it is, and some carry text a client
+/// chose: Digistore24 repeats IDs in its error messages ("Order 'X' not found"), so a
+/// `purchase_id` with a newline in it could write a second, forged line ("tool call
+/// function=deleteProduct outcome=ok") under a real key's fingerprint. Escaping at this one
+/// place covers every field and every crate's events; the JSON format escapes by itself.
+#[derive(Debug, Clone, Copy)]
+struct OneLineStderr {
+    /// Whether the formatter writes colour codes, whose ESC bytes must pass.
+    ansi: bool,
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for OneLineStderr {
+    type Writer = OneLine;
+
+    fn make_writer(&'a self) -> OneLine {
+        OneLine { ansi: self.ansi }
+    }
+}
+
+/// One event's writer: the formatter hands it the whole line at once.
+#[derive(Debug)]
+struct OneLine {
+    ansi: bool,
+}
+
+impl std::io::Write for OneLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::Write::write_all(&mut std::io::stderr().lock(), &one_line(buf, self.ansi))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut std::io::stderr())
+    }
+}
+
+/// `line` with every control character but its final newline (and tabs, and ESC when colours
+/// are on) written as an escape: `\n`, `\r`, `\x1b`.
+fn one_line(line: &[u8], ansi: bool) -> std::borrow::Cow<'_, [u8]> {
+    let escaped = |b: u8| (b < 0x20 && b != b'\t' && !(ansi && b == 0x1b)) || b == 0x7f;
+    let body = line.strip_suffix(b"\n").unwrap_or(line);
+    if !body.iter().any(|&b| escaped(b)) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = Vec::with_capacity(line.len() + 16);
+    for &b in body {
+        match b {
+            b'\n' if escaped(b) => out.extend_from_slice(b"\\n"),
+            b'\r' if escaped(b) => out.extend_from_slice(b"\\r"),
+            b if escaped(b) => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+            b => out.push(b),
+        }
+    }
+    if body.len() < line.len() {
+        out.push(b'\n');
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn an_event_stays_one_line() {
+        assert_eq!(&*one_line(b"plain line\n", false), b"plain line\n");
+        assert_eq!(
+            &*one_line(
+                b"error=Order 'X\n2026 INFO forged'\r\x1b[2J\x7f not found\n",
+                false
+            ),
+            b"error=Order 'X\\n2026 INFO forged'\\r\\x1b[2J\\x7f not found\n"
+        );
+        assert_eq!(
+            &*one_line(b"a\tb \x1b[32mINFO\x1b[0m\n", true),
+            b"a\tb \x1b[32mINFO\x1b[0m\n"
+        );
+        assert_eq!(
+            &*one_line(b"no newline\nat end", false),
+            b"no newline\\nat end"
+        );
+        assert_eq!(&*one_line("ä ü\n".as_bytes(), false), "ä ü\n".as_bytes());
     }
 }

@@ -1352,3 +1352,28 @@ async fn finding_17_unknown_versions_and_paths_say_what_is_there() {
     assert_eq!(r.status(), 405);
     assert_eq!(up.count(), 0);
 }
+
+/// Review of secrets and audit (S2): Digistore24 repeats IDs in its error messages ("Order 'X'
+/// not found"), so text a client chose reaches the log inside an upstream message. In the text
+/// log format (the default) it must not start a line of its own: a forged "deleteProduct
+/// outcome=ok" line under a real key's fingerprint would lie in the operator's record.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_18_text_digistore24_repeats_cannot_forge_a_log_line() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--log-format", "text"]);
+    let forged = "X'\n2026-11-28T03:00:00.000000Z  INFO ds24_mcp::pipeline: tool call function=\"deleteProduct\" outcome=\"ok\" FORGED\r\n'";
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "getPurchase", "arguments": {"purchase_id": forged}}});
+    let (status, text) = post_raw(&server.url(), FULL_KEY, body.to_string()).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("\"isError\":true"), "{text}");
+    assert_eq!(up.count(), 1, "the call reached Digistore24, which repeated the id");
+    let logs = server.logs();
+    assert!(logs.contains("FORGED"), "the message was logged: {logs}");
+    for line in logs.lines() {
+        assert!(
+            !line.starts_with("2026-11-28T03:00:00") && !line.starts_with('\''),
+            "a line of the log was written by the client: {line:?}\n{logs}"
+        );
+    }
+}
