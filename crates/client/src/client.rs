@@ -212,7 +212,16 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        decode(status, &body)
+        match decode(status, &body) {
+            // An error's text is Digistore24's (or a proxy's page): it goes to logs and to the
+            // model. Should it repeat the key (a debug page echoing request headers, say), the
+            // key is taken out before anything reads it; cut short in a snippet it would leave
+            // part of itself, so the body is cleaned, not the text.
+            Err(_) if contains(&body, key.expose().as_bytes()) => {
+                decode(status, &without(&body, key.expose().as_bytes()))
+            }
+            decoded => decoded,
+        }
     }
 
     /// Classifies a failed call. The details (which name the upstream URL and address) go to
@@ -243,9 +252,79 @@ impl Client {
     }
 }
 
+/// Whether `needle` occurs in `haystack` (only on the error path: no need for a fast search).
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `body` with every copy of `secret` replaced by `<API key>`.
+fn without(body: &[u8], secret: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.starts_with(secret) {
+            out.extend_from_slice(b"<API key>");
+            rest = &rest[secret.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An upstream (or a proxy's error page) that repeats the key in its error text: the
+    /// error that reaches logs and the model carries `<API key>` instead, also where a
+    /// snippet would cut the key short.
+    #[tokio::test]
+    async fn an_error_that_repeats_the_key_does_not_pass_it_on() {
+        use axum::http::HeaderMap;
+        let app = axum::Router::new()
+            .route(
+                "/api/call/envelope",
+                axum::routing::post(|h: HeaderMap| async move {
+                    let key = h["x-ds-api-key"].to_str().unwrap().to_owned();
+                    format!(r#"{{"result":"error","code":2,"message":"Invalid API key '{key}'"}}"#)
+                }),
+            )
+            .route(
+                "/api/call/page",
+                axum::routing::post(|h: HeaderMap| async move {
+                    let key = h["x-ds-api-key"].to_str().unwrap().to_owned();
+                    let pad = "x".repeat(130);
+                    (
+                        axum::http::StatusCode::BAD_GATEWAY,
+                        format!("<html>{pad} X-DS-API-KEY: {key}</html>"),
+                    )
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = Client::new(ClientConfig {
+            api_url: format!("http://{addr}/api/call"),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        let key = ApiKey::new("12345-SECRETKEYabcdefghijklmnop").unwrap();
+        for function in ["envelope", "page"] {
+            let e = client
+                .call(function, &key, &FormPairs::new(), Retry::Never)
+                .await
+                .unwrap_err();
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains("SECRET"), "{function}: {text}");
+        }
+        let e = client
+            .call("envelope", &key, &FormPairs::new(), Retry::Never)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("Invalid API key '<API key>'"), "{e}");
+    }
 
     #[test]
     fn the_key_only_travels_over_https_or_to_this_machine() {

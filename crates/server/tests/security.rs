@@ -1367,7 +1367,11 @@ async fn finding_18_text_digistore24_repeats_cannot_forge_a_log_line() {
     let (status, text) = post_raw(&server.url(), FULL_KEY, body.to_string()).await;
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("\"isError\":true"), "{text}");
-    assert_eq!(up.count(), 1, "the call reached Digistore24, which repeated the id");
+    assert_eq!(
+        up.count(),
+        1,
+        "the call reached Digistore24, which repeated the id"
+    );
     let logs = server.logs();
     assert!(logs.contains("FORGED"), "the message was logged: {logs}");
     for line in logs.lines() {
