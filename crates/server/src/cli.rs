@@ -369,6 +369,10 @@ pub struct CommonArgs {
     /// says so.
     #[arg(long, env = "DS24_MCP_REPORT_MAX_ROWS", default_value_t = 20_000)]
     pub report_max_rows: u64,
+    /// Longest a report runs in seconds, its pages together; then it answers the rows read so
+    /// far and says so.
+    #[arg(long, env = "DS24_MCP_REPORT_TIMEOUT", default_value_t = 120)]
+    pub report_timeout: u64,
     /// Use the built-in sandbox account as the upstream instead of Digistore24.
     #[arg(long)]
     pub sandbox: bool,

@@ -54,6 +54,41 @@ pub const REPORTS: &[Report] = &[
 
 /// Rows per upstream page (the largest Digistore24 documents for its lists).
 const PAGE_SIZE: u64 = 1000;
+
+/// What one report may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most rows read.
+    pub max_rows: u64,
+    /// Longest a report runs, its pages together; then it answers what it read.
+    pub max_time: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_rows: 20_000,
+            max_time: std::time::Duration::from_secs(120),
+        }
+    }
+}
+
+impl Limits {
+    /// Most pages read: enough for `max_rows` even where Digistore24 sends half the rows a
+    /// page asks for (its documents disagree on the largest page), and no more. Without it an
+    /// answer of one row per page with a huge `page_count` would make thousands of calls.
+    fn max_pages(self) -> u64 {
+        self.max_rows.div_ceil(PAGE_SIZE).saturating_mul(2).max(1)
+    }
+}
+
+/// Why a report stopped before the end of the list.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Rows,
+    Pages(u64),
+    Time,
+}
 /// Groups shown; the rest are summed into one `(other)` group.
 const MAX_GROUPS: usize = 50;
 
@@ -98,8 +133,9 @@ pub const MAX_WHERE_CHARS: usize = 500;
 
 /// What is wrong with a report call's arguments, beyond their schema (checked before anything
 /// is sent).
-pub fn check(args: &Map<String, Value>) -> Vec<String> {
+pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
     let mut problems = Vec::new();
+    let searched = find(tool).map(search_fields).unwrap_or_default();
     if let Some(Value::Object(filters)) = args.get("where") {
         if filters.len() > MAX_WHERE_FIELDS {
             problems.push(format!(
@@ -117,6 +153,12 @@ pub fn check(args: &Map<String, Value>) -> Vec<String> {
             } else if text.split(',').count() > MAX_WHERE_VALUES {
                 problems.push(format!(
                     "`where.{field}`: at most {MAX_WHERE_VALUES} alternatives"
+                ));
+            } else if text.contains(',') && searched.contains(&field.as_str()) {
+                // Digistore24 searches this field itself, for one value: a list would match
+                // nothing and the report would count 0 as if that were the answer.
+                problems.push(format!(
+                    "`where.{field}`: Digistore24 searches this field for one value, so a comma list cannot be used; ask once per value, or filter on the row's own field (as a list row names it, e.g. `buyer.email`)"
                 ));
             }
         }
@@ -151,9 +193,10 @@ pub async fn run(
     upstream: &dyn Upstream,
     key: &ApiKey,
     args: &Map<String, Value>,
-    max_rows: u64,
+    limits: Limits,
     progress: &dyn Progress,
 ) -> Result<Value, CallError> {
+    let deadline = tokio::time::Instant::now() + limits.max_time;
     let mut query = query(report, args);
     // Pages are read one after another; a window such as "-24h" or "now" would move between
     // them and rows at page boundaries would be skipped or counted twice. Fix it once, on
@@ -183,19 +226,27 @@ pub async fn run(
     let mut read = 0u64;
     let mut item_count = None;
     let mut echo = Map::new();
-    let mut stopped_early = false;
+    let mut stopped: Option<Stop> = None;
     'pages: for page_no in 1u64.. {
+        if page_no > limits.max_pages() {
+            stopped = Some(Stop::Pages(page_no - 1));
+            break;
+        }
         let mut page_args = query.list_args.clone();
         page_args.insert("page_no".into(), json!(page_no));
         page_args.insert("page_size".into(), json!(PAGE_SIZE));
-        let data = upstream
-            .call(
-                report.source,
-                key,
-                encode_form(&page_args),
-                Retry::OnConnectFailure,
-            )
-            .await?;
+        // A read: cutting it short at the deadline loses nothing.
+        let page = upstream.call(
+            report.source,
+            key,
+            encode_form(&page_args),
+            Retry::OnConnectFailure,
+        );
+        let Ok(data) = tokio::time::timeout_at(deadline, page).await else {
+            stopped = Some(Stop::Time);
+            break;
+        };
+        let data = data?;
         if page_no == 1 {
             for field in ["from", "to"] {
                 if let Some(v) = data.get(field).or_else(|| query.list_args.get(field)) {
@@ -209,8 +260,8 @@ pub async fn run(
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice);
         for row in rows {
-            if read >= max_rows {
-                stopped_early = true;
+            if read >= limits.max_rows {
+                stopped = Some(Stop::Rows);
                 break 'pages;
             }
             read += 1;
@@ -246,7 +297,7 @@ pub async fn run(
             break;
         }
     }
-    let complete = !stopped_early && item_count.is_none_or(|n| read >= n);
+    let complete = stopped.is_none() && item_count.is_none_or(|n| read >= n);
     let mut out = echo;
     out.insert("rows_read".into(), json!(read));
     out.insert("count".into(), json!(totals.count));
@@ -258,13 +309,24 @@ pub async fn run(
         out.insert("unreadable_amounts".into(), json!(totals.unreadable));
     }
     if !complete {
-        out.insert(
-            "note".into(),
-            json!(format!(
-                "Stopped after {read} of {} rows (the server's --report-max-rows); narrow the time window or filters for a complete answer.",
-                item_count.map_or_else(|| "more".to_owned(), |n| n.to_string())
-            )),
-        );
+        let of = item_count.map_or_else(|| "more".to_owned(), |n| n.to_string());
+        let narrow = "narrow the time window or filters for a complete answer";
+        let note = match stopped {
+            Some(Stop::Rows) => format!(
+                "Stopped after {read} of {of} rows (the server's --report-max-rows); {narrow}."
+            ),
+            Some(Stop::Pages(pages)) => format!(
+                "Stopped after {pages} pages with {read} of {of} rows (Digistore24 sent fewer rows per page than asked; the server reads at most twice the pages --report-max-rows needs); {narrow}."
+            ),
+            Some(Stop::Time) => format!(
+                "Stopped after {} s with {read} of {of} rows (the server's --report-timeout); {narrow}.",
+                limits.max_time.as_secs()
+            ),
+            None => format!(
+                "Digistore24 listed {read} of the {of} rows it announced; the totals cover those {read}. Rows may have changed while the pages were read: asking again may give the rest."
+            ),
+        };
+        out.insert("note".into(), json!(note));
     }
     out.insert("complete".into(), json!(complete));
     Ok(Value::Object(out))
@@ -322,14 +384,19 @@ fn relative(v: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
 
 /// Splits `where` into the filters Digistore24 applies (the list function's own search
 /// fields, read from the catalog) and the ones matched against rows here.
-fn query(report: &Report, args: &Map<String, Value>) -> Query {
-    let search_fields: Vec<&str> = ds24_catalog::get(report.source)
+/// The fields of the list function's own `search` block: Digistore24 filters those itself.
+fn search_fields(report: &Report) -> Vec<&'static str> {
+    ds24_catalog::get(report.source)
         .and_then(|f| f.params.iter().find(|p| p.name == "search"))
         .map(|p| match &p.ty {
             Ty::Object(fields) => fields.iter().map(|f| f.name).collect(),
             _ => Vec::new(),
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn query(report: &Report, args: &Map<String, Value>) -> Query {
+    let search_fields = search_fields(report);
     let mut list_args = Map::new();
     for field in ["from", "to"] {
         if let Some(v) = args.get(field) {
@@ -559,6 +626,116 @@ fn money(cents: i128) -> String {
 mod tests {
     use super::*;
 
+    /// A Digistore24 that answers every list page with one row and announces a billion pages:
+    /// garbage a broken or hostile upstream could send, each page after `delay`.
+    struct OneRowPages {
+        rows: &'static str,
+        delay: std::time::Duration,
+        announced: (u64, u64),
+        calls: std::sync::atomic::AtomicU64,
+    }
+
+    impl Upstream for OneRowPages {
+        fn call<'a>(
+            &'a self,
+            function: &'static str,
+            _key: &'a ApiKey,
+            _form: ds24_client::FormPairs,
+            _retry: Retry,
+        ) -> crate::upstream::UpstreamFuture<'a> {
+            Box::pin(async move {
+                self.calls
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if function == "ping" {
+                    return Ok(json!({"server_time": "2026-03-31 10:00:00"}));
+                }
+                tokio::time::sleep(self.delay).await;
+                Ok(json!({
+                    "page_count": self.announced.0,
+                    "item_count": self.announced.1,
+                    self.rows: [{"id": "X", "amount": "1.00", "currency": "EUR"}],
+                }))
+            })
+        }
+    }
+
+    async fn garbage_report(delay_secs: u64, limits: Limits) -> (Value, u64) {
+        report_of(delay_secs, (1_000_000_000, 1_000_000_000), limits).await
+    }
+
+    /// A report over [`OneRowPages`] announcing `(page_count, item_count)`.
+    async fn report_of(delay_secs: u64, announced: (u64, u64), limits: Limits) -> (Value, u64) {
+        let report = find("summarizePurchases").unwrap();
+        let up = OneRowPages {
+            rows: report.rows,
+            announced,
+            delay: std::time::Duration::from_secs(delay_secs),
+            calls: Default::default(),
+        };
+        let key = ApiKey::new("k").unwrap();
+        let args = json!({"from": "-7d"});
+        let answer = run(
+            report,
+            &up,
+            &key,
+            args.as_object().unwrap(),
+            limits,
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+        (answer, up.calls.into_inner())
+    }
+
+    /// One row per page and a billion pages announced: the report stops at twice the pages
+    /// its row limit needs, not after 20,000 calls, and says why.
+    #[tokio::test]
+    async fn a_report_reads_a_bounded_number_of_pages() {
+        let (answer, calls) = garbage_report(0, Limits::default()).await;
+        assert!(calls <= 1 + 40, "{calls} upstream calls");
+        assert_eq!(answer["complete"], false);
+        assert_eq!(answer["rows_read"], 40);
+        let note = answer["note"].as_str().unwrap();
+        assert!(
+            note.contains("40 pages") && !note.contains("--report-max-rows)"),
+            "{note}"
+        );
+    }
+
+    /// Digistore24 announces more rows than its pages hold: the report is incomplete and says
+    /// so without blaming a limit of the server's.
+    #[tokio::test]
+    async fn fewer_rows_than_announced_are_reported_as_such() {
+        let (answer, calls) = report_of(0, (1, 5), Limits::default()).await;
+        assert_eq!(calls, 2);
+        assert_eq!(answer["complete"], false);
+        let note = answer["note"].as_str().unwrap();
+        assert!(note.contains("listed 1 of the 5 rows"), "{note}");
+        assert!(!note.contains("--report"), "{note}");
+    }
+
+    /// Slow pages: the report answers what it read when its time is up.
+    #[tokio::test(start_paused = true)]
+    async fn a_report_ends_at_its_deadline() {
+        let limits = Limits {
+            max_rows: 1_000_000,
+            max_time: std::time::Duration::from_secs(120),
+        };
+        let started = tokio::time::Instant::now();
+        // Pages end at 7, 14, ... 119 s; the 18th would end at 126 s.
+        let (answer, calls) = garbage_report(7, limits).await;
+        assert!(
+            started.elapsed() <= limits.max_time,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(calls, 1 + 18, "the ping and 18 pages, the last cut short");
+        assert_eq!(answer["complete"], false);
+        assert_eq!(answer["rows_read"], 17);
+        let note = answer["note"].as_str().unwrap();
+        assert!(note.contains("--report-timeout"), "{note}");
+    }
+
     #[test]
     fn money_is_summed_in_cents() {
         assert_eq!(cents(&json!("118.00")), Some(11_800));
@@ -590,10 +767,17 @@ mod tests {
     #[test]
     fn bounded_where_filters() {
         let many: Map<String, Value> = (0..30).map(|i| (format!("f{i}"), json!("x"))).collect();
-        assert!(!check(&json!({ "where": many }).as_object().unwrap().clone()).is_empty());
+        assert!(
+            !check(
+                "summarizeTransactions",
+                &json!({ "where": many }).as_object().unwrap().clone()
+            )
+            .is_empty()
+        );
         let alternatives = vec!["x"; 200].join(",");
         assert!(
             !check(
+                "summarizeTransactions",
                 &json!({"where": {"country": alternatives}})
                     .as_object()
                     .unwrap()
@@ -603,6 +787,7 @@ mod tests {
         );
         assert!(
             check(
+                "summarizeTransactions",
                 &json!({"where": {"country": "DE,AT"}})
                     .as_object()
                     .unwrap()

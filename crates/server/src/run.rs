@@ -135,7 +135,10 @@ async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<S
         max_upstream_concurrency: common.max_upstream_concurrency,
         max_result_bytes: common.max_result_bytes,
         auditor,
-        report_max_rows: common.report_max_rows,
+        reports: crate::reports::Limits {
+            max_rows: common.report_max_rows,
+            max_time: std::time::Duration::from_secs(common.report_timeout.max(1)),
+        },
     });
     Ok(Started {
         pipeline: Arc::new(pipeline),

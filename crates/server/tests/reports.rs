@@ -363,6 +363,17 @@ async fn a_report_stops_at_the_row_limit_and_says_so() {
         .await;
     assert_eq!(refused["isError"], true, "{refused}");
     assert_eq!(up.count(), 0);
+    // A comma list on a field Digistore24 searches itself (one value there) would match
+    // nothing and count 0 as if complete: refused, naming what works instead.
+    let list = mcp
+        .call(
+            "summarizeTransactions",
+            json!({"from": "start", "where": {"email": "a@example.com,b@example.com"}}),
+        )
+        .await;
+    assert_eq!(list["isError"], true, "{list}");
+    assert!(text(&list).contains("buyer.email"), "{list}");
+    assert_eq!(up.count(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -164,7 +164,7 @@ pub struct Pipeline {
     upstream_slots: Semaphore,
     max_result_bytes: usize,
     auditor: Option<Auditor>,
-    report_max_rows: u64,
+    reports: reports::Limits,
 }
 
 /// How long a call waits for a free upstream slot before it is refused as "busy".
@@ -198,8 +198,8 @@ pub struct PipelineParts {
     pub max_result_bytes: usize,
     /// The audit trail, if one is kept.
     pub auditor: Option<Auditor>,
-    /// Most rows a report reads.
-    pub report_max_rows: u64,
+    /// What a report may take.
+    pub reports: reports::Limits,
 }
 
 impl Pipeline {
@@ -220,7 +220,7 @@ impl Pipeline {
             ),
             max_result_bytes: parts.max_result_bytes,
             auditor: parts.auditor,
-            report_max_rows: parts.report_max_rows,
+            reports: parts.reports,
         }
     }
 
@@ -357,7 +357,7 @@ impl Pipeline {
             }
         })?;
         if f.kind == Kind::Report {
-            let problems = reports::check(&args);
+            let problems = reports::check(f.name, &args);
             if !problems.is_empty() {
                 return Err(ToolFailure::InvalidArguments {
                     tool: entry.name.clone(),
@@ -406,15 +406,7 @@ impl Pipeline {
         trace.sent = true;
         let outcome = match (f.kind, reports::find(f.name)) {
             (Kind::Report, Some(report)) => {
-                reports::run(
-                    report,
-                    &*self.upstream,
-                    key,
-                    &args,
-                    self.report_max_rows,
-                    progress,
-                )
-                .await
+                reports::run(report, &*self.upstream, key, &args, self.reports, progress).await
             }
             _ => {
                 self.upstream

@@ -56,7 +56,7 @@ fn pipeline_over(upstream: Arc<dyn Upstream>, ttl: Duration, slots: usize) -> Pi
         max_upstream_concurrency: slots,
         max_result_bytes: 100_000,
         auditor: None,
-        report_max_rows: 20_000,
+        reports: crate::reports::Limits::default(),
     })
 }
 
@@ -384,7 +384,7 @@ async fn a_call_dropped_midway_completes_its_audit_line_as_cancelled() {
         max_upstream_concurrency: 4,
         max_result_bytes: 100_000,
         auditor: Some(auditor),
-        report_max_rows: 20_000,
+        reports: crate::reports::Limits::default(),
     });
     let request = ctx();
     let call = p.call(

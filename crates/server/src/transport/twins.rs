@@ -59,7 +59,7 @@ pub fn twins(setup: &Setup<'_>) -> Twins {
         max_upstream_concurrency: 4,
         max_result_bytes: setup.max_result_bytes,
         auditor: None,
-        report_max_rows: 20_000,
+        reports: crate::reports::Limits::default(),
     }));
     let opts = HttpOptions {
         allowed_hosts: vec![setup.hosts.into()],
