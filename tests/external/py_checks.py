@@ -291,7 +291,7 @@ async def check_reports(client_name: str, c: Client, sandbox: Sandbox) -> None:
 
 
 async def check_compact_mode(client_name: str, url: str, mode: str, sandbox: Sandbox) -> None:
-    check = "compact mode: three tools, searchTools finds listProducts, callTool matches the sandbox"
+    check = "compact mode: four tools, searchTools finds listProducts, callTool matches the sandbox"
     try:
         compact_url = url.rstrip("/") + "/compact"
         async with http_session(compact_url, mode, READ_KEY) as c:
@@ -301,7 +301,7 @@ async def check_compact_mode(client_name: str, url: str, mode: str, sandbox: San
             got = (await c.call_tool("callTool", {"name": "listProducts", "arguments": {}})).structured_content
             truth = sandbox.call("listProducts")
             report(client_name, check,
-                   names == ["searchTools", "describeTool", "callTool"] and "listProducts" in hits and got == truth,
+                   names == ["searchTools", "describeTool", "callTool", "callDestructiveTool"] and "listProducts" in hits and got == truth,
                    {"tools": names, "search": hits, "difference": first_difference(got, truth)})
     except Exception as exc:  # noqa: BLE001
         crashed(client_name, check, exc)

@@ -301,8 +301,8 @@ pub struct SelectionArgs {
     /// Offer no tool that changes data.
     #[arg(long, env = "DS24_MCP_READ_ONLY")]
     pub read_only: bool,
-    /// `full`: one tool per function; `compact`: three tools (searchTools, describeTool,
-    /// callTool) that reach every function in a few KB of context.
+    /// `full`: one tool per function; `compact`: four tools (searchTools, describeTool,
+    /// callTool, callDestructiveTool) that reach every function in a few KB of context.
     #[arg(long, env = "DS24_MCP_MODE", value_enum, default_value = "full")]
     pub mode: Mode,
     /// Tool names: Digistore24 function names, or the hosted server's names for existing prompts.

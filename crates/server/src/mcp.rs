@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 use crate::context::{ClientInfo, RequestContext};
 use crate::guides;
 use crate::pipeline::{
-    CallOutcome, Confirmation, NoProgress, Pipeline, Progress, Question, ToolFailure,
+    CallOutcome, Confirmation, NoProgress, Pipeline, Progress, Question, Reach, ToolFailure,
 };
 use crate::tools::{Mode, Scope, compact};
 
@@ -141,6 +141,7 @@ impl Ds24Service {
         }
         let mut name = request.name.to_string();
         let mut args = request.arguments.unwrap_or_default();
+        let mut reach = Reach::All;
         if let Some(tool) = compact::compact_tool(&name).filter(|_| self.compact(&context)) {
             // A valid callTool is a call of the function it names; everything else compact
             // mode answers itself, admitted and recorded by the pipeline like any call.
@@ -151,6 +152,9 @@ impl Ds24Service {
                 }) => {
                     name = inner;
                     args = arguments;
+                    if tool == compact::CALL {
+                        reach = Reach::NotDestructive;
+                    }
                 }
                 parsed => {
                     let outcome = self
@@ -171,7 +175,7 @@ impl Ds24Service {
         let again = asker.map(|peer| (peer, name.clone(), args.clone()));
         let outcome = match self
             .pipeline
-            .call(&context, &name, args, &confirmation, progress)
+            .call_reaching(&context, &name, args, &confirmation, progress, reach)
             .await
         {
             Ok(CallOutcome::Confirm(question)) => match again {
@@ -181,7 +185,7 @@ impl Ds24Service {
                         state: question.state,
                     };
                     self.pipeline
-                        .call(&context, &name, args, &answered, progress)
+                        .call_reaching(&context, &name, args, &answered, progress, reach)
                         .await
                 }
                 None => return Ok(ask(question)?.into()),
@@ -543,7 +547,7 @@ impl Ds24Service {
         result
     }
 
-    /// Whether this request gets compact mode's three tools.
+    /// Whether this request gets compact mode's tools.
     fn compact(&self, request: &RequestContext) -> bool {
         request.mode.unwrap_or(self.pipeline.inventory.mode()) == Mode::Compact
     }

@@ -14,7 +14,7 @@ fn compact(server: &Server, key: &str, era: Era) -> Mcp {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn three_tools_in_under_5_kb_by_path_header_or_flag() {
+async fn four_tools_in_under_5_kb_by_path_header_or_flag() {
     let up = upstream().await;
     let server = serve(&["--api-url", &up.api_url()]);
     for mcp in [
@@ -24,7 +24,15 @@ async fn three_tools_in_under_5_kb_by_path_header_or_flag() {
         let reply = mcp.rpc("tools/list", json!({})).await;
         let tools = reply["result"]["tools"].as_array().unwrap();
         let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["searchTools", "describeTool", "callTool"]);
+        assert_eq!(
+            names,
+            [
+                "searchTools",
+                "describeTool",
+                "callTool",
+                "callDestructiveTool"
+            ]
+        );
         let bytes = reply["result"]["tools"].to_string().len();
         assert!(bytes <= 5 * 1024, "{bytes} bytes");
     }
@@ -37,7 +45,17 @@ async fn three_tools_in_under_5_kb_by_path_header_or_flag() {
     assert_eq!(bad.raw("tools/list", json!({})).await.status, 400);
     let flagged = serve(&["--api-url", &up.api_url(), "--mode", "compact"]);
     let mcp = Mcp::new(flagged.url(), Some(READ_KEY), Era::Legacy);
-    assert_eq!(mcp.tool_names().await.len(), 3);
+    assert_eq!(mcp.tool_names().await.len(), 4);
+    // Where nothing can write there is no destructive call tool.
+    let read_only = Mcp::new(
+        format!("{}/mcp/readonly", flagged.base),
+        Some(READ_KEY),
+        Era::Legacy,
+    );
+    assert_eq!(
+        read_only.tool_names().await,
+        ["searchTools", "describeTool", "callTool"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -127,7 +145,7 @@ async fn destructive_calls_through_call_tool_are_confirmed() {
     up.take();
     let asked = mcp
         .call(
-            "callTool",
+            "callDestructiveTool",
             json!({"name": "deleteVoucher", "arguments": {"code": "GONE10"}}),
         )
         .await;
@@ -137,7 +155,7 @@ async fn destructive_calls_through_call_tool_are_confirmed() {
     let answered = mcp
         .rpc(
             "tools/call",
-            json!({"name": "callTool", "arguments": {"name": "deleteVoucher", "arguments": {"code": "GONE10"}},
+            json!({"name": "callDestructiveTool", "arguments": {"name": "deleteVoucher", "arguments": {"code": "GONE10"}},
                    "requestState": state,
                    "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}}),
         )
@@ -146,6 +164,68 @@ async fn destructive_calls_through_call_tool_are_confirmed() {
     let sent = up.take();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].function, "deleteVoucher");
+}
+
+/// Review of secrets and compact mode (S4): a client that cannot answer the server's
+/// confirmation question relies on its own approval prompt, per tool. `callTool` is not
+/// destructive and refuses destructive calls, naming `callDestructiveTool`, so approving
+/// `callTool` for reads ("always allow") never approves a delete or a refund.
+#[tokio::test(flavor = "multi_thread")]
+async fn call_tool_refuses_destructive_calls_for_the_destructive_call_tool() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--toolsets", "all"]);
+    let mcp = compact(&server, FULL_KEY, Era::Legacy);
+    let tools = mcp.rpc("tools/list", json!({})).await["result"]["tools"].clone();
+    let hint = |name: &str| {
+        tools
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .map(|t| t["annotations"]["destructiveHint"].clone())
+    };
+    assert_eq!(hint("callTool"), Some(json!(false)), "{tools}");
+    assert_eq!(hint("callDestructiveTool"), Some(json!(true)), "{tools}");
+    mcp.ok(
+        "callTool",
+        json!({"name": "createVoucher", "arguments": {"data": {"code": "KEEP10", "first_rate": 10}}}),
+    )
+    .await;
+    up.take();
+    // Destructive by function, and destructive by value (cancelling a delivery).
+    for (name, args) in [
+        ("deleteVoucher", json!({"code": "KEEP10"})),
+        (
+            "updateDelivery",
+            json!({"delivery_id": "1", "data": {"type": "cancel"}}),
+        ),
+    ] {
+        let refused = mcp
+            .call("callTool", json!({"name": name, "arguments": args}))
+            .await;
+        assert_eq!(refused["isError"], true, "{refused}");
+        assert!(text(&refused).contains("callDestructiveTool"), "{refused}");
+        assert_eq!(up.count(), 0, "{name}: nothing was sent");
+    }
+    assert!(
+        mcp.ok(
+            "callTool",
+            json!({"name": "getVoucher", "arguments": {"code": "KEEP10"}})
+        )
+        .await
+        .to_string()
+        .contains("KEEP10"),
+        "the voucher is still there"
+    );
+    up.take();
+    let deleted = mcp
+        .call(
+            "callDestructiveTool",
+            json!({"name": "deleteVoucher", "arguments": {"code": "KEEP10"}}),
+        )
+        .await;
+    assert_ne!(deleted["isError"], true, "{deleted}");
+    assert_eq!(up.take()[0].function, "deleteVoucher");
 }
 
 /// The vendor's examples, once through the full tools and once through compact mode, on two
@@ -164,8 +244,12 @@ async fn the_vendors_examples_leave_the_same_state_in_both_modes() {
             let mcp = mcp.clone();
             async move {
                 if compact_mode {
-                    mcp.ok("callTool", json!({"name": name, "arguments": args}))
-                        .await
+                    let tool = if name == "updatePaymentplan" {
+                        "callDestructiveTool"
+                    } else {
+                        "callTool"
+                    };
+                    mcp.ok(tool, json!({"name": name, "arguments": args})).await
                 } else {
                     mcp.ok(name, args).await
                 }

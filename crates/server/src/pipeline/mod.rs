@@ -167,6 +167,17 @@ pub struct Pipeline {
     reports: reports::Limits,
 }
 
+/// Which calls the tool a request came through may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Any call its function allows: a function's own tool, compact mode's
+    /// `callDestructiveTool`.
+    All,
+    /// None that is destructive: compact mode's `callTool`. A client's approval of that one
+    /// tool, perhaps "always", must not cover a refund or a delete.
+    NotDestructive,
+}
+
 /// How long a call waits for a free upstream slot before it is refused as "busy".
 pub const SLOT_WAIT: Duration = Duration::from_secs(10);
 
@@ -307,9 +318,23 @@ impl Pipeline {
         confirmation: &Confirmation,
         progress: &dyn Progress,
     ) -> Result<CallOutcome, ToolFailure> {
+        self.call_reaching(ctx, name, args, confirmation, progress, Reach::All)
+            .await
+    }
+
+    /// [`call`](Self::call), through a tool that may make only the calls `reach` allows.
+    pub async fn call_reaching(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        args: Map<String, Value>,
+        confirmation: &Confirmation,
+        progress: &dyn Progress,
+        reach: Reach,
+    ) -> Result<CallOutcome, ToolFailure> {
         let mut trace = Trace::new(self.auditor.as_ref());
         let result = self
-            .run(ctx, name, &args, confirmation, progress, &mut trace)
+            .run(ctx, name, &args, confirmation, progress, reach, &mut trace)
             .await;
         self.record(ctx, name, &args, &mut trace, &result).await;
         result
@@ -324,6 +349,7 @@ impl Pipeline {
         args: &Map<String, Value>,
         confirmation: &Confirmation,
         progress: &dyn Progress,
+        reach: Reach,
         trace: &mut Trace<'p>,
     ) -> Result<CallOutcome, ToolFailure> {
         // Who, before anything can refuse the call: its line names the key either way.
@@ -371,6 +397,21 @@ impl Pipeline {
             Some(_) => f.destroys(&encode_form(&args)),
             None => f.effect == Effect::Destructive,
         };
+        if destroys && reach == Reach::NotDestructive {
+            return Err(ToolFailure::InvalidArguments {
+                tool: compact::CALL.to_owned(),
+                problems: Problems::one(format!(
+                    "`{}` {}: call it with {}, which the client asks the user to approve",
+                    entry.name,
+                    if f.effect == Effect::Destructive {
+                        "deletes or moves money"
+                    } else {
+                        "is destructive with these arguments"
+                    },
+                    compact::CALL_DESTRUCTIVE
+                )),
+            });
+        }
         if destroys {
             let title = f.title_text();
             match self

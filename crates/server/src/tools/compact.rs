@@ -1,4 +1,4 @@
-//! Compact mode: every Digistore24 function behind three small tools, for clients and models
+//! Compact mode: every Digistore24 function behind four small tools, for clients and models
 //! where a hundred tool schemas cost too much context or exceed a tool limit.
 //!
 //! `searchTools` finds functions by keywords, `describeTool` gives one function's full schema,
@@ -6,6 +6,12 @@
 //! confirmation, audit). What a connection may reach (toolsets, narrowing, read-only) is the
 //! same as in full mode: search and describe only show reachable functions, and the pipeline
 //! refuses the rest.
+//!
+//! Destructive calls (refunds, deletes, commission changes) go through a tool of their own,
+//! `callDestructiveTool`, and `callTool` refuses them. Why: a client that cannot answer the
+//! server's confirmation question relies on its own approval prompt, per tool and driven by
+//! `destructiveHint`. With one call tool for everything, approving it for reads ("always
+//! allow") would approve every refund with them.
 
 use std::sync::Arc;
 
@@ -20,7 +26,7 @@ pub enum Mode {
     /// One tool per function.
     #[default]
     Full,
-    /// Three tools: searchTools, describeTool, callTool.
+    /// Four tools: searchTools, describeTool, callTool, callDestructiveTool.
     Compact,
 }
 
@@ -39,8 +45,10 @@ impl Mode {
 pub const SEARCH: &str = "searchTools";
 /// The name of the describe tool.
 pub const DESCRIBE: &str = "describeTool";
-/// The name of the call tool.
+/// The name of the call tool, for every call that is not destructive.
 pub const CALL: &str = "callTool";
+/// The name of the call tool for destructive calls.
+pub const CALL_DESTRUCTIVE: &str = "callDestructiveTool";
 
 /// Longest search query: enough for any question about functions, and a bound on the work one
 /// search does.
@@ -65,7 +73,7 @@ pub enum Request {
         /// A function name.
         name: String,
     },
-    /// `callTool`.
+    /// `callTool` or `callDestructiveTool`.
     Call {
         /// A function name.
         name: String,
@@ -157,18 +165,21 @@ pub fn is_compact_tool(name: &str) -> bool {
 
 /// Compact mode's own tool of this name, as a `'static` name (for metrics labels).
 pub fn compact_tool(name: &str) -> Option<&'static str> {
-    [SEARCH, DESCRIBE, CALL].into_iter().find(|t| *t == name)
+    [SEARCH, DESCRIBE, CALL, CALL_DESTRUCTIVE]
+        .into_iter()
+        .find(|t| *t == name)
 }
 
 /// The function a `callTool` request names, if it names one (however bad the rest is).
 pub fn named_function<'a>(tool: &str, args: &'a Map<String, Value>) -> Option<&'a str> {
-    (tool == CALL)
+    (tool == CALL || tool == CALL_DESTRUCTIVE)
         .then(|| args.get("name").and_then(Value::as_str))
         .flatten()
         .map(str::trim)
 }
 
-/// Compact mode's three tools, as a connection with `scope` sees them.
+/// Compact mode's tools, as a connection with `scope` sees them (no `callDestructiveTool` where
+/// nothing can write).
 pub fn tools(inventory: &Inventory, scope: &Scope) -> Vec<Tool> {
     let read_only = inventory.read_only(scope);
     let toolsets: Vec<&str> = ds24_catalog::toolsets()
@@ -190,9 +201,15 @@ pub fn tools(inventory: &Inventory, scope: &Scope) -> Vec<Tool> {
     if read_only {
         call.read_only_hint = Some(true);
     } else {
-        call.destructive_hint = Some(true);
+        call.destructive_hint = Some(false);
     }
-    vec![
+    let mut destroy = ToolAnnotations::new();
+    destroy.destructive_hint = Some(true);
+    let call_schema = json!({"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": MAX_NAME_CHARS},
+        "arguments": {"type": "object"}
+    }, "required": ["name"]});
+    let mut tools = vec![
         Tool::new(
             SEARCH,
             format!(
@@ -207,20 +224,28 @@ pub fn tools(inventory: &Inventory, scope: &Scope) -> Vec<Tool> {
         .with_annotations(read.clone()),
         Tool::new(
             DESCRIBE,
-            "A function's input schema and hints, to call it with callTool.",
+            "A function's input schema and hints, to call it with callTool (or callDestructiveTool).",
             schema(json!({"type": "object", "properties": {"name": {"type": "string", "maxLength": MAX_NAME_CHARS}}, "required": ["name"]})),
         )
         .with_annotations(read),
         Tool::new(
             CALL,
-            "Call a Digistore24 function by name with its arguments. Functions marked destructive move money or delete: confirm with the user first.",
-            schema(json!({"type": "object", "properties": {
-                "name": {"type": "string", "maxLength": MAX_NAME_CHARS},
-                "arguments": {"type": "object"}
-            }, "required": ["name"]})),
+            "Call a Digistore24 function by name with its arguments; destructive ones go through callDestructiveTool.",
+            schema(call_schema.clone()),
         )
         .with_annotations(call),
-    ]
+    ];
+    if !read_only {
+        tools.push(
+            Tool::new(
+                CALL_DESTRUCTIVE,
+                "Call a destructive Digistore24 function (it moves money or deletes) by name with its arguments: confirm with the user first.",
+                schema(call_schema),
+            )
+            .with_annotations(destroy),
+        );
+    }
+    tools
 }
 
 /// What a function does to the account, in one word.
