@@ -178,6 +178,14 @@ pub enum Reach {
     NotDestructive,
 }
 
+/// What a call may do beyond its arguments: what the client can confirm, where progress goes,
+/// which calls its tool may make.
+struct Terms<'a> {
+    confirmation: &'a Confirmation,
+    progress: &'a dyn Progress,
+    reach: Reach,
+}
+
 /// How long a call waits for a free upstream slot before it is refused as "busy".
 pub const SLOT_WAIT: Duration = Duration::from_secs(10);
 
@@ -334,7 +342,17 @@ impl Pipeline {
     ) -> Result<CallOutcome, ToolFailure> {
         let mut trace = Trace::new(self.auditor.as_ref());
         let result = self
-            .run(ctx, name, &args, confirmation, progress, reach, &mut trace)
+            .run(
+                ctx,
+                name,
+                &args,
+                Terms {
+                    confirmation,
+                    progress,
+                    reach,
+                },
+                &mut trace,
+            )
             .await;
         self.record(ctx, name, &args, &mut trace, &result).await;
         result
@@ -347,11 +365,14 @@ impl Pipeline {
         ctx: &RequestContext,
         name: &str,
         args: &Map<String, Value>,
-        confirmation: &Confirmation,
-        progress: &dyn Progress,
-        reach: Reach,
+        terms: Terms<'_>,
         trace: &mut Trace<'p>,
     ) -> Result<CallOutcome, ToolFailure> {
+        let Terms {
+            confirmation,
+            progress,
+            reach,
+        } = terms;
         // Who, before anything can refuse the call: its line names the key either way.
         if let Some(key) = &ctx.key {
             trace.fingerprint = Some(self.fingerprint(key));
