@@ -201,9 +201,10 @@ pub async fn run(
     // Pages are read one after another; a window such as "-24h" or "now" would move between
     // them and rows at page boundaries would be skipped or counted twice. Fix it once, on
     // Digistore24's own clock.
-    let clock = upstream
-        .call("ping", key, Vec::new(), Retry::OnConnectFailure)
-        .await?;
+    let ping = upstream.call("ping", key, Vec::new(), Retry::OnConnectFailure);
+    let clock = tokio::time::timeout_at(deadline, ping)
+        .await
+        .map_err(|_| CallError::Timeout(limits.max_time))??;
     let server_time = clock
         .get("server_time")
         .and_then(Value::as_str)

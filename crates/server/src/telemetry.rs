@@ -231,27 +231,77 @@ impl std::io::Write for OneLine {
     }
 }
 
-/// `line` with every control character but its final newline (and tabs, and ESC when colours
-/// are on) written as an escape: `\n`, `\r`, `\x1b`.
+/// `line` with every control character but its final newline and tabs written as an escape
+/// (`\\n`, `\\r`, `\\x1b`, `\\u{2028}`): C0 and DEL, C1 (U+0080 to U+009F, NEL among
+/// them) and the Unicode line and paragraph separators. With colours on, the formatter's own
+/// colour codes (`ESC [ digits ; m`) pass; any other escape sequence (cursor moves, erasing)
+/// is escaped like the rest.
 fn one_line(line: &[u8], ansi: bool) -> std::borrow::Cow<'_, [u8]> {
-    let escaped = |b: u8| (b < 0x20 && b != b'\t' && !(ansi && b == 0x1b)) || b == 0x7f;
     let body = line.strip_suffix(b"\n").unwrap_or(line);
-    if !body.iter().any(|&b| escaped(b)) {
+    // How many bytes at `i` pass as they are (0: escape the byte at `i`).
+    let passes = |i: usize| -> usize {
+        match body[i] {
+            b'\t' => 1,
+            0x1b if ansi => colour_code(&body[i..]),
+            0x00..=0x1f | 0x7f => 0,
+            0xc2 if body.get(i + 1).is_some_and(|b| (0x80..=0x9f).contains(b)) => 0,
+            0xe2 if body.get(i + 1) == Some(&0x80)
+                && body.get(i + 2).is_some_and(|b| matches!(b, 0xa8 | 0xa9)) =>
+            {
+                0
+            }
+            _ => 1,
+        }
+    };
+    if (0..body.len()).all(|i| passes(i) > 0) {
         return std::borrow::Cow::Borrowed(line);
     }
     let mut out = Vec::with_capacity(line.len() + 16);
-    for &b in body {
-        match b {
-            b'\n' if escaped(b) => out.extend_from_slice(b"\\n"),
-            b'\r' if escaped(b) => out.extend_from_slice(b"\\r"),
-            b if escaped(b) => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
-            b => out.push(b),
+    let mut i = 0;
+    while i < body.len() {
+        let n = passes(i);
+        if n > 0 {
+            out.extend_from_slice(&body[i..i + n]);
+            i += n;
+            continue;
         }
+        match body[i] {
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            0xc2 => {
+                out.extend_from_slice(format!("\\u{{{:04x}}}", body[i + 1]).as_bytes());
+                i += 1;
+            }
+            0xe2 => {
+                let c = if body[i + 2] == 0xa8 { "2028" } else { "2029" };
+                out.extend_from_slice(format!("\\u{{{c}}}").as_bytes());
+                i += 2;
+            }
+            b => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+        }
+        i += 1;
     }
     if body.len() < line.len() {
         out.push(b'\n');
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The length of the colour code (SGR: `ESC [`, digits and `;`, `m`) at the start of `bytes`,
+/// or 0 when it starts with anything else.
+fn colour_code(bytes: &[u8]) -> usize {
+    let Some(rest) = bytes.strip_prefix(b"\x1b[") else {
+        return 0;
+    };
+    let params = rest
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b';')
+        .count();
+    if rest.get(params) == Some(&b'm') {
+        2 + params + 1
+    } else {
+        0
+    }
 }
 
 #[cfg(test)]
@@ -271,6 +321,16 @@ mod tests {
         assert_eq!(
             &*one_line(b"a\tb \x1b[32mINFO\x1b[0m\n", true),
             b"a\tb \x1b[32mINFO\x1b[0m\n"
+        );
+        // With colours on, only colour codes pass: a cursor move or an erase is escaped.
+        assert_eq!(
+            &*one_line(b"\x1b[2mx\x1b[1A\x1b[2K\x1b[\n", true),
+            b"\x1b[2mx\\x1b[1A\\x1b[2K\\x1b[\n"
+        );
+        // C1's next line and the Unicode separators are line breaks to some viewers.
+        assert_eq!(
+            &*one_line("a\u{85}b\u{2028}c\u{2029}d\n".as_bytes(), false),
+            b"a\\u{0085}b\\u{2028}c\\u{2029}d\n"
         );
         assert_eq!(
             &*one_line(b"no newline\nat end", false),

@@ -1,4 +1,4 @@
-//! Compact mode over real HTTP: three small tools reach every function, narrowing still
+//! Compact mode over real HTTP: four small tools reach every function, narrowing still
 //! applies, and the vendor's examples leave the same account state as with the full tools.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -1157,6 +1157,15 @@ async fn error_pages_repeat_no_text_from_the_link() {
         page.html
     );
     pages.push(page);
+    // A resource that is a sentence.
+    let resource = format!("https://evil.example/{}", bait.replace(' ', "-"));
+    let page = authorize(&server, &client, &[("resource", &resource)]).await;
+    assert!(
+        alert(&page.html).contains("invalid_target"),
+        "{}",
+        page.html
+    );
+    pages.push(page);
     // A client id URL that is a sentence.
     let id = "https://10.9.8.7/SECURITY-NOTICE-paste-your-key-at-evil.example/c.json";
     pages.push(authorize(&server, id, &[]).await);

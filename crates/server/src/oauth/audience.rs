@@ -22,8 +22,10 @@ pub struct Audience {
 
 /// Why a `resource` value was refused (`invalid_target`).
 #[derive(Debug, thiserror::Error)]
+// The value asked for is not repeated: the text reaches a page on the origin where vendors
+// paste their key, and a link can put any sentence in it.
 #[error(
-    "resource `{0}` is not this server: use its MCP URL, such as {1}/mcp (RFC 8707 resource indicator)"
+    "the resource is not this server: use its MCP URL, such as {1}/mcp (RFC 8707 resource indicator)"
 )]
 pub struct WrongResource(pub String, pub String);
 

@@ -40,14 +40,18 @@ pub(super) struct Pending {
 
 impl Pending {
     /// Where the browser returns to, as the vendor should see it: the host of a web address,
-    /// and the whole URI of an app's own scheme. The "host" in `x-app://claude.ai/cb` says
-    /// nothing: the browser hands that URI to whatever app on the device claims `x-app:`.
+    /// and the scheme of an app's own (`x-app:`). The "host" in `x-app://claude.ai/cb` says
+    /// nothing: the browser hands that URI to whatever app on the device claims `x-app:`; and
+    /// the rest of such a URI is the registrant's free text, not repeated on the page where
+    /// vendors paste their key.
     pub fn redirect_host(&self) -> String {
-        url::Url::parse(&self.redirect_uri)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "https" | "http"))
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| self.redirect_uri.clone())
+        match url::Url::parse(&self.redirect_uri) {
+            Ok(u) if matches!(u.scheme(), "https" | "http") => {
+                u.host_str().unwrap_or_default().to_owned()
+            }
+            Ok(u) => format!("{}:", u.scheme().chars().take(60).collect::<String>()),
+            Err(_) => "?".to_owned(),
+        }
     }
 }
 
@@ -163,13 +167,14 @@ mod tests {
             pending("http://127.0.0.1:5173/cb").redirect_host(),
             "127.0.0.1"
         );
+        assert_eq!(pending("x-evil://claude.ai/cb").redirect_host(), "x-evil:");
         assert_eq!(
-            pending("x-evil://claude.ai/cb").redirect_host(),
-            "x-evil://claude.ai/cb"
+            pending("x-app:/PASTE-YOUR-KEY-AT-evil.example").redirect_host(),
+            "x-app:"
         );
         assert_eq!(
             pending("com.example.app:/oauth").redirect_host(),
-            "com.example.app:/oauth"
+            "com.example.app:"
         );
     }
 }

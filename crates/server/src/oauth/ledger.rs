@@ -204,10 +204,24 @@ fn make_room(families: &mut HashMap<String, Family>, capacity: usize, now: u64) 
         .map(|f| f.until)
         .collect();
     if untils.is_empty() {
-        tracing::warn!(
-            kept = families.len(),
-            "the OAuth replay ledger is full of revoked grants: new grants are refused until some expire"
-        );
+        // Once a minute at most: every refused grant comes through here.
+        static LAST_WARNED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let last = LAST_WARNED.load(std::sync::atomic::Ordering::Relaxed);
+        if now >= last.saturating_add(60)
+            && LAST_WARNED
+                .compare_exchange(
+                    last,
+                    now,
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            tracing::warn!(
+                kept = families.len(),
+                "the OAuth replay ledger is full of revoked grants: new grants are refused until some expire (a restart clears it, and forgets those revocations)"
+            );
+        }
         return;
     }
     let mid = untils.len() / 2;

@@ -14,9 +14,10 @@
 //!   ever see the proxy, which then connects wherever it is told); a deployment on plain
 //!   `http://localhost` (the sandbox quick start) also reaches loopback, so the flow can be
 //!   tried offline, but never private or link-local addresses;
-//! - bounded in size (64 KB) and time (5 s), no redirects;
-//! - a few per client address ([`FETCHES_PER_SECOND`]), at most [`FETCHES_IN_FLIGHT`] at once
-//!   for the whole replica, and each answer, good or bad, remembered for a while;
+//! - bounded in size (64 KB) and time (3 s), no redirects;
+//! - a few per client address ([`FETCHES_PER_SECOND`], at most
+//!   [`FETCHES_IN_FLIGHT_PER_ADDRESS`] at once), at most [`FETCHES_IN_FLIGHT`] at once for the
+//!   whole replica, and each answer, good or bad, remembered for a while;
 //! - one answer for every way a fetch can fail (nothing there, an error, not JSON, a document
 //!   for another URL), so the consent page is not a port scanner. The log has the details.
 
@@ -555,6 +556,8 @@ fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
     };
     match s {
         [0x0064, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(octets(hi, lo)),
+        // SIIT's IPv4-translated form (RFC 7915): `::ffff:0:a.b.c.d`.
+        [0, 0, 0, 0, 0xffff, 0, hi, lo] => Some(octets(hi, lo)),
         [0x2002, hi, lo, ..] => Some(octets(hi, lo)),
         _ => None,
     }
@@ -595,7 +598,7 @@ impl ClientMetadata {
             None | Some(Value::Null) => AuthMethod::ClientSecretBasic,
             Some(Value::String(m)) => AuthMethod::parse(m).ok_or_else(|| {
                 format!(
-                    "token_endpoint_auth_method `{m}` is not supported; use one of {}",
+                    "token_endpoint_auth_method is not supported; use one of {}",
                     AUTH_METHODS.join(", ")
                 )
             })?,
@@ -653,23 +656,29 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
         .chars()
         .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '<' | '>' | '`'))
     {
-        return Err(format!(
-            "redirect URI `{}` has characters a URI cannot contain (spaces, quotes, backslashes, angle brackets)",
-            uri.escape_debug()
-        ));
+        return Err(
+            "a redirect URI has characters a URI cannot contain (spaces, quotes, backslashes, angle brackets)"
+                .to_owned(),
+        );
     }
-    let url = url::Url::parse(uri).map_err(|_| format!("redirect URI `{uri}` is not absolute"))?;
+    // The URI itself is not repeated in these texts: a metadata document's problems are shown
+    // on the page where vendors paste their key, and its author chooses the URI.
+    let url = url::Url::parse(uri).map_err(|_| "a redirect URI is not absolute".to_owned())?;
     if url.fragment().is_some() {
-        return Err(format!("redirect URI `{uri}` must not have a fragment"));
+        return Err("a redirect URI must not have a fragment".to_owned());
     }
     match url.scheme() {
         "https" => Ok(()),
         "http" if url.host_str().is_some_and(super::is_loopback_host) => Ok(()),
-        "http" => Err(format!(
-            "redirect URI `{uri}`: plain http only to localhost, 127.0.0.1 or [::1]"
-        )),
+        "http" => Err(
+            "a redirect URI with plain http may only go to localhost, 127.0.0.1 or [::1]"
+                .to_owned(),
+        ),
         "javascript" | "data" | "file" | "vbscript" | "about" | "blob" | "ftp" | "ws" | "wss" => {
-            Err(format!("redirect URI `{uri}` has a forbidden scheme"))
+            Err(format!(
+                "a redirect URI has a forbidden scheme ({})",
+                url.scheme()
+            ))
         }
         _ => Ok(()),
     }
@@ -932,6 +941,7 @@ mod tests {
             "2002:7f00:1::1",
             "::a00:1",
             "2001:0:4136:e378::1",
+            "::ffff:0:a00:1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }

@@ -435,7 +435,7 @@ mod tests {
     }
 
     #[test]
-    fn the_three_tools_are_small() {
+    fn the_compact_tools_are_small() {
         let tools = tools(&inventory(), &Scope::default());
         let bytes = serde_json::to_string(&json!({ "tools": tools }))
             .unwrap()
