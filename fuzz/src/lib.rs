@@ -50,7 +50,10 @@ pub fn pipeline() -> Pipeline {
         max_upstream_concurrency: 64,
         max_result_bytes: 48_000,
         auditor: None,
-        report_max_rows: 2_000,
+        reports: ds24_mcp::reports::Limits {
+            max_rows: 2_000,
+            max_time: Duration::from_secs(10),
+        },
     })
 }
 
