@@ -192,9 +192,12 @@ async fn call_tool_refuses_destructive_calls_for_the_destructive_call_tool() {
     )
     .await;
     up.take();
-    // Destructive by function, and destructive by value (cancelling a delivery).
+    // Destructive by function, under its name and its hosted-server alias, and destructive by
+    // value (cancelling a delivery).
+    let alias = ds24_catalog::get("deleteVoucher").unwrap().official_name();
     for (name, args) in [
         ("deleteVoucher", json!({"code": "KEEP10"})),
+        (alias.as_str(), json!({"code": "KEEP10"})),
         (
             "updateDelivery",
             json!({"delivery_id": "1", "data": {"type": "cancel"}}),
