@@ -86,7 +86,7 @@ impl Limits {
 #[derive(Debug, Clone, Copy)]
 enum Stop {
     Rows,
-    Pages(u64),
+    Pages,
     Time,
 }
 /// Groups shown; the rest are summed into one `(other)` group.
@@ -230,7 +230,7 @@ pub async fn run(
     let mut stopped: Option<Stop> = None;
     'pages: for page_no in 1u64.. {
         if page_no > limits.max_pages() {
-            stopped = Some(Stop::Pages(page_no - 1));
+            stopped = Some(Stop::Pages);
             break;
         }
         let mut page_args = query.list_args.clone();
@@ -316,8 +316,9 @@ pub async fn run(
             Some(Stop::Rows) => format!(
                 "Stopped after {read} of {of} rows (the server's --report-max-rows); {narrow}."
             ),
-            Some(Stop::Pages(pages)) => format!(
-                "Stopped after {pages} pages with {read} of {of} rows (Digistore24 sent fewer rows per page than asked; the server reads at most twice the pages --report-max-rows needs); {narrow}."
+            Some(Stop::Pages) => format!(
+                "Stopped after {} pages with {read} of {of} rows (Digistore24 sent fewer rows per page than asked; the server reads at most twice the pages --report-max-rows needs); {narrow}.",
+                limits.max_pages()
             ),
             Some(Stop::Time) => format!(
                 "Stopped after {} s with {read} of {of} rows (the server's --report-timeout); {narrow}.",

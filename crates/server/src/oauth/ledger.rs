@@ -28,6 +28,7 @@
 //! new grants are refused ([`Reuse::Full`]) until some expire.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 /// Entries kept before the oldest are forgotten: about 100 bytes each.
@@ -68,6 +69,8 @@ pub enum Reuse {
 pub struct Ledger {
     families: RwLock<HashMap<String, Family>>,
     capacity: usize,
+    /// When a full ledger last said so (Unix seconds): every refused grant finds it full.
+    warned_full_at: AtomicU64,
 }
 
 impl Ledger {
@@ -76,6 +79,7 @@ impl Ledger {
         Self {
             families: RwLock::new(HashMap::new()),
             capacity: capacity.max(2),
+            warned_full_at: AtomicU64::new(0),
         }
     }
 
@@ -177,6 +181,19 @@ impl Ledger {
         if !families.contains_key(family) && families.len() >= self.capacity {
             make_room(&mut families, self.capacity, now);
             if families.len() >= self.capacity {
+                // Once a minute at most (the write lock is held, so no two callers race here).
+                if now
+                    >= self
+                        .warned_full_at
+                        .load(Ordering::Relaxed)
+                        .saturating_add(60)
+                {
+                    self.warned_full_at.store(now, Ordering::Relaxed);
+                    tracing::warn!(
+                        kept = families.len(),
+                        "the OAuth replay ledger is full of revoked grants: new grants are refused until some expire (a restart clears it, and forgets those revocations)"
+                    );
+                }
                 return Err(Reuse::Full);
             }
         }
@@ -204,24 +221,6 @@ fn make_room(families: &mut HashMap<String, Family>, capacity: usize, now: u64) 
         .map(|f| f.until)
         .collect();
     if untils.is_empty() {
-        // Once a minute at most: every refused grant comes through here.
-        static LAST_WARNED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let last = LAST_WARNED.load(std::sync::atomic::Ordering::Relaxed);
-        if now >= last.saturating_add(60)
-            && LAST_WARNED
-                .compare_exchange(
-                    last,
-                    now,
-                    std::sync::atomic::Ordering::Relaxed,
-                    std::sync::atomic::Ordering::Relaxed,
-                )
-                .is_ok()
-        {
-            tracing::warn!(
-                kept = families.len(),
-                "the OAuth replay ledger is full of revoked grants: new grants are refused until some expire (a restart clears it, and forgets those revocations)"
-            );
-        }
         return;
     }
     let mid = untils.len() / 2;
