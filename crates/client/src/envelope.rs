@@ -117,6 +117,35 @@ impl CallError {
     pub(crate) fn is_safe_to_retry(&self) -> bool {
         matches!(self, Self::Connect)
     }
+
+    /// Replaces every copy of `secret` in Digistore24's words with `label`. Digistore24 repeats
+    /// what it was sent ("API key request 'X' not found"), and its words go to the log: a
+    /// secret argument (a license key, a key request's token) must not. A copy cut short at
+    /// the end of a body snippet goes too, down to its first 4 characters.
+    pub fn redact(&mut self, secret: &str, label: &str) {
+        let text = match self {
+            Self::Api { message, .. } => message,
+            Self::BadResponse { detail, .. } => detail,
+            _ => return,
+        };
+        if secret.is_empty() {
+            return;
+        }
+        if text.contains(secret) {
+            *text = text.replace(secret, label);
+        }
+        let body = text.strip_suffix('…').unwrap_or(text);
+        let cut = secret
+            .char_indices()
+            .map(|(i, _)| i)
+            .skip(4)
+            .filter(|&i| body.ends_with(&secret[..i]))
+            .max();
+        if let Some(len) = cut {
+            let start = body.len() - len;
+            text.replace_range(start..start + len, label);
+        }
+    }
 }
 
 /// Reads an envelope from a response body, whatever the status: Digistore24 sends errors both
@@ -270,5 +299,41 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn redact_takes_a_secret_out_of_digistore24s_words() {
+        let secret = "TOK-4f9a2c7e";
+        let mut api = decode(
+            200,
+            br#"{"result":"error","code":4,"message":"API key request 'TOK-4f9a2c7e' not found (TOK-4f9a2c7e)"}"#,
+        )
+        .unwrap_err();
+        api.redact(secret, "<token>");
+        let text = api.to_string();
+        assert!(!text.contains("4f9a"), "{text}");
+        assert!(
+            text.contains("API key request '<token>' not found (<token>)"),
+            "{text}"
+        );
+        // A page whose snippet ends inside the secret: the cut copy goes too.
+        let page = format!("<html>{}TOK-4f9a2c7e and more</html>", "x".repeat(146));
+        let mut bad = decode(502, page.as_bytes()).unwrap_err();
+        assert!(bad.to_string().contains("TOK-4f9a"), "{bad}");
+        bad.redact(secret, "<token>");
+        let text = bad.to_string();
+        assert!(!text.contains("TOK-4f9a"), "{text}");
+        assert!(text.ends_with("<token>…"), "{text}");
+        // Not every 4 characters at the end: only a start of the secret.
+        let mut other = decode(
+            200,
+            br#"{"result":"error","code":4,"message":"order TOK-1 not found"}"#,
+        )
+        .unwrap_err();
+        other.redact(secret, "<token>");
+        assert!(
+            other.to_string().ends_with("order TOK-1 not found"),
+            "{other}"
+        );
     }
 }

@@ -1381,3 +1381,38 @@ async fn finding_18_text_digistore24_repeats_cannot_forge_a_log_line() {
         );
     }
 }
+
+/// Secrets (S3): Digistore24 repeats what it was sent in its error messages ("API key request
+/// 'X' not found"), and those messages go to the log and the model. A secret argument (here a
+/// key request's token, which collects a new API key) is masked like the API key itself: the
+/// log and the answer carry `<token>`, never the value.
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_19_a_secret_argument_repeated_by_digistore24_stays_out_of_the_log() {
+    let up = upstream().await;
+    let server = serve(&[
+        "--api-url",
+        &up.api_url(),
+        "--log-format",
+        "text",
+        "--tools",
+        "retrieveApiKey",
+    ]);
+    let token = "tok-7Hq2Vx9Lm4Kp";
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "retrieveApiKey", "arguments": {"token": token}}});
+    let (status, answer) = post_raw(&server.url(), "sandbox-developer", body.to_string()).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("\"isError\":true"), "{answer}");
+    assert_eq!(up.count(), 1, "the call reached Digistore24");
+    assert!(
+        answer.contains("'<token>' not found"),
+        "Digistore24's message, with the token masked: {answer}"
+    );
+    let line = server
+        .log_line(|l| l.contains("retrieveApiKey") && l.contains("outcome"))
+        .await;
+    assert!(line.contains("<token>"), "{line}");
+    let logs = server.logs();
+    assert!(!logs.contains(token), "the token reached the log: {logs}");
+    assert!(!answer.contains(token), "{answer}");
+}

@@ -488,7 +488,8 @@ impl Pipeline {
                     paging(f, &args),
                 )))
             }
-            Err(error) => {
+            Err(mut error) => {
+                redact_secrets(&mut error, f, &args);
                 tracing::info!(key = %fp, function = f.name, ms, outcome = "error", error = %error, "tool call");
                 if let CallError::Api {
                     kind: Some(ErrorCode::BadApiKey),
@@ -670,6 +671,23 @@ fn is_off(v: &Value) -> bool {
         Value::Bool(b) => !b,
         Value::String(s) => matches!(s.as_str(), "" | "N" | "n"),
         _ => false,
+    }
+}
+
+/// Takes the values of the call's secret arguments out of Digistore24's words, which repeat
+/// what they were sent and go to the log and the model: `<license_key>` instead of the key.
+/// Values under 4 characters stay (a numeric `upgrade_id` is no secret, and replacing "1"
+/// everywhere would garble the message).
+fn redact_secrets(error: &mut CallError, f: &Function, args: &Map<String, Value>) {
+    for p in f.params.iter().filter(|p| p.secret) {
+        let value = match args.get(p.name) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => continue,
+        };
+        if value.chars().count() >= 4 {
+            error.redact(&value, &format!("<{}>", p.name));
+        }
     }
 }
 
