@@ -269,3 +269,46 @@ async fn stdio_does_not_ask_a_client_that_cannot_confirm() {
     assert!(asked.is_empty(), "{r}");
     assert_eq!(up.take().len(), 1);
 }
+
+/// Compact mode over stdio: `callDestructiveTool` asks a client that can confirm, like the
+/// function's own tool, and runs only on an explicit yes; `callTool` refuses the same call
+/// without asking (its approval does not cover destructive calls) and sends nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_compact_mode_asks_before_a_destructive_call() {
+    let up = upstream().await;
+    let mut c = StdioClient::start_with(
+        &[
+            "--api-url",
+            &up.api_url(),
+            "--toolsets",
+            "all",
+            "--mode",
+            "compact",
+        ],
+        Some(FULL_KEY),
+        json!({"elicitation": {}}),
+    );
+    let call = json!({"name": "deleteVoucher", "arguments": {"code": "SPRING24"}});
+    let yes = json!({"action": "accept", "content": {"confirm": true}});
+
+    let (r, asked) = c.call_answering("callTool", call.clone(), &yes);
+    assert!(asked.is_empty(), "callTool asks nothing: {r}");
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).contains("callDestructiveTool"), "{r}");
+    assert_eq!(up.count(), 0, "callTool sent nothing");
+
+    let decline = json!({"action": "decline"});
+    let (r, asked) = c.call_answering("callDestructiveTool", call.clone(), &decline);
+    assert_eq!(asked.len(), 1, "{r}");
+    let message = asked[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("cannot be undone"), "{message}");
+    assert_eq!(r["isError"], true, "declined: {r}");
+    assert_eq!(up.count(), 0, "nothing sent after a no");
+
+    let (r, asked) = c.call_answering("callDestructiveTool", call, &yes);
+    assert_eq!(asked.len(), 1, "{r}");
+    assert_eq!(r["structuredContent"]["is_deleted"], "Y", "{r}");
+    let sent = up.take();
+    assert_eq!(sent.len(), 1, "sent once, after the yes");
+    assert_eq!(sent[0].function, "deleteVoucher");
+}
