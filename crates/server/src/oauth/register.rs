@@ -817,6 +817,47 @@ mod tests {
         );
     }
 
+    /// A fetch cut short (the vendor closed the tab, the request was dropped) gives its
+    /// address's slot back: an address is not locked out by fetches that no longer run.
+    #[tokio::test]
+    async fn a_cancelled_fetch_gives_its_address_slot_back() {
+        let slow = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = slow.local_addr().unwrap().port();
+        let (seen, mut accepted) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut held = vec![];
+            while let Ok((socket, _)) = slow.accept().await {
+                held.push(socket);
+                let _ = seen.send(());
+            }
+        });
+        let resolver = ClientResolver::new(true).unwrap();
+        for i in 0..FETCHES_IN_FLIGHT_PER_ADDRESS {
+            let url = format!("http://127.0.0.1:{port}/slow/{i}");
+            // The fetch runs until the slow server has its connection, then is dropped.
+            tokio::select! {
+                r = resolver.document(&url, "vendor") => panic!("the slow server answered: {r:?}"),
+                _ = accepted.recv() => {}
+            }
+        }
+        assert!(
+            resolver
+                .in_flight_by_address
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty(),
+            "a cancelled fetch still counts against its address"
+        );
+        assert_eq!(resolver.in_flight.available_permits(), FETCHES_IN_FLIGHT);
+        let slots: Vec<_> = (0..FETCHES_IN_FLIGHT_PER_ADDRESS)
+            .map(|_| AddressSlot::take(&resolver.in_flight_by_address, "vendor"))
+            .collect();
+        assert!(
+            slots.iter().all(Option::is_some),
+            "the address has its slots again"
+        );
+    }
+
     fn client(uris: &[&str]) -> ClientInfo {
         ClientInfo {
             name: "c".into(),
