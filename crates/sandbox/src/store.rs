@@ -683,6 +683,8 @@ mod tests {
     #[test]
     fn file_state_survives_reopen() {
         let dir = std::env::temp_dir().join(format!("ds24-sbx-store-{}", std::process::id()));
+        // A directory of an earlier run with the same process id would not be fresh.
+        let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("s.sqlite");
         let loc = StateLocation::File(path.clone());
         {

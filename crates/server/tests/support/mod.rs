@@ -244,15 +244,21 @@ impl Drop for Server {
     }
 }
 
-/// A fresh path for an audit file.
+/// A fresh path for an audit file, in a directory of its own that holds nothing yet. The
+/// process id alone does not make it fresh: ids come round again, and a directory an earlier
+/// run left behind would hand a test that run's audit lines.
 pub fn temp_path(name: &str) -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let dir = std::env::temp_dir().join(format!(
-        "ds24-mcp-test-{}-{}",
+        "ds24-mcp-test-{}-{}-{nanos}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     ));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
