@@ -526,3 +526,44 @@ async fn show_the_transactions_of_the_last_7_days() {
     .await;
     assert_last(Duration::days(7), &got, &all, before, after);
 }
+
+/// A rate is a percentage: the schema says 0 to 100 (as `minimum`/`maximum`), and a call
+/// beyond it is refused with what to change before anything reaches Digistore24. A voucher of
+/// "150 % off" is a typo for a model to correct, not a call to send.
+#[tokio::test(flavor = "multi_thread")]
+async fn rates_are_percentages_from_0_to_100() {
+    let (up, _server, mcp) = setup().await;
+    let tools = mcp.list_tools().await;
+    let voucher = tools.iter().find(|t| t["name"] == "createVoucher").unwrap();
+    let rate = &voucher["inputSchema"]["properties"]["data"]["properties"]["first_rate"];
+    assert_eq!(
+        (rate["minimum"].clone(), rate["maximum"].clone()),
+        (json!(0), json!(100)),
+        "{rate}"
+    );
+
+    for bad in [json!(150), json!(-5), json!("100.5")] {
+        let r = mcp
+            .call(
+                "createVoucher",
+                json!({"data": {"code": "TYPO150", "first_rate": bad}}),
+            )
+            .await;
+        assert_eq!(r["isError"], true, "{bad}: {r}");
+        let t = text(&r);
+        assert!(
+            t.contains("first_rate") && t.contains("between 0 and 100"),
+            "{t}"
+        );
+    }
+    assert_eq!(up.count(), 0, "nothing was sent");
+
+    let made = mcp
+        .ok(
+            "createVoucher",
+            json!({"data": {"code": "FULL100", "first_rate": 100}}),
+        )
+        .await;
+    assert!(!made.to_string().is_empty());
+    assert_eq!(up.count(), 1);
+}

@@ -90,7 +90,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::opt(
                 "data",
                 Ty::Object(&[
-                    Param::opt("commission_rate", Ty::Number, "Percent"),
+                    Param::opt("commission_rate", Ty::Number, "Percent").range(Some(0), Some(100)),
                     Param::opt("commission_fix", Ty::Number, ""),
                     Param::opt("commission_currency", Ty::String, "").max_len(3),
                     Param::opt("approval_status", Ty::String, "")

@@ -121,11 +121,13 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Ty::Object(&[
                     Param::opt("orderform_id", Ty::String, ""),
                     Param::opt("img", Ty::TextOrMap, "Image ID, or product ID to image ID"),
-                    Param::opt("affiliate_commission_rate", Ty::Number, "Percent"),
+                    Param::opt("affiliate_commission_rate", Ty::Number, "Percent")
+                        .range(Some(0), Some(100)),
                     Param::opt("affiliate_commission_fix", Ty::Number, ""),
                     Param::opt("voucher_code", Ty::String, ""),
-                    Param::opt("voucher_1st_rate", Ty::Number, "Percent"),
-                    Param::opt("voucher_oth_rates", Ty::Number, "Percent"),
+                    Param::opt("voucher_1st_rate", Ty::Number, "Percent").range(Some(0), Some(100)),
+                    Param::opt("voucher_oth_rates", Ty::Number, "Percent")
+                        .range(Some(0), Some(100)),
                     Param::opt("voucher_1st_amount", Ty::Number, ""),
                     Param::opt("voucher_oth_amounts", Ty::Number, ""),
                     Param::opt(
