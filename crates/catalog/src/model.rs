@@ -405,6 +405,9 @@ pub struct Param {
     /// True when the value is a secret (a signing passphrase, a license key, a token that
     /// collects an API key): audit lines show it masked, like the API key itself.
     pub secret: bool,
+    /// True when the name ends in `XX` standing for a language code: `label_XX` is sent as
+    /// `label_de`, `label_en`, ... (Digistore24 names per-language fields so).
+    pub per_language: bool,
 }
 
 /// Text formats Digistore24's spec defines (JSON Schema `format` values).
@@ -442,7 +445,32 @@ impl Param {
             format: None,
             personal: false,
             secret: false,
+            per_language: false,
         }
+    }
+
+    /// The name ends in `XX`, a placeholder for a two-letter language code (`label_XX`: one
+    /// field per language, `label_de`, `label_en`, ...).
+    pub const fn per_language(mut self) -> Self {
+        self.per_language = true;
+        self
+    }
+
+    /// Whether `name` names this parameter: its own name, or for a per-language parameter its
+    /// stem and a language code (`label_de` for `label_XX`).
+    pub fn is_named(&self, name: &str) -> bool {
+        if !self.per_language {
+            return self.name == name;
+        }
+        let stem = self.name.strip_suffix("XX").unwrap_or(self.name);
+        name.strip_prefix(stem)
+            .is_some_and(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()))
+    }
+
+    /// The names of a per-language parameter as a JSON Schema pattern (`^label_[a-z]{2}$`).
+    pub fn name_pattern(&self) -> Option<String> {
+        let stem = self.name.strip_suffix("XX").filter(|_| self.per_language)?;
+        Some(format!("^{stem}[a-z]{{2}}$"))
     }
 
     /// A required parameter.

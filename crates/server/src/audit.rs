@@ -460,7 +460,7 @@ fn bounded(masked: Value) -> Value {
 fn mask_object(params: &[Param], args: &Map<String, Value>) -> Map<String, Value> {
     args.iter()
         .map(|(name, value)| {
-            let shown = match params.iter().find(|p| p.name == name) {
+            let shown = match params.iter().find(|p| p.is_named(name)) {
                 None => mask(value),
                 Some(p) => mask_param(p, value),
             };

@@ -126,6 +126,11 @@ fn walk_schemas(
             walk_schemas(sub, &format!("{at}/{name}"), visit);
         }
     }
+    if let Some(Value::Object(patterns)) = map.get("patternProperties") {
+        for (pattern, sub) in patterns {
+            walk_schemas(sub, &format!("{at}/{pattern}"), visit);
+        }
+    }
     if let Some(items) = map.get("items") {
         walk_schemas(items, &format!("{at}[]"), visit);
     }

@@ -567,3 +567,56 @@ async fn rates_are_percentages_from_0_to_100() {
     assert!(!made.to_string().is_empty());
     assert_eq!(up.count(), 1);
 }
+
+/// A shipping policy's order-form label is one field per language (`label_de`, `label_en`):
+/// the schema gives the names as a pattern, the server takes any two-letter code and sends it
+/// as Digistore24 names it, and the policy reads back with both labels. A name outside the
+/// pattern is refused with the pattern explained, and nothing is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shipping_policy_gets_a_label_per_language() {
+    let (up, _server, mcp) = setup().await;
+    let tools = mcp.list_tools().await;
+    let create = tools
+        .iter()
+        .find(|t| t["name"] == "createShippingCostPolicy")
+        .unwrap();
+    let data = &create["inputSchema"]["properties"]["data"];
+    assert_eq!(
+        data["patternProperties"]["^label_[a-z]{2}$"]["type"], "string",
+        "{data}"
+    );
+
+    let r = mcp
+        .call(
+            "createShippingCostPolicy",
+            json!({"data": {"name": "EU", "label_german": "Versand"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let t = text(&r);
+    assert!(t.contains("label_german") && t.contains("label_de"), "{t}");
+    assert_eq!(up.count(), 0, "nothing was sent");
+
+    let made = mcp
+        .ok(
+            "createShippingCostPolicy",
+            json!({"data": {"name": "EU shipping", "label_de": "Versand", "label_en": "Shipping",
+                            "fee_type": "total_fee", "currency": "EUR", "scale_1_amount": 4.9}}),
+        )
+        .await;
+    let sent = up.records.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(field(&sent[0], "data[label_de]"), Some("Versand"));
+    assert_eq!(field(&sent[0], "data[label_en]"), Some("Shipping"));
+    let id = made["policy_id"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| made["policy_id"].as_i64().map(|n| n.to_string()))
+        .unwrap_or_else(|| panic!("no policy_id: {made}"));
+    let policy = sandbox(&up, "getShippingCostPolicy", &[("policy_id", &id)]).await;
+    let text = policy.to_string();
+    assert!(
+        text.contains("Versand") && text.contains("Shipping"),
+        "{policy}"
+    );
+}

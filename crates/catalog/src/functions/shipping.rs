@@ -5,7 +5,9 @@ use crate::model::*;
 /// The fields of a shipping cost policy, the same for create and update.
 const POLICY_FIELDS: &[Param] = &[
     Param::opt("name", Ty::String, "").max_len(63),
-    Param::opt("label_XX", Ty::String, "label_de, label_en and so on").max_len(63),
+    Param::opt("label_XX", Ty::String, "Order-form label per language")
+        .max_len(63)
+        .per_language(),
     Param::opt("position", Ty::Integer, "").default("100"),
     Param::opt("is_active", Ty::Boolean, "").default("Y"),
     Param::opt("for_product_ids", Ty::String, "Comma list").default("all"),

@@ -13,12 +13,17 @@ pub(crate) fn input_schema(params: &[Param], read_only: bool) -> Map<String, Val
 
 fn object_schema<'a>(params: impl Iterator<Item = &'a Param>) -> Map<String, Value> {
     let mut properties = Map::new();
+    // Per-language fields (`label_de`, `label_en`, ...) by the pattern of their names.
+    let mut patterns = Map::new();
     let mut required = Vec::new();
     for p in params {
         if p.required {
             required.push(Value::from(p.name));
         }
-        properties.insert(p.name.to_owned(), param_schema(p));
+        match p.name_pattern() {
+            Some(pattern) => patterns.insert(pattern, param_schema(p)),
+            None => properties.insert(p.name.to_owned(), param_schema(p)),
+        };
     }
     let mut schema = Map::new();
     schema.insert("type".into(), "object".into());
@@ -26,6 +31,9 @@ fn object_schema<'a>(params: impl Iterator<Item = &'a Param>) -> Map<String, Val
     // valid ones, and saying so in every schema would cost about 4 KB per tool list.
     if !properties.is_empty() {
         schema.insert("properties".into(), Value::Object(properties));
+    }
+    if !patterns.is_empty() {
+        schema.insert("patternProperties".into(), Value::Object(patterns));
     }
     if !required.is_empty() {
         schema.insert("required".into(), Value::Array(required));

@@ -130,7 +130,7 @@ impl Checker<'_> {
         let mut out = Map::new();
         for (name, value) in args {
             let path = format!("{prefix}{}", preview_text(name));
-            match params.clone().find(|p| p.name == name) {
+            match params.clone().find(|p| p.is_named(name)) {
                 None => self.unknown(params.clone(), &path),
                 Some(p) if value.is_null() => {
                     if p.required {
@@ -170,7 +170,16 @@ impl Checker<'_> {
                 .push(format!("`{path}`: unknown argument (see above)"));
             return;
         }
-        let known: Vec<&str> = params.map(|p| p.name).collect();
+        let known: Vec<String> = params
+            .map(|p| match p.per_language {
+                true => format!(
+                    "{} (XX a language code: {}de)",
+                    p.name,
+                    p.name.trim_end_matches("XX")
+                ),
+                false => p.name.to_owned(),
+            })
+            .collect();
         self.problems.push(if known.is_empty() {
             format!("`{path}`: unknown argument (this takes no arguments)")
         } else {
