@@ -408,6 +408,9 @@ pub struct Param {
     /// True when the name ends in `XX` standing for a language code: `label_XX` is sent as
     /// `label_de`, `label_en`, ... (Digistore24 names per-language fields so).
     pub per_language: bool,
+    /// True when `""` clears the value, beside the allowed values (an enum that may be emptied:
+    /// the empty string stays out of the schema's `enum`, which some clients refuse).
+    pub clearable: bool,
 }
 
 /// Text formats Digistore24's spec defines (JSON Schema `format` values).
@@ -446,7 +449,14 @@ impl Param {
             personal: false,
             secret: false,
             per_language: false,
+            clearable: false,
         }
+    }
+
+    /// `""` clears the value: accepted beside the allowed values.
+    pub const fn clearable(mut self) -> Self {
+        self.clearable = true;
+        self
     }
 
     /// The name ends in `XX`, a placeholder for a two-letter language code (`label_XX`: one

@@ -620,3 +620,137 @@ async fn a_shipping_policy_gets_a_label_per_language() {
         "{policy}"
     );
 }
+
+/// Schema review F2: `flex_elements_order` is the display order of the three blocks, one of
+/// the six comma-joined orders (the spec's enum, split at its commas by its generator), not
+/// one block's name.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_form_takes_the_order_of_its_three_blocks() {
+    let (up, _server, mcp) = setup().await;
+    let r = mcp
+        .call(
+            "createOrderform",
+            json!({"data": {"name": "One block", "flex_elements_order": "order_bumper"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert_eq!(up.count(), 0);
+    let order = "refund_waiver,order_bumper,order_summary";
+    let made = mcp
+        .ok(
+            "createOrderform",
+            json!({"data": {"name": "Refund waiver first", "flex_elements_order": order}}),
+        )
+        .await;
+    let id = made["orderform_id"]
+        .to_string()
+        .trim_matches('"')
+        .to_owned();
+    let form = sandbox(&up, "getOrderform", &[("orderform_id", &id)]).await;
+    assert!(form.to_string().contains(order), "{form}");
+}
+
+/// Schema review F3: `reportFraud` reports the buyer and the affiliate together with
+/// `who: "buyer,affiliate"` (dev.digistore24.com article 93), one confirmed call instead of two.
+#[tokio::test(flavor = "multi_thread")]
+async fn fraud_can_be_reported_for_buyer_and_affiliate_in_one_call() {
+    let (up, _server, mcp) = setup_with(&["--toolsets", "all"]).await;
+    let rows = sandbox(
+        &up,
+        "listTransactions",
+        &[
+            ("from", "start"),
+            ("search[has_affiliate]", "Y"),
+            ("page_size", "1"),
+        ],
+    )
+    .await;
+    let id = rows["transaction_list"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = mcp
+        .ok(
+            "reportFraud",
+            json!({"transaction_id": id, "who": "buyer,affiliate", "comment": "Self-referral"}),
+        )
+        .await;
+    assert_eq!(answer["buyer_status"], "success", "{answer}");
+    assert_eq!(answer["affiliate_status"], "success", "{answer}");
+}
+
+/// Schema review F4: Digistore24's search fields match by part, so `search.email` takes
+/// "example.com" (it used to be refused as not an e-mail address).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_purchase_search_by_part_of_an_email_address_is_sent() {
+    let (_up, _server, mcp) = setup().await;
+    for tool in ["listPurchases", "listTransactions"] {
+        let r = mcp
+            .ok(
+                tool,
+                json!({"from": "start", "search": {"email": "example.com"}, "page_size": 1}),
+            )
+            .await;
+        assert!(
+            r["item_count"].as_str().unwrap_or("0") != "0",
+            "{tool}: {r}"
+        );
+    }
+}
+
+/// Schema review F5 and F6: `requestApiKey` takes both spellings of read access the sources
+/// use, and `ipnSetup`'s categories are named as Digistore24 documents them.
+#[tokio::test(flavor = "multi_thread")]
+async fn api_key_permissions_take_both_spellings_and_ipn_categories_are_documented() {
+    let up = upstream().await;
+    let server = serve_audited(&up, &["--toolsets", "all"]);
+    let dev = Mcp::new(server.url(), Some("sandbox-developer"), Era::Legacy);
+    for permissions in ["readonly", "read-only"] {
+        let r = dev
+            .ok(
+                "requestApiKey",
+                json!({"permissions": permissions, "return_url": "https://app.example.com/done"}),
+            )
+            .await;
+        assert!(
+            r.to_string().contains("request_token"),
+            "{permissions}: {r}"
+        );
+    }
+    let tools = dev.list_tools().await;
+    let ipn = tools.iter().find(|t| t["name"] == "ipnSetup").unwrap();
+    let categories = ipn["inputSchema"]["properties"]["categories"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        categories.contains("e-tickets") && categories.contains("custom forms"),
+        "{categories}"
+    );
+}
+
+/// Schema review F7: a buyer's salutation can be cleared with `""` (Digistore24's enum is
+/// `'', M, F`); the empty value stays out of the schema's `enum`, which some clients refuse.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_buyers_salutation_can_be_cleared() {
+    let (up, _server, mcp) = setup().await;
+    let rows = sandbox(&up, "listBuyers", &[("page_size", "50")]).await;
+    let buyer = rows["items"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["salutation"] != ""))
+        .expect("a buyer with a salutation");
+    let id = buyer["id"].as_str().unwrap().to_owned();
+    mcp.ok(
+        "updateBuyer",
+        json!({"buyer_id": id, "data": {"salutation": ""}}),
+    )
+    .await;
+    let after = sandbox(&up, "getBuyer", &[("buyer_id", &id)]).await;
+    assert_eq!(after["buyer"]["salutation"], "", "{after}");
+    let r = mcp
+        .call(
+            "updateBuyer",
+            json!({"buyer_id": id, "data": {"salutation": "X"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+}

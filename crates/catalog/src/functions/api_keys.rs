@@ -11,7 +11,8 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             .access(Access::Developer)
             .operation_id("requestApiKey")
             .params(&[
-                Param::req("permissions", Ty::String, "Rights of the new key").one_of(&["read-only", "writable"]),
+                Param::req("permissions", Ty::String, "Rights of the new key (sources spell read access both ways)")
+                    .one_of(&["read-only", "readonly", "writable"]),
                 Param::req("return_url", Ty::String, "Public https URL after approval").format(Format::Uri),
                 Param::opt("cancel_url", Ty::String, "Where a declining user is sent").format(Format::Uri),
                 Param::opt("site_url", Ty::String, "Your site, shown to the user").format(Format::Uri),

@@ -33,8 +33,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                         .personal(),
                     Param::opt("first_name", Ty::String, "").personal(),
                     Param::opt("last_name", Ty::String, "").personal(),
-                    Param::opt("salutation", Ty::String, "")
+                    Param::opt("salutation", Ty::String, "Empty clears it")
                         .one_of(&["M", "F"])
+                        .clearable()
                         .personal(),
                     Param::opt("title", Ty::String, "").personal(),
                     Param::opt("company", Ty::String, "").personal(),

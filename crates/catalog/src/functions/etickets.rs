@@ -70,9 +70,8 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Param::opt("purchase_id", Ty::String, ""),
                     Param::opt("first_name", Ty::String, "").personal(),
                     Param::opt("last_name", Ty::String, "").personal(),
-                    Param::opt("email", Ty::String, "")
-                        .format(Format::Email)
-                        .personal(),
+                    // A search matches by part ("gmail.com"): no e-mail format here.
+                    Param::opt("email", Ty::String, "").personal(),
                     Param::opt("template_id", Ty::String, "Comma list allowed"),
                     Param::opt("location_id", Ty::String, "Comma list allowed"),
                     Param::opt("date", Ty::String, "Day the ticket is valid"),

@@ -14,7 +14,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     .operation_id("reportFraud")
     .params(&[
         Param::req("transaction_id", Ty::Integer, ""),
-        Param::req("who", Ty::String, "").one_of(&["buyer", "affiliate"]),
+        Param::req("who", Ty::String, "").one_of(&["buyer", "affiliate", "buyer,affiliate"]),
         Param::req("comment", Ty::String, "Why it is fraud").personal(),
     ])],
 };

@@ -26,7 +26,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::req("name", Ty::String, ""),
                 Param::req("product_ids", Ty::String, "Comma list or all"),
                 Param::opt("domain_id", Ty::String, "Your key for the connection"),
-                Param::opt("categories", Ty::String, "Comma list: orders, affiliations, etickets, custom_forms"),
+                Param::opt("categories", Ty::String, "Comma list: orders, affiliations, e-tickets, custom forms"),
                 Param::opt("transactions", Ty::String, "Comma list: payment, refund, chargeback, payment_missed, rebill_cancelled, rebill_resumed, last_paid_day or all"),
                 Param::opt("timing", Ty::String, "delayed: queued, usually < 2 min").default("before_thankyou").one_of(&["before_thankyou", "delayed"]),
                 Param::opt("newsletter_send_policy", Ty::String, "Send depending on newsletter opt-in").one_of(&["end_policy_send_always", "end_if_not_optout", "end_if_optout", "end_if_optin"]),

@@ -25,10 +25,15 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Param::opt("shipping_position", Ty::String, "")
                     .one_of(&["after_cart", "before_cart"]),
                 Param::opt("summary_positions", Ty::String, "Comma list"),
+                // An order of the three blocks: the spec's enum is these six strings, split at
+                // their commas by the spec's generator (18 single names, each thrice).
                 Param::opt("flex_elements_order", Ty::String, "").one_of(&[
-                    "order_bumper",
-                    "order_summary",
-                    "refund_waiver",
+                    "order_bumper,order_summary,refund_waiver",
+                    "order_bumper,refund_waiver,order_summary",
+                    "order_summary,order_bumper,refund_waiver",
+                    "order_summary,refund_waiver,order_bumper",
+                    "refund_waiver,order_bumper,order_summary",
+                    "refund_waiver,order_summary,order_bumper",
                 ]),
                 Param::opt("tab_style", Ty::String, "").one_of(&["bigtabs", "image", "image_url"]),
                 Param::opt("tab_text_1_hl", Ty::String, ""),

@@ -40,7 +40,8 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Param::opt("product_id", Ty::String, ""),
                     Param::opt("first_name", Ty::String, "").personal(),
                     Param::opt("last_name", Ty::String, "").personal(),
-                    Param::opt("email", Ty::String, "").format(Format::Email).personal(),
+                    // A search matches by part ("gmail.com"): no e-mail format here.
+                    Param::opt("email", Ty::String, "").personal(),
                     Param::opt("has_affiliate", Ty::Boolean, ""),
                     Param::opt("affiliate_name", Ty::String, "").personal(),
                     Param::opt("order_type", Ty::String, "").one_of(&["live", "test"]),

@@ -45,9 +45,17 @@ fn apply_data(tx: &Tx<'_>, doc: &mut Orderform, data: &View<'_>) -> Result<(), A
     }
     let enums: [(&str, &[&str]); 7] = [
         ("shipping_position", &["after_cart", "before_cart"]),
+        // The display order of the three blocks, comma-joined.
         (
             "flex_elements_order",
-            &["order_bumper", "order_summary", "refund_waiver"],
+            &[
+                "order_bumper,order_summary,refund_waiver",
+                "order_bumper,refund_waiver,order_summary",
+                "order_summary,order_bumper,refund_waiver",
+                "order_summary,refund_waiver,order_bumper",
+                "refund_waiver,order_bumper,order_summary",
+                "refund_waiver,order_summary,order_bumper",
+            ],
         ),
         ("tab_style", &["bigtabs", "image", "image_url"]),
         ("order_bump_style", &["none", "dashed"]),

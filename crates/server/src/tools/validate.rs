@@ -252,6 +252,7 @@ impl Checker<'_> {
         };
         if !param.values.is_empty() {
             let outside = match &checked {
+                Value::String(s) if s.is_empty() && param.clearable => false,
                 Value::String(s) => !param.values.contains(&s.as_str()),
                 Value::Array(items) => items
                     .iter()
