@@ -81,8 +81,8 @@ pub const WORKFLOWS: &[Workflow] = &[
             }
             text.push_str(
                 "\n\nSteps: copyProduct with data.name_en and data.name_de set to the name and data.is_active false; \
-                 listPaymentPlans for the copy; updatePaymentplan on its plan with first_amount, currency and \
-                 number_of_installments 1 (ask me before deleting any further plan); then check the copy with \
+                 listPaymentPlans for the copy; updatePaymentplan on its first plan with first_amount, other_amounts 0, \
+                 currency and number_of_installments 1 (ask me before deleting any further plan); then check the copy with \
                  getProduct and listPaymentPlans and tell me its product ID and plans.",
             );
             text

@@ -39,3 +39,4 @@ pub mod telemetry;
 pub mod tools;
 pub mod transport;
 pub mod upstream;
+pub mod window;

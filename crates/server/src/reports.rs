@@ -8,16 +8,17 @@
 //! answers in a few hundred bytes. Money is summed in integer cents per currency, never as
 //! floating point.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 
-use chrono::{Datelike as _, Duration, NaiveDateTime};
+use chrono::{Datelike as _, NaiveDateTime};
 use ds24_catalog::Ty;
 use ds24_client::{ApiKey, CallError, Retry, encode_form};
 use serde_json::{Map, Value, json};
 
 use crate::upstream::Upstream;
+use crate::window::{Side, TIME_FORMAT, relative_edge};
 
 /// How a report reads its rows.
 #[derive(Debug)]
@@ -89,6 +90,18 @@ enum Stop {
     Pages,
     Time,
 }
+/// Why a report gives no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// A page could not be read.
+    #[error(transparent)]
+    Upstream(#[from] CallError),
+    /// A filter or grouping names a field no row has: counting would say 0 when the question
+    /// could not be asked.
+    #[error("{0}")]
+    Arguments(String),
+}
+
 /// Groups shown; the rest are summed into one `(other)` group.
 const MAX_GROUPS: usize = 50;
 
@@ -175,9 +188,61 @@ pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
 struct Query {
     /// Arguments for the list function (time window and its own search filters).
     list_args: Map<String, Value>,
-    /// Equality filters applied to the rows: field path → accepted values.
-    row_filters: Vec<(Vec<String>, HashSet<String>)>,
+    /// Equality filters applied to the rows.
+    row_filters: Vec<RowFilter>,
     group_by: Option<Grouping>,
+}
+
+/// One `where` field matched against the rows, and what the rows showed of it (to tell "no
+/// row matched" from "no row has the field").
+struct RowFilter {
+    /// As the caller wrote it.
+    field: String,
+    path: Vec<String>,
+    wanted: Vec<Wanted>,
+    /// Whether any row read has the field.
+    present: bool,
+    /// The first distinct values the rows hold, for a note when nothing matched.
+    seen: BTreeSet<String>,
+}
+
+/// Distinct values a note shows per filter.
+const SEEN_VALUES: usize = 8;
+
+/// One accepted value, readable the ways a model may write it: `39` for `"39.00"`, `true` or
+/// `"yes"` for `Y`, `de` for `DE` (the server's instructions say amounts are numbers and flags
+/// booleans, while Digistore24's rows hold text).
+struct Wanted {
+    text: String,
+    number: Option<f64>,
+    flag: Option<&'static str>,
+}
+
+impl Wanted {
+    fn new(v: &str) -> Self {
+        let text = v.trim().to_owned();
+        let number = text.parse::<f64>().ok().filter(|n| {
+            n.is_finite()
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        });
+        let flag = match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" => Some("Y"),
+            "false" | "no" | "n" => Some("N"),
+            _ => None,
+        };
+        Self { text, number, flag }
+    }
+
+    fn matches(&self, row: &str) -> bool {
+        let row = row.trim();
+        row.eq_ignore_ascii_case(&self.text)
+            || self.flag == Some(row)
+            || self
+                .number
+                .is_some_and(|n| row.parse::<f64>().is_ok_and(|r| r == n))
+    }
 }
 
 enum Grouping {
@@ -195,7 +260,7 @@ pub async fn run(
     args: &Map<String, Value>,
     limits: Limits,
     progress: &dyn Progress,
-) -> Result<Value, CallError> {
+) -> Result<Value, Failure> {
     let deadline = tokio::time::Instant::now() + limits.max_time;
     let mut query = query(report, args);
     // Pages are read one after another; a window such as "-24h" or "now" would move between
@@ -210,14 +275,14 @@ pub async fn run(
         .and_then(Value::as_str)
         .and_then(|t| NaiveDateTime::parse_from_str(t.trim(), TIME_FORMAT).ok());
     if let Some(now) = server_time {
-        for (field, default) in [("from", "-24h"), ("to", "now")] {
+        for (field, default, side) in [("from", "-24h", Side::Start), ("to", "now", Side::End)] {
             let given = query
                 .list_args
                 .get(field)
                 .and_then(Value::as_str)
                 .unwrap_or(default)
                 .to_owned();
-            if let Some(at) = absolute(&given, now) {
+            if let Some(at) = absolute(&given, now, side) {
                 query.list_args.insert(field.into(), Value::String(at));
             }
         }
@@ -228,6 +293,9 @@ pub async fn run(
     let mut item_count = None;
     let mut echo = Map::new();
     let mut stopped: Option<Stop> = None;
+    // The first row's field names, for an error naming a field no row has.
+    let mut row_fields: Vec<String> = Vec::new();
+    let mut group_present = false;
     'pages: for page_no in 1u64.. {
         if page_no > limits.max_pages() {
             stopped = Some(Stop::Pages);
@@ -266,10 +334,26 @@ pub async fn run(
                 break 'pages;
             }
             read += 1;
-            let matches = query
-                .row_filters
-                .iter()
-                .all(|(path, values)| values.contains(&text_at(row, path)));
+            if row_fields.is_empty() {
+                row_fields = field_names(row);
+            }
+            let mut matches = true;
+            for filter in &mut query.row_filters {
+                // A field a row lacks reads as empty, as Digistore24 leaves empty fields out.
+                let value = value_at(row, &filter.path);
+                filter.present |= value.is_some();
+                let text = value.map(text_of).unwrap_or_default();
+                if filter.wanted.iter().any(|w| w.matches(&text)) {
+                    continue;
+                }
+                matches = false;
+                if filter.seen.len() < SEEN_VALUES {
+                    filter.seen.insert(text.chars().take(40).collect());
+                }
+            }
+            if let Some(Grouping::Field(path)) = &query.group_by {
+                group_present |= value_at(row, path).is_some();
+            }
             if !matches {
                 continue;
             }
@@ -298,7 +382,47 @@ pub async fn run(
             break;
         }
     }
+    if read > 0 {
+        let absent = query
+            .row_filters
+            .iter()
+            .filter(|f| !f.present)
+            .map(|f| format!("where.{}", f.field))
+            .chain(
+                args.get("group_by")
+                    .and_then(Value::as_str)
+                    .filter(|_| {
+                        matches!(query.group_by, Some(Grouping::Field(_))) && !group_present
+                    })
+                    .map(|g| format!("group_by {g}")),
+            )
+            .collect::<Vec<_>>();
+        if !absent.is_empty() {
+            return Err(Failure::Arguments(format!(
+                "no {} row has the field of `{}` ({read} rows read), so nothing could match. A row's fields: {}",
+                report.source,
+                absent.join("`, `"),
+                row_fields.join(", ")
+            )));
+        }
+    }
     let complete = stopped.is_none() && item_count.is_none_or(|n| read >= n);
+    let mut notes = Vec::new();
+    if totals.count == 0 && read > 0 && !query.row_filters.is_empty() {
+        let seen: Vec<String> = query
+            .row_filters
+            .iter()
+            .filter(|f| !f.seen.is_empty())
+            .map(|f| {
+                let values: Vec<&str> = f.seen.iter().map(String::as_str).collect();
+                format!("{}: {}", f.field, values.join(", "))
+            })
+            .collect();
+        notes.push(format!(
+            "No row of the {read} read matched `where`; values the rows hold: {}.",
+            seen.join("; ")
+        ));
+    }
     let mut out = echo;
     out.insert("rows_read".into(), json!(read));
     out.insert("count".into(), json!(totals.count));
@@ -328,60 +452,21 @@ pub async fn run(
                 "Digistore24 listed {read} of the {of} rows it announced; the totals cover those {read}. Rows may have changed while the pages were read: asking again may give the rest."
             ),
         };
-        out.insert("note".into(), json!(note));
+        notes.push(note);
+    }
+    if !notes.is_empty() {
+        out.insert("note".into(), json!(notes.join(" ")));
     }
     out.insert("complete".into(), json!(complete));
     Ok(Value::Object(out))
 }
 
-/// Digistore24's timestamp format.
-const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-
 /// A window edge as an absolute time on Digistore24's clock, where it is relative to now
 /// (`now`, `today`, `yesterday`, `-24h`, `7d`, `+1w`, `6M`); `None` leaves it as written
-/// (absolute times, `start`).
-fn absolute(value: &str, now: NaiveDateTime) -> Option<String> {
-    let v = value.trim();
-    let at = match v.to_ascii_lowercase().as_str() {
-        "now" => Some(now),
-        "today" => now.date().and_hms_opt(0, 0, 0),
-        "yesterday" => (now.date() - Duration::days(1)).and_hms_opt(0, 0, 0),
-        _ => relative(v, now),
-    }?;
-    Some(at.format(TIME_FORMAT).to_string())
-}
-
-/// `-24h`, `7d`, `+1w`, `-30m`, `6M`, `2Y` from `now` (lower-case `m` minutes, `M` months).
-fn relative(v: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
-    let (sign, rest) = match v.as_bytes().first()? {
-        b'-' => (-1i64, v.get(1..)?),
-        b'+' => (1, v.get(1..)?),
-        _ => (1, v),
-    };
-    let unit = rest.chars().last()?;
-    let digits = rest.get(..rest.len().checked_sub(unit.len_utf8())?)?;
-    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: i64 = digits.parse().ok()?;
-    let months = |m: i64| {
-        let m = chrono::Months::new(u32::try_from(m).ok()?);
-        if sign < 0 {
-            now.checked_sub_months(m)
-        } else {
-            now.checked_add_months(m)
-        }
-    };
-    match unit {
-        's' => now.checked_add_signed(Duration::seconds(sign * n)),
-        'm' => now.checked_add_signed(Duration::minutes(sign * n)),
-        'h' => now.checked_add_signed(Duration::hours(sign * n)),
-        'd' => now.checked_add_signed(Duration::days(sign * n)),
-        'w' => now.checked_add_signed(Duration::weeks(sign * n)),
-        'M' => months(n),
-        'Y' | 'y' => months(n.checked_mul(12)?),
-        _ => None,
-    }
+/// (absolute times, `start`). A day as the end is its last second, as Digistore24 reads
+/// `to=today` in its lists: the report and the list answer for the same window.
+fn absolute(value: &str, now: NaiveDateTime, side: Side) -> Option<String> {
+    relative_edge(value, now, side).map(|at| at.format(TIME_FORMAT).to_string())
 }
 
 /// Splits `where` into the filters Digistore24 applies (the list function's own search
@@ -415,12 +500,18 @@ fn query(report: &Report, args: &Map<String, Value>) -> Query {
             if search_fields.contains(&field.as_str()) {
                 search.insert(field.clone(), Value::String(text));
             } else {
-                let values = text
+                let wanted = text
                     .split(',')
                     .take(MAX_WHERE_VALUES)
-                    .map(|v| v.trim().to_owned())
+                    .map(Wanted::new)
                     .collect();
-                row_filters.push((path(field), values));
+                row_filters.push(RowFilter {
+                    field: field.clone(),
+                    path: path(field),
+                    wanted,
+                    present: false,
+                    seen: BTreeSet::new(),
+                });
             }
         }
     }
@@ -452,18 +543,43 @@ fn path(field: &str) -> Vec<String> {
 
 /// The row's value at `path` as text (`""` when absent).
 fn text_at(row: &Value, path: &[String]) -> String {
-    let mut v = row;
-    for seg in path {
-        match v.get(seg) {
-            Some(next) => v = next,
-            None => return String::new(),
-        }
-    }
+    value_at(row, path).map(text_of).unwrap_or_default()
+}
+
+/// The row's value at `path`, if the row has that field.
+fn value_at<'r>(row: &'r Value, path: &[String]) -> Option<&'r Value> {
+    path.iter().try_fold(row, |v, seg| v.get(seg))
+}
+
+fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// A row's field names, nested ones dotted (`buyer.email`), as `where` and `group_by` take
+/// them; at most 60.
+fn field_names(row: &Value) -> Vec<String> {
+    fn walk(v: &Value, prefix: &str, out: &mut Vec<String>) {
+        if let Value::Object(map) = v {
+            for (k, child) in map {
+                if out.len() >= 60 {
+                    return;
+                }
+                let name = format!("{prefix}{k}");
+                if child.is_object() {
+                    walk(child, &format!("{name}."), out);
+                } else {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(row, "", &mut out);
+    out
 }
 
 fn as_u64(v: &Value) -> Option<u64> {
@@ -757,13 +873,20 @@ mod tests {
     #[test]
     fn relative_window_edges_become_absolute_times() {
         let now = NaiveDateTime::parse_from_str("2026-03-31 10:00:00", TIME_FORMAT).unwrap();
-        assert_eq!(absolute("now", now).unwrap(), "2026-03-31 10:00:00");
-        assert_eq!(absolute("-24h", now).unwrap(), "2026-03-30 10:00:00");
-        assert_eq!(absolute("7d", now).unwrap(), "2026-04-07 10:00:00");
-        assert_eq!(absolute("-1M", now).unwrap(), "2026-02-28 10:00:00");
-        assert_eq!(absolute("today", now).unwrap(), "2026-03-31 00:00:00");
-        assert_eq!(absolute("start", now), None);
-        assert_eq!(absolute("2026-01-01", now), None);
+        let start = |v| absolute(v, now, Side::Start);
+        assert_eq!(start("now").unwrap(), "2026-03-31 10:00:00");
+        assert_eq!(start("-24h").unwrap(), "2026-03-30 10:00:00");
+        assert_eq!(start("7d").unwrap(), "2026-04-07 10:00:00");
+        assert_eq!(start("-1M").unwrap(), "2026-02-28 10:00:00");
+        assert_eq!(start("-7D").unwrap(), "2026-03-24 10:00:00");
+        assert_eq!(start("today").unwrap(), "2026-03-31 00:00:00");
+        assert_eq!(start("start"), None);
+        assert_eq!(start("2026-01-01"), None);
+        // A day as the end of the window is its last second, as in Digistore24's lists.
+        let end = |v| absolute(v, now, Side::End);
+        assert_eq!(end("today").unwrap(), "2026-03-31 23:59:59");
+        assert_eq!(end("yesterday").unwrap(), "2026-03-30 23:59:59");
+        assert_eq!(end("now").unwrap(), "2026-03-31 10:00:00");
     }
 
     #[test]

@@ -46,6 +46,8 @@ async fn prompts_are_listed_and_rendered_with_their_arguments() {
             text.contains("copy product 12345 as 'Webinar October'") && text.contains("89.99 EUR"),
             "{text}"
         );
+        // A one-time plan keeps no follow-up amount of the plan it was copied from.
+        assert!(text.contains("other_amounts 0"), "{text}");
         let missing = mcp
             .rpc(
                 "prompts/get",

@@ -420,3 +420,120 @@ async fn a_report_with_a_progress_token_streams_progress_before_its_answer() {
             > 1000
     );
 }
+
+/// Review of a vendor's journeys, finding 1: "how many payments today / yesterday" gives what
+/// the list gives for the same window. A day named as the end of a window is its last second,
+/// as Digistore24 reads it; the report used to end it at midnight before the day and count 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_over_today_or_yesterday_counts_what_the_list_holds() {
+    let (up, _server, mcp) = setup(&[]).await;
+    let mut total = 0;
+    for (from, to) in [
+        ("today", "today"),
+        ("yesterday", "yesterday"),
+        ("yesterday", "today"),
+    ] {
+        let rows = direct_rows(
+            &up,
+            "listTransactions",
+            &[("from", from), ("to", to)],
+            "transaction_list",
+        )
+        .await;
+        let report = mcp
+            .ok("summarizeTransactions", json!({"from": from, "to": to}))
+            .await;
+        assert_eq!(report["complete"], true, "{report}");
+        assert_eq!(report["count"], json!(rows.len()), "{from}..{to}: {report}");
+        total += rows.len();
+    }
+    assert!(total > 0, "the sandbox has payments in these days");
+}
+
+/// Finding 2: a filter on a field no row has cannot be answered, so the report says so and
+/// names the fields a row has, instead of counting 0 as if that were the answer; values
+/// written the ways the server's instructions suggest (a number for an amount, a boolean for
+/// a flag, lower case for a code) match the rows' text; and when nothing matches, the note
+/// shows what the rows hold.
+#[tokio::test(flavor = "multi_thread")]
+async fn report_filters_that_cannot_match_say_so() {
+    let (up, _server, mcp) = setup(&[]).await;
+    let r = mcp
+        .call(
+            "summarizeTransactions",
+            json!({"from": "-7d", "where": {"billing_status": "paying"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let t = text(&r);
+    assert!(
+        t.contains("where.billing_status") && t.contains("transaction_type"),
+        "names the field and the fields a row has: {t}"
+    );
+    let r = mcp
+        .call(
+            "summarizePurchases",
+            json!({"from": "-7d", "group_by": "no_such_field"}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+
+    let rows = direct_rows(&up, "listPurchases", &[("from", "start")], "purchase_list").await;
+    let row = rows
+        .iter()
+        .find(|r| r["rebilling_active"] == "Y" && r["country"] != "")
+        .expect("a subscription with a country");
+    let amount = row["amount"].as_str().unwrap().to_owned();
+    let country = row["country"].as_str().unwrap().to_owned();
+    let expected = |f: &dyn Fn(&Value) -> bool| rows.iter().filter(|r| f(r)).count();
+    let by_amount = expected(&|r| r["amount"] == amount.as_str());
+    let number: f64 = amount.parse().unwrap();
+    for (filter, want) in [
+        (json!({"amount": number}), by_amount),
+        (
+            json!({"rebilling_active": true}),
+            expected(&|r| r["rebilling_active"] == "Y"),
+        ),
+        (
+            json!({"country": country.to_lowercase()}),
+            expected(&|r| r["country"] == country.as_str()),
+        ),
+    ] {
+        let report = mcp
+            .ok(
+                "summarizePurchases",
+                json!({"from": "start", "where": filter}),
+            )
+            .await;
+        assert_eq!(report["count"], json!(want), "{filter}: {report}");
+        assert!(want > 0, "{filter}");
+    }
+
+    let none = mcp
+        .ok(
+            "summarizePurchases",
+            json!({"from": "start", "where": {"billing_status": "Payments in progress"}}),
+        )
+        .await;
+    assert_eq!(none["count"], 0, "{none}");
+    let note = none["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("paying"),
+        "shows the values rows hold: {none}"
+    );
+}
+
+/// Finding 3: a window whose start is after its end (`7d` for `-7d`) is refused with the
+/// sign to use, in the reports and the lists alike, and nothing is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inverted_window_is_refused_with_the_sign_to_use() {
+    let (up, _server, mcp) = setup(&[]).await;
+    for tool in ["summarizePurchases", "listPurchases"] {
+        let r = mcp.call(tool, json!({"from": "7d"})).await;
+        assert_eq!(r["isError"], true, "{tool}: {r}");
+        assert!(text(&r).contains("`-7d`"), "{tool}: {r}");
+        let r = mcp.call(tool, json!({"from": "now", "to": "-7d"})).await;
+        assert_eq!(r["isError"], true, "{tool}: {r}");
+    }
+    assert_eq!(up.count(), 0, "nothing was sent");
+}

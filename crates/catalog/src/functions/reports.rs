@@ -8,11 +8,16 @@ use crate::model::fragments::*;
 use crate::model::*;
 
 /// Equality filters: the list function's own search fields go to Digistore24, anything else
-/// is matched against the rows.
-const WHERE: Param = Param::opt(
+/// is matched against the rows. Each report's example names fields its rows have.
+const WHERE_ORDERS: Param = Param::opt(
     "where",
     Ty::Object(&[]),
     "Field to value (a comma means any of), e.g. product_id, billing_status",
+);
+const WHERE_PAYMENTS: Param = Param::opt(
+    "where",
+    Ty::Object(&[]),
+    "Field to value (a comma means any of), e.g. product_id, pay_method",
 );
 
 /// Grouping.
@@ -29,13 +34,13 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "Count orders and sum their amounts per currency; filter and group.",
         )
         .report()
-        .params(&[FROM, TO, WHERE, GROUP_BY]),
+        .params(&[FROM, TO, WHERE_ORDERS, GROUP_BY]),
         Function::read(
             &TOOLSET,
             "summarizeTransactions",
             "Count payments, refunds and chargebacks and sum them per currency; filter and group.",
         )
         .report()
-        .params(&[FROM, TO, WHERE, GROUP_BY]),
+        .params(&[FROM, TO, WHERE_PAYMENTS, GROUP_BY]),
     ],
 };

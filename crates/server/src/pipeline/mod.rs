@@ -412,6 +412,13 @@ impl Pipeline {
                 });
             }
         }
+        let now = chrono::Utc::now().naive_utc();
+        if let Some(problem) = crate::window::inverted(&entry.params(read_only), &args, now) {
+            return Err(ToolFailure::InvalidArguments {
+                tool: entry.name.clone(),
+                problems: Problems::one(problem),
+            });
+        }
         // Some writes are destructive only with some values (cancelling a delivery): those are
         // read as they go to Digistore24.
         let destroys = match f.destructive_when {
@@ -468,7 +475,19 @@ impl Pipeline {
         trace.sent = true;
         let outcome = match (f.kind, reports::find(f.name)) {
             (Kind::Report, Some(report)) => {
-                reports::run(report, &*self.upstream, key, &args, self.reports, progress).await
+                match reports::run(report, &*self.upstream, key, &args, self.reports, progress)
+                    .await
+                {
+                    Ok(data) => Ok(data),
+                    Err(reports::Failure::Upstream(error)) => Err(error),
+                    Err(reports::Failure::Arguments(problem)) => {
+                        tracing::info!(key = %fp, function = f.name, outcome = "invalid_arguments", "report refused: a field no row has");
+                        return Err(ToolFailure::InvalidArguments {
+                            tool: entry.name.clone(),
+                            problems: Problems::one(problem),
+                        });
+                    }
+                }
             }
             _ => {
                 self.upstream

@@ -1,0 +1,204 @@
+//! Time-window edges as Digistore24 reads them (`from`/`to`: absolute times, dates, `now`,
+//! `today`, `yesterday`, relative offsets such as `-7d` or `+1w`), shared by the report tools,
+//! which pin them on Digistore24's clock, and the check that refuses a window whose start is
+//! after its end.
+//!
+//! Why refuse: `from: "7d"` (a dropped minus sign) puts the start a week ahead, and Digistore24
+//! answers an empty page; a report would count 0 and call it complete. An empty window is
+//! never what a caller meant, so it gets an error that says which sign to use.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime};
+use ds24_catalog::{Param, Ty};
+use serde_json::{Map, Value};
+
+/// Digistore24's timestamp format.
+pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// Which edge of a window a value is: a day named as the end means its last second, as
+/// Digistore24 reads `to=2026-11-27` or `to=today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `from`.
+    Start,
+    /// `to`.
+    End,
+}
+
+/// An edge relative to now (`now`, `today`, `-7d`) as a time on the clock that reads `now`;
+/// `None` for anything else (absolute times, `start`).
+pub fn relative_edge(value: &str, now: NaiveDateTime, side: Side) -> Option<NaiveDateTime> {
+    let v = value.trim();
+    let day = |d: NaiveDate| match side {
+        Side::Start => d.and_hms_opt(0, 0, 0),
+        Side::End => d.and_hms_opt(23, 59, 59),
+    };
+    match v.to_ascii_lowercase().as_str() {
+        "now" => Some(now),
+        "today" => day(now.date()),
+        "yesterday" => day(now.date() - Duration::days(1)),
+        _ => relative(v, now),
+    }
+}
+
+/// An absolute edge (`YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DD`, ISO 8601) as written; `None` for
+/// relative ones and `start`.
+fn absolute_edge(value: &str, side: Side) -> Option<NaiveDateTime> {
+    let v = value.trim();
+    if let Ok(t) = NaiveDateTime::parse_from_str(v, TIME_FORMAT) {
+        return Some(t);
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S") {
+        return Some(t);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Some(t.naive_local());
+    }
+    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()?;
+    match side {
+        Side::Start => d.and_hms_opt(0, 0, 0),
+        Side::End => d.and_hms_opt(23, 59, 59),
+    }
+}
+
+/// `-24h`, `7d`, `+1w`, `-30m`, `6M`, `2Y` from `now` (lower-case `m` minutes, `M` months).
+pub fn relative(v: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    let (sign, rest) = match v.as_bytes().first()? {
+        b'-' => (-1i64, v.get(1..)?),
+        b'+' => (1, v.get(1..)?),
+        _ => (1, v),
+    };
+    let unit = rest.chars().last()?;
+    let digits = rest.get(..rest.len().checked_sub(unit.len_utf8())?)?;
+    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    let months = |m: i64| {
+        let m = chrono::Months::new(u32::try_from(m).ok()?);
+        if sign < 0 {
+            now.checked_sub_months(m)
+        } else {
+            now.checked_add_months(m)
+        }
+    };
+    match unit {
+        's' => now.checked_add_signed(Duration::seconds(sign * n)),
+        'm' => now.checked_add_signed(Duration::minutes(sign * n)),
+        'h' | 'H' => now.checked_add_signed(Duration::hours(sign * n)),
+        'd' | 'D' => now.checked_add_signed(Duration::days(sign * n)),
+        'w' | 'W' => now.checked_add_signed(Duration::weeks(sign * n)),
+        'M' => months(n),
+        'Y' | 'y' => months(n.checked_mul(12)?),
+        _ => None,
+    }
+}
+
+/// What is wrong with the call's time window, if its start is after its end. `params` gives
+/// the defaults of edges left out (`from` is the last 24 hours by default, `to` now). Edges of
+/// one kind (both relative, or both absolute) are compared exactly; a relative edge against an
+/// absolute one only when they are more than a day apart, since "now" here is this server's
+/// clock in UTC and Digistore24's may be hours off.
+pub fn inverted(
+    params: &[&Param],
+    args: &Map<String, Value>,
+    now: NaiveDateTime,
+) -> Option<String> {
+    let edge = |name: &str| -> Option<String> {
+        let p = params
+            .iter()
+            .find(|p| p.name == name && matches!(p.ty, Ty::DateTime | Ty::Date))?;
+        match args.get(name) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => None,
+            None => p.default.map(str::to_owned),
+        }
+    };
+    let (from, to) = (edge("from")?, edge("to")?);
+    let resolve = |v: &str, side| match relative_edge(v, now, side) {
+        Some(t) => Some((t, true)),
+        None => absolute_edge(v, side).map(|t| (t, false)),
+    };
+    let (start, start_relative) = resolve(&from, Side::Start)?;
+    let (end, end_relative) = resolve(&to, Side::End)?;
+    let margin = if start_relative == end_relative {
+        Duration::zero()
+    } else {
+        Duration::days(1)
+    };
+    if start <= end + margin {
+        return None;
+    }
+    let hint = if from
+        .trim()
+        .starts_with(|c: char| c.is_ascii_digit() || c == '+')
+        && relative(from.trim(), now).is_some()
+    {
+        format!(
+            " `{from}` is in the future; for the past write `-{}`.",
+            from.trim().trim_start_matches('+')
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "`from` ({from}) is after `to` ({to}), so the window holds nothing.{hint}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> NaiveDateTime {
+        NaiveDateTime::parse_from_str("2026-11-28 07:00:00", TIME_FORMAT).unwrap()
+    }
+
+    fn check(from: Option<&str>, to: Option<&str>) -> Option<String> {
+        let (from_p, to_p) = (ds24_catalog::fragments::FROM, ds24_catalog::fragments::TO);
+        let mut args = Map::new();
+        if let Some(f) = from {
+            args.insert("from".into(), f.into());
+        }
+        if let Some(t) = to {
+            args.insert("to".into(), t.into());
+        }
+        inverted(&[&from_p, &to_p], &args, now())
+    }
+
+    #[test]
+    fn a_window_that_ends_before_it_starts_is_named() {
+        let p = check(Some("7d"), None).expect("7d is a week ahead");
+        assert!(p.contains("`-7d`"), "{p}");
+        assert!(check(Some("now"), Some("-7d")).is_some());
+        assert!(check(Some("2026-11-20"), Some("2026-11-19")).is_some());
+        assert!(
+            check(Some("2027-01-01"), Some("now")).is_some(),
+            "over a day apart"
+        );
+    }
+
+    #[test]
+    fn ordinary_windows_pass() {
+        for (from, to) in [
+            (None, None),
+            (Some("-7d"), None),
+            (Some("today"), Some("today")),
+            (Some("yesterday"), Some("yesterday")),
+            (Some("2026-11-27"), Some("2026-11-27")),
+            (Some("start"), Some("now")),
+            (Some("2026-11-28 10:00:00"), Some("now")),
+            (Some("-7D"), Some("now")),
+            (Some("2026-11-01T00:00:00Z"), Some("2026-11-02")),
+        ] {
+            assert_eq!(check(from, to), None, "{from:?} {to:?}");
+        }
+    }
+
+    #[test]
+    fn a_day_as_the_end_is_its_last_second() {
+        let end = relative_edge("today", now(), Side::End).unwrap();
+        assert_eq!(end.format(TIME_FORMAT).to_string(), "2026-11-28 23:59:59");
+        let start = relative_edge("yesterday", now(), Side::Start).unwrap();
+        assert_eq!(start.format(TIME_FORMAT).to_string(), "2026-11-27 00:00:00");
+    }
+}
