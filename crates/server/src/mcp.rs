@@ -142,6 +142,7 @@ impl Ds24Service {
         let mut name = request.name.to_string();
         let mut args = request.arguments.unwrap_or_default();
         let mut reach = Reach::All;
+        let mut via_compact = false;
         if let Some(tool) = compact::compact_tool(&name).filter(|_| self.compact(&context)) {
             // A valid callTool is a call of the function it names; everything else compact
             // mode answers itself, admitted and recorded by the pipeline like any call.
@@ -152,6 +153,7 @@ impl Ds24Service {
                 }) => {
                     name = inner;
                     args = arguments;
+                    via_compact = true;
                     if tool == compact::CALL {
                         reach = Reach::NotDestructive;
                     }
@@ -190,6 +192,12 @@ impl Ds24Service {
                 }
                 None => return Ok(ask(question)?.into()),
             },
+            // A function callTool names that does not exist is the model's to correct with
+            // searchTools (tools/list shows only compact mode's four tools), not a protocol
+            // fault many clients keep from the model.
+            Err(ToolFailure::UnknownTool { name }) if via_compact => {
+                Err(ToolFailure::UnknownFunction { name })
+            }
             other => other,
         };
         match outcome {

@@ -57,7 +57,7 @@ pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
         Value::Null => json!({}),
         other => json!({ "result": other }),
     };
-    let mut text = lean_text(&result);
+    let mut text = model_text(&result);
     let mut cuts = 0;
     while text.len() + json_len(&result) > max_bytes {
         if cuts == MAX_CUTS || !cut_largest_collection(&mut result, max_bytes, paging) {
@@ -67,11 +67,11 @@ pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
                     "The answer ({size} bytes) is larger than one answer may be ({max_bytes} bytes) and cannot be shortened by leaving rows out. Narrow the request (filters, fewer IDs, a shorter time window)."
                 )
             }});
-            text = lean_text(&result);
+            text = model_text(&result);
             break;
         }
         cuts += 1;
-        text = lean_text(&result);
+        text = model_text(&result);
     }
     Shaped {
         text,
@@ -307,11 +307,18 @@ fn flatten<'a>(
 }
 
 /// `billing_status_msg` only translates `billing_status`, which the model reads (as long as there
-/// is one to read).
+/// is one to read). A bare outcome is no such code: beside `status: error` the message is the
+/// only place that says why (`validateCouponCode`: expired, used up or unknown), so it stays.
 fn translates_a_shown_code(record: &serde_json::Map<String, Value>, key: &str) -> bool {
+    const OUTCOMES: [&str; 6] = ["error", "failure", "warning", "info", "success", "ok"];
     key.strip_suffix("_msg")
         .and_then(|base| record.get(base))
-        .is_some_and(|base| !is_empty(base))
+        .is_some_and(|base| {
+            !is_empty(base)
+                && !base
+                    .as_str()
+                    .is_some_and(|code| OUTCOMES.iter().any(|o| code.eq_ignore_ascii_case(o)))
+        })
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -326,6 +333,16 @@ fn is_empty(v: &Value) -> bool {
 
 fn lean_text(value: &Value) -> String {
     serde_json::to_string(&lean(value)).unwrap_or_default()
+}
+
+/// The text the model reads. An answer whose every field is empty says so as it came
+/// (`{"items":[]}`): a bare `{}` reads like a broken answer rather than "no payment plans".
+fn model_text(value: &Value) -> String {
+    let text = lean_text(value);
+    if text == "{}" && value.as_object().is_some_and(|m| !m.is_empty()) {
+        return serde_json::to_string(value).unwrap_or(text);
+    }
+    text
 }
 
 /// The length of `value` as compact JSON, without building the string.
@@ -750,6 +767,24 @@ mod tests {
             shaped.text,
             r#"{"one":[{"f":0,"g":"x"}],"status":"paying","other_msg":"kept","gone_msg":"kept when its code is empty","n":"2"}"#
         );
+    }
+
+    /// An answer with nothing in it says what is empty, not `{}`.
+    #[test]
+    fn an_empty_list_reads_as_one() {
+        assert_eq!(shape(json!([]), 10_000, None).text, r#"{"items":[]}"#);
+        assert_eq!(shape(json!({}), 10_000, None).text, "{}");
+    }
+
+    /// Beside a bare outcome (`status: error`) the message is the reason, which the model needs
+    /// to tell a vendor why a voucher code does not work.
+    #[test]
+    fn a_message_beside_a_bare_outcome_stays() {
+        let data = json!({"status": "error", "status_msg": "The voucher code has expired.",
+                          "result": "success", "result_msg": "Done."});
+        let text = shape(data, 10_000, None).text;
+        assert!(text.contains("The voucher code has expired."), "{text}");
+        assert!(text.contains("Done."), "{text}");
     }
 
     #[test]

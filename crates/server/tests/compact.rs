@@ -356,3 +356,26 @@ async fn search_arguments_are_bounded_and_searches_count_against_the_rate_limit(
     assert!(limited, "searches are rate limited");
     assert_eq!(up.count(), 0);
 }
+
+/// A misspelled function named to callTool is a tool error pointing to searchTools, which the
+/// model can act on: not a protocol error telling it to call tools/list (which in compact mode
+/// lists only the four tools), and which many clients keep from the model. In both eras.
+#[tokio::test(flavor = "multi_thread")]
+async fn call_tool_with_an_unknown_function_points_to_search_tools() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url()]);
+    for era in [Era::Legacy, Era::Modern] {
+        let mcp = compact(&server, FULL_KEY, era);
+        for tool in ["callTool", "callDestructiveTool"] {
+            let r = mcp
+                .call(
+                    tool,
+                    json!({"name": "getProdukt", "arguments": {"product_id": 1}}),
+                )
+                .await;
+            assert_eq!(r["isError"], true, "{tool}: {r}");
+            assert!(text(&r).contains("searchTools"), "{tool}: {r}");
+        }
+    }
+    assert_eq!(up.count(), 0);
+}
