@@ -73,7 +73,7 @@ pub enum CallError {
     },
     /// The request was sent and no complete answer came within the configured time.
     #[error(
-        "sent, no answer within {} s (check before retrying a write)",
+        "sent, no answer within {} s",
         .0.as_secs_f64()
     )]
     Timeout(Duration),

@@ -170,8 +170,16 @@ pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
             } else if text.contains(',') && searched.contains(&field.as_str()) {
                 // Digistore24 searches this field itself, for one value: a list would match
                 // nothing and the report would count 0 as if that were the answer.
+                // Names and e-mail addresses are also row fields under another name
+                // (`buyer.email`), matched here; other search fields have the row's own name.
+                let other_name = matches!(field.as_str(), "email" | "first_name" | "last_name");
                 problems.push(format!(
-                    "`where.{field}`: Digistore24 searches this field for one value, so a comma list cannot be used; ask once per value, or filter on the row's own field (as a list row names it, e.g. `buyer.email`)"
+                    "`where.{field}`: Digistore24 searches this field for one value, so a comma list cannot be used; ask once per value{}",
+                    if other_name {
+                        ", or filter on the row's own field (as a list row names it, e.g. `buyer.email`)"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }

@@ -373,6 +373,20 @@ async fn a_report_stops_at_the_row_limit_and_says_so() {
         .await;
     assert_eq!(list["isError"], true, "{list}");
     assert!(text(&list).contains("buyer.email"), "{list}");
+    // For a field the rows name alike, only asking once per value works: the hint says that
+    // alone (filtering on the row's field would go to Digistore24's search again).
+    let list = mcp
+        .call(
+            "summarizeTransactions",
+            json!({"from": "start", "where": {"product_id": "1,2"}}),
+        )
+        .await;
+    assert_eq!(list["isError"], true, "{list}");
+    let t = text(&list);
+    assert!(
+        t.contains("ask once per value") && !t.contains("row's own field"),
+        "{t}"
+    );
     assert_eq!(up.count(), 0);
 }
 

@@ -754,3 +754,43 @@ async fn a_buyers_salutation_can_be_cleared() {
         .await;
     assert_eq!(r["isError"], true, "{r}");
 }
+
+/// Money has two decimal places: an amount a model computed (`0.1 + 0.2` is
+/// `0.30000000000000004`) or typed with three is refused with what to send before anything
+/// reaches Digistore24, which refuses it anyway; two places pass, as a number or as text.
+#[tokio::test(flavor = "multi_thread")]
+async fn amounts_have_at_most_two_decimal_places() {
+    let (up, _server, mcp) = setup().await;
+    for bad in [
+        json!(0.30000000000000004),
+        json!(19.999),
+        json!("5.005"),
+        json!(1e-7),
+    ] {
+        let r = mcp
+            .call(
+                "createVoucher",
+                json!({"data": {"code": "CENTS", "first_amount": bad, "currency": "EUR"}}),
+            )
+            .await;
+        assert_eq!(r["isError"], true, "{bad}: {r}");
+        let t = text(&r);
+        assert!(
+            t.contains("first_amount") && t.contains("2 decimal places"),
+            "{t}"
+        );
+    }
+    assert_eq!(up.count(), 0, "nothing was sent");
+    for (code, good) in [
+        ("CENTS1", json!(0.3)),
+        ("CENTS2", json!("19.99")),
+        ("CENTS3", json!(5)),
+    ] {
+        mcp.ok(
+            "createVoucher",
+            json!({"data": {"code": code, "first_amount": good, "currency": "EUR"}}),
+        )
+        .await;
+    }
+    assert_eq!(up.count(), 3);
+}

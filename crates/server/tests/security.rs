@@ -787,10 +787,19 @@ async fn finding_11_connect_failures_and_answer_timeouts_say_what_happened_and_n
         .await;
     let t = text(&r);
     assert!(
-        t.contains("sent, no answer within 1 s (check before retrying a write)"),
+        t.contains("sent, no answer within 1 s") && t.contains("whether it took effect"),
         "{t}"
     );
     assert!(!r.to_string().contains(&hole.to_string()), "{r}");
+    // A read that timed out gets advice for a read, not a write's.
+    let r = mcp.call("listProducts", json!({})).await;
+    let t = text(&r);
+    assert!(
+        t.contains("sent, no answer within 1 s")
+            && t.contains("Try again later")
+            && !t.contains("write"),
+        "{t}"
+    );
     drop(fillers);
 }
 

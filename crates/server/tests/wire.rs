@@ -18,9 +18,14 @@ fn example(
     wire: &mut Vec<(String, String)>,
 ) {
     for p in params {
-        let key = match prefix {
-            Some(pre) => format!("{pre}[{}]", p.name),
+        // A per-language field (`label_XX`) goes out under a language's name (`label_de`).
+        let name = match p.name_pattern() {
+            Some(_) => format!("{}de", p.name.trim_end_matches("XX")),
             None => p.name.to_owned(),
+        };
+        let key = match prefix {
+            Some(pre) => format!("{pre}[{name}]"),
+            None => name.clone(),
         };
         let (value, pairs): (Value, Vec<(String, String)>) = match &p.ty {
             Ty::String if !p.values.is_empty() => {
@@ -90,7 +95,7 @@ fn example(
                 (json!([Value::Object(inner)]), pairs)
             }
         };
-        args.insert(p.name.to_owned(), value);
+        args.insert(name, value);
         wire.extend(pairs);
     }
 }

@@ -315,6 +315,25 @@ impl Checker<'_> {
     }
 }
 
+/// Digistore24 takes money and rates as decimals with at most two places (`89.99`); a
+/// computed `0.1 + 0.2` arrives as `0.30000000000000004`. Refused with what to send rather
+/// than rounded: an amount is not the server's to guess.
+fn cents_problem(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_owned(),
+        _ => return None,
+    };
+    let places = text.split_once('.').map_or(0, |(_, frac)| frac.len());
+    if text.contains(['e', 'E']) || places > 2 {
+        return Some(format!(
+            "must have at most 2 decimal places, as in 89.99 (got {}); round it and call again",
+            text.chars().take(32).collect::<String>()
+        ));
+    }
+    None
+}
+
 /// The limits the schema states as keywords (`minimum`, `maximum`, `maxLength`, `format`),
 /// enforced here so a call the schema forbids never reaches Digistore24.
 fn limits(param: &Param, value: &Value) -> Option<String> {
@@ -334,6 +353,11 @@ fn limits(param: &Param, value: &Value) -> Option<String> {
             (_, Some(hi)) if n > hi => return Some(format!("must be at most {hi}")),
             _ => {}
         }
+    }
+    if matches!(param.ty, Ty::Number)
+        && let Some(problem) = cents_problem(value)
+    {
+        return Some(problem);
     }
     let text = value.as_str()?;
     if let Some(max) = param.max_len
