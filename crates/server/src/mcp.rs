@@ -23,6 +23,7 @@ use rmcp::service::{Peer, RequestContext as RmcpContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use tokio_util::sync::CancellationToken;
 
 use crate::context::{ClientInfo, RequestContext};
 use crate::guides;
@@ -117,11 +118,12 @@ impl Ds24Service {
     ) -> Result<CallToolResponse, ErrorData> {
         let context = with_client_info(context, || meta.client_info());
         let confirmation = answered(&request).unwrap_or(Confirmation::Unavailable);
-        self.run_call(context, request, confirmation, &NoProgress, None)
+        self.run_call(context, request, confirmation, &NoProgress, None, None)
             .await
     }
 
-    /// The one body of a tool call, whichever way it came in.
+    /// The one body of a tool call, whichever way it came in. `cancelled` is the request's
+    /// cancellation (`notifications/cancelled`), where rmcp carries one.
     #[tracing::instrument(name = "tools/call", skip_all, fields(tool = %request.name, request_id = tracing::field::Empty, client_request_id = tracing::field::Empty))]
     async fn run_call(
         &self,
@@ -130,6 +132,7 @@ impl Ds24Service {
         confirmation: Confirmation,
         progress: &dyn Progress,
         asker: Option<&Peer<RoleServer>>,
+        cancelled: Option<&CancellationToken>,
     ) -> Result<CallToolResponse, ErrorData> {
         if let Some(id) = &context.request_id {
             // rmcp runs the handler in a task of its own; the id is recorded here so every
@@ -175,15 +178,42 @@ impl Ds24Service {
         }
         // A client asked during the call gets the same call again with its answer.
         let again = asker.map(|peer| (peer, name.clone(), args.clone()));
-        let outcome = match self
-            .pipeline
-            .call_reaching(&context, &name, args, &confirmation, progress, reach)
-            .await
-        {
+        // A read the client cancels stops where it is (a report between its pages); its line
+        // ends as `cancelled`. A write runs to its end once sent: cut off midway, nobody would
+        // know whether it took effect.
+        let reads =
+            self.pipeline.inventory.get(&name).is_some_and(|e| {
+                !e.function.writes() && !e.function.params.iter().any(|p| p.mutating)
+            });
+        let first =
+            self.pipeline
+                .call_reaching(&context, &name, args, &confirmation, progress, reach);
+        let first = match cancelled.filter(|_| reads) {
+            Some(token) => tokio::select! {
+                outcome = first => outcome,
+                () = token.cancelled() => return Err(cancelled_error()),
+            },
+            None => first.await,
+        };
+        let outcome = match first {
             Ok(CallOutcome::Confirm(question)) => match again {
                 Some((peer, name, args)) => {
+                    let accepted = match cancelled {
+                        Some(token) => tokio::select! {
+                            yes = ask_now(peer, question.message) => yes,
+                            () = token.cancelled() => false,
+                        },
+                        None => ask_now(peer, question.message).await,
+                    };
+                    // A client that cancelled the call while its user was being asked (its
+                    // request timed out, say) has given up on it: a "yes" arriving after that
+                    // must not move money the client believes it stopped.
+                    if cancelled.is_some_and(CancellationToken::is_cancelled) {
+                        tracing::info!(tool = %name, "destructive call cancelled by the client while it was asked; not sent");
+                        return Err(cancelled_error());
+                    }
                     let answered = Confirmation::Answered {
-                        accepted: ask_now(peer, question.message).await,
+                        accepted,
                         state: question.state,
                     };
                     self.pipeline
@@ -252,6 +282,15 @@ async fn ask_now(peer: &Peer<RoleServer>, message: String) -> bool {
             false
         }
     }
+}
+
+/// The answer to a request the client cancelled (which, per the spec, it no longer reads).
+fn cancelled_error() -> ErrorData {
+    ErrorData::new(
+        rmcp::model::ErrorCode::INVALID_REQUEST,
+        "the request was cancelled by the client; nothing was sent to Digistore24 after that",
+        None,
+    )
 }
 
 /// An accepted answer with `confirm: true`.
@@ -345,8 +384,15 @@ impl ServerHandler for Ds24Service {
             }),
             None => Box::new(NoProgress),
         };
-        self.run_call(context, request, confirmation, &*progress, asker)
-            .await
+        self.run_call(
+            context,
+            request,
+            confirmation,
+            &*progress,
+            asker,
+            Some(&ctx.ct),
+        )
+        .await
     }
 
     async fn list_prompts(

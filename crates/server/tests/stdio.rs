@@ -312,3 +312,89 @@ async fn stdio_compact_mode_asks_before_a_destructive_call() {
     assert_eq!(sent.len(), 1, "sent once, after the yes");
     assert_eq!(sent[0].function, "deleteVoucher");
 }
+
+/// Protocol review F1: a client that cancels a destructive call while its user is being asked
+/// (a request timeout fires while the dialog is open) has given up on the call. A "yes" that
+/// arrives after the cancellation must not send it: the client would never learn that money
+/// moved. The server is then closed, and its end (after its calls end) shows what was sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_a_destructive_call_cancelled_while_asked_is_not_sent() {
+    let up = upstream().await;
+    let mut c = StdioClient::start_with(
+        &["--api-url", &up.api_url(), "--toolsets", "all"],
+        Some(FULL_KEY),
+        json!({"elicitation": {}}),
+    );
+    c.next_id += 1;
+    let id = c.next_id;
+    c.send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                  "params": {"name": "deleteVoucher", "arguments": {"code": "SPRING24"}}}));
+    let question = loop {
+        let line = c
+            .lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server asks");
+        let v: Value = serde_json::from_str(&line).unwrap();
+        if v["method"] == "elicitation/create" {
+            break v;
+        }
+    };
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                  "params": {"requestId": id, "reason": "request timed out"}}),
+    );
+    c.send(json!({"jsonrpc": "2.0", "id": question["id"],
+                  "result": {"action": "accept", "content": {"confirm": true}}}));
+    // Closing stdin ends the session; the server exits once its calls are done.
+    drop(c.child.stdin.take());
+    let mut answers = Vec::new();
+    while let Ok(line) = c.lines.recv_timeout(Duration::from_secs(20)) {
+        answers.push(line);
+    }
+    let status = c.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert_eq!(
+        up.count(),
+        0,
+        "nothing was sent after the cancellation: {answers:?}"
+    );
+    assert!(
+        !answers.iter().any(|a| a.contains("is_deleted")),
+        "{answers:?}"
+    );
+}
+
+/// Protocol review F1, for reads: a report the client cancels stops where it is instead of
+/// reading every page for an answer nobody reads. Here Digistore24 is slow: the client
+/// cancels while the report's first call (the clock ping) is in flight, and no page is read.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_a_cancelled_report_reads_no_further_page() {
+    let mut opts = ds24_sandbox::SandboxOptions::in_memory();
+    opts.latency = Duration::from_millis(1500);
+    let up = upstream_opts(opts).await;
+    let mut c = StdioClient::start(&["--api-url", &up.api_url()], Some(FULL_KEY));
+    c.next_id += 1;
+    let id = c.next_id;
+    c.send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                  "params": {"name": "summarizePurchases", "arguments": {"from": "start"}}}));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while up.max_in_flight() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the report never called"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                  "params": {"requestId": id, "reason": "the user stopped it"}}),
+    );
+    drop(c.child.stdin.take());
+    while c.lines.recv_timeout(Duration::from_secs(20)).is_ok() {}
+    assert!(c.child.wait().unwrap().success());
+    let calls: Vec<String> = up.take().into_iter().map(|r| r.function).collect();
+    assert!(
+        !calls.iter().any(|f| f == "listPurchases"),
+        "a page was read after the cancellation: {calls:?}"
+    );
+}
