@@ -250,9 +250,7 @@ impl Ds24Service {
         ctx: &'c RmcpContext<RoleServer>,
     ) -> Option<&'c Peer<RoleServer>> {
         let connection = matches!(self.door, Door::Fixed(_));
-        let can_elicit = ctx
-            .client_capabilities()
-            .is_some_and(|c| c.elicitation.is_some());
+        let can_elicit = asks_by_form(ctx);
         (connection && can_elicit && !is_modern(ctx) && request.request_state.is_none())
             .then_some(&ctx.peer)
     }
@@ -668,14 +666,20 @@ fn confirmation(request: &CallToolRequestParams, ctx: &RmcpContext<RoleServer>) 
     if let Some(answered) = answered(request) {
         return answered;
     }
-    let can_elicit = ctx
-        .client_capabilities()
-        .is_some_and(|c| c.elicitation.is_some());
-    if is_modern(ctx) && can_elicit {
+    if is_modern(ctx) && asks_by_form(ctx) {
         Confirmation::Available
     } else {
         Confirmation::Unavailable
     }
+}
+
+/// Whether the client takes the confirmation question as a form: it declared elicitation
+/// with form mode, or with no mode at all (which means form). A client that declared only URL
+/// mode must not be sent a form (the spec's MUST NOT); it confirms through its own approval.
+fn asks_by_form(ctx: &RmcpContext<RoleServer>) -> bool {
+    ctx.client_capabilities()
+        .and_then(|c| c.elicitation)
+        .is_some_and(|e| e.form.is_some() || e.url.is_none())
 }
 
 /// The client's answer to a confirmation, when the request carries one (a retry with the

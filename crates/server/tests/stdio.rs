@@ -398,3 +398,25 @@ async fn stdio_a_cancelled_report_reads_no_further_page() {
         "a page was read after the cancellation: {calls:?}"
     );
 }
+
+/// Protocol review F2: a client that declared elicitation in URL mode only is never sent a
+/// form (the spec's MUST NOT); like a client without elicitation, it confirms through its own
+/// approval prompt, driven by `destructiveHint`. A client that names form mode is asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_a_client_with_url_elicitation_only_is_not_sent_a_form() {
+    let up = upstream().await;
+    let args = ["--api-url", &up.api_url(), "--toolsets", "all"];
+    let yes = json!({"action": "accept", "content": {"confirm": true}});
+    let mut url_only =
+        StdioClient::start_with(&args, Some(FULL_KEY), json!({"elicitation": {"url": {}}}));
+    let (r, asked) = url_only.call_answering("deleteVoucher", json!({"code": "SPRING24"}), &yes);
+    assert!(
+        asked.is_empty(),
+        "asked a URL-only client with a form: {asked:?}"
+    );
+    assert_eq!(r["structuredContent"]["is_deleted"], "Y", "{r}");
+    let mut form =
+        StdioClient::start_with(&args, Some(FULL_KEY), json!({"elicitation": {"form": {}}}));
+    let (_, asked) = form.call_answering("deleteVoucher", json!({"code": "SUMMER10"}), &yes);
+    assert_eq!(asked.len(), 1);
+}
