@@ -485,6 +485,11 @@ impl CommonArgs {
     /// for this process.
     pub fn secret(&self) -> anyhow::Result<StateSecret> {
         match &self.state_secret {
+            // The manifests' placeholder is public: a server running on it seals OAuth tokens
+            // (which carry vendors' API keys) under a key anyone can read.
+            Some(s) if s.to_ascii_uppercase().contains("CHANGE-ME") => bail!(
+                "--state-secret (DS24_MCP_STATE_SECRET) is still the placeholder from the manifests; generate your own, e.g. `openssl rand -base64 48`"
+            ),
             Some(s) if s.len() >= 32 => Ok(StateSecret::new(s.as_bytes())),
             Some(_) => {
                 bail!("--state-secret (DS24_MCP_STATE_SECRET) must be at least 32 characters")

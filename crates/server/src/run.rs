@@ -253,6 +253,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .inventory
         .visible(&Default::default())
         .count();
+    // Before the ready line: a SIGHUP any time after it must find the handler in place.
+    #[cfg(unix)]
+    ignore_hangups();
     tracing::info!(%addr, tools, sandbox = started.sandbox.is_some(), "MCP endpoint ready at {}", http::endpoint_url(addr));
     if let Some(oauth) = &oauth {
         tracing::info!(
@@ -421,6 +424,25 @@ async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// SIGHUP, which log rotation sends by habit (`postrotate kill -HUP`), would otherwise end the
+/// server at once, without draining its calls. There is nothing to reload: an audit file that
+/// was moved or removed is reopened by the next line on its own. So it is logged and ignored.
+#[cfg(unix)]
+fn ignore_hangups() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(mut hangups) => {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    tracing::info!(
+                        "SIGHUP ignored: nothing to reload (a moved audit file is reopened on its own; SIGTERM stops the server)"
+                    );
+                }
+            });
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot listen for SIGHUP"),
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

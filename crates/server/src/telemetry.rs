@@ -28,6 +28,8 @@ pub const AUTH_REFUSALS: &str = "ds24_mcp_auth_refusals_total";
 pub const RATE_LIMITED: &str = "ds24_mcp_rate_limited_total";
 /// Audit lines that could not be written.
 pub const AUDIT_FAILURES: &str = "ds24_mcp_audit_failures_total";
+/// Audit lines of refused calls not written: over one client address's budget.
+pub const AUDIT_REFUSALS_SKIPPED: &str = "ds24_mcp_audit_refusals_skipped_total";
 /// Always 1, labelled with the version.
 pub const BUILD_INFO: &str = "ds24_mcp_build_info";
 
@@ -53,6 +55,11 @@ pub fn upstream_latency(function: &'static str, took: Duration) {
 /// Counts an audit line that could not be written.
 pub fn audit_failure() {
     metrics::counter!(AUDIT_FAILURES).increment(1);
+}
+
+/// Counts the audit line of a refused call left out: its client address had used its budget.
+pub fn audit_refusal_skipped() {
+    metrics::counter!(AUDIT_REFUSALS_SKIPPED).increment(1);
 }
 
 /// Counts one HTTP response (and a 401 as an authentication refusal).
@@ -108,6 +115,10 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
         "Tool calls refused by the per-key rate limit."
     );
     metrics::describe_counter!(AUDIT_FAILURES, "Audit lines that could not be written.");
+    metrics::describe_counter!(
+        AUDIT_REFUSALS_SKIPPED,
+        "Audit lines of refused calls (nothing sent) left out because their client address went over its budget."
+    );
     metrics::describe_gauge!(BUILD_INFO, "Build information; always 1.");
     metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     // Make the counters visible from the first scrape, not only after their first event.

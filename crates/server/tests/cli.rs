@@ -267,3 +267,38 @@ fn config_urls_are_checked_and_quoted() {
         "plain URLs stay as they are: {stdout}"
     );
 }
+
+/// Review of operations, finding 6: the state secret in `deploy/k8s/secret.yaml` is public. A
+/// server running on it seals OAuth tokens (which carry vendors' API keys) under a key anyone
+/// can read, so it refuses to start and says how to make one.
+#[test]
+fn the_manifests_placeholder_state_secret_is_refused() {
+    let manifest = include_str!("../../../deploy/k8s/secret.yaml");
+    let placeholder = manifest
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("state-secret:"))
+        .map(str::trim)
+        .expect("the manifest has a placeholder");
+    assert_refused(
+        &[
+            "--sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--state-secret",
+            placeholder,
+        ],
+        &["placeholder", "openssl rand"],
+    );
+    match serve_outcome(&[
+        "--sandbox",
+        "--state",
+        ":memory:",
+        "--listen",
+        "127.0.0.1:0",
+        "--state-secret",
+        "a-real-secret-of-at-least-32-characters!",
+    ]) {
+        Outcome::Served(_) => {}
+        Outcome::Exited(status, stderr) => panic!("{status}: {stderr}"),
+    }
+}

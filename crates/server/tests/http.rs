@@ -574,3 +574,18 @@ async fn oversized_results_keep_leading_rows_and_explain_paging() {
         20
     );
 }
+
+/// Review of operations, finding 9: SIGHUP (what log rotation sends by habit) used to end the
+/// server at once, in-flight calls and all. It is logged and ignored; the server serves on.
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_is_ignored_and_the_server_serves_on() {
+    let (_up, server) = setup().await;
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    server.log_line(|l| l.contains("SIGHUP ignored")).await;
+    let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
+    mcp.ok("listProducts", json!({})).await;
+}

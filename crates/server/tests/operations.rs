@@ -803,3 +803,56 @@ async fn request_ids_are_ours_and_the_callers_is_kept_beside() {
     assert_eq!(logged["span"]["request_id"], ids[0].as_str(), "{logged}");
     assert_eq!(logged["span"]["client_request_id"], "same-id", "{logged}");
 }
+
+/// Review of operations, finding 2: any bearer string can make refused calls, and each one
+/// used to write an audit line, so a flood rotated the lines of real writes out of the kept
+/// files. Refusals now have a budget per client address (10 lines a second, bursts of 20);
+/// the rest are counted in a metric. A write that reaches Digistore24 is always audited.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_refused_calls_cannot_flush_the_audit_trail() {
+    let up = upstream().await;
+    let server = serve_audited(&up, &["--key-rate-limit", "0"]);
+    let http = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let flood = 300;
+    for i in 0..flood {
+        let r = http
+            .post(server.url())
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("authorization", format!("Bearer made-up-{i}"))
+            .json(&json!({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                          "params": {"name": "noSuchTool", "arguments": {}}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success() || r.status() == 429,
+            "{}",
+            r.status()
+        );
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
+    mcp.ok(
+        "createProduct",
+        json!({"data": {"name_de": "Nach der Flut"}}),
+    )
+    .await;
+    let path = server.audit_path().unwrap();
+    let lines = audit_lines(&path);
+    let refusals = lines.iter().filter(|l| l["tool"] == "noSuchTool").count();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let budget = 20 + (10.0 * elapsed).ceil() as usize + 1;
+    assert!(
+        refusals <= budget && refusals < flood,
+        "{refusals} refusal lines for {flood} refused calls in {elapsed:.2} s (budget {budget})"
+    );
+    assert!(refusals >= 1, "refusals are still audited");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["tool"] == "createProduct" && l["outcome"] == "ok"),
+        "{lines:?}"
+    );
+}

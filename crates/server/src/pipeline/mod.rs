@@ -165,7 +165,16 @@ pub struct Pipeline {
     max_result_bytes: usize,
     auditor: Option<Auditor>,
     reports: reports::Limits,
+    /// Audit lines of refused calls per client address: a flood of refusals (any bearer
+    /// string can make them) must not rotate the lines of real writes out of the kept files.
+    refusal_lines: RateLimiter,
+    /// When a skipped refusal line was last logged (once a minute at most).
+    refusal_lines_warned: std::sync::Mutex<Option<Instant>>,
 }
+
+/// Audit lines of refused calls one client address may cause per second on average (twice
+/// that in a burst). Calls that reach Digistore24 are always audited.
+pub const AUDITED_REFUSALS_PER_SECOND: u32 = 10;
 
 /// Which calls the tool a request came through may make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,7 +249,31 @@ impl Pipeline {
             max_result_bytes: parts.max_result_bytes,
             auditor: parts.auditor,
             reports: parts.reports,
+            refusal_lines: RateLimiter::new(AUDITED_REFUSALS_PER_SECOND),
+            refusal_lines_warned: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Whether a refused call's audit line fits its client address's budget (calls without
+    /// an address, over stdio, always do). Over it, the line is counted and, once a minute, a
+    /// warning names the address.
+    fn refusal_line_allowed(&self, ctx: &RequestContext) -> bool {
+        let Some(address) = ctx.peer.map(address_key) else {
+            return true;
+        };
+        if self.refusal_lines.check(&address).is_ok() {
+            return true;
+        }
+        crate::telemetry::audit_refusal_skipped();
+        let mut warned = self
+            .refusal_lines_warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+            *warned = Some(Instant::now());
+            tracing::warn!(%address, "audit lines of refused calls from this address are over {AUDITED_REFUSALS_PER_SECOND}/s; the rest are counted in {}, not written", crate::telemetry::AUDIT_REFUSALS_SKIPPED);
+        }
+        false
     }
 
     /// Runs one of compact mode's own tools (`tool`: `searchTools`, `describeTool`, or a
@@ -608,7 +641,9 @@ impl Pipeline {
                 // The line is in the file, still `pending`; its outcome goes to the log.
                 tracing::warn!(error = %e, tool = name, outcome = kind, code, request_id = ctx.request_id.as_deref(), "audit line not completed");
             }
-        } else if auditor.covers(trace.writes, kind == "ok") {
+        } else if auditor.covers(trace.writes, kind == "ok")
+            && (trace.sent || kind == "ok" || self.refusal_line_allowed(ctx))
+        {
             let head = trace.head.take().unwrap_or_else(|| {
                 let arguments = if trace.local.is_some() {
                     audit::masked_compact_arguments(trace.function, raw_args)
