@@ -92,7 +92,7 @@ pub struct ServeArgs {
     )]
     pub allowed_hosts: Vec<String>,
     /// Browser origins to accept (comma list of `scheme://host:port`). Requests with any other Origin get 403.
-    #[arg(long, env = "DS24_MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(long, env = "DS24_MCP_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = origin)]
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body in bytes.
     #[arg(long, env = "DS24_MCP_MAX_BODY_BYTES", default_value_t = 1 << 20)]
@@ -386,6 +386,7 @@ pub struct CommonArgs {
 
 /// The audit trail's flags.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Audit trail")]
 pub struct AuditArgs {
     /// Write one JSON line per audited tool call to this file (`-` for stderr). Off when unset.
     #[arg(long, env = "DS24_MCP_AUDIT_LOG", value_name = "PATH")]
@@ -429,6 +430,22 @@ pub enum LanguageArg {
     En,
     /// German.
     De,
+}
+
+/// A browser origin, `scheme://host[:port]`, as the `Origin` header carries it: a value
+/// without its scheme would be accepted and never match.
+fn origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let valid = text.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#'])
+    });
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not an origin; write it as the browser sends it, like https://app.example.com"
+        ))
+    }
 }
 
 /// An address (`10.0.0.1`) or a CIDR range (`10.0.0.0/8`).

@@ -112,7 +112,7 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     );
     metrics::describe_counter!(
         RATE_LIMITED,
-        "Tool calls refused by the per-key rate limit."
+        "Tool calls refused by a rate limit (per key or per client address)."
     );
     metrics::describe_counter!(AUDIT_FAILURES, "Audit lines that could not be written.");
     metrics::describe_counter!(

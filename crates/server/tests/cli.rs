@@ -302,3 +302,44 @@ fn the_manifests_placeholder_state_secret_is_refused() {
         Outcome::Exited(status, stderr) => panic!("{status}: {stderr}"),
     }
 }
+
+/// Review of operations, finding 10: an allowed origin written without its scheme was
+/// accepted and then never matched a browser's `Origin`; it is refused at start-up with the
+/// form to use, and `--help` lists the audit flags under their own heading.
+#[test]
+fn an_origin_without_its_scheme_is_refused_and_help_groups_the_audit_flags() {
+    assert_refused(
+        &[
+            "--sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--allowed-origins",
+            "app.example.com",
+        ],
+        &["not an origin", "https://app.example.com"],
+    );
+    match serve_outcome(&[
+        "--sandbox",
+        "--state",
+        ":memory:",
+        "--listen",
+        "127.0.0.1:0",
+        "--allowed-origins",
+        "https://app.example.com,http://localhost:6274",
+    ]) {
+        Outcome::Served(_) => {}
+        Outcome::Exited(status, stderr) => panic!("{status}: {stderr}"),
+    }
+    let help = Command::new(bin())
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    let audit = help.find("Audit trail:").expect("an audit heading");
+    let sandbox = help.find("Sandbox:").expect("a sandbox heading");
+    let flag = help.find("--audit-log").unwrap();
+    assert!(
+        flag > audit && (sandbox > flag || sandbox < audit),
+        "{help}"
+    );
+}

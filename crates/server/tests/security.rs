@@ -1421,6 +1421,8 @@ async fn finding_19_a_secret_argument_repeated_by_digistore24_stays_out_of_the_l
         .log_line(|l| l.contains("retrieveApiKey") && l.contains("outcome"))
         .await;
     assert!(line.contains("<token>"), "{line}");
+    // The log names the failure as the audit line does (it used to say only "error").
+    assert!(line.contains("not_found"), "{line}");
     let logs = server.logs();
     assert!(!logs.contains(token), "the token reached the log: {logs}");
     assert!(!answer.contains(token), "{answer}");

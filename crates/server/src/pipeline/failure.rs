@@ -266,7 +266,8 @@ fn seconds_up(d: Duration) -> f64 {
     (d.as_secs_f64() * 10.0).ceil() / 10.0
 }
 
-fn upstream_kind(err: &CallError) -> &'static str {
+/// The outcome kind of a Digistore24 failure, as audit lines and metrics name it.
+pub(crate) fn upstream_kind(err: &CallError) -> &'static str {
     match err {
         CallError::Api { kind, status, .. } => match kind {
             Some(ErrorCode::BadApiKey) => "invalid_key",

@@ -542,7 +542,9 @@ impl Pipeline {
             }
             Err(mut error) => {
                 redact_secrets(&mut error, f, &args);
-                tracing::info!(key = %fp, function = f.name, ms, outcome = "error", error = %error, "tool call");
+                // The log names the failure as the audit line and the metrics do.
+                let outcome = failure::upstream_kind(&error);
+                tracing::info!(key = %fp, function = f.name, ms, outcome, error = %error, "tool call");
                 if let CallError::Api {
                     kind: Some(ErrorCode::BadApiKey),
                     ..
