@@ -500,13 +500,18 @@ impl ServerHandler for Ds24Service {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let context = self.context(&ctx)?;
         let Some(reference) = guides::reference(&request.uri) else {
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "Unknown resource: {}. Call resources/list for the available resources.",
-                    request.uri
-                ),
-                Some(json!({"uri": request.uri})),
-            ));
+            let message = format!(
+                "Unknown resource: {}. Call resources/list for the available resources.",
+                request.uri
+            );
+            let data = Some(json!({"uri": request.uri}));
+            // "Resource not found" is -32002 before 2026-07-28; since then -32602 (and clients
+            // still accept -32002).
+            return Err(if is_modern(&ctx) {
+                ErrorData::invalid_params(message, data)
+            } else {
+                ErrorData::new(rmcp::model::ErrorCode(-32002), message, data)
+            });
         };
         let outcome = self
             .pipeline
@@ -536,7 +541,9 @@ impl ServerHandler for Ds24Service {
                 "a reference read asked for confirmation",
                 None,
             )),
-            Err(failure) => Err(ErrorData::invalid_request(
+            // The request was fine; reading the data failed (the key, Digistore24): an
+            // internal error, as the spec asks, with the reason.
+            Err(failure) => Err(ErrorData::internal_error(
                 format!("{}: {}", reference.uri, failure.message()),
                 None,
             )),

@@ -102,7 +102,8 @@ async fn reference_resources_read_digistore24_through_the_pipeline() {
             json!({"uri": "ds24://reference/countries"}),
         )
         .await;
-    assert!(refused.get("error").is_some(), "{refused}");
+    // Protocol review F6: a read that fails is an internal error, not an invalid request.
+    assert_eq!(refused["error"]["code"], -32603, "{refused}");
     let listed = narrowed.rpc("resources/list", json!({})).await;
     let listed: Vec<&str> = listed["result"]["resources"]
         .as_array()
@@ -115,9 +116,15 @@ async fn reference_resources_read_digistore24_through_the_pipeline() {
         ["ds24://reference/product-types"],
         "only what the connection may read"
     );
+    // "Resource not found" per era: -32002 before 2026-07-28, -32602 since.
     let unknown = mcp
         .rpc("resources/read", json!({"uri": "ds24://reference/nope"}))
         .await;
-    assert_eq!(unknown["error"]["code"], -32602);
+    assert_eq!(unknown["error"]["code"], -32002, "{unknown}");
+    let modern = Mcp::new(server.url(), Some(READ_KEY), Era::Modern);
+    let unknown = modern
+        .rpc("resources/read", json!({"uri": "ds24://reference/nope"}))
+        .await;
+    assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
     assert_eq!(up.count(), 0);
 }
