@@ -691,17 +691,20 @@ fn asks_by_form(ctx: &RmcpContext<RoleServer>) -> bool {
 
 /// The client's answer to a confirmation, when the request carries one (a retry with the
 /// sealed state).
+/// A retry that lacks the answer asked for (no `confirm`, one that is not an answer, or an
+/// accept without its content) is no answer: the question is asked again, as the spec asks,
+/// rather than taken as the user's no.
 fn answered(request: &CallToolRequestParams) -> Option<Confirmation> {
     let state = request.request_state.as_ref()?;
-    let accepted = request
+    let answer = request
         .input_responses
         .as_ref()
         .and_then(|r| r.get("confirm"))
         .and_then(|v| ElicitResult::deserialize(v).ok())
-        .is_some_and(|r| is_yes(&r));
+        .filter(|r| !(matches!(r.action, ElicitationAction::Accept) && r.content.is_none()))?;
     Some(Confirmation::Answered {
         state: state.clone(),
-        accepted,
+        accepted: is_yes(&answer),
     })
 }
 

@@ -379,3 +379,34 @@ async fn call_tool_with_an_unknown_function_points_to_search_tools() {
     }
     assert_eq!(up.count(), 0);
 }
+
+/// Protocol review F9: a 2026-07-28 retry that carries the question's state but not its answer
+/// (no `inputResponses`, another key, or an accept without content) is asked again, as the
+/// spec asks, instead of ending the call as "the user declined" when nobody was asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_without_the_answer_is_asked_again() {
+    let up = upstream().await;
+    let server = serve(&["--api-url", &up.api_url(), "--toolsets", "all"]);
+    let mut mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Modern);
+    mcp.elicitation = true;
+    let args = json!({"code": "SPRING24"});
+    let asked = mcp.call("deleteVoucher", args.clone()).await;
+    assert_eq!(asked["resultType"], "input_required", "{asked}");
+    let state = asked["requestState"].as_str().unwrap().to_owned();
+    for responses in [
+        None,
+        Some(json!({"other": {"action": "accept", "content": {"confirm": true}}})),
+        Some(json!({"confirm": {"action": "accept"}})),
+    ] {
+        let mut params = json!({"name": "deleteVoucher", "arguments": args, "requestState": state});
+        if let Some(r) = &responses {
+            params["inputResponses"] = r.clone();
+        }
+        let again = mcp.rpc("tools/call", params).await;
+        assert_eq!(
+            again["result"]["resultType"], "input_required",
+            "{responses:?}: {again}"
+        );
+    }
+    assert_eq!(up.count(), 0, "nothing was sent");
+}
