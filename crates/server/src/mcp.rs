@@ -181,14 +181,16 @@ impl Ds24Service {
         // A read the client cancels stops where it is (a report between its pages); its line
         // ends as `cancelled`. A write runs to its end once sent: cut off midway, nobody would
         // know whether it took effect.
-        let reads =
-            self.pipeline.inventory.get(&name).is_some_and(|e| {
+        let reads = |name: &str| {
+            self.pipeline.inventory.get(name).is_some_and(|e| {
                 !e.function.writes() && !e.function.params.iter().any(|p| p.mutating)
-            });
+            })
+        };
+        let cancellable = cancelled.filter(|_| reads(&name));
         let first =
             self.pipeline
                 .call_reaching(&context, &name, args, &confirmation, progress, reach);
-        let first = match cancelled.filter(|_| reads) {
+        let first = match cancellable {
             Some(token) => tokio::select! {
                 outcome = first => outcome,
                 () = token.cancelled() => return Err(cancelled_error()),

@@ -98,11 +98,7 @@ pub fn relative(v: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
 /// one kind (both relative, or both absolute) are compared exactly; a relative edge against an
 /// absolute one only when they are more than a day apart, since "now" here is this server's
 /// clock in UTC and Digistore24's may be hours off.
-pub fn inverted(
-    params: &[&Param],
-    args: &Map<String, Value>,
-    now: NaiveDateTime,
-) -> Option<String> {
+pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -> Option<String> {
     let edge = |name: &str| -> Option<String> {
         let p = params
             .iter()
@@ -162,7 +158,7 @@ mod tests {
         if let Some(t) = to {
             args.insert("to".into(), t.into());
         }
-        inverted(&[&from_p, &to_p], &args, now())
+        inverted(&[from_p, to_p], &args, now())
     }
 
     #[test]

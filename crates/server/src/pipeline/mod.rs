@@ -446,7 +446,7 @@ impl Pipeline {
             }
         }
         let now = chrono::Utc::now().naive_utc();
-        if let Some(problem) = crate::window::inverted(&entry.params(read_only), &args, now) {
+        if let Some(problem) = crate::window::inverted(f.params, &args, now) {
             return Err(ToolFailure::InvalidArguments {
                 tool: entry.name.clone(),
                 problems: Problems::one(problem),
