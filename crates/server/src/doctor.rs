@@ -432,7 +432,14 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
             "the Host allowlist fits the listen address",
         ));
     }
-    if common.state_secret.is_none() && !args.listen.ip().is_loopback() {
+    if let Err(e) = common.secret() {
+        // The server would refuse to start (a placeholder, too short): say so here too.
+        checks.push(Check::fail(
+            "State secret",
+            e.to_string(),
+            "Set DS24_MCP_STATE_SECRET to your own value of 32+ random characters (e.g. `openssl rand -base64 48`), the same on every replica.",
+        ));
+    } else if common.state_secret.is_none() && !args.listen.ip().is_loopback() {
         checks.push(Check::note(
             "State secret",
             "random per process: a confirmation started on one replica (or before a restart) is refused by another",

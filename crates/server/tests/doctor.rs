@@ -273,3 +273,24 @@ fn config_takes_the_url_and_says_where_to_paste() {
     assert_eq!(out.lines().count(), 2);
     assert!(out.contains("claude mcp add --transport http digistore24-read http://127.0.0.1:8787/mcp/readonly --header \"Authorization: Bearer YOUR_READ_ONLY_KEY\""), "{out}");
 }
+
+/// Review of operations, finding 6: the manifests' placeholder state secret, on which the
+/// server refuses to start, fails the doctor too (it used to pass every check).
+#[test]
+fn the_placeholder_state_secret_fails_the_doctor() {
+    let run = doctor(
+        Some("sandbox-full"),
+        false,
+        &[
+            "--state-secret",
+            "CHANGE-ME-to-at-least-32-random-characters-0000",
+        ],
+    );
+    assert_ne!(run.code, 0, "{}", run.out);
+    assert!(
+        line(&run, "State secret").contains("placeholder"),
+        "{}",
+        run.out
+    );
+    assert!(!run.out.contains("All checks passed."), "{}", run.out);
+}
