@@ -15,6 +15,9 @@ fuzz_target!(|data: &[u8]| {
     match (reference, read) {
         (Err(_), Ok(m)) => panic!("read what serde_json refuses: {:?}", m.value),
         (Err(_), Err(_)) | (Ok(_), Err(ReadError::TooLarge(_))) => {}
+        // serde_json reads its private raw-value name as the JSON text inside; the reader
+        // refuses it, however the name is escaped (see `message::RAW_VALUE_KEY`).
+        (Ok(_), Err(ReadError::Json(e))) if e.contains(message::RAW_VALUE_KEY) => {}
         (Ok(_), Err(ReadError::Json(e))) => panic!("refused what serde_json reads: {e}"),
         (Ok(mut expected), Ok(m)) => {
             let arguments = expected

@@ -44,6 +44,12 @@ pub enum ReadError {
     TooLarge(String),
 }
 
+/// The object name serde_json gives a meaning of its own: `{"<it>": "[1,2]"}` read as a
+/// `Value` is the array inside the text. What this reader counted (one short string) would then
+/// not be what rmcp builds from the same bytes, so a message that uses it is refused; no MCP
+/// message has a reason to.
+pub const RAW_VALUE_KEY: &str = "$serde_json::private::RawValue";
+
 /// Reads one message from `body`.
 pub fn read(body: &[u8]) -> Result<Message, ReadError> {
     let mut reader = Reader {
@@ -274,6 +280,11 @@ impl<'de> Visitor<'de> for Node<'_> {
             let Some(key) = map.next_key::<String>()? else {
                 break;
             };
+            if key == RAW_VALUE_KEY {
+                return Err(de::Error::custom(format!(
+                    "the name `{RAW_VALUE_KEY}` is reserved (serde_json reads it as raw JSON text)"
+                )));
+            }
             if !self.spend(|b, at| b.name(&key, at))? {
                 map.next_value::<IgnoredAny>()?;
                 keep = false;
@@ -337,6 +348,23 @@ mod tests {
         }
         assert!(matches!(read(b"{\"a\":"), Err(ReadError::Json(_))));
         assert!(matches!(read(b"{} x"), Err(ReadError::Json(_))));
+    }
+
+    /// Found by the fuzzer: serde_json reads an object named by its private raw-value key as
+    /// the JSON text inside (or refuses it), where this reader saw a plain object. Refused, so
+    /// no message is counted one way and built another.
+    #[test]
+    fn serde_jsons_raw_value_name_is_refused() {
+        let inner = "[[1,2],[3,4]]";
+        let text = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"t","arguments":{{"x":{{"{RAW_VALUE_KEY}":"{inner}"}}}}}}}}"#
+        );
+        let serde: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde["params"]["arguments"]["x"], json!([[1, 2], [3, 4]]));
+        assert!(matches!(read(text.as_bytes()), Err(ReadError::Json(_))));
+        let object = format!(r#"{{"{RAW_VALUE_KEY}":{{"name":"x"}}}}"#);
+        assert!(serde_json::from_str::<Value>(&object).is_err());
+        assert!(matches!(read(object.as_bytes()), Err(ReadError::Json(_))));
     }
 
     #[test]
