@@ -93,12 +93,41 @@ pub fn relative(v: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
     }
 }
 
-/// What is wrong with the call's time window, if its start is after its end. `params` gives
-/// the defaults of edges left out (`from` is the last 24 hours by default, `to` now). Edges of
-/// one kind (both relative, or both absolute) are compared exactly; a relative edge against an
-/// absolute one only when they are more than a day apart, since "now" here is this server's
-/// clock in UTC and Digistore24's may be hours off.
+/// Windows a call can state: a list's `from`/`to`, a voucher's `valid_from`/`expires_at`.
+const WINDOWS: [(&str, &str); 2] = [("from", "to"), ("valid_from", "expires_at")];
+
+/// What is wrong with the call's time window, if its start is after its end: at the top level
+/// or inside an object argument (`data.valid_from`). `params` gives the defaults of edges left
+/// out (`from` is the last 24 hours by default, `to` now). Edges of one kind (both relative, or
+/// both absolute) are compared exactly; a relative edge against an absolute one only when they
+/// are more than a day apart, since "now" here is this server's clock in UTC and Digistore24's
+/// may be hours off.
 pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -> Option<String> {
+    let nested = params
+        .iter()
+        .filter_map(|p| match (&p.ty, args.get(p.name)) {
+            (Ty::Object(fields), Some(Value::Object(inner))) if !fields.is_empty() => {
+                Some((format!("{}.", p.name), *fields, inner))
+            }
+            _ => None,
+        });
+    std::iter::once((String::new(), params, args))
+        .chain(nested)
+        .find_map(|(prefix, params, args)| {
+            WINDOWS
+                .iter()
+                .find_map(|&(from, to)| pair(params, args, (from, to), &prefix, now))
+        })
+}
+
+/// The problem with one pair of edges, if the start is after the end.
+fn pair(
+    params: &[Param],
+    args: &Map<String, Value>,
+    (from_name, to_name): (&str, &str),
+    prefix: &str,
+    now: NaiveDateTime,
+) -> Option<String> {
     let edge = |name: &str| -> Option<String> {
         let p = params
             .iter()
@@ -109,7 +138,7 @@ pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime)
             None => p.default.map(str::to_owned),
         }
     };
-    let (from, to) = (edge("from")?, edge("to")?);
+    let (from, to) = (edge(from_name)?, edge(to_name)?);
     let resolve = |v: &str, side| match relative_edge(v, now, side) {
         Some(t) => Some((t, true)),
         None => absolute_edge(v, side).map(|t| (t, false)),
@@ -137,7 +166,7 @@ pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime)
         String::new()
     };
     Some(format!(
-        "`from` ({from}) is after `to` ({to}), so the window holds nothing.{hint}"
+        "`{prefix}{from_name}` ({from}) is after `{prefix}{to_name}` ({to}), so the window holds nothing.{hint}"
     ))
 }
 
@@ -170,6 +199,31 @@ mod tests {
         assert!(
             check(Some("2027-01-01"), Some("now")).is_some(),
             "over a day apart"
+        );
+    }
+
+    /// A voucher valid from after it expires, inside `data`.
+    #[test]
+    fn a_voucher_that_expires_before_it_starts_is_named() {
+        const FIELDS: &[Param] = &[
+            Param::opt("valid_from", Ty::DateTime, ""),
+            Param::opt("expires_at", Ty::DateTime, ""),
+        ];
+        let data = [Param::req("data", Ty::Object(FIELDS), "")];
+        let args = |from: &str, to: &str| {
+            serde_json::json!({"data": {"valid_from": from, "expires_at": to}})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let p = inverted(&data, &args("2027-01-01", "2026-12-01"), now()).expect("inverted");
+        assert!(
+            p.contains("`data.valid_from`") && p.contains("`data.expires_at`"),
+            "{p}"
+        );
+        assert_eq!(
+            inverted(&data, &args("2026-12-01", "2027-01-01"), now()),
+            None
         );
     }
 

@@ -794,3 +794,30 @@ async fn amounts_have_at_most_two_decimal_places() {
     }
     assert_eq!(up.count(), 3);
 }
+
+/// Review of a vendor's journeys (finding 8): a voucher valid from a date after it expires was
+/// created, never usable. It is refused with both dates named, and nothing is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_voucher_that_expires_before_it_starts_is_refused() {
+    let (up, _server, mcp) = setup().await;
+    let r = mcp
+        .call(
+            "createVoucher",
+            json!({"data": {"code": "BACKWARDS", "first_rate": 10,
+                            "valid_from": "2027-01-01", "expires_at": "2026-12-01"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let t = text(&r);
+    assert!(
+        t.contains("data.valid_from") && t.contains("data.expires_at"),
+        "{t}"
+    );
+    assert_eq!(up.count(), 0, "nothing was sent");
+    mcp.ok(
+        "createVoucher",
+        json!({"data": {"code": "FORWARDS", "first_rate": 10,
+                        "valid_from": "2026-12-01", "expires_at": "2027-01-01"}}),
+    )
+    .await;
+}
