@@ -278,6 +278,12 @@ impl Function {
         !matches!(self.effect, Effect::Read)
     }
 
+    /// Whether no call of the function can change the account: it reads, and has no argument
+    /// that turns it into a write.
+    pub fn only_reads(&self) -> bool {
+        !self.writes() && !self.params.iter().any(|p| p.mutating)
+    }
+
     /// The name the hosted Digistore24 MCP server gives this tool: the OpenAPI operationId where
     /// there is one, otherwise the method capitalised followed by the function name with only
     /// its first letter upper-cased (`PostCreateproduct`).
@@ -469,18 +475,31 @@ impl Param {
     /// Whether `name` names this parameter: its own name, or for a per-language parameter its
     /// stem and a language code (`label_de` for `label_XX`).
     pub fn is_named(&self, name: &str) -> bool {
-        if !self.per_language {
-            return self.name == name;
+        match self.language_stem() {
+            Some(stem) => name.strip_prefix(stem).is_some_and(|code| {
+                code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase())
+            }),
+            None => self.name == name,
         }
-        let stem = self.name.strip_suffix("XX").unwrap_or(self.name);
-        name.strip_prefix(stem)
-            .is_some_and(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()))
+    }
+
+    /// The name of a per-language parameter for one language (`label_de` for `label_XX` and
+    /// `de`); other parameters have only their own.
+    pub fn name_in(&self, language: &str) -> String {
+        match self.language_stem() {
+            Some(stem) => format!("{stem}{language}"),
+            None => self.name.to_owned(),
+        }
     }
 
     /// The names of a per-language parameter as a JSON Schema pattern (`^label_[a-z]{2}$`).
     pub fn name_pattern(&self) -> Option<String> {
-        let stem = self.name.strip_suffix("XX").filter(|_| self.per_language)?;
-        Some(format!("^{stem}[a-z]{{2}}$"))
+        Some(format!("^{}[a-z]{{2}}$", self.language_stem()?))
+    }
+
+    /// `label_` of a per-language `label_XX`.
+    fn language_stem(&self) -> Option<&'static str> {
+        self.name.strip_suffix("XX").filter(|_| self.per_language)
     }
 
     /// A required parameter.

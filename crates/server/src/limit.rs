@@ -30,6 +30,35 @@ pub fn address_key(ip: IpAddr) -> String {
     }
 }
 
+/// At most once per period: for a warning that every refused request would otherwise repeat.
+/// Times are Unix seconds, passed in (so callers with a clock of their own, and tests, decide).
+#[derive(Debug, Default)]
+pub struct OncePer {
+    last: std::sync::atomic::AtomicU64,
+}
+
+impl OncePer {
+    /// Whether `period` seconds have passed since the last time this said yes; saying yes
+    /// starts a new period.
+    pub fn due(&self, now: u64, period: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        let last = self.last.load(Ordering::Relaxed);
+        if last != 0 && now < last.saturating_add(period) {
+            return false;
+        }
+        self.last
+            .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+}
+
+/// Seconds since the Unix epoch, for [`OncePer`].
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// A token bucket per name (a key fingerprint, a client address): `rate` calls per second on
 /// average, bursts up to twice that.
 #[derive(Debug)]
@@ -130,5 +159,14 @@ mod tests {
         assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
         assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    }
+
+    #[test]
+    fn once_per_says_yes_once_a_period() {
+        let gate = OncePer::default();
+        assert!(gate.due(1_000, 60), "the first time");
+        assert!(!gate.due(1_059, 60));
+        assert!(gate.due(1_060, 60), "a period later");
+        assert!(!gate.due(1_061, 60));
     }
 }

@@ -181,12 +181,12 @@ impl Ds24Service {
         // A read the client cancels stops where it is (a report between its pages); its line
         // ends as `cancelled`. A write runs to its end once sent: cut off midway, nobody would
         // know whether it took effect.
-        let reads = |name: &str| {
-            self.pipeline.inventory.get(name).is_some_and(|e| {
-                !e.function.writes() && !e.function.params.iter().any(|p| p.mutating)
-            })
-        };
-        let cancellable = cancelled.filter(|_| reads(&name));
+        let cancellable = cancelled.filter(|_| {
+            self.pipeline
+                .inventory
+                .get(&name)
+                .is_some_and(|e| e.function.only_reads())
+        });
         let first =
             self.pipeline
                 .call_reaching(&context, &name, args, &confirmation, progress, reach);

@@ -107,16 +107,16 @@ pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime)
         .iter()
         .filter_map(|p| match (&p.ty, args.get(p.name)) {
             (Ty::Object(fields), Some(Value::Object(inner))) if !fields.is_empty() => {
-                Some((format!("{}.", p.name), *fields, inner))
+                Some((Some(p.name), *fields, inner))
             }
             _ => None,
         });
-    std::iter::once((String::new(), params, args))
+    std::iter::once((None, params, args))
         .chain(nested)
-        .find_map(|(prefix, params, args)| {
+        .find_map(|(parent, params, args)| {
             WINDOWS
                 .iter()
-                .find_map(|&(from, to)| pair(params, args, (from, to), &prefix, now))
+                .find_map(|&(from, to)| pair(params, args, (from, to), parent, now))
         })
 }
 
@@ -125,7 +125,7 @@ fn pair(
     params: &[Param],
     args: &Map<String, Value>,
     (from_name, to_name): (&str, &str),
-    prefix: &str,
+    parent: Option<&str>,
     now: NaiveDateTime,
 ) -> Option<String> {
     let edge = |name: &str| -> Option<String> {
@@ -165,6 +165,8 @@ fn pair(
     } else {
         String::new()
     };
+    // Named with the object it is in (`data.valid_from`), built only for the message.
+    let prefix = parent.map(|p| format!("{p}.")).unwrap_or_default();
     Some(format!(
         "`{prefix}{from_name}` ({from}) is after `{prefix}{to_name}` ({to}), so the window holds nothing.{hint}"
     ))

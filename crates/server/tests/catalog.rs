@@ -166,7 +166,7 @@ fn every_tool_keeps_the_invariants() {
             // A title is there only when it says more than the name.
             assert_eq!(t.get("title").is_some(), f.has_own_title(), "{}", f.name);
             let a = &t["annotations"];
-            let reads = !f.writes() && !f.params.iter().any(|p| p.mutating);
+            let reads = f.only_reads();
             // Annotations only where they differ from the spec's defaults, except that a
             // destructive tool always says so.
             if reads {

@@ -76,6 +76,15 @@ fn assert_refused(args: &[&str], message: &[&str]) {
     }
 }
 
+fn assert_serves(args: &[&str]) {
+    if let Outcome::Exited(status, stderr) = serve_outcome(args) {
+        panic!(
+            "`ds24-mcp serve {}` exited ({status}):\n{stderr}",
+            args.join(" ")
+        );
+    }
+}
+
 #[test]
 fn anonymous_key_without_sandbox_is_refused() {
     // Against a real Digistore24 account a key-less request must never act with some key.
@@ -120,12 +129,7 @@ fn the_same_servers_start_without_the_anonymous_key() {
         ][..],
         &["--sandbox", "--state", ":memory:", "--listen", "0.0.0.0:0"][..],
     ] {
-        match serve_outcome(args) {
-            Outcome::Served(_) => {}
-            Outcome::Exited(status, stderr) => {
-                panic!("`ds24-mcp serve {}`: {status}\n{stderr}", args.join(" "))
-            }
-        }
+        assert_serves(args);
     }
 }
 
@@ -289,7 +293,7 @@ fn the_manifests_placeholder_state_secret_is_refused() {
         ],
         &["placeholder", "openssl rand"],
     );
-    match serve_outcome(&[
+    assert_serves(&[
         "--sandbox",
         "--state",
         ":memory:",
@@ -297,10 +301,7 @@ fn the_manifests_placeholder_state_secret_is_refused() {
         "127.0.0.1:0",
         "--state-secret",
         "a-real-secret-of-at-least-32-characters!",
-    ]) {
-        Outcome::Served(_) => {}
-        Outcome::Exited(status, stderr) => panic!("{status}: {stderr}"),
-    }
+    ]);
 }
 
 /// Review of operations, finding 10: an allowed origin written without its scheme was
@@ -318,7 +319,7 @@ fn an_origin_without_its_scheme_is_refused_and_help_groups_the_audit_flags() {
         ],
         &["not an origin", "https://app.example.com"],
     );
-    match serve_outcome(&[
+    assert_serves(&[
         "--sandbox",
         "--state",
         ":memory:",
@@ -326,10 +327,7 @@ fn an_origin_without_its_scheme_is_refused_and_help_groups_the_audit_flags() {
         "127.0.0.1:0",
         "--allowed-origins",
         "https://app.example.com,http://localhost:6274",
-    ]) {
-        Outcome::Served(_) => {}
-        Outcome::Exited(status, stderr) => panic!("{status}: {stderr}"),
-    }
+    ]);
     let help = Command::new(bin())
         .args(["serve", "--help"])
         .output()

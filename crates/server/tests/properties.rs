@@ -15,10 +15,7 @@ fn arguments(params: &'static [Param]) -> BoxedStrategy<Map<String, Value>> {
         .iter()
         .map(|p| {
             // A per-language field (`label_XX`) under a name its schema pattern allows.
-            let name: String = match p.name_pattern() {
-                Some(_) => format!("{}de", p.name.trim_end_matches("XX")),
-                None => p.name.to_owned(),
-            };
+            let name = p.name_in("de");
             let value = value(p).prop_map(move |v| (name.clone(), v));
             if p.required {
                 value.prop_map(Some).boxed()

@@ -19,10 +19,7 @@ fn example(
 ) {
     for p in params {
         // A per-language field (`label_XX`) goes out under a language's name (`label_de`).
-        let name = match p.name_pattern() {
-            Some(_) => format!("{}de", p.name.trim_end_matches("XX")),
-            None => p.name.to_owned(),
-        };
+        let name = p.name_in("de");
         let key = match prefix {
             Some(pre) => format!("{pre}[{name}]"),
             None => name.clone(),

@@ -28,8 +28,9 @@
 //! new grants are refused ([`Reuse::Full`]) until some expire.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
+
+use crate::limit::OncePer;
 
 /// Entries kept before the oldest are forgotten: about 100 bytes each.
 pub const DEFAULT_CAPACITY: usize = 200_000;
@@ -69,8 +70,8 @@ pub enum Reuse {
 pub struct Ledger {
     families: RwLock<HashMap<String, Family>>,
     capacity: usize,
-    /// When a full ledger last said so (Unix seconds): every refused grant finds it full.
-    warned_full_at: AtomicU64,
+    /// A full ledger says so once a minute: every refused grant finds it full.
+    warned_full: OncePer,
 }
 
 impl Ledger {
@@ -79,7 +80,7 @@ impl Ledger {
         Self {
             families: RwLock::new(HashMap::new()),
             capacity: capacity.max(2),
-            warned_full_at: AtomicU64::new(0),
+            warned_full: OncePer::default(),
         }
     }
 
@@ -181,14 +182,7 @@ impl Ledger {
         if !families.contains_key(family) && families.len() >= self.capacity {
             make_room(&mut families, self.capacity, now);
             if families.len() >= self.capacity {
-                // Once a minute at most (the write lock is held, so no two callers race here).
-                if now
-                    >= self
-                        .warned_full_at
-                        .load(Ordering::Relaxed)
-                        .saturating_add(60)
-                {
-                    self.warned_full_at.store(now, Ordering::Relaxed);
+                if self.warned_full.due(now, 60) {
                     tracing::warn!(
                         kept = families.len(),
                         "the OAuth replay ledger is full of revoked grants: new grants are refused until some expire (a restart clears it, and forgets those revocations)"

@@ -777,14 +777,12 @@ pub async fn register(State(o): State<Arc<OAuth>>, headers: HeaderMap, body: Byt
 mod tests {
     use super::*;
 
-    /// A client address pointing at slow servers of its own holds at most
-    /// [`FETCHES_IN_FLIGHT_PER_ADDRESS`] of the replica's fetch slots: its next document is
-    /// refused at once, and the other slots stay free for everyone else.
-    #[tokio::test]
-    async fn one_address_cannot_hold_the_replicas_fetch_slots() {
+    /// A server that accepts connections and never answers: its port, and one message per
+    /// connection it accepted.
+    async fn slow_server() -> (u16, tokio::sync::mpsc::UnboundedReceiver<()>) {
         let slow = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = slow.local_addr().unwrap().port();
-        let (seen, mut accepted) = tokio::sync::mpsc::unbounded_channel();
+        let (seen, accepted) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move {
             let mut held = vec![];
             while let Ok((socket, _)) = slow.accept().await {
@@ -792,6 +790,15 @@ mod tests {
                 let _ = seen.send(());
             }
         });
+        (port, accepted)
+    }
+
+    /// A client address pointing at slow servers of its own holds at most
+    /// [`FETCHES_IN_FLIGHT_PER_ADDRESS`] of the replica's fetch slots: its next document is
+    /// refused at once, and the other slots stay free for everyone else.
+    #[tokio::test]
+    async fn one_address_cannot_hold_the_replicas_fetch_slots() {
+        let (port, mut accepted) = slow_server().await;
         let resolver = Arc::new(ClientResolver::new(true).unwrap());
         for i in 0..FETCHES_IN_FLIGHT_PER_ADDRESS {
             let r = Arc::clone(&resolver);
@@ -821,16 +828,7 @@ mod tests {
     /// address's slot back: an address is not locked out by fetches that no longer run.
     #[tokio::test]
     async fn a_cancelled_fetch_gives_its_address_slot_back() {
-        let slow = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = slow.local_addr().unwrap().port();
-        let (seen, mut accepted) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut held = vec![];
-            while let Ok((socket, _)) = slow.accept().await {
-                held.push(socket);
-                let _ = seen.send(());
-            }
-        });
+        let (port, mut accepted) = slow_server().await;
         let resolver = ClientResolver::new(true).unwrap();
         for i in 0..FETCHES_IN_FLIGHT_PER_ADDRESS {
             let url = format!("http://127.0.0.1:{port}/slow/{i}");

@@ -34,7 +34,7 @@ pub use rejected::{REJECTED_KEY_TTL, RejectedKeys};
 
 use crate::audit::{self, Auditor};
 use crate::context::RequestContext;
-use crate::limit::{RateLimiter, address_key};
+use crate::limit::{OncePer, RateLimiter, address_key, unix_now};
 use crate::reports;
 pub use crate::reports::{NoProgress, Progress};
 use crate::tools::{Inventory, Problems, ToolEntry, compact};
@@ -168,8 +168,8 @@ pub struct Pipeline {
     /// Audit lines of refused calls per client address: a flood of refusals (any bearer
     /// string can make them) must not rotate the lines of real writes out of the kept files.
     refusal_lines: RateLimiter,
-    /// When a skipped refusal line was last logged (once a minute at most).
-    refusal_lines_warned: std::sync::Mutex<Option<Instant>>,
+    /// Skipped refusal lines are logged once a minute at most.
+    refusal_lines_warned: OncePer,
 }
 
 /// Audit lines of refused calls one client address may cause per second on average (twice
@@ -250,7 +250,7 @@ impl Pipeline {
             auditor: parts.auditor,
             reports: parts.reports,
             refusal_lines: RateLimiter::new(AUDITED_REFUSALS_PER_SECOND),
-            refusal_lines_warned: std::sync::Mutex::new(None),
+            refusal_lines_warned: OncePer::default(),
         }
     }
 
@@ -265,12 +265,7 @@ impl Pipeline {
             return true;
         }
         crate::telemetry::audit_refusal_skipped();
-        let mut warned = self
-            .refusal_lines_warned
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
-            *warned = Some(Instant::now());
+        if self.refusal_lines_warned.due(unix_now(), 60) {
             tracing::warn!(%address, "audit lines of refused calls from this address are over {AUDITED_REFUSALS_PER_SECOND}/s; the rest are counted in {}, not written", crate::telemetry::AUDIT_REFUSALS_SKIPPED);
         }
         false

@@ -172,11 +172,7 @@ impl Checker<'_> {
         }
         let known: Vec<String> = params
             .map(|p| match p.per_language {
-                true => format!(
-                    "{} (XX a language code: {}de)",
-                    p.name,
-                    p.name.trim_end_matches("XX")
-                ),
+                true => format!("{} (XX a language code: {})", p.name, p.name_in("de")),
                 false => p.name.to_owned(),
             })
             .collect();
