@@ -12,12 +12,13 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, GetPromptRequestParams,
-    GetPromptResponse, GetPromptResult, Implementation, InputRequest, InputRequests,
-    InputRequiredResult, ListPromptsResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, Prompt, PromptArgument,
-    PromptMessage, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
-    ReadResourceResult, Resource, ResourceContents, Role, ServerCapabilities, ServerConfig, Tool,
+    CustomRequest, CustomResult, ElicitRequest, ElicitRequestParams, ElicitResult,
+    ElicitationAction, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
+    InputRequest, InputRequests, InputRequiredResult, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ProgressToken, Prompt, PromptArgument, PromptMessage,
+    ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, Role, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::{Peer, RequestContext as RmcpContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -359,9 +360,10 @@ impl ServerHandler for Ds24Service {
 
     async fn list_tools(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         ctx: RmcpContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        one_page(request.as_ref())?;
         let request = self.context(&ctx)?;
         Ok(self.tools_list(&request, is_modern(&ctx)))
     }
@@ -397,9 +399,10 @@ impl ServerHandler for Ds24Service {
 
     async fn list_prompts(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         ctx: RmcpContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
+        one_page(request.as_ref())?;
         let request = self.context(&ctx)?;
         let prompts = guides::WORKFLOWS
             .iter()
@@ -467,9 +470,10 @@ impl ServerHandler for Ds24Service {
 
     async fn list_resources(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         ctx: RmcpContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
+        one_page(request.as_ref())?;
         let request = self.context(&ctx)?;
         // Only what this connection may read (narrowing and toolsets apply to resources too).
         let inventory = &self.pipeline.inventory;
@@ -493,6 +497,23 @@ impl ServerHandler for Ds24Service {
                 .with_cache_scope(cache_scope(&request));
         }
         Ok(result)
+    }
+
+    async fn list_resource_templates(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _ctx: RmcpContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        one_page(request.as_ref())?;
+        Ok(ListResourceTemplatesResult::default())
+    }
+
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _ctx: RmcpContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        Err(unreadable_request(&request.method, request.params))
     }
 
     async fn read_resource(
@@ -551,6 +572,58 @@ impl ServerHandler for Ds24Service {
             )),
         }
     }
+}
+
+/// Refuses a pagination cursor: every list here fits one page, so no cursor was ever issued,
+/// and the spec asks for -32602 rather than a first page the client would take for the next.
+fn one_page(request: Option<&PaginatedRequestParams>) -> Result<(), ErrorData> {
+    match request.and_then(|r| r.cursor.as_deref()) {
+        Some(cursor) => Err(ErrorData::invalid_params(
+            format!(
+                "Unknown cursor {cursor:?}: this server lists everything on one page and issues no cursors; list again without `cursor`."
+            ),
+            None,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The refusal of a request rmcp could not read into its method's parameters: -32602 with
+/// the reason for a method this server implements (rmcp's default, -32601 "method not found",
+/// told a client that sent one malformed `tools/call` that the server has no tools), -32601
+/// for a method it does not offer (completions, logging and subscriptions are not among its
+/// capabilities).
+fn unreadable_request(method: &str, params: Option<Value>) -> ErrorData {
+    use rmcp::model::InitializeRequestParams;
+    use serde::de::DeserializeOwned;
+
+    fn problem<P: DeserializeOwned>(params: Option<Value>) -> String {
+        match params {
+            None => "params are missing".to_owned(),
+            Some(params) => match serde_json::from_value::<P>(params) {
+                Err(e) => e.to_string(),
+                Ok(_) => "params do not have the form the method takes".to_owned(),
+            },
+        }
+    }
+    let problem = match method {
+        "initialize" => problem::<InitializeRequestParams>(params),
+        "tools/call" => problem::<CallToolRequestParams>(params),
+        "resources/read" => problem::<ReadResourceRequestParams>(params),
+        "prompts/get" => problem::<GetPromptRequestParams>(params),
+        "tools/list" | "prompts/list" | "resources/list" | "resources/templates/list" => {
+            problem::<PaginatedRequestParams>(params)
+        }
+        "ping" | "server/discover" => "params must be an object".to_owned(),
+        _ => {
+            return ErrorData::new(
+                rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+                format!("Method not found: {method}"),
+                None,
+            );
+        }
+    };
+    ErrorData::invalid_params(format!("Invalid params for {method}: {problem}"), None)
 }
 
 impl Ds24Service {

@@ -331,6 +331,65 @@ async fn wrong_argument_type_names_the_argument_and_sends_nothing() {
     assert_eq!(up.count(), 0);
 }
 
+/// A request for a method the server has, with parameters that do not fit it, is -32602 with
+/// the reason (not -32601 "method not found", which in the 2026-07-28 era also came as HTTP 404
+/// and told the client the server had no tools); a cursor, which this server never issues, is
+/// refused instead of answered with the first page again. Protocol review F3 and F7.
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_params_and_unknown_cursors_are_invalid_params() {
+    let (up, server) = setup().await;
+    for era in [Era::Legacy, Era::Modern] {
+        let mcp = Mcp::new(server.url(), Some(READ_KEY), era);
+        mcp.connect().await;
+        for (method, params) in [
+            ("resources/read", json!({})),
+            ("resources/read", json!({"uri": 5})),
+            (
+                "prompts/get",
+                json!({"name": "copy_product", "arguments": [1]}),
+            ),
+            ("prompts/get", json!({})),
+            (
+                "tools/call",
+                json!({"name": "ping", "arguments": {}, "requestState": 5}),
+            ),
+        ] {
+            let r = mcp.raw(method, params.clone()).await;
+            assert_eq!(r.status, 200, "{era:?} {method} {params}: {}", r.body);
+            assert_eq!(
+                r.body["error"]["code"], -32602,
+                "{era:?} {method} {params}: {}",
+                r.body
+            );
+            assert_eq!(r.body["id"], 1, "{}", r.body);
+            let message = r.body["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.contains(method), "{message}");
+        }
+        for method in [
+            "tools/list",
+            "prompts/list",
+            "resources/list",
+            "resources/templates/list",
+        ] {
+            let r = mcp.raw(method, json!({"cursor": "bogus"})).await;
+            assert_eq!(
+                r.body["error"]["code"], -32602,
+                "{era:?} {method}: {}",
+                r.body
+            );
+            assert!(r.body["error"]["message"].to_string().contains("cursor"));
+            let r = mcp.rpc(method, json!({})).await;
+            assert!(
+                r["result"].is_object(),
+                "{era:?} {method} without a cursor: {r}"
+            );
+        }
+        let r = mcp.raw("no/such/method", json!({})).await;
+        assert_eq!(r.body["error"]["code"], -32601, "{era:?}: {}", r.body);
+    }
+    assert_eq!(up.count(), 0, "nothing reached Digistore24");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_key_never_reaches_the_logs() {
     let secret = "98765-SeCrEtKeYdOnOtLoG0123456789";

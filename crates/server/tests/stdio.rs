@@ -420,3 +420,27 @@ async fn stdio_a_client_with_url_elicitation_only_is_not_sent_a_form() {
     let (_, asked) = form.call_answering("deleteVoucher", json!({"code": "SUMMER10"}), &yes);
     assert_eq!(asked.len(), 1);
 }
+
+/// On stdio too, a known method with parameters that do not fit is -32602 with the reason and
+/// the request's id, not "method not found". Protocol review F3.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_malformed_params_are_invalid_params() {
+    let up = upstream().await;
+    let mut c = StdioClient::start(&["--api-url", &up.api_url()], Some(READ_KEY));
+    for (method, params) in [
+        ("tools/call", json!({"name": 5})),
+        ("tools/call", json!({"name": "ping", "arguments": []})),
+        ("resources/read", json!({})),
+    ] {
+        let r = c.request(method, params.clone());
+        assert_eq!(r["error"]["code"], -32602, "{method} {params}: {r}");
+        let message = r["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(method), "{message}");
+    }
+    let r = c.request("tools/list", json!({"cursor": "next"}));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    assert!(
+        c.call("ping", json!({}))["isError"] != true,
+        "still serving"
+    );
+}
