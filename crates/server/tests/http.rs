@@ -127,6 +127,7 @@ async fn missing_or_malformed_key_is_401_with_instructions() {
             "{}",
             r.body
         );
+        assert!(r.body.get("id").is_none(), "never a null id: {}", r.body);
     }
     assert_eq!(up.count(), 0);
     let health = reqwest::get(format!("{}/healthz", server.base))
@@ -455,6 +456,10 @@ async fn oversized_body_is_413_and_malformed_json_is_a_parse_error() {
     let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(body["error"]["code"], -32700, "{status} {body}");
     assert_eq!(status, 400);
+    assert!(
+        body.get("id").is_none(),
+        "no id could be read, so none is answered (MCP's schema has no null id): {body}"
+    );
     let r = client
         .post(server.url())
         .header("authorization", "Bearer sandbox-read")
@@ -466,6 +471,7 @@ async fn oversized_body_is_413_and_malformed_json_is_a_parse_error() {
         .unwrap();
     let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(body["error"]["code"], -32600, "{body}");
+    assert!(body.get("id").is_none(), "{body}");
     let mcp = Mcp::new(server.url(), Some(READ_KEY), Era::Legacy);
     assert_eq!(
         mcp.raw("tools/list", json!({})).await.status,

@@ -1116,10 +1116,9 @@ async fn finding_14_unusable_ids_methods_and_params_are_400_naming_the_field() {
                 .contains(expect),
             "{id}: {text}"
         );
-        assert_eq!(
-            answer["id"],
-            Value::Null,
-            "an unusable id is not echoed: {text}"
+        assert!(
+            answer.get("id").is_none(),
+            "an unusable id is not echoed, and not answered as null (MCP's schema has no null id): {text}"
         );
     }
     for (body, expect) in [

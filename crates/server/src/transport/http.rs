@@ -425,11 +425,8 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
                     "The request body could not be read completely (cut short or malformed); nothing was run.".to_owned(),
                 ),
             };
-            let mut response = (
-                status,
-                axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": message}})),
-            )
-                .into_response();
+            let mut response =
+                (status, axum::Json(rpc_error(None, -32600, message))).into_response();
             if problem == BodyProblem::Busy {
                 // The rest of the body is not read: the connection closes, and with it what
                 // it buffered.
@@ -440,7 +437,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             return response;
         }
     };
-    let mut id = serde_json::Value::Null;
+    let mut id = None;
     let mut tools_list = false;
     let mut tool_call = false;
     let mut rewritten = None;
@@ -458,7 +455,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         {
             // An id that is itself the problem is not echoed.
             if id_problem(&msg).is_none() {
-                id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
+                id = msg.get("id").cloned();
             }
             Some((-32600, problem))
         }
@@ -466,13 +463,13 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
             value: serde_json::Value::Object(msg),
             arguments_problem,
         }) if msg.get("jsonrpc").and_then(|v| v.as_str()) == Some("2.0") => {
-            id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
+            id = msg.get("id").cloned();
             tools_list = msg.get("method").and_then(|m| m.as_str()) == Some("tools/list");
             tool_call = is_tool_call(&msg);
             if let Some(problem) = version_problem(&parts.headers, &msg) {
                 return (
                     StatusCode::BAD_REQUEST,
-                    axum::Json(json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32600, "message": problem}})),
+                    axum::Json(rpc_error(id, -32600, problem)),
                 )
                     .into_response();
             }
@@ -501,13 +498,7 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         } else {
             StatusCode::BAD_REQUEST
         };
-        return (
-            status,
-            axum::Json(
-                json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
-            ),
-        )
-            .into_response();
+        return (status, axum::Json(rpc_error(id, code, message))).into_response();
     }
     if let Some(shortcuts) = &gate.shortcuts
         && reaches_rmcp_handler(&parts)
@@ -546,6 +537,26 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
         }
     };
     next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// A JSON-RPC error answer. Without a readable id the answer has none: MCP's schema makes the
+/// id optional and never null (JSON-RPC 2.0's `"id": null` fails clients that validate
+/// against it).
+fn rpc_error(
+    id: Option<serde_json::Value>,
+    code: i64,
+    message: impl Into<String>,
+) -> serde_json::Value {
+    let mut answer = serde_json::Map::new();
+    answer.insert("jsonrpc".into(), "2.0".into());
+    if let Some(id) = id.filter(|id| !id.is_null()) {
+        answer.insert("id".into(), id);
+    }
+    answer.insert(
+        "error".into(),
+        json!({"code": code, "message": message.into()}),
+    );
+    serde_json::Value::Object(answer)
 }
 
 /// Whether rmcp's own front checks would hand this request on at all, the condition for
@@ -843,7 +854,10 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     let mut scope = match scope(&path, req.headers()) {
         Ok(scope) => scope,
         Err(problem) => {
-            return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(rpc_error(None, -32600, problem)),
+            )
                 .into_response();
         }
     };
@@ -855,7 +869,10 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     let mode = match mode(req.uri().path(), req.headers()) {
         Ok(mode) => mode,
         Err(problem) => {
-            return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(rpc_error(None, -32600, problem)),
+            )
                 .into_response();
         }
     };
@@ -864,7 +881,10 @@ async fn authenticate(State(gate): State<Arc<Gate>>, mut req: Request, next: Nex
     let operator = match correlation::operator(req.headers()) {
         Ok(header) => grant.map(|g| g.operator).or(header),
         Err(problem) => {
-            return (StatusCode::BAD_REQUEST, axum::Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": problem}})))
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(rpc_error(None, -32600, problem)),
+            )
                 .into_response();
         }
     };
@@ -983,10 +1003,7 @@ fn unauthorized(
         // answer; saying so keeps a client from sending its next request (the OAuth discovery
         // that a 401 starts) down a connection that is going away.
         .header(header::CONNECTION, "close")
-        .body(Body::from(
-            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32001, "message": message}})
-                .to_string(),
-        ))
+        .body(Body::from(rpc_error(None, -32001, message).to_string()))
         .unwrap_or_else(|_| StatusCode::UNAUTHORIZED.into_response())
 }
 
