@@ -74,6 +74,9 @@ pub struct Function {
     /// For a write that only some values make destructive: when, in words a model reads, and
     /// the wire pairs (`data[type]=cancel`) that make a call destructive.
     pub destructive_when: Option<DestructiveWhen>,
+    /// Whether the call's session `language` decides something it creates (see
+    /// [`Function::keeps_account_language`]), beyond the language of Digistore24's messages.
+    pub language_is_content: bool,
     title: Option<&'static str>,
     idempotent: Option<bool>,
 }
@@ -123,6 +126,7 @@ impl Function {
             params: &[],
             kind: Kind::Api,
             destructive_when: None,
+            language_is_content: false,
             title: None,
             idempotent: None,
         }
@@ -183,6 +187,21 @@ impl Function {
     pub const fn hosted(mut self) -> Self {
         self.hosted = true;
         self
+    }
+
+    /// Digistore24 takes the session `language` as the language of what the call creates
+    /// (`createProduct`: the order form's language when `data.language` is left out). The
+    /// server then adds no answer language of its own: the account's language decides, as in
+    /// Digistore24's own pages, unless the caller sets one.
+    pub const fn keeps_account_language(mut self) -> Self {
+        self.language_is_content = true;
+        self
+    }
+
+    /// Whether the server may add its answer language to a call: not where `language` is the
+    /// function's own parameter (a filter, as in `statsMarketplace`) or decides content.
+    pub fn takes_answer_language(&self) -> bool {
+        !self.language_is_content && !self.params.iter().any(|p| p.name == "language")
     }
 
     /// Keep the function out of the default set although its toolset is in it.

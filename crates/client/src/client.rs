@@ -39,10 +39,12 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Answer language; `None` leaves it to the account's setting.
     pub language: Option<Language>,
-    /// Functions whose own `language` parameter is a filter (`statsMarketplace`: the
-    /// marketplace's language), not the answer language: the answer language is never added
-    /// to their calls, or it would filter what the caller left open.
-    pub language_is_a_filter: Vec<&'static str>,
+    /// Functions for which `language` means more than the answer language, so it is never
+    /// added to their calls: where it is their own filter (`statsMarketplace`: the
+    /// marketplace's language) it would filter what the caller left open, and where it
+    /// decides content (`createProduct`: the order form's language) it would override the
+    /// account's own language.
+    pub without_answer_language: Vec<&'static str>,
     /// Largest answer read, in bytes; reading stops beyond it.
     pub max_answer_bytes: usize,
 }
@@ -54,7 +56,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             language: Some(Language::En),
-            language_is_a_filter: Vec::new(),
+            without_answer_language: Vec::new(),
             max_answer_bytes: 16 << 20,
         }
     }
@@ -162,7 +164,7 @@ impl Client {
         let url = format!("{}/{}", self.config.api_url.trim_end_matches('/'), function);
         let mut pairs = params.clone();
         if let Some(lang) = self.config.language
-            && !self.config.language_is_a_filter.contains(&function)
+            && !self.config.without_answer_language.contains(&function)
             && !pairs.iter().any(|(k, _)| k == "language")
         {
             pairs.push(("language".to_owned(), lang.code().to_owned()));

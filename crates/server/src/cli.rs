@@ -345,7 +345,7 @@ pub struct CommonArgs {
     /// Largest Digistore24 answer read, in bytes; a larger one is a tool error asking to narrow the request.
     #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_BYTES", default_value_t = 16 << 20)]
     pub max_upstream_bytes: usize,
-    /// Language of Digistore24's messages and labels.
+    /// Language of Digistore24's messages and labels (never a new product's checkout language: that stays the account's unless `data.language` is given).
     #[arg(long, env = "DS24_MCP_LANGUAGE", value_enum, default_value = "en")]
     pub language: LanguageArg,
     /// Secret (at least 32 bytes) that seals confirmation state and salts key fingerprints.
@@ -490,8 +490,8 @@ impl CommonArgs {
                 LanguageArg::En => Language::En,
                 LanguageArg::De => Language::De,
             }),
-            language_is_a_filter: ds24_catalog::all()
-                .filter(|f| f.params.iter().any(|p| p.name == "language"))
+            without_answer_language: ds24_catalog::all()
+                .filter(|f| !f.takes_answer_language())
                 .map(|f| f.name)
                 .collect(),
             max_answer_bytes: self.max_upstream_bytes,

@@ -270,6 +270,56 @@ async fn create_a_product_with_description_sales_page_and_image() {
     );
 }
 
+/// Digistore24 gives a product created without `data.language` the session language as its
+/// order form's language. The server's own answer language (English) must not be that session
+/// language: a German vendor's product named in German got an English checkout. Sandbox
+/// review S6; fails without `keeps_account_language`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_created_product_gets_the_accounts_language_unless_one_is_given() {
+    let (up, _server, mcp) = setup().await;
+    // The account's own language: what Digistore24 uses for a call that names none.
+    let account = sandbox(&up, "createProduct", &[("data[name_de]", "Referenz")]).await;
+    let reference = sandbox(
+        &up,
+        "getProduct",
+        &[("product_id", &text_of(&account["product_id"]))],
+    )
+    .await;
+    let account_language = reference["product"]["language"].clone();
+    assert!(account_language.is_string(), "{reference}");
+    let created = mcp
+        .ok(
+            "createProduct",
+            json!({"data": {"name_de": "Kurs über MCP"}}),
+        )
+        .await;
+    let product = sandbox(
+        &up,
+        "getProduct",
+        &[("product_id", &text_of(&created["product_id"]))],
+    )
+    .await;
+    assert_eq!(
+        product["product"]["language"], account_language,
+        "{product}"
+    );
+    for language in ["de", "en"] {
+        let created = mcp
+            .ok(
+                "createProduct",
+                json!({"data": {"name_de": "Kurs", "language": language}}),
+            )
+            .await;
+        let product = sandbox(
+            &up,
+            "getProduct",
+            &[("product_id", &text_of(&created["product_id"]))],
+        )
+        .await;
+        assert_eq!(product["product"]["language"], language, "{product}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn create_discount_code_launch10_for_two_products_for_seven_days() {
     let (up, _server, mcp) = setup().await;

@@ -36,6 +36,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "Create a product; answers its product_id.",
         )
         .hosted()
+        .keeps_account_language()
         .params(&[Param::req(
             "data",
             Ty::Object(&[
