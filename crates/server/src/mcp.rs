@@ -53,7 +53,8 @@ pub struct Ds24Service {
 
 /// What every tool shares, said once here instead of in each tool's description.
 const INSTRUCTIONS: &str = "Tools for a Digistore24 vendor account: one per Digistore24 API function, \
-plus reports (summarizePurchases, summarizeTransactions) that count and sum in one call instead of paging. \
+plus reports (summarizePurchases, summarizeTransactions) that count and sum in one call instead of paging \
+(the account's sales as vendor unless where.role names affiliate or other). \
 Read-only tools work with a read-only API key; the others need a full-access key. \
 Lists take page_no/page_size and answer with page_count and item_count; time windows default to the last 24 hours. \
 Times: 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD', ISO 8601, 'now', 'today', 'start' (account creation), or relative to now: \

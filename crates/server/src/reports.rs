@@ -330,6 +330,10 @@ pub async fn run(
                     echo.insert(field.into(), v.clone());
                 }
             }
+            // Whose orders were counted: said in every answer, since the default is a choice.
+            if let Some(role) = query.list_args.get("search").and_then(|s| s.get(ROLE)) {
+                echo.insert(ROLE.into(), role.clone());
+            }
             item_count = data.get("item_count").and_then(as_u64);
         }
         let rows = data
@@ -523,6 +527,12 @@ fn query(report: &Report, args: &Map<String, Value>) -> Query {
             }
         }
     }
+    // Digistore24's lists hold every order the account earns on, other vendors' too (as their
+    // affiliate); counted together, their full amounts would swell the vendor's own sales.
+    // A report counts the account's sales as vendor unless `where.role` asks for another role.
+    if search_fields.contains(&ROLE) && !search.contains_key(ROLE) {
+        search.insert(ROLE.into(), Value::String(DEFAULT_ROLE.into()));
+    }
     if !search.is_empty() {
         list_args.insert("search".into(), Value::Object(search));
     }
@@ -543,6 +553,11 @@ fn query(report: &Report, args: &Map<String, Value>) -> Query {
         group_by,
     }
 }
+
+/// The search field for whose orders the account is paid (vendor, affiliate, other).
+const ROLE: &str = "role";
+/// The role a report counts when `where` names none: the account's own sales.
+const DEFAULT_ROLE: &str = "vendor";
 
 /// `buyer.country` → `["buyer", "country"]`.
 fn path(field: &str) -> Vec<String> {
@@ -930,12 +945,35 @@ mod tests {
         );
     }
 
+    /// Sandbox review S3: without a role, a report summed the orders of other vendors the
+    /// account promotes (their full amounts) into the vendor's own sales.
+    #[test]
+    fn reports_count_the_vendors_own_sales_unless_a_role_is_asked() {
+        for tool in ["summarizePurchases", "summarizeTransactions"] {
+            let report = find(tool).unwrap();
+            let q = query(report, json!({}).as_object().unwrap());
+            assert_eq!(q.list_args["search"], json!({"role": "vendor"}), "{tool}");
+            let args = json!({"where": {"role": "affiliate"}});
+            let q = query(report, args.as_object().unwrap());
+            assert_eq!(
+                q.list_args["search"],
+                json!({"role": "affiliate"}),
+                "{tool}"
+            );
+            assert!(q.row_filters.is_empty(), "{tool}");
+        }
+    }
+
     #[test]
     fn where_splits_into_digistore24_search_and_row_filters() {
         let report = find("summarizeTransactions").unwrap();
         let args = json!({"from": "-7d", "where": {"product_id": "1", "billing_status": "paying,reminding", "buyer.country": "DE"}, "group_by": "week"});
         let q = query(report, args.as_object().unwrap());
-        assert_eq!(q.list_args["search"], json!({"product_id": "1"}));
+        assert_eq!(
+            q.list_args["search"],
+            json!({"product_id": "1", "role": "vendor"}),
+            "the account's own sales unless asked otherwise"
+        );
         assert_eq!(q.list_args["from"], "-7d");
         assert_eq!(q.row_filters.len(), 2);
         assert!(matches!(q.group_by, Some(Grouping::Week)));

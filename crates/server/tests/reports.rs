@@ -163,7 +163,13 @@ async fn transactions_of_one_product_in_a_period_for_one_billing_type() {
     for page in pages {
         assert_eq!(field(page, "search[product_id]"), Some(product.as_str()));
         assert_eq!(field(page, "search[billing_type]"), Some("subscription"));
+        // The account's own sales: other vendors' orders it earns on as an affiliate stay out.
+        assert_eq!(field(page, "search[role]"), Some("vendor"));
     }
+    assert_eq!(
+        report["role"], "vendor",
+        "the answer says whose sales: {report}"
+    );
     // The same numbers as counting the rows of that window.
     let window = [("from", from.as_str()), ("to", to.as_str())];
     let all = direct_rows(&up, "listTransactions", &window, "transaction_list").await;
