@@ -88,7 +88,8 @@ pub struct ServeArgs {
         long,
         env = "DS24_MCP_ALLOWED_HOSTS",
         value_delimiter = ',',
-        default_value = "localhost,127.0.0.1,::1"
+        default_value = "localhost,127.0.0.1,::1",
+        value_parser = allowed_host
     )]
     pub allowed_hosts: Vec<String>,
     /// Browser origins to accept (comma list of `scheme://host:port`). Requests with any other Origin get 403.
@@ -446,6 +447,29 @@ fn origin(text: &str) -> Result<String, String> {
             "`{text}` is not an origin; write it as the browser sends it, like https://app.example.com"
         ))
     }
+}
+
+/// An `--allowed-hosts` entry: `*`, or a name a `Host` header can carry (`host`, `host:port`,
+/// `[v6]`, `::1`). Anything else would be accepted and then match no request, so that every
+/// request got 403 while the operator believed the hostname listed.
+fn allowed_host(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text == "*" || crate::transport::http::allowed_authority(text).is_some() {
+        return Ok(text.to_owned());
+    }
+    let hint = if text.is_empty() {
+        "an empty entry matches no request; list hostnames like mcp.example.com, or `*` for any"
+            .to_owned()
+    } else if let Some((_, rest)) = text.split_once("://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        format!("give the hostname without scheme or path, like {host}")
+    } else if text.contains('*') {
+        "wildcards are not matched; list each hostname, or `*` alone for any".to_owned()
+    } else {
+        "write it as a Host header carries it: mcp.example.com, mcp.example.com:8443 or [2001:db8::1]"
+            .to_owned()
+    };
+    Err(format!("`{text}` is not a hostname: {hint}"))
 }
 
 /// An address (`10.0.0.1`) or a CIDR range (`10.0.0.0/8`).

@@ -281,7 +281,7 @@ fn authority(text: &str) -> Option<(String, Option<u16>)> {
 }
 
 /// An `--allowed-hosts` entry as an authority; a bare IPv6 address (`::1`) is accepted too.
-fn allowed_authority(entry: &str) -> Option<(String, Option<u16>)> {
+pub(crate) fn allowed_authority(entry: &str) -> Option<(String, Option<u16>)> {
     match entry.trim().parse::<std::net::Ipv6Addr>() {
         Ok(v6) => Some((v6.to_string(), None)),
         Err(_) => authority(entry),
