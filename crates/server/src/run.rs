@@ -295,7 +295,10 @@ fn banner(
     sandbox: &ds24_sandbox::RunningSandbox,
     oauth: Option<&OAuth>,
 ) -> anyhow::Result<()> {
-    let url = http::endpoint_url(addr);
+    // With OAuth the public URL is the one clients must use: its protected-resource metadata
+    // names it, and a client that came by another address refuses the mismatch.
+    let origin = oauth.map_or_else(|| http::local_origin(addr), |o| o.public_url().join(""));
+    let url = format!("{origin}/mcp");
     let keys: Vec<String> = sandbox
         .keys()
         .iter()
@@ -305,7 +308,7 @@ fn banner(
     writeln!(
         out,
         "ds24-mcp is serving a sandbox Digistore24 account (simulated; nothing real is charged).\n\
-         \n  MCP endpoint:  {url}\n  Read-only:     http://{addr}/mcp/readonly\n  API keys:      {}\n\
+         \n  MCP endpoint:  {url}\n  Read-only:     {origin}/mcp/readonly\n  API keys:      {}\n\
          \nTry it:\n  npx -y @modelcontextprotocol/inspector@2.12.0 --cli --server-url {url} --transport http \\\n    \
          --header \"Authorization: Bearer sandbox-read\" --method tools/list\n\
          \nClaude Desktop (claude_desktop_config.json):\n{}\n\

@@ -375,3 +375,93 @@ fn an_origin_without_its_scheme_is_refused_and_help_groups_the_audit_flags() {
         "{help}"
     );
 }
+
+/// The start-up banner of `serve <args>` (stdout up to the client snippets) and the server,
+/// still running, for a request to the address the banner gives.
+fn banner_of(args: &[&str]) -> (String, std::process::Child) {
+    let mut child = Command::new(bin())
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let done = line.contains("Claude Desktop");
+            seen.push_str(&line);
+            seen.push('\n');
+            if done {
+                break;
+            }
+        }
+        let _ = tx.send(seen);
+    });
+    let banner = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a banner within 30 s");
+    (banner, child)
+}
+
+/// The banner line that starts with `label`, its value.
+fn banner_line<'b>(banner: &'b str, label: &str) -> &'b str {
+    banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no {label} line in:\n{banner}"))
+}
+
+/// First-run review 3 and 4: listening on every address (as in a container), the banner gave
+/// `http://0.0.0.0:PORT/mcp`, which no client can use and the Host allowlist refuses; with
+/// OAuth on, it gave the listen address although clients must use the public URL (Inspector
+/// refuses the mismatch with the protected-resource metadata).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_banner_gives_an_address_clients_can_use() {
+    let (banner, mut child) =
+        banner_of(&["--sandbox", "--state", ":memory:", "--listen", "0.0.0.0:0"]);
+    let url = banner_line(&banner, "MCP endpoint:").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{banner}");
+    assert!(banner_line(&banner, "Read-only:").starts_with("http://127.0.0.1:"));
+    let mcp = Mcp::new(url, Some(READ_KEY), Era::Legacy);
+    let listed = mcp.raw("tools/list", json!({})).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        listed.status, 200,
+        "the banner's endpoint answers: {}",
+        listed.body
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let public = format!("http://localhost:{port}");
+    let (banner, mut child) = banner_of(&[
+        "--sandbox",
+        "--state",
+        ":memory:",
+        "--listen",
+        &listen,
+        "--public-url",
+        &public,
+    ]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        banner_line(&banner, "MCP endpoint:"),
+        format!("{public}/mcp"),
+        "{banner}"
+    );
+    assert_eq!(
+        banner_line(&banner, "Read-only:"),
+        format!("{public}/mcp/readonly")
+    );
+}

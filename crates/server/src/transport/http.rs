@@ -1084,7 +1084,19 @@ fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
 
 /// The address clients should use, for startup messages.
 pub fn endpoint_url(addr: SocketAddr) -> String {
-    format!("http://{addr}/mcp")
+    format!("{}/mcp", local_origin(addr))
+}
+
+/// Where this machine reaches a server listening on `addr`. A wildcard address (`0.0.0.0`,
+/// as in containers) is no address to connect to, and no Host in the default allowlist: the
+/// loopback address of its family is both.
+pub fn local_origin(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
 #[cfg(test)]
