@@ -378,7 +378,7 @@ fn an_origin_without_its_scheme_is_refused_and_help_groups_the_audit_flags() {
 
 /// The start-up banner of `serve <args>` (stdout up to the client snippets) and the server,
 /// still running, for a request to the address the banner gives.
-fn banner_of(args: &[&str]) -> (String, std::process::Child) {
+fn banner_of(args: &[&str]) -> (String, Running) {
     let mut child = Command::new(bin())
         .arg("serve")
         .args(args)
@@ -401,10 +401,21 @@ fn banner_of(args: &[&str]) -> (String, std::process::Child) {
         }
         let _ = tx.send(seen);
     });
+    let running = Running(child);
     let banner = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("a banner within 30 s");
-    (banner, child)
+    (banner, running)
+}
+
+/// A server process, stopped when dropped (also when an assertion fails).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The banner line that starts with `label`, its value.
@@ -422,15 +433,14 @@ fn banner_line<'b>(banner: &'b str, label: &str) -> &'b str {
 /// refuses the mismatch with the protected-resource metadata).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sandbox_banner_gives_an_address_clients_can_use() {
-    let (banner, mut child) =
+    let (banner, running) =
         banner_of(&["--sandbox", "--state", ":memory:", "--listen", "0.0.0.0:0"]);
     let url = banner_line(&banner, "MCP endpoint:").to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{banner}");
     assert!(banner_line(&banner, "Read-only:").starts_with("http://127.0.0.1:"));
     let mcp = Mcp::new(url, Some(READ_KEY), Era::Legacy);
     let listed = mcp.raw("tools/list", json!({})).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(running);
     assert_eq!(
         listed.status, 200,
         "the banner's endpoint answers: {}",
@@ -444,7 +454,7 @@ async fn the_sandbox_banner_gives_an_address_clients_can_use() {
         .port();
     let listen = format!("127.0.0.1:{port}");
     let public = format!("http://localhost:{port}");
-    let (banner, mut child) = banner_of(&[
+    let (banner, _running) = banner_of(&[
         "--sandbox",
         "--state",
         ":memory:",
@@ -453,8 +463,6 @@ async fn the_sandbox_banner_gives_an_address_clients_can_use() {
         "--public-url",
         &public,
     ]);
-    let _ = child.kill();
-    let _ = child.wait();
     assert_eq!(
         banner_line(&banner, "MCP endpoint:"),
         format!("{public}/mcp"),
