@@ -432,6 +432,7 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
             "the Host allowlist fits the listen address",
         ));
     }
+    checks.extend(start_up_checks(args));
     if let Err(e) = common.secret() {
         // The server would refuse to start (a placeholder, too short): say so here too.
         checks.push(Check::fail(
@@ -447,6 +448,73 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
         ));
     }
     (checks, summary)
+}
+
+/// What `serve` checks before it starts, checked the same way: a configuration the doctor
+/// passes must start (an operator runs the doctor with the deployment's environment, and a
+/// pass followed by crash-looping pods is worse than no check).
+fn start_up_checks(args: &ServeArgs) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let mut refuse = |name, result: anyhow::Result<()>, fix: &str| {
+        if let Err(e) = result {
+            checks.push(Check::fail(name, format!("{e:#}"), fix));
+        }
+    };
+    refuse(
+        "Developer key",
+        args.oauth.developer_key().map(drop),
+        "Point --developer-key-file (DS24_MCP_DEVELOPER_KEY_FILE) at a readable file holding the Digistore24 developer key, or leave it unset.",
+    );
+    refuse(
+        "OAuth",
+        args.oauth
+            .mode()
+            .and_then(|_| args.oauth.lifetimes())
+            .map(drop),
+        "Fix the OAuth flags as the message says (`ds24-mcp serve --help`, OAuth section).",
+    );
+    refuse(
+        "Limits",
+        args.connection_limits()
+            .and_then(|_| crate::cli::seconds(args.body_read_timeout, "body-read-timeout"))
+            .map(drop),
+        "Fix the limit as the message says (`ds24-mcp serve --help`).",
+    );
+    if let Some(config) = args.common.audit.config() {
+        // Opened as `serve` opens it (created when missing, appended to, never truncated).
+        refuse(
+            "Audit log",
+            crate::audit::Auditor::start(&config)
+                .map(drop)
+                .map_err(anyhow::Error::from),
+            "Give --audit-log (DS24_MCP_AUDIT_LOG) a path in a writable directory, or `-` for standard error.",
+        );
+    }
+    for (name, flag, addr) in [
+        ("Listen", "--listen (DS24_MCP_LISTEN)", Some(args.listen)),
+        (
+            "Metrics",
+            "--metrics-listen (DS24_MCP_METRICS_LISTEN)",
+            args.metrics_listen,
+        ),
+    ] {
+        let Some(addr) = addr else { continue };
+        match std::net::TcpListener::bind(addr) {
+            Ok(_) => {}
+            // Also what a doctor run beside the running server finds: not a fault by itself.
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => checks.push(Check::note(
+                name,
+                format!("{addr} is in use: by this server if it is running, else by another program, and then `serve` cannot start"),
+                format!("If no ds24-mcp is running here, choose a free port with {flag}."),
+            )),
+            Err(e) => checks.push(Check::fail(
+                name,
+                format!("cannot listen on {addr}: {e}"),
+                format!("Choose an address this machine has and a port it may open with {flag} (ports below 1024 need privileges)."),
+            )),
+        }
+    }
+    checks
 }
 
 /// The report, as printed.

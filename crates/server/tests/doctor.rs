@@ -294,3 +294,30 @@ fn the_placeholder_state_secret_fails_the_doctor() {
     );
     assert!(!run.out.contains("All checks passed."), "{}", run.out);
 }
+
+/// First-run review 2: the doctor passed configurations that `serve` refuses to start with (an
+/// unreadable developer key file, an audit log that cannot be opened); a port in use, which
+/// may be the running server itself, is a note.
+#[test]
+fn what_would_stop_serve_fails_the_doctor() {
+    let run = doctor(
+        Some("sandbox-full"),
+        false,
+        &[
+            "--developer-key-file",
+            "/nonexistent/developer.key",
+            "--audit-log",
+            "/nonexistent/dir/audit.log",
+        ],
+    );
+    assert_ne!(run.code, 0, "{}", run.out);
+    assert!(line(&run, "Developer key").contains("FAIL"), "{}", run.out);
+    assert!(line(&run, "Developer key").contains("/nonexistent/developer.key"));
+    assert!(line(&run, "Audit log").contains("FAIL"), "{}", run.out);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let run = doctor(Some("sandbox-full"), false, &["--listen", &addr]);
+    assert!(line(&run, "Listen").contains("in use"), "{}", run.out);
+    assert_eq!(run.code, 0, "in use is a note, not a failure: {}", run.out);
+    drop(taken);
+}
