@@ -535,8 +535,7 @@ impl Pipeline {
                     paging(f, &args),
                 )))
             }
-            Err(mut error) => {
-                redact_secrets(&mut error, f, &args);
+            Err(error) => {
                 // The log names the failure as the audit line and the metrics do.
                 let outcome = failure::upstream_kind(&error);
                 tracing::info!(key = %fp, function = f.name, ms, outcome, error = %error, "tool call");
@@ -722,23 +721,6 @@ fn is_off(v: &Value) -> bool {
         Value::Bool(b) => !b,
         Value::String(s) => matches!(s.as_str(), "" | "N" | "n"),
         _ => false,
-    }
-}
-
-/// Takes the values of the call's secret arguments out of Digistore24's words, which repeat
-/// what they were sent and go to the log and the model: `<license_key>` instead of the key.
-/// Values under 4 characters stay (a numeric `upgrade_id` is no secret, and replacing "1"
-/// everywhere would garble the message).
-fn redact_secrets(error: &mut CallError, f: &Function, args: &Map<String, Value>) {
-    for p in f.params.iter().filter(|p| p.secret) {
-        let value = match args.get(p.name) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => continue,
-        };
-        if value.chars().count() >= 4 {
-            error.redact(&value, &format!("<{}>", p.name));
-        }
     }
 }
 
