@@ -148,6 +148,19 @@ impl CallError {
     }
 }
 
+/// Longest error message kept, in characters. Digistore24's are a sentence or two; anything
+/// longer (a proxy's page, an echo of a huge argument) would go twice into a tool result past
+/// the answer cap, and whole into a log line.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+
+/// `text` cut to `max` characters, with `…` where it was cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// Reads an envelope from a response body, whatever the status: Digistore24 sends errors both
 /// as HTTP 200 with `result: "error"` and as 4xx with the same body.
 pub fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
@@ -199,7 +212,7 @@ pub fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
                 .get("message")
                 .and_then(Value::as_str)
                 .filter(|m| !m.trim().is_empty())
-                .map(str::to_owned)
+                .map(|m| cut(m, MAX_MESSAGE_CHARS))
                 .unwrap_or_else(|| format!("no message (HTTP {status})"));
             Err(CallError::Api {
                 code,
@@ -251,6 +264,21 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    /// Code review 3: a message of any length went twice into the tool result and whole into
+    /// the log.
+    #[test]
+    fn a_long_message_is_cut() {
+        let long = "é".repeat(50_000);
+        let body = format!(r#"{{"result":"error","code":3,"message":"{long}"}}"#);
+        let CallError::Api { message, .. } = decode(200, body.as_bytes()).unwrap_err() else {
+            panic!("an API error");
+        };
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(message.ends_with('…'));
+        let short = decode(200, br#"{"result":"error","message":"kurz"}"#).unwrap_err();
+        assert!(matches!(short, CallError::Api { message, .. } if message == "kurz"));
     }
 
     #[test]
