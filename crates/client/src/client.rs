@@ -47,7 +47,16 @@ pub struct ClientConfig {
     pub without_answer_language: Vec<&'static str>,
     /// Largest answer read, in bytes; reading stops beyond it.
     pub max_answer_bytes: usize,
+    /// Bytes of answers held at once by all calls together, beyond the first
+    /// [`UNCOUNTED_ANSWER_BYTES`] of each. Each answer is bounded by `max_answer_bytes`, but
+    /// dozens of concurrent calls at that size would take far more memory than a pod has, and
+    /// with it every tenant's calls in flight.
+    pub max_answer_bytes_in_flight: usize,
 }
+
+/// The part of each answer the in-flight budget does not count: every ordinary answer, and
+/// every write's (which must never be refused once the write was sent), fits in it.
+pub const UNCOUNTED_ANSWER_BYTES: usize = 64 << 10;
 
 impl Default for ClientConfig {
     fn default() -> Self {
@@ -58,6 +67,7 @@ impl Default for ClientConfig {
             language: Some(Language::En),
             without_answer_language: Vec::new(),
             max_answer_bytes: 16 << 20,
+            max_answer_bytes_in_flight: 64 << 20,
         }
     }
 }
@@ -76,6 +86,8 @@ pub enum Retry {
 pub struct Client {
     http: reqwest::Client,
     config: std::sync::Arc<ClientConfig>,
+    /// The in-flight answer budget, in KiB.
+    answer_budget: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// Why a client cannot be built from its configuration.
@@ -127,9 +139,12 @@ impl Client {
             .user_agent(concat!("ds24-mcp/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ConfigError::Build(e.to_string()))?;
+        let kib =
+            (config.max_answer_bytes_in_flight >> 10).min(tokio::sync::Semaphore::MAX_PERMITS);
         Ok(Self {
             http,
             config: std::sync::Arc::new(config),
+            answer_budget: std::sync::Arc::new(tokio::sync::Semaphore::new(kib)),
         })
     }
 
@@ -203,6 +218,10 @@ impl Client {
         {
             return Err(too_large);
         }
+        // Held until the answer is decoded; a length announced up front is reserved at once,
+        // so two large answers cannot each hold half the budget waiting for the rest.
+        let mut held = Held::new(&self.answer_budget);
+        held.cover(response.content_length().map_or(0, |len| len as usize))?;
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -212,6 +231,7 @@ impl Client {
             if body.len() + chunk.len() > limit {
                 return Err(too_large);
             }
+            held.cover(body.len() + chunk.len())?;
             body.extend_from_slice(&chunk);
         }
         match decode(status, &body) {
@@ -251,6 +271,39 @@ impl Client {
         };
         tracing::warn!(function, error = %detail, "Digistore24 call failed");
         error
+    }
+}
+
+/// The share of the in-flight answer budget one answer holds, returned when dropped.
+struct Held<'c> {
+    budget: &'c std::sync::Arc<tokio::sync::Semaphore>,
+    permits: Vec<tokio::sync::OwnedSemaphorePermit>,
+    kib: usize,
+}
+
+impl<'c> Held<'c> {
+    fn new(budget: &'c std::sync::Arc<tokio::sync::Semaphore>) -> Self {
+        Self {
+            budget,
+            permits: Vec::new(),
+            kib: 0,
+        }
+    }
+
+    /// Holds enough for an answer of `bytes`, or refuses at once: waiting could leave several
+    /// answers each holding part of the budget for the rest.
+    fn cover(&mut self, bytes: usize) -> Result<(), CallError> {
+        let kib = bytes.saturating_sub(UNCOUNTED_ANSWER_BYTES).div_ceil(1024);
+        if kib <= self.kib {
+            return Ok(());
+        }
+        let more = u32::try_from(kib - self.kib).map_err(|_| CallError::Crowded)?;
+        let permit = std::sync::Arc::clone(self.budget)
+            .try_acquire_many_owned(more)
+            .map_err(|_| CallError::Crowded)?;
+        self.permits.push(permit);
+        self.kib = kib;
+        Ok(())
     }
 }
 
@@ -326,6 +379,68 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("Invalid API key '<API key>'"), "{e}");
+    }
+
+    /// Code review 2: answers were bounded one by one, never together. Beyond the first
+    /// 64 KiB of each, they share one budget; an answer that does not fit is refused, and what
+    /// a call held is returned when it ends.
+    #[tokio::test]
+    async fn answers_share_one_in_flight_budget() {
+        fn envelope(bytes: usize) -> String {
+            format!(
+                r#"{{"result":"success","data":{{"pad":"{}"}}}}"#,
+                "x".repeat(bytes)
+            )
+        }
+        let app = axum::Router::new()
+            .route(
+                "/api/call/small",
+                axum::routing::post(|| async { envelope(60 << 10) }),
+            )
+            .route(
+                "/api/call/medium",
+                axum::routing::post(|| async { envelope(150 << 10) }),
+            )
+            .route(
+                "/api/call/large",
+                axum::routing::post(|| async { envelope(300 << 10) }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = Client::new(ClientConfig {
+            api_url: format!("http://{addr}/api/call"),
+            max_answer_bytes: 1 << 20,
+            max_answer_bytes_in_flight: 128 << 10,
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        let key = ApiKey::new("k").unwrap();
+        let none = FormPairs::new();
+        let call = |f: &'static str| client.call(f, &key, &none, Retry::Never);
+        let e = call("large").await.unwrap_err();
+        assert!(matches!(e, CallError::Crowded), "{e}");
+        for _ in 0..3 {
+            assert!(
+                call("medium").await.is_ok(),
+                "the budget is returned after each call"
+            );
+        }
+        assert!(call("small").await.is_ok());
+        // A call that holds part of the budget leaves less for the others.
+        let held = client
+            .answer_budget
+            .clone()
+            .try_acquire_many_owned(100)
+            .unwrap();
+        let e = call("medium").await.unwrap_err();
+        assert!(matches!(e, CallError::Crowded), "{e}");
+        assert!(
+            call("small").await.is_ok(),
+            "ordinary answers are never counted"
+        );
+        drop(held);
+        assert!(call("medium").await.is_ok());
     }
 
     #[test]

@@ -101,6 +101,12 @@ pub enum CallError {
         /// The cap in bytes.
         limit: usize,
     },
+    /// The server was already holding as many large answers as it may (the in-flight answer
+    /// budget); reading this one stopped. Nothing of the server's state was lost.
+    #[error(
+        "the server is reading other large Digistore24 answers and has no room for this one now"
+    )]
+    Crowded,
     /// The answer was not a Digistore24 envelope (an HTML error page, a truncated body, ...).
     #[error("Digistore24 sent an unreadable answer (HTTP {status}): {detail}")]
     BadResponse {

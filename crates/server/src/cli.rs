@@ -346,6 +346,9 @@ pub struct CommonArgs {
     /// Largest Digistore24 answer read, in bytes; a larger one is a tool error asking to narrow the request.
     #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_BYTES", default_value_t = 16 << 20)]
     pub max_upstream_bytes: usize,
+    /// Bytes of Digistore24 answers held at once by all calls together (beyond the first 64 KiB of each, which covers ordinary answers); a call that would pass it is a tool error asking to call again. At least --max-upstream-bytes.
+    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_BYTES_IN_FLIGHT", default_value_t = 64 << 20)]
+    pub max_upstream_bytes_in_flight: usize,
     /// Language of Digistore24's messages and labels (never a new product's checkout language: that stays the account's unless `data.language` is given).
     #[arg(long, env = "DS24_MCP_LANGUAGE", value_enum, default_value = "en")]
     pub language: LanguageArg,
@@ -506,6 +509,13 @@ impl ServeArgs {
 impl CommonArgs {
     /// How to reach Digistore24 (or the sandbox at `api_url`).
     pub fn client_config(&self, api_url: String) -> anyhow::Result<ClientConfig> {
+        if self.max_upstream_bytes_in_flight < self.max_upstream_bytes {
+            anyhow::bail!(
+                "--max-upstream-bytes-in-flight ({}) must be at least --max-upstream-bytes ({}): one answer of the largest size must fit",
+                self.max_upstream_bytes_in_flight,
+                self.max_upstream_bytes
+            );
+        }
         Ok(ClientConfig {
             api_url,
             connect_timeout: seconds(self.connect_timeout, "connect-timeout")?,
@@ -519,6 +529,7 @@ impl CommonArgs {
                 .map(|f| f.name)
                 .collect(),
             max_answer_bytes: self.max_upstream_bytes,
+            max_answer_bytes_in_flight: self.max_upstream_bytes_in_flight,
         })
     }
 

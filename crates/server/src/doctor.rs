@@ -119,7 +119,8 @@ pub async fn check_api(client: &Client, key: &ApiKey) -> (Vec<Check>, Option<Acc
             e @ (CallError::Transport
             | CallError::BadResponse { .. }
             | CallError::Redirect { .. }
-            | CallError::TooLarge { .. }),
+            | CallError::TooLarge { .. }
+            | CallError::Crowded),
         ) => {
             checks.push(Check::fail(
                 "API reachable",

@@ -283,6 +283,7 @@ pub(crate) fn upstream_kind(err: &CallError) -> &'static str {
         CallError::UnsendableKey => "invalid_key",
         CallError::Redirect { .. } => "redirect",
         CallError::TooLarge { .. } => "too_large",
+        CallError::Crowded => "crowded",
         CallError::Transport | CallError::BadResponse { .. } => "bad_response",
     }
 }
@@ -313,6 +314,8 @@ fn upstream_hint(f: &Function, writes: bool, err: &CallError) -> String {
         CallError::Redirect { .. } => "The server's --api-url may not point at the Digistore24 API itself; this needs the operator.".to_owned(),
         CallError::TooLarge { .. } if writes => "The change may have happened: check with a list or get tool before calling again.".to_owned(),
         CallError::TooLarge { .. } => "Narrow the request with filters or paging (a smaller page_size, a shorter time window, a search) and call again.".to_owned(),
+        CallError::Crowded if writes => "The change may have happened (only its large answer was not read): check with a list or get tool before calling again.".to_owned(),
+        CallError::Crowded => "Call again in a few seconds; a smaller page_size or a shorter time window needs less room.".to_owned(),
         CallError::Transport | CallError::BadResponse { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
         CallError::Transport | CallError::BadResponse { .. } => "Try again later.".to_owned(),
     }
