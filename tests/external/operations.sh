@@ -91,6 +91,12 @@ container() {
     '65532:65532 ["/ds24-mcp"] ["serve"] '*) pass container "image runs /ds24-mcp serve as user 65532, $(( ${out##* } / 1024 / 1024 )) MiB" ;;
     *) fail container "image runs /ds24-mcp serve as user 65532" "$out" ;;
   esac
+  # The image has no writable directory: the sandbox must keep its account in memory there.
+  env=$(podman image inspect localhost/ds24-mcp:external-check --format '{{json .Config.Env}}' 2>&1)
+  case $env in
+    *'"DS24_SANDBOX_STATE=:memory:"'*) pass container "serve --sandbox in the image keeps its account in memory" ;;
+    *) fail container "serve --sandbox in the image keeps its account in memory (the image has no writable directory)" "$env" ;;
+  esac
   # Running containers does not work on this machine; the image's file tree is checked instead.
   podman save -q -o "$WORK/image.tar" localhost/ds24-mcp:external-check >/dev/null 2>&1
   mkdir -p "$WORK/image" && tar -xf "$WORK/image.tar" -C "$WORK/image" 2>/dev/null

@@ -304,20 +304,32 @@ pub enum SandboxError {
     #[error("sandbox I/O error: {0}")]
     Io(#[from] std::io::Error),
     /// The SQLite state could not be opened, created or seeded.
-    #[error("sandbox state error ({location}): {source}")]
+    #[error("sandbox state error ({location}): {cause}; {STATE_HINT}")]
     Store {
         /// The `--state` location.
         location: String,
-        /// The SQLite error.
-        #[source]
-        source: rusqlite::Error,
+        /// The SQLite error (in the message, not chained: printed once, before the advice).
+        cause: rusqlite::Error,
     },
     /// The state file holds something that is not a sandbox account.
-    #[error("sandbox state error ({location}): {detail}")]
+    #[error(
+        "sandbox state error ({location}): {detail}; --reset replaces it with a new demo account"
+    )]
     Corrupt {
         /// The `--state` location.
         location: String,
         /// What is wrong.
         detail: String,
     },
+    /// The state file's directory could not be created or the file removed.
+    #[error("cannot create the sandbox state at {location}: {cause}; {STATE_HINT}")]
+    Unwritable {
+        /// The `--state` location.
+        location: String,
+        /// The file system's answer (in the message, not chained: printed once).
+        cause: std::io::Error,
+    },
 }
+
+/// What to do about a state file that cannot be used.
+const STATE_HINT: &str = "choose a writable file with --state PATH (env DS24_SANDBOX_STATE), or --state :memory: for a throw-away account";

@@ -204,14 +204,29 @@ enum Undo {
 }
 
 fn open_file(path: &Path, reset: bool, loc: &str) -> Result<(Connection, bool), SandboxError> {
-    let store_err = |source| SandboxError::Store {
+    let store_err = |cause| SandboxError::Store {
         location: loc.to_string(),
-        source,
+        cause,
+    };
+    let unwritable = |cause| SandboxError::Unwritable {
+        location: loc.to_string(),
+        cause,
     };
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(unwritable)?;
+    }
+    if reset {
+        // "Regenerate" also holds for a file that is no sandbox account at all (or no SQLite).
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            match std::fs::remove_file(&name) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(unwritable(e)),
+                _ => {}
+            }
+        }
     }
     let conn = Connection::open(path).map_err(store_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
@@ -271,9 +286,9 @@ impl Store {
         };
         if !must_seed {
             store.load().map_err(|e| match e {
-                LoadError::Sql(source) => SandboxError::Store {
+                LoadError::Sql(cause) => SandboxError::Store {
                     location: loc.clone(),
-                    source,
+                    cause,
                 },
                 LoadError::Json(detail) => SandboxError::Corrupt {
                     location: loc.clone(),
@@ -346,9 +361,9 @@ impl Store {
             ("seeded_at", at.to_string()),
         ];
         if let Some(conn) = &mut self.conn {
-            let err = |source| SandboxError::Store {
+            let err = |cause| SandboxError::Store {
                 location: self.location.clone(),
-                source,
+                cause,
             };
             let tx = conn.transaction().map_err(err)?;
             for (k, v) in &entries {

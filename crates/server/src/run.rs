@@ -38,12 +38,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stdio(args) => stdio(*args).await,
         Command::Sandbox(cmd) => {
             let opts = cmd.sandbox.into_options();
-            let api = format!("http://{}/api/call", cmd.listen);
             let keys: Vec<String> = opts
                 .keys
                 .iter()
                 .map(|k| format!("{} ({})", k.key, k.permission.as_str()))
                 .collect();
+            // Started first: the banner names the address actually bound (`--listen :0`), and
+            // only once the account's state has opened.
+            let running = ds24_sandbox::start(opts, cmd.listen)
+                .await
+                .with_context(|| format!("cannot start the sandbox on {}", cmd.listen))?;
+            let api = running.api_url();
             writeln!(
                 std::io::stdout().lock(),
                 "Sandbox Digistore24 API (simulated account) at {api}\n  API keys: {}\n\n\
@@ -51,7 +56,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                  Put ds24-mcp in front of it:\n  ds24-mcp serve --api-url {api}\n",
                 keys.join(", ")
             )?;
-            ds24_sandbox::run(opts, cmd.listen, shutdown_signal()).await?;
+            shutdown_signal().await;
+            running.shutdown().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Doctor(args) => doctor(*args).await,

@@ -473,3 +473,32 @@ async fn the_sandbox_banner_gives_an_address_clients_can_use() {
         format!("{public}/mcp/readonly")
     );
 }
+
+/// First-run review 5: a state the sandbox cannot use said "Permission denied" twice, with no
+/// path and no way out; `--reset` did not replace a file that is no sandbox account.
+#[test]
+fn an_unusable_sandbox_state_is_named_with_the_way_out_and_reset_replaces_it() {
+    let file = temp_path("not-a-dir");
+    std::fs::write(&file, "a file, not a directory").unwrap();
+    let inside = file.join("state.sqlite");
+    let inside = inside.to_str().unwrap();
+    assert_refused(
+        &["--sandbox", "--state", inside, "--listen", "127.0.0.1:0"],
+        &[inside, "--state :memory:"],
+    );
+    let garbage = temp_path("garbage.sqlite");
+    std::fs::write(&garbage, "no SQLite here ".repeat(100)).unwrap();
+    let garbage = garbage.to_str().unwrap();
+    assert_refused(
+        &["--sandbox", "--state", garbage, "--listen", "127.0.0.1:0"],
+        &[garbage, "--reset"],
+    );
+    assert_serves(&[
+        "--sandbox",
+        "--state",
+        garbage,
+        "--reset",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+}
