@@ -1025,6 +1025,26 @@ async fn buyers_ipn_affiliates_and_key_flow() {
     );
     assert_eq!(first["ipn_config_id"], second["ipn_config_id"]);
     assert_eq!(first["sha_passphrase"], second["sha_passphrase"]);
+    // `random` asks for a generated 30-character passphrase (wire sample 8), a new one each
+    // time; `all` is a value of `transactions` (catalog.json). Sandbox review S1 and S5.
+    let mut random = ipn.to_vec();
+    random.extend([("sha_passphrase", "random"), ("transactions", "all")]);
+    let third = sb.ok("ipnSetup", &random).await;
+    let generated = third["sha_passphrase"].as_str().unwrap().to_owned();
+    assert_eq!(generated.chars().count(), 30, "{third}");
+    assert_ne!(generated.to_lowercase(), "random");
+    assert_ne!(third["sha_passphrase"], first["sha_passphrase"]);
+    let fourth = sb.ok("ipnSetup", &random).await;
+    assert_ne!(
+        fourth["sha_passphrase"], third["sha_passphrase"],
+        "new each time"
+    );
+    let mut own = ipn.to_vec();
+    own.push(("sha_passphrase", "my-own-passphrase"));
+    assert_eq!(
+        sb.ok("ipnSetup", &own).await["sha_passphrase"],
+        "my-own-passphrase"
+    );
     let info = sb.ok("ipnInfo", &[("domain_id", "myapp")]).await;
     assert_eq!(
         (info["have_settings"].as_str(), info["product_ids"].as_str()),

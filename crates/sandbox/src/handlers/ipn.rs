@@ -21,6 +21,8 @@ const IPN_TRANSACTIONS: &[&str] = &[
     "rebill_resumed",
     "last_paid_day",
     "connection_test",
+    // catalog.json lists it (the server's tool text too); openapi.yaml does not.
+    "all",
 ];
 
 fn ipn_for<'t>(tx: &'t Tx<'_>, fp: &str, domain: Option<&str>) -> Option<&'t Ipn> {
@@ -70,16 +72,19 @@ pub fn ipn_setup(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
         .unwrap_or_else(|| "default".into());
     let fp = key_fingerprint(&req.key.key);
     let existing = ipn_for(tx, &fp, Some(&domain)).cloned();
+    // `random` asks Digistore24 to generate one (openapi.yaml, wire sample 8), new each time.
+    let generated = |tx: &mut Tx<'_>| {
+        let mut rng = Rng::new(tx.random());
+        token(&mut rng, 30)
+    };
     let passphrase = match req.p.opt_str("sha_passphrase") {
+        Some(p) if p.trim().eq_ignore_ascii_case("random") => generated(tx),
         Some(p) => p,
         None => existing
             .as_ref()
             .map(|d| d.sha_passphrase.clone())
             .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| {
-                let mut rng = Rng::new(tx.random());
-                token(&mut rng, 30)
-            }),
+            .unwrap_or_else(|| generated(tx)),
     };
     let (id, created_at, created) = match &existing {
         Some(d) => (d.id.clone(), d.created_at.clone(), false),
