@@ -531,6 +531,17 @@ impl<'a> View<'a> {
         .collect()
     }
 
+    /// A nested object that may be left out, read as one with no fields when it is.
+    pub fn obj_or_empty(&self, name: &str) -> Result<View<'a>, ApiError> {
+        static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+        Ok(self.opt_obj(name)?.unwrap_or_else(|| View {
+            map: &EMPTY,
+            prefix: self.path(name),
+            #[cfg(debug_assertions)]
+            reads: None,
+        }))
+    }
+
     /// A nested object (`data[...]`); `None` when absent or empty. A scalar is an error.
     pub fn opt_obj(&self, name: &str) -> Result<Option<View<'a>>, ApiError> {
         match self.get(name) {

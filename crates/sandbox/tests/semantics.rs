@@ -1201,6 +1201,26 @@ async fn fulfilment_updates_are_visible() {
         got["delivery"]["quantity_delivered"],
         got["delivery"]["quantity_total"]
     );
+    // A tracking number alone, without `data` (openapi.yaml: optional). Sandbox review S4.
+    sb.ok(
+        "updateDelivery",
+        &[
+            ("delivery_id", id.as_str()),
+            ("tracking[0][parcel_service]", "dpd"),
+            ("tracking[0][tracking_id]", "DPD000456"),
+        ],
+    )
+    .await;
+    let got = sb.ok("getDelivery", &[("delivery_id", id.as_str())]).await;
+    assert_eq!(got["delivery"]["type"], "delivery", "unchanged: {got}");
+    assert!(
+        got["delivery"]["tracking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tracking_id"] == "DPD000456"),
+        "{got}"
+    );
     let shipped = sb
         .ok(
             "listDeliveries",
