@@ -125,8 +125,9 @@ async fn every_tool_sends_the_exact_wire_request() {
         let mut expected = Vec::new();
         example(f.params, None, &mut args, &mut expected);
         // The configured answer language rides along unless the function has its own
-        // `language` parameter, which then wins.
-        if !f.params.iter().any(|p| p.name == "language") {
+        // `language` parameter, which then wins, or Digistore24 reads the session language as
+        // content (createProduct: the checkout language), which the account then decides.
+        if !f.params.iter().any(|p| p.name == "language") && !f.language_is_content {
             expected.push(("language".to_owned(), "en".to_owned()));
         }
         let result = mcp.call(f.name, Value::Object(args.clone())).await;
