@@ -981,6 +981,61 @@ async fn validation_functions_distinguish_valid_from_invalid() {
         !s(&sb.ok("getEticket", &[("eticket_id", tid.as_str())]).await["eticket"]["used_at"])
             .is_empty()
     );
+    // Comma lists, as openapi.yaml documents them: a door admitting several events, and a
+    // search for several templates or locations. Sandbox review S2.
+    let t = sb
+        .ok(
+            "createEticket",
+            &[
+                ("buyer[email]", "h@example.com"),
+                ("product_id", "512346"),
+                ("location_id", "4"),
+                ("template_id", "5"),
+                ("date", "2031-05-02"),
+            ],
+        )
+        .await;
+    let tid = s(&t["etickets"][0]["id"]);
+    let door = [
+        ("eticket_id", tid.as_str()),
+        ("template_id", "99,5"),
+        ("location_id", "4,98"),
+        ("date", "2031-05-01,2031-05-02"),
+    ];
+    let admitted = sb.ok("validateEticket", &door).await;
+    assert_eq!(admitted["status"], "success", "{admitted}");
+    let tickets = |v: &Value| rows(v, "etickets").len();
+    for (field, id) in [("template_id", "5"), ("location_id", "4")] {
+        let key = format!("search[{field}]");
+        let one = sb.ok("listEtickets", &[(key.as_str(), id)]).await;
+        let list = format!("99999,{id}");
+        let listed = sb
+            .ok("listEtickets", &[(key.as_str(), list.as_str())])
+            .await;
+        assert!(tickets(&one) > 0, "{field}: {one}");
+        assert_eq!(tickets(&listed), tickets(&one), "{field}: {listed}");
+    }
+    // Several orders at once: records keyed by order id, as getPurchase answers.
+    let orders = sb
+        .ok("listPurchases", &[("from", "start"), ("page_size", "2")])
+        .await;
+    let ids: Vec<String> = rows(&orders, "purchase_list")
+        .iter()
+        .map(|r| s(&r["id"]))
+        .collect();
+    assert_eq!(ids.len(), 2, "{orders}");
+    let keyed = sb
+        .ok(
+            "getCustomerToAffiliateBuyerDetails",
+            &[("purchase_id", ids.join(",").as_str())],
+        )
+        .await;
+    for id in &ids {
+        assert!(
+            keyed[id.as_str()]["customer_affiliate_name"].is_string(),
+            "{keyed}"
+        );
+    }
 }
 
 #[tokio::test]

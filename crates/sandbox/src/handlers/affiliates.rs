@@ -9,7 +9,8 @@ use crate::error::{ApiError, Entity};
 use crate::money::{Money, money};
 use crate::reference::USER_ID;
 use crate::request::{
-    Req, check_currency, check_email, check_not_negative, check_percent, must, yn,
+    Req, check_currency, check_email, check_not_negative, check_percent, ids_must_exist, must,
+    one_or_keyed, yn,
 };
 use crate::store::Tx;
 
@@ -277,8 +278,18 @@ pub fn get_customer_to_affiliate_buyer_details(
     tx: &mut Tx<'_>,
     req: &Req<'_>,
 ) -> Result<Value, ApiError> {
-    let id = req.p.str("purchase_id")?;
-    let p = must::<Purchase>(tx, &id, Entity::Purchase)?;
+    // A comma list answers records keyed by order id (openapi.yaml, protocol.md), as getPurchase.
+    let raw = req.p.str("purchase_id")?;
+    let ids = ids_must_exist::<Purchase>(tx, &raw, Entity::Purchase)?;
+    Ok(one_or_keyed(ids, |id| {
+        tx.get::<Purchase>(id)
+            .map(|p| buyer_affiliate_details(tx, p))
+            .unwrap_or_default()
+    }))
+}
+
+/// The affiliate links a buyer of `p` would get.
+fn buyer_affiliate_details(tx: &Tx<'_>, p: &Purchase) -> Value {
     let name = tx
         .get::<Buyer>(&p.buyer_id)
         .map(|b| {
@@ -290,9 +301,9 @@ pub fn get_customer_to_affiliate_buyer_details(
         })
         .unwrap_or_default();
     let name = format!("{name}_{}", p.buyer_id);
-    Ok(json!({
+    json!({
         "customer_affiliate_name": name,
-        "customer_to_affiliate_url": format!("https://www.digistore24.com/signup/affiliate/{id}"),
+        "customer_to_affiliate_url": format!("https://www.digistore24.com/signup/affiliate/{}", p.id),
         "customer_affiliate_promo_url": format!("https://www.digistore24.com/redir/{}/{name}/", p.product_id),
-    }))
+    })
 }

@@ -20,6 +20,32 @@ fn date_param(req: &Req<'_>, name: &str) -> Result<Option<String>, ApiError> {
         .map(|t| time::fmt_date(t.date())))
 }
 
+/// A date or a comma list of dates (`validateEticket date`, openapi.yaml), as `YYYY-MM-DD`.
+fn dates_param(req: &Req<'_>, name: &str) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(raw) = req.p.opt_str(name) else {
+        return Ok(None);
+    };
+    if !raw.contains(',') {
+        return Ok(date_param(req, name)?.map(|d| vec![d]));
+    }
+    raw.split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            time::parse_point(d, req.now, req.start, DateEnd::Start)
+                .map(|t| time::fmt_date(t.date()))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        name,
+                        &format!("'{d}' ist kein gültiges Datum (z. B. 2024-05-14)."),
+                        &format!("'{d}' is not a valid date (e.g. 2024-05-14)."),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
 /// `createEticket(buyer, product_id, location_id, template_id, date, days, note, count)`.
 pub fn create_eticket(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     let buyer = req.p.obj("buyer")?;
@@ -82,9 +108,12 @@ pub fn get_eticket(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
 /// marked used, so a second scan reports it as used.
 pub fn validate_eticket(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
     let raw = req.p.str("eticket_id")?;
-    let template_id = req.p.str("template_id")?;
-    let location_id = req.p.str("location_id")?;
-    let date = date_param(req, "date")?.unwrap_or_else(|| time::fmt_date(req.now.date()));
+    // Each may be a comma list: a door that admits several events (openapi.yaml).
+    req.p.str("template_id")?;
+    req.p.str("location_id")?;
+    let templates = req.p.list_str("template_id");
+    let locations = req.p.list_str("location_id");
+    let dates = dates_param(req, "date")?.unwrap_or_else(|| vec![time::fmt_date(req.now.date())]);
     // A scanned code may carry extra parts after the separator (e.g. "id-checksum").
     let sep = req.p.raw_str("seperator").unwrap_or_default();
     let id = if sep.is_empty() {
@@ -114,8 +143,9 @@ pub fn validate_eticket(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiErro
             0,
         ));
     };
-    let other_event =
-        t.template_id != template_id || t.location_id != location_id || t.date != date;
+    let other_event = !templates.contains(&t.template_id)
+        || !locations.contains(&t.location_id)
+        || !dates.contains(&t.date);
     if t.is_blocked {
         return Ok(answer(
             "error",
@@ -181,23 +211,33 @@ pub fn list_etickets(tx: &mut Tx<'_>, req: &Req<'_>) -> Result<Value, ApiError> 
             _ => d.email.clone(),
         }
     };
-    let exact: Vec<(&str, String)> = ["purchase_id", "template_id", "location_id"]
+    // Template and location ids may be comma lists (openapi.yaml).
+    let exact: Vec<(&str, Vec<String>)> = ["purchase_id", "template_id", "location_id"]
         .into_iter()
-        .filter_map(|f| search.opt_str(f).map(|v| (f, v)))
+        .filter(|f| search.has(f))
+        .map(|f| match f {
+            "purchase_id" => (f, search.opt_str(f).into_iter().collect()),
+            _ => (f, search.list_str(f)),
+        })
+        .filter(|(_, values)| !values.is_empty())
         .collect();
     let fuzzy: Vec<(&str, String)> = ["first_name", "last_name", "email"]
         .into_iter()
         .filter_map(|f| search.opt_str(f).map(|v| (f, v.to_lowercase())))
         .collect();
-    let owner = search.opt_str("owner_id");
+    let owners = search.list_str("owner_id");
     let account_owner = tx
         .get::<Account>(ACCOUNT_ID)
         .map(|a| a.eticket_owner_id.clone())
         .unwrap_or_default();
     let rows: Vec<Value> = tx
         .all::<Eticket>()
-        .filter(|_| owner.as_ref().is_none_or(|o| *o == account_owner))
-        .filter(|d| exact.iter().all(|(f, v)| field(d, f) == *v))
+        .filter(|_| owners.is_empty() || owners.contains(&account_owner))
+        .filter(|d| {
+            exact
+                .iter()
+                .all(|(f, values)| values.contains(&field(d, f)))
+        })
         .filter(|d| {
             fuzzy
                 .iter()
