@@ -1,5 +1,6 @@
 //! The `ds24-mcp` binary: parse the command line, set up logging on stderr, run.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -19,8 +20,9 @@ async fn main() -> ExitCode {
     match ds24_mcp::run::run(cli).await {
         Ok(code) => code,
         Err(e) => {
-            // One readable line with its causes, whatever RUST_BACKTRACE says.
-            eprintln!("ds24-mcp: {e:#}");
+            // One readable line with its causes, whatever RUST_BACKTRACE says (and no panic
+            // if stderr is gone: the exit code still says it failed).
+            let _ = writeln!(std::io::stderr(), "ds24-mcp: {e:#}");
             ExitCode::FAILURE
         }
     }

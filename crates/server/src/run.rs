@@ -64,7 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(args) => {
             let snippet = crate::client_config::snippet(args.client, &args.url, args.two_keys);
             writeln!(std::io::stderr().lock(), "{}", args.client.where_to_paste())?;
-            writeln!(std::io::stdout().lock(), "{snippet}")?;
+            print_out(&snippet)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tools(args) => {
@@ -73,8 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Markdown => crate::docs::markdown(&inventory),
                 Format::Json => serde_json::to_string_pretty(&crate::docs::json(&inventory))?,
             };
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", text.trim_end())?;
+            print_out(text.trim_end())?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -273,7 +272,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if let Some(sb) = &started.sandbox {
-        banner(addr, sb, oauth.as_deref())?;
+        // A closed or full stdout (a supervisor that does not read it) must not stop the
+        // server: the banner is help for a person, not part of serving.
+        if let Err(e) = banner(addr, sb, oauth.as_deref()) {
+            tracing::warn!(error = %e, "could not print the sandbox banner on standard output");
+        }
     }
     let metrics_task = metrics.map(|(listener, handle)| {
         let stop = cancel.clone();
@@ -293,6 +296,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     started.stop().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` and a newline to stdout. A reader that has stopped (`ds24-mcp tools | head`)
+/// is not an error: it has what it wanted.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// What a newcomer needs after `serve --sandbox`: where, which keys, what to paste.

@@ -192,7 +192,11 @@ pub fn init_logs(format: LogFormat) {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_ansi(ansi)
-        .with_env_filter(filter);
+        .with_env_filter(filter)
+        // A log line that cannot be written (stderr closed by a supervisor or a pipe) is lost;
+        // reporting it would `eprintln!` to the same closed stderr, which panics and ends the
+        // server with every call in flight.
+        .log_internal_errors(false);
     match format {
         LogFormat::Text => builder.with_writer(OneLineStderr { ansi }).init(),
         LogFormat::Json => builder

@@ -391,7 +391,8 @@ fn banner_of(args: &[&str]) -> (String, Running) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut seen = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        for line in lines.by_ref() {
             let done = line.contains("Claude Desktop");
             seen.push_str(&line);
             seen.push('\n');
@@ -400,6 +401,8 @@ fn banner_of(args: &[&str]) -> (String, Running) {
             }
         }
         let _ = tx.send(seen);
+        // Read on to the end, as a terminal would.
+        lines.for_each(drop);
     });
     let running = Running(child);
     let banner = rx
@@ -501,4 +504,75 @@ fn an_unusable_sandbox_state_is_named_with_the_way_out_and_reset_replaces_it() {
         "--listen",
         "127.0.0.1:0",
     ]);
+}
+
+/// A sandbox server whose standard output and error are closed (a supervisor that discards them) keeps
+/// serving: the banner is help for a person. Found when a test closed the pipe after reading
+/// the banner's first lines and the server exited.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_standard_output_does_not_stop_the_server() {
+    let mut child = Command::new(bin())
+        .args([
+            "serve",
+            "--sandbox",
+            "--state",
+            ":memory:",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("NO_COLOR", "1")
+        .env("DS24_MCP_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    drop(child.stdout.take());
+    let stderr = child.stderr.take().unwrap();
+    let running = Running(child);
+    let url = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("MCP endpoint ready at ")
+                .nth(1)
+                .map(|u| u.split_whitespace().next().unwrap_or_default().to_owned())
+        })
+        .expect("the ready line");
+    let mcp = Mcp::new(url, Some(READ_KEY), Era::Legacy);
+    for _ in 0..3 {
+        // A call writes log lines, to the closed stderr too.
+        let called = mcp
+            .raw("tools/call", json!({"name": "ping", "arguments": {}}))
+            .await;
+        assert_eq!(called.status, 200, "{}", called.body);
+    }
+    let listed = mcp.raw("tools/list", json!({})).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    drop(running);
+}
+
+/// `ds24-mcp tools | head -1`: a reader that stops early is not a failure (it exited 1 with
+/// "Broken pipe", or 101 when the message itself could not be written). First-run review 13.
+#[test]
+fn a_reader_that_stops_early_is_not_a_failure() {
+    let mut child = Command::new(bin())
+        // The JSON catalog is larger than a pipe holds, so the write meets the closed end.
+        .args(["tools", "--toolsets", "all", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
