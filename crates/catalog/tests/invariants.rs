@@ -620,3 +620,57 @@ fn official_names_follow_the_hosted_server() {
     assert_eq!(name("listVouchers"), "PostListvouchers");
     assert_eq!(name("updateProduct"), "updateProduct");
 }
+
+/// What a field's schema says apart from its text.
+fn facets(p: &Param) -> String {
+    let ty = match &p.ty {
+        Ty::Object(fields) => format!("object({})", fields.len()),
+        Ty::Array(fields) => format!("array({})", fields.len()),
+        other => format!("{other:?}"),
+    };
+    format!(
+        "{ty} values={:?} min={:?} max={:?} max_len={:?} format={:?}",
+        p.values, p.min, p.max, p.max_len, p.format
+    )
+}
+
+/// The fields of an object parameter at `path` (`payment_plan`, `data`).
+fn object_fields(function: &str, path: &str) -> &'static [Param] {
+    let f = ds24_catalog::get(function).unwrap();
+    match &param_at(f.params, path).unwrap().ty {
+        Ty::Object(fields) => fields,
+        other => panic!("{function}.{path} is {other:?}"),
+    }
+}
+
+/// One payment plan is described in four places (its own create and update, and inside a buy
+/// URL and a billing on demand). A field they share must read the same in each: the copies had
+/// drifted (`updatePaymentplan.data.currency` lost its 3-letter limit, code review 5).
+#[test]
+fn a_payment_plans_fields_agree_wherever_a_plan_is_described() {
+    let places = [
+        ("createPaymentplan", "data"),
+        ("updatePaymentplan", "data"),
+        ("createBuyUrl", "payment_plan"),
+        ("createBillingOnDemand", "payment_plan"),
+    ];
+    let mut seen: BTreeMap<&str, (String, String)> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (function, path) in places {
+        for p in object_fields(function, path) {
+            let here = format!("{function}.{path}");
+            match seen.get(p.name) {
+                None => {
+                    seen.insert(p.name, (facets(p), here));
+                }
+                Some((first, at)) if *first != facets(p) => problems.push(format!(
+                    "{}: {at} has {first}, {here} has {}",
+                    p.name,
+                    facets(p)
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

@@ -91,7 +91,8 @@ async fn call_encodes_nested_arguments_and_returns_structured_and_compact_text()
     assert_eq!(field(&r, "data[name_de]"), Some("Kurs für Ärzte"));
     assert_eq!(field(&r, "data[is_active]"), Some("N"));
     assert_eq!(field(&r, "data[product_type_id]"), Some("1"));
-    assert_eq!(field(&r, "language"), Some("en"));
+    // No answer language here: Digistore24 would make it the product's checkout language.
+    assert_eq!(field(&r, "language"), None);
     let id = structured["product_id"]
         .to_string()
         .trim_matches('"')

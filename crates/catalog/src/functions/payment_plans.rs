@@ -65,7 +65,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 Ty::Object(&[
                     Param::opt("first_amount", Ty::Number, "First or only payment"),
                     Param::opt("first_billing_interval", Ty::String, "e.g. 1_month, 14_day"),
-                    Param::opt("currency", Ty::String, ""),
+                    Param::opt("currency", Ty::String, "").max_len(3),
                     Param::opt("other_amounts", Ty::Number, "Follow-up payments"),
                     Param::opt("other_billing_intervals", Ty::String, "e.g. 1_month"),
                     Param::opt(
