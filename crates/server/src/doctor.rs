@@ -373,11 +373,19 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
                 common.selection.toolsets.as_deref().unwrap_or("default"),
                 if common.selection.read_only { "; read-only (--read-only)" } else { "" }
             );
+            if offered.is_empty() {
+                checks.push(Check::fail(
+                    "Tools",
+                    "these settings offer no tool at all (a write-only selection with --read-only, or toolsets with nothing in them)",
+                    "Widen --toolsets / --tools (DS24_MCP_TOOLSETS, DS24_MCP_TOOLS), or drop --read-only; `ds24-mcp tools --toolsets all` lists every tool and its toolset.",
+                ));
+            } else {
             checks.push(Check::note(
                 "Tools",
                 format!("{} tools offered with these settings", offered.len()),
                 "If a client shows none or fewer: some clients cap the number of tools; narrow with --toolsets or the X-DS24-Toolsets header. `ds24-mcp tools --toolsets all` lists every tool and its toolset. Write tools are hidden on /mcp/readonly and with --read-only.",
             ));
+            }
         }
         Err(e) => checks.push(Check::fail(
             "Tools",

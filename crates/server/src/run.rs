@@ -103,16 +103,12 @@ async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<S
     }
     let inventory = common.selection.inventory()?;
     let (api_url, sandbox) = if common.sandbox {
-        let mut opts = common.sandbox_args.clone().into_options();
-        if !opts.keys.iter().any(|k| k.key == SANDBOX_DEVELOPER_KEY) {
-            opts.keys.push(ds24_sandbox::KeySpec::new(
-                SANDBOX_DEVELOPER_KEY,
-                ds24_sandbox::KeyPermission::Developer,
-            ));
-        }
-        let running = ds24_sandbox::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .context("cannot start the sandbox")?;
+        let running = ds24_sandbox::start(
+            embedded_sandbox(common),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .context("cannot start the sandbox")?;
         (running.api_url(), Some(running))
     } else {
         ds24_client::check_api_url(&common.api_url)
@@ -151,6 +147,19 @@ async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<S
         upstream,
         secret,
     })
+}
+
+/// The options of the sandbox `--sandbox` embeds: the flags' keys and the developer key the
+/// banner lists (for "Connect with Digistore24"), the same for `serve`, `stdio` and `doctor`.
+fn embedded_sandbox(common: &CommonArgs) -> ds24_sandbox::SandboxOptions {
+    let mut opts = common.sandbox_args.clone().into_options();
+    if !opts.keys.iter().any(|k| k.key == SANDBOX_DEVELOPER_KEY) {
+        opts.keys.push(ds24_sandbox::KeySpec::new(
+            SANDBOX_DEVELOPER_KEY,
+            ds24_sandbox::KeyPermission::Developer,
+        ));
+    }
+    opts
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -258,6 +267,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .inventory
         .visible(&Default::default())
         .count();
+    if tools == 0 {
+        tracing::warn!(
+            "these settings offer no tool at all: clients will list nothing. Widen --toolsets / --tools, or drop --read-only."
+        );
+    }
     // Before the ready line: a SIGHUP any time after it must find the handler in place.
     #[cfg(unix)]
     ignore_hangups();
@@ -410,10 +424,12 @@ async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     };
     let (config_checks, summary) = doctor::check_config(&args.serve);
     let (api_url, sandbox) = if common.sandbox {
-        let opts = common.sandbox_args.clone().into_options();
-        let running = ds24_sandbox::start(opts, SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .context("cannot start the sandbox")?;
+        let running = ds24_sandbox::start(
+            embedded_sandbox(common),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .context("cannot start the sandbox")?;
         (running.api_url(), Some(running))
     } else {
         (common.api_url.clone(), None)

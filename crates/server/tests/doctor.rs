@@ -321,3 +321,21 @@ fn what_would_stop_serve_fails_the_doctor() {
     assert_eq!(run.code, 0, "in use is a note, not a failure: {}", run.out);
     drop(taken);
 }
+
+/// First-run review 8 and 11: the doctor's embedded sandbox did not know `sandbox-developer`,
+/// which `serve --sandbox` lists and accepts ("Invalid API key"); settings that offer no tool
+/// at all passed.
+#[test]
+fn the_sandbox_developer_key_is_known_and_no_tools_fails() {
+    let run = doctor(Some("sandbox-developer"), false, &[]);
+    assert!(line(&run, "API key").contains("ok"), "{}", run.out);
+    assert!(line(&run, "Access").contains("developer key"), "{}", run.out);
+    let run = doctor(
+        Some("sandbox-full"),
+        false,
+        &["--toolsets", "refunds", "--read-only"],
+    );
+    assert_ne!(run.code, 0, "{}", run.out);
+    assert!(line(&run, "Tools").contains("FAIL"), "{}", run.out);
+}
+
