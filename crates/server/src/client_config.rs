@@ -111,7 +111,32 @@ pub fn parse_url(text: &str) -> Result<String, String> {
             "`{text}` has a fragment (#) or credentials; give the MCP endpoint's URL, e.g. https://mcp.example.com/mcp"
         ));
     }
+    // The server answers `/mcp`, not `/mcp/`: a trailing slash would be pasted into every
+    // client and get 404 there.
+    if url.path().len() > 1 {
+        let (path, query) = text
+            .split_once('?')
+            .map_or((text, None), |(p, q)| (p, Some(q)));
+        let path = path.trim_end_matches('/');
+        return Ok(query.map_or_else(|| path.to_owned(), |q| format!("{path}?{q}")));
+    }
     Ok(text.to_owned())
+}
+
+/// Why `url` cannot be split into a read and a write connection (`config --two-keys`): it is
+/// already the read-only endpoint, or the compact one, which has no read-only twin.
+pub fn two_keys_problem(url: &str) -> Option<String> {
+    let path = url.split('?').next().unwrap_or(url);
+    if path.ends_with("/readonly") {
+        return Some(format!(
+            "--two-keys needs the server's full endpoint (…/mcp), not its read-only one: `{url}`"
+        ));
+    }
+    path.ends_with("/compact").then(|| {
+        format!(
+            "--two-keys splits the full endpoint (…/mcp) into …/mcp/readonly and …/mcp; compact mode (`{url}`) has no read-only endpoint: use one key, or the header X-DS24-Read-Only: true"
+        )
+    })
 }
 
 /// `text` as one shell word: unchanged when it has only characters no shell reads specially,

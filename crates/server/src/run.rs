@@ -62,6 +62,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Doctor(args) => doctor(*args).await,
         Command::Config(args) => {
+            if args.two_keys
+                && let Some(problem) = crate::client_config::two_keys_problem(&args.url)
+            {
+                bail!(problem);
+            }
             let snippet = crate::client_config::snippet(args.client, &args.url, args.two_keys);
             writeln!(std::io::stderr().lock(), "{}", args.client.where_to_paste())?;
             print_out(&snippet)?;

@@ -329,7 +329,11 @@ fn what_would_stop_serve_fails_the_doctor() {
 fn the_sandbox_developer_key_is_known_and_no_tools_fails() {
     let run = doctor(Some("sandbox-developer"), false, &[]);
     assert!(line(&run, "API key").contains("ok"), "{}", run.out);
-    assert!(line(&run, "Access").contains("developer key"), "{}", run.out);
+    assert!(
+        line(&run, "Access").contains("developer key"),
+        "{}",
+        run.out
+    );
     let run = doctor(
         Some("sandbox-full"),
         false,
@@ -339,3 +343,31 @@ fn the_sandbox_developer_key_is_known_and_no_tools_fails() {
     assert!(line(&run, "Tools").contains("FAIL"), "{}", run.out);
 }
 
+/// First-run review 6: `config --url` pasted endpoints the server answers with 404: a trailing
+/// slash, and `--two-keys` on a URL that is already read-only or compact.
+#[test]
+fn config_gives_only_endpoints_the_server_has() {
+    let (out, _) = config_output(&[
+        "--client",
+        "cursor",
+        "--url",
+        "https://mcp.example.com/mcp/",
+    ]);
+    assert!(out.contains("\"https://mcp.example.com/mcp\""), "{out}");
+    assert!(!out.contains("/mcp/\""), "{out}");
+    for url in [
+        "https://mcp.example.com/mcp/readonly",
+        "https://mcp.example.com/mcp/compact",
+    ] {
+        let out = Command::new(bin())
+            .args(["config", "--client", "cursor", "--two-keys", "--url", url])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{url}");
+        assert!(out.stdout.is_empty(), "nothing to paste: {url}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--two-keys"),
+            "{url}"
+        );
+    }
+}
