@@ -230,7 +230,11 @@ pub struct SandboxArgs {
     pub sandbox_state: Option<String>,
 
     /// Regenerate the demo account, discarding all changes.
-    #[arg(long = "reset", env = "DS24_SANDBOX_RESET")]
+    #[arg(
+        long = "reset",
+        env = "DS24_SANDBOX_RESET",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub sandbox_reset: bool,
 
     /// How API errors are returned: `envelope` (HTTP 200, result:error) or `http` (400/401/403/404).

@@ -300,7 +300,7 @@ pub struct SelectionArgs {
     #[arg(long, env = "DS24_MCP_EXCLUDE_TOOLS", value_delimiter = ',')]
     pub exclude_tools: Vec<String>,
     /// Offer no tool that changes data.
-    #[arg(long, env = "DS24_MCP_READ_ONLY")]
+    #[arg(long, env = "DS24_MCP_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,
     /// `full`: one tool per function; `compact`: four tools (searchTools, describeTool,
     /// callTool, callDestructiveTool) that reach every function in a few KB of context.
@@ -406,7 +406,12 @@ pub struct AuditArgs {
     #[arg(long, env = "DS24_MCP_AUDIT_KEEP", default_value_t = 5)]
     pub audit_keep: usize,
     /// Refuse a write (before anything is sent) when its audit line cannot be written.
-    #[arg(long, env = "DS24_MCP_AUDIT_REQUIRED", requires = "audit_log")]
+    #[arg(
+        long,
+        env = "DS24_MCP_AUDIT_REQUIRED",
+        requires = "audit_log",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub audit_required: bool,
 }
 

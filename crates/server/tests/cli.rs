@@ -576,3 +576,28 @@ fn a_reader_that_stops_early_is_not_a_failure() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// First-run review 7: `DS24_MCP_READ_ONLY=1` (or `yes`) was refused with "invalid value '1'
+/// for '--read-only'", a flag the operator never passed; the header X-DS24-Read-Only takes them.
+#[test]
+fn boolean_variables_take_the_usual_spellings() {
+    let tools = |value: Option<&str>| {
+        let mut cmd = Command::new(bin());
+        cmd.args(["tools", "--format", "json"])
+            .env_remove("DS24_MCP_READ_ONLY");
+        if let Some(v) = value {
+            cmd.env("DS24_MCP_READ_ONLY", v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{value:?}: {out:?}");
+        let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        listed["tools"].as_array().unwrap().len()
+    };
+    let all = tools(None);
+    for on in ["1", "yes", "true", "on", "TRUE"] {
+        assert!(tools(Some(on)) < all, "{on}");
+    }
+    for off in ["0", "no", "false", "off"] {
+        assert_eq!(tools(Some(off)), all, "{off}");
+    }
+}
