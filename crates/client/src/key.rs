@@ -21,6 +21,14 @@ impl ApiKey {
         &self.0
     }
 
+    /// Whether the key starts with the word `Bearer `: a whole Authorization header pasted
+    /// where the key alone belongs, which Digistore24 refuses as an unknown key.
+    pub fn has_bearer_prefix(&self) -> bool {
+        self.0
+            .get(..7)
+            .is_some_and(|head| head.eq_ignore_ascii_case("bearer "))
+    }
+
     /// A short salted fingerprint (12 hex digits of SHA-256) that identifies a key in logs
     /// without revealing it. The salt is per process unless configured, so fingerprints cannot
     /// be matched against a precomputed table.

@@ -134,7 +134,7 @@ pub async fn check_api(client: &Client, key: &ApiKey) -> (Vec<Check>, Option<Acc
                 "API reachable",
                 format!("{api} answered in {} ms", round_trip.as_millis()),
             ));
-            checks.push(key_failure(&e));
+            checks.push(key_failure(&e, key));
             return (checks, None);
         }
     };
@@ -162,7 +162,22 @@ pub async fn check_api(client: &Client, key: &ApiKey) -> (Vec<Check>, Option<Acc
     (checks, Some(access))
 }
 
-fn key_failure(e: &CallError) -> Check {
+fn key_failure(e: &CallError, key: &ApiKey) -> Check {
+    if matches!(e, CallError::UnsendableKey) {
+        // Never sent: Digistore24 did not refuse it, and trying later will not help.
+        return Check::fail(
+            "API key",
+            "the key was not sent: it holds a line break or another character an HTTP header cannot carry",
+            "Copy the key again as plain text (letters, digits and dashes), without line breaks or quotes.",
+        );
+    }
+    if key.has_bearer_prefix() {
+        return Check::fail(
+            "API key",
+            format!("Digistore24 refused the key: {e}"),
+            "The key starts with the word `Bearer `: give the key alone here (DS24_API_KEY or --key-stdin). `Bearer <key>` belongs only in an HTTP Authorization header, as in Claude Desktop's DS24_AUTH.",
+        );
+    }
     let refused = matches!(
         e,
         CallError::Api {

@@ -371,3 +371,16 @@ fn config_gives_only_endpoints_the_server_has() {
         );
     }
 }
+
+/// First-run review 9: a key that cannot be sent was reported as refused by Digistore24 ("try
+/// again later"), and `Bearer <key>` in DS24_API_KEY got advice about the Authorization header.
+#[test]
+fn malformed_keys_get_their_own_diagnosis() {
+    let run = doctor(Some("abc\u{1}def"), false, &[]);
+    let key = line(&run, "API key");
+    assert!(key.contains("not sent"), "{}", run.out);
+    assert!(!run.out.contains("try again later"), "{}", run.out);
+    let run = doctor(Some("Bearer sandbox-full"), false, &[]);
+    assert!(line(&run, "API key").contains("FAIL"), "{}", run.out);
+    assert!(run.out.contains("give the key alone"), "{}", run.out);
+}
