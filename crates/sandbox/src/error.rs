@@ -321,6 +321,14 @@ pub enum SandboxError {
         /// What is wrong.
         detail: String,
     },
+    /// Another process has the state file open.
+    #[error(
+        "the sandbox state {location} is in use by another ds24-mcp process; stop that one, or give this one its own file with --state PATH (or --state :memory:)"
+    )]
+    InUse {
+        /// The `--state` location.
+        location: String,
+    },
     /// The state file's directory could not be created or the file removed.
     #[error("cannot create the sandbox state at {location}: {cause}; {STATE_HINT}")]
     Unwritable {

@@ -160,6 +160,8 @@ impl Table {
 /// skipping serialisation keeps test sandboxes cheap to start.
 pub struct Store {
     conn: Option<Connection>,
+    /// Held while the store is open: one process per state file (see [`lock_state`]).
+    _lock: Option<std::fs::File>,
     location: String,
     tables: HashMap<&'static str, Table>,
     counters: HashMap<String, i64>,
@@ -201,6 +203,34 @@ enum Undo {
         kind: String,
         old: Option<i64>,
     },
+}
+
+/// Takes `<state>.lock` for this process. The account lives in memory and is written through
+/// to the file, so two processes on one file (Claude Desktop's `stdio --sandbox` beside a
+/// `serve --sandbox` in a terminal, both on the default path) would hand out the same ids and
+/// overwrite each other's writes without a word. The second one is refused instead.
+fn lock_state(path: &Path, loc: &str) -> Result<std::fs::File, SandboxError> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&name)
+        .map_err(|cause| SandboxError::Unwritable {
+            location: loc.to_owned(),
+            cause,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SandboxError::InUse {
+            location: loc.to_owned(),
+        }),
+        Err(std::fs::TryLockError::Error(cause)) => Err(SandboxError::Unwritable {
+            location: loc.to_owned(),
+            cause,
+        }),
+    }
 }
 
 fn open_file(path: &Path, reset: bool, loc: &str) -> Result<(Connection, bool), SandboxError> {
@@ -270,15 +300,18 @@ impl Store {
     /// in-memory state).
     pub fn open(location: &StateLocation, reset: bool) -> Result<(Self, bool), SandboxError> {
         let loc = location.to_string();
-        let (conn, must_seed) = match location {
-            StateLocation::Memory => (None, true),
+        let (conn, lock, must_seed) = match location {
+            StateLocation::Memory => (None, None, true),
             StateLocation::File(path) => {
+                // Taken before anything is read or reset.
+                let lock = lock_state(path, &loc)?;
                 let (c, seed) = open_file(path, reset, &loc)?;
-                (Some(c), seed)
+                (Some(c), Some(lock), seed)
             }
         };
         let mut store = Self {
             conn,
+            _lock: lock,
             location: loc.clone(),
             tables: HashMap::new(),
             counters: HashMap::new(),

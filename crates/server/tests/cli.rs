@@ -601,3 +601,31 @@ fn boolean_variables_take_the_usual_spellings() {
         assert_eq!(tools(Some(off)), all, "{off}");
     }
 }
+
+/// First-run review 12: two sandboxes on one state file (the default path, say) handed out the
+/// same ids and overwrote each other's writes without a word. The second is refused.
+#[test]
+fn two_sandboxes_cannot_share_one_state_file() {
+    let state = temp_path("shared.sqlite");
+    let state = state.to_str().unwrap();
+    let args = ["--sandbox", "--state", state, "--listen", "127.0.0.1:0"];
+    let mut first = Command::new(bin())
+        .arg("serve")
+        .args(args)
+        .env("DS24_MCP_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = first.stderr.take().unwrap();
+    let first = Running(first);
+    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+    assert!(
+        lines.any(|l| l.contains("MCP endpoint ready at")),
+        "the first sandbox came up"
+    );
+    assert_refused(&args, &["in use", state]);
+    drop(first);
+    assert_serves(&args);
+}
