@@ -210,6 +210,15 @@ enum Undo {
 /// `serve --sandbox` in a terminal, both on the default path) would hand out the same ids and
 /// overwrite each other's writes without a word. The second one is refused instead.
 fn lock_state(path: &Path, loc: &str) -> Result<std::fs::File, SandboxError> {
+    let unwritable = |cause| SandboxError::Unwritable {
+        location: loc.to_owned(),
+        cause,
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(unwritable)?;
+    }
     let mut name = path.as_os_str().to_owned();
     name.push(".lock");
     let file = std::fs::OpenOptions::new()
@@ -217,19 +226,13 @@ fn lock_state(path: &Path, loc: &str) -> Result<std::fs::File, SandboxError> {
         .truncate(false)
         .write(true)
         .open(&name)
-        .map_err(|cause| SandboxError::Unwritable {
-            location: loc.to_owned(),
-            cause,
-        })?;
+        .map_err(unwritable)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(SandboxError::InUse {
             location: loc.to_owned(),
         }),
-        Err(std::fs::TryLockError::Error(cause)) => Err(SandboxError::Unwritable {
-            location: loc.to_owned(),
-            cause,
-        }),
+        Err(std::fs::TryLockError::Error(cause)) => Err(unwritable(cause)),
     }
 }
 
@@ -242,11 +245,6 @@ fn open_file(path: &Path, reset: bool, loc: &str) -> Result<(Connection, bool), 
         location: loc.to_string(),
         cause,
     };
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(unwritable)?;
-    }
     if reset {
         // "Regenerate" also holds for a file that is no sandbox account at all (or no SQLite).
         for suffix in ["", "-wal", "-shm"] {
