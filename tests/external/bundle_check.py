@@ -69,6 +69,9 @@ async def main() -> int:
         server = manifest["server"]
         entry = os.path.join(into, server["entry_point"])
         checks.report(CLIENT, "the bundle carries its entry point, executable", os.access(entry, os.X_OK), entry)
+        licences = sorted(n for n in os.listdir(into) if n.startswith("LICENSE"))
+        checks.report(CLIENT, f"the bundle carries the licence texts its manifest names ({manifest.get('license')})",
+                      licences == ["LICENSE-APACHE", "LICENSE-MIT"], licences)
         checks.report(CLIENT, "the API key is a sensitive user setting",
                       manifest["user_config"]["api_key"].get("sensitive") is True, manifest["user_config"])
         full, ok_full = await asyncio.wait_for(session(manifest, into, api, False), 60)
