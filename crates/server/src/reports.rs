@@ -481,9 +481,8 @@ fn absolute(value: &str, now: NaiveDateTime, side: Side) -> Option<String> {
     relative_edge(value, now, side).map(|at| at.format(TIME_FORMAT).to_string())
 }
 
-/// Splits `where` into the filters Digistore24 applies (the list function's own search
-/// fields, read from the catalog) and the ones matched against rows here.
-/// The fields of the list function's own `search` block: Digistore24 filters those itself.
+/// The fields of the list function's own `search` block, read from the catalog: Digistore24
+/// filters those itself.
 fn search_fields(report: &Report) -> Vec<&'static str> {
     ds24_catalog::get(report.source)
         .and_then(|f| f.params.iter().find(|p| p.name == "search"))
@@ -494,6 +493,8 @@ fn search_fields(report: &Report) -> Vec<&'static str> {
         .unwrap_or_default()
 }
 
+/// Splits `where` into the filters Digistore24 applies (its search fields) and the ones
+/// matched against rows here, with the time window, the role and the grouping.
 fn query(report: &Report, args: &Map<String, Value>) -> Query {
     let search_fields = search_fields(report);
     let mut list_args = Map::new();

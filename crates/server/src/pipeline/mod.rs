@@ -3,8 +3,9 @@
 //!
 //! Data flows one way: find the tool → check it may be called here (enabled, not narrowed out,
 //! not a write on a read-only connection) → take the key → rate limit (client address, then
-//! key) → refuse a key Digistore24 just rejected → validate and normalise the arguments →
-//! confirm if destructive → encode → wait for an upstream slot → call → shape. Each step either
+//! key) → refuse a key Digistore24 just rejected → validate and normalise the arguments (a
+//! report's own and the time window's too) → confirm if destructive → wait for an upstream
+//! slot → write the audit line ahead → encode → call → shape. Each step either
 //! passes the call on or stops it with a [`ToolFailure`]; nothing reaches Digistore24 unless
 //! every step before the call passed.
 //!

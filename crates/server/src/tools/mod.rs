@@ -10,7 +10,7 @@ mod schema;
 mod select;
 mod validate;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use ds24_catalog::{Access, Effect, Function, Param, Toolset};
@@ -158,15 +158,6 @@ impl Inventory {
     /// Every entry, enabled or not (for docs).
     pub fn entries(&self) -> &[ToolEntry] {
         &self.entries
-    }
-
-    /// The toolsets enabled by the configuration, by id.
-    pub fn enabled_toolsets(&self) -> BTreeSet<&'static str> {
-        self.entries
-            .iter()
-            .filter(|e| self.enabled(e))
-            .map(|e| e.function.toolset.id)
-            .collect()
     }
 }
 
