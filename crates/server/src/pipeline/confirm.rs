@@ -49,7 +49,10 @@ pub struct Question {
 #[derive(Serialize, Deserialize, PartialEq, Eq, Debug)]
 struct PendingCall {
     tool: String,
-    args: String,
+    /// SHA-256 of the arguments as compact JSON: binds the answer to them exactly, at a fixed
+    /// size (the arguments themselves may be up to the argument limits, about 1 MiB of text,
+    /// which the state would carry to the client and back).
+    args_sha256: String,
     key: String,
     /// Milliseconds since the epoch when the question was asked.
     iat: u64,
@@ -57,6 +60,30 @@ struct PendingCall {
     exp: u64,
     /// Random; an answer to this question is accepted once.
     nonce: String,
+}
+
+/// Most characters of the arguments a question shows: a person reads it, and a destructive
+/// call's arguments (ids, amounts, a code) fit many times over.
+const SHOWN_ARGS_CHARS: usize = 2_000;
+
+/// The arguments as the question shows them: whole, or their start and how much is not shown.
+fn shown(args_text: &str) -> String {
+    match args_text.char_indices().nth(SHOWN_ARGS_CHARS) {
+        None => args_text.to_owned(),
+        Some((at, _)) => format!(
+            "{}… ({} more characters not shown)",
+            &args_text[..at],
+            args_text[at..].chars().count()
+        ),
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Issues and checks confirmations.
@@ -129,10 +156,13 @@ impl Confirmer {
         key_fingerprint: &str,
         confirmation: &Confirmation,
     ) -> Result<Decision, ToolFailure> {
-        let args_text = Value::Object(args.clone()).to_string();
+        // The exact arguments, only where a question is asked or answered (a client without
+        // confirmation pays nothing for it).
+        let args_text = || Value::Object(args.clone()).to_string();
         match confirmation {
             Confirmation::Unavailable => Ok(Decision::Proceed),
             Confirmation::Available => {
+                let args_text = args_text();
                 let iat = now_millis();
                 let mut nonce = [0u8; 16];
                 getrandom::fill(&mut nonce).map_err(|_| ToolFailure::BadConfirmation {
@@ -140,7 +170,7 @@ impl Confirmer {
                 })?;
                 let pending = PendingCall {
                     tool: tool.to_owned(),
-                    args: args_text,
+                    args_sha256: sha256_hex(&args_text),
                     key: key_fingerprint.to_owned(),
                     iat,
                     exp: iat
@@ -156,7 +186,7 @@ impl Confirmer {
                 Ok(Decision::Ask(Question {
                     message: format!(
                         "{title} cannot be undone ({summary}). Call it with {}?",
-                        pending.args
+                        shown(&args_text)
                     ),
                     state,
                 }))
@@ -169,7 +199,7 @@ impl Confirmer {
                             reason: "is invalid or was tampered with",
                         })?;
                 if pending.tool != tool
-                    || pending.args != args_text
+                    || pending.args_sha256 != sha256_hex(&args_text())
                     || pending.key != key_fingerprint
                 {
                     return Err(ToolFailure::BadConfirmation {
@@ -195,5 +225,70 @@ impl Confirmer {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::{Confirmation, Confirmer, DEFAULT_TTL, Decision};
+    use crate::seal::StateSecret;
+
+    fn confirmer() -> Confirmer {
+        let secret = StateSecret::new(b"0123456789abcdef0123456789abcdef".to_vec());
+        Confirmer::new(secret.sealer("confirmation"), DEFAULT_TTL)
+    }
+
+    /// Code review 14: the question and the sealed state carried the arguments whole, up to
+    /// the argument limits (about 1 MiB) to the user and to the client and back.
+    #[test]
+    fn large_arguments_keep_the_question_and_the_state_small_and_still_bind() {
+        let c = confirmer();
+        let big = |tail: &str| -> Map<String, Value> {
+            json!({"code": "X", "note": format!("{}{tail}", "a".repeat(500_000))})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let asked = c
+            .decide(
+                "deleteVoucher",
+                "Delete voucher",
+                "s",
+                &big("1"),
+                "fp",
+                &Confirmation::Available,
+            )
+            .unwrap();
+        let Decision::Ask(question) = asked else {
+            panic!("a question");
+        };
+        assert!(question.message.len() < 3_000, "{}", question.message.len());
+        assert!(question.message.contains("more characters not shown"));
+        assert!(question.state.len() < 1_000, "{}", question.state.len());
+        // The seal still binds the exact arguments: one character further on is another call.
+        let answer = |state: &str| Confirmation::Answered {
+            state: state.to_owned(),
+            accepted: true,
+        };
+        let other = c.decide(
+            "deleteVoucher",
+            "Delete voucher",
+            "s",
+            &big("2"),
+            "fp",
+            &answer(&question.state),
+        );
+        assert!(other.is_err());
+        let same = c.decide(
+            "deleteVoucher",
+            "Delete voucher",
+            "s",
+            &big("1"),
+            "fp",
+            &answer(&question.state),
+        );
+        assert!(matches!(same, Ok(Decision::Proceed)));
     }
 }
