@@ -130,7 +130,11 @@ impl SandboxState {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
-        let slot = map.entry(key.to_string()).or_insert((now, 0));
+        // A key the account does not know counts against one shared budget: one entry per
+        // invented key would grow the map without end (ds24-mcp forwards any bearer string).
+        let known = self.inner.keys.iter().any(|k| k.key == key);
+        let bucket = if known { key } else { "" };
+        let slot = map.entry(bucket.to_string()).or_insert((now, 0));
         if now.duration_since(slot.0).as_secs_f64() >= 1.0 {
             *slot = (now, 0);
         }
@@ -510,6 +514,22 @@ async fn api_call(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Code review 15: every invented key had its own entry in the rate map, for good.
+    #[test]
+    fn invented_keys_share_one_rate_budget() {
+        let opts = SandboxOptions {
+            rate_limit: Some(1_000_000),
+            ..SandboxOptions::in_memory()
+        };
+        let state = SandboxState::open(opts).unwrap();
+        for i in 0..1_000 {
+            assert!(state.admit(&format!("invented-{i}")));
+        }
+        assert!(state.admit("sandbox-read"));
+        let buckets = state.inner.rate.lock().unwrap().len();
+        assert_eq!(buckets, 2, "one for every unknown key, one for sandbox-read");
+    }
 
     #[test]
     fn url_forms() {
