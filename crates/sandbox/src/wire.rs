@@ -528,7 +528,10 @@ mod tests {
         }
         assert!(state.admit("sandbox-read"));
         let buckets = state.inner.rate.lock().unwrap().len();
-        assert_eq!(buckets, 2, "one for every unknown key, one for sandbox-read");
+        assert_eq!(
+            buckets, 2,
+            "one for every unknown key, one for sandbox-read"
+        );
     }
 
     #[test]

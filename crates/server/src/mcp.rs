@@ -438,7 +438,7 @@ impl ServerHandler for Ds24Service {
             return Err(ErrorData::invalid_params(
                 format!(
                     "Unknown prompt: {}. Call prompts/list for the available prompts.",
-                    request.name
+                    start_of(&request.name, ECHOED_CHARS)
                 ),
                 None,
             ));
@@ -512,9 +512,13 @@ impl ServerHandler for Ds24Service {
     async fn on_custom_request(
         &self,
         request: CustomRequest,
-        _ctx: RmcpContext<RoleServer>,
+        ctx: RmcpContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
-        Err(unreadable_request(&request.method, request.params))
+        Err(unreadable_request(
+            &request.method,
+            request.params,
+            is_modern(&ctx),
+        ))
     }
 
     async fn read_resource(
@@ -524,11 +528,11 @@ impl ServerHandler for Ds24Service {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let context = self.context(&ctx)?;
         let Some(reference) = guides::reference(&request.uri) else {
+            let uri = start_of(&request.uri, ECHOED_CHARS);
             let message = format!(
-                "Unknown resource: {}. Call resources/list for the available resources.",
-                request.uri
+                "Unknown resource: {uri}. Call resources/list for the available resources."
             );
-            let data = Some(json!({"uri": request.uri}));
+            let data = Some(json!({ "uri": uri }));
             // "Resource not found" is -32002 before 2026-07-28; since then -32602 (and clients
             // still accept -32002).
             return Err(if is_modern(&ctx) {
@@ -581,7 +585,8 @@ fn one_page(request: Option<&PaginatedRequestParams>) -> Result<(), ErrorData> {
     match request.and_then(|r| r.cursor.as_deref()) {
         Some(cursor) => Err(ErrorData::invalid_params(
             format!(
-                "Unknown cursor {cursor:?}: this server lists everything on one page and issues no cursors; list again without `cursor`."
+                "Unknown cursor {:?}: this server lists everything on one page and issues no cursors; list again without `cursor`.",
+                start_of(cursor, ECHOED_CHARS)
             ),
             None,
         )),
@@ -589,12 +594,27 @@ fn one_page(request: Option<&PaginatedRequestParams>) -> Result<(), ErrorData> {
     }
 }
 
+/// Most characters of a client's own value repeated in an error: enough to recognise it, not
+/// enough to turn a 1 MB value into a 1 MB answer and log line.
+const ECHOED_CHARS: usize = 40;
+/// Most characters of a parser's account of bad params (it quotes the offending value).
+const PROBLEM_CHARS: usize = 200;
+
+/// The first `max` characters of `text`, with `…` when there were more.
+fn start_of(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// The refusal of a request rmcp could not read into its method's parameters: -32602 with
 /// the reason for a method this server implements (rmcp's default, -32601 "method not found",
 /// told a client that sent one malformed `tools/call` that the server has no tools), -32601
 /// for a method it does not offer (completions, logging and subscriptions are not among its
-/// capabilities).
-fn unreadable_request(method: &str, params: Option<Value>) -> ErrorData {
+/// capabilities) and, in the 2026-07-28 era, for the methods that era removed (`initialize`,
+/// `ping`), which must stay "not found" (HTTP 404) there.
+fn unreadable_request(method: &str, params: Option<Value>, modern: bool) -> ErrorData {
     use rmcp::model::InitializeRequestParams;
     use serde::de::DeserializeOwned;
 
@@ -602,12 +622,19 @@ fn unreadable_request(method: &str, params: Option<Value>) -> ErrorData {
         match params {
             None => "params are missing".to_owned(),
             Some(params) => match serde_json::from_value::<P>(params) {
-                Err(e) => e.to_string(),
+                Err(e) => start_of(&e.to_string(), PROBLEM_CHARS),
                 Ok(_) => "params do not have the form the method takes".to_owned(),
             },
         }
     }
     let problem = match method {
+        "initialize" | "ping" if modern => {
+            return ErrorData::new(
+                rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+                format!("Method not found: {method} (removed in protocol version 2026-07-28)"),
+                None,
+            );
+        }
         "initialize" => problem::<InitializeRequestParams>(params),
         "tools/call" => problem::<CallToolRequestParams>(params),
         "resources/read" => problem::<ReadResourceRequestParams>(params),
@@ -615,11 +642,13 @@ fn unreadable_request(method: &str, params: Option<Value>) -> ErrorData {
         "tools/list" | "prompts/list" | "resources/list" | "resources/templates/list" => {
             problem::<PaginatedRequestParams>(params)
         }
+        // Unreachable over HTTP (non-object params are refused earlier) and on stdio (rmcp's
+        // JSON-RPC layer refuses them): kept so that a future path cannot make them "not found".
         "ping" | "server/discover" => "params must be an object".to_owned(),
         _ => {
             return ErrorData::new(
                 rmcp::model::ErrorCode::METHOD_NOT_FOUND,
-                format!("Method not found: {method}"),
+                format!("Method not found: {}", start_of(method, ECHOED_CHARS)),
                 None,
             );
         }

@@ -388,6 +388,53 @@ async fn malformed_params_and_unknown_cursors_are_invalid_params() {
         }
         let r = mcp.raw("no/such/method", json!({})).await;
         assert_eq!(r.body["error"]["code"], -32601, "{era:?}: {}", r.body);
+        // A client's value is repeated only in part: a 1 MB cursor is no 1 MB answer.
+        let huge = "B".repeat(1_000_000);
+        let r = mcp.raw("tools/list", json!({"cursor": huge})).await;
+        assert_eq!(r.body["error"]["code"], -32602, "{era:?}");
+        assert!(
+            r.body.to_string().len() < 16_000,
+            "{era:?}: {} bytes",
+            r.body.to_string().len()
+        );
+        for (method, params) in [
+            ("prompts/get", json!({"name": huge})),
+            ("resources/read", json!({"uri": huge})),
+            (
+                "initialize",
+                json!({"protocolVersion": 5, "capabilities": huge}),
+            ),
+            ("prompts/get", json!({"name": [huge]})),
+        ] {
+            let r = mcp.raw(method, params).await;
+            let size = r.body.to_string().len();
+            assert!(size < 16_000, "{era:?} {method}: {size} bytes");
+        }
+    }
+    // In the 2026-07-28 era `initialize` and `ping` are removed methods: 404 and -32601, as the
+    // official conformance suite checks (sep-2575), whatever their params.
+    for method in ["initialize", "ping"] {
+        let meta = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"}
+        });
+        let r = reqwest::Client::new()
+            .post(server.url())
+            .header("authorization", format!("Bearer {READ_KEY}"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", method)
+            .json(
+                &json!({"jsonrpc": "2.0", "id": 500, "method": method, "params": {"_meta": meta}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{method}");
+        let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], -32601, "{method}: {body}");
     }
     assert_eq!(up.count(), 0, "nothing reached Digistore24");
 }
