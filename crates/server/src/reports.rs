@@ -149,6 +149,7 @@ pub const MAX_WHERE_CHARS: usize = 500;
 pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
     let mut problems = Vec::new();
     let searched = find(tool).map(search_fields).unwrap_or_default();
+    let lists = find(tool).map(list_search_fields).unwrap_or_default();
     if let Some(Value::Object(filters)) = args.get("where") {
         if filters.len() > MAX_WHERE_FIELDS {
             problems.push(format!(
@@ -167,7 +168,10 @@ pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
                 problems.push(format!(
                     "`where.{field}`: at most {MAX_WHERE_VALUES} alternatives"
                 ));
-            } else if text.contains(',') && searched.contains(&field.as_str()) {
+            } else if text.contains(',')
+                && searched.contains(&field.as_str())
+                && !lists.contains(&field.as_str())
+            {
                 // Digistore24 searches this field itself, for one value: a list would match
                 // nothing and the report would count 0 as if that were the answer.
                 // Names and e-mail addresses are also row fields under another name
@@ -199,6 +203,8 @@ struct Query {
     /// Equality filters applied to the rows.
     row_filters: Vec<RowFilter>,
     group_by: Option<Grouping>,
+    /// Whether the role searched is the default (`vendor`), not the caller's.
+    role_default: bool,
 }
 
 /// One `where` field matched against the rows, and what the rows showed of it (to tell "no
@@ -435,6 +441,12 @@ pub async fn run(
             seen.join("; ")
         ));
     }
+    if totals.count == 0 && query.role_default {
+        notes.push(format!(
+            "Counted the account's sales as vendor (the default); where.role \"affiliate\" counts its commissions on other vendors' products, \"{}\" every role.",
+            "vendor,affiliate,other"
+        ));
+    }
     let mut out = echo;
     out.insert("rows_read".into(), json!(read));
     out.insert("count".into(), json!(totals.count));
@@ -483,14 +495,28 @@ fn absolute(value: &str, now: NaiveDateTime, side: Side) -> Option<String> {
 
 /// The fields of the list function's own `search` block, read from the catalog: Digistore24
 /// filters those itself.
-fn search_fields(report: &Report) -> Vec<&'static str> {
+fn search_params(report: &Report) -> &'static [ds24_catalog::Param] {
     ds24_catalog::get(report.source)
         .and_then(|f| f.params.iter().find(|p| p.name == "search"))
-        .map(|p| match &p.ty {
-            Ty::Object(fields) => fields.iter().map(|f| f.name).collect(),
-            _ => Vec::new(),
+        .map_or(&[], |p| match &p.ty {
+            Ty::Object(fields) => fields,
+            _ => &[],
         })
-        .unwrap_or_default()
+}
+
+/// The names of [`search_params`].
+fn search_fields(report: &Report) -> Vec<&'static str> {
+    search_params(report).iter().map(|p| p.name).collect()
+}
+
+/// The search fields Digistore24 matches against a comma list (the catalog's text says
+/// "comma list": `role`, `pay_method`, `billing_type`, ...); the others take one value.
+fn list_search_fields(report: &Report) -> Vec<&'static str> {
+    search_params(report)
+        .iter()
+        .filter(|p| p.doc.to_ascii_lowercase().contains("comma list"))
+        .map(|p| p.name)
+        .collect()
 }
 
 /// Splits `where` into the filters Digistore24 applies (its search fields) and the ones
@@ -531,27 +557,31 @@ fn query(report: &Report, args: &Map<String, Value>) -> Query {
     // Digistore24's lists hold every order the account earns on, other vendors' too (as their
     // affiliate); counted together, their full amounts would swell the vendor's own sales.
     // A report counts the account's sales as vendor unless `where.role` asks for another role.
-    if search_fields.contains(&ROLE) && !search.contains_key(ROLE) {
+    // Grouped by role, every role is asked for: the grouping is the question.
+    let group_by_text = args
+        .get("group_by")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|g| !g.is_empty());
+    let role_default =
+        search_fields.contains(&ROLE) && !search.contains_key(ROLE) && group_by_text != Some(ROLE);
+    if role_default {
         search.insert(ROLE.into(), Value::String(DEFAULT_ROLE.into()));
     }
     if !search.is_empty() {
         list_args.insert("search".into(), Value::Object(search));
     }
-    let group_by = args
-        .get("group_by")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|g| !g.is_empty())
-        .map(|g| match g {
-            "day" => Grouping::Day,
-            "week" => Grouping::Week,
-            "month" => Grouping::Month,
-            field => Grouping::Field(path(field)),
-        });
+    let group_by = group_by_text.map(|g| match g {
+        "day" => Grouping::Day,
+        "week" => Grouping::Week,
+        "month" => Grouping::Month,
+        field => Grouping::Field(path(field)),
+    });
     Query {
         list_args,
         row_filters,
         group_by,
+        role_default,
     }
 }
 
@@ -947,22 +977,39 @@ mod tests {
     }
 
     /// Sandbox review S3: without a role, a report summed the orders of other vendors the
-    /// account promotes (their full amounts) into the vendor's own sales.
+    /// account promotes (their full amounts) into the vendor's own sales. Diff review 5: every
+    /// role stays askable (a list, as Digistore24 documents `role`), and grouping by role asks
+    /// for all of them.
     #[test]
     fn reports_count_the_vendors_own_sales_unless_a_role_is_asked() {
         for tool in ["summarizePurchases", "summarizeTransactions"] {
             let report = find(tool).unwrap();
             let q = query(report, json!({}).as_object().unwrap());
             assert_eq!(q.list_args["search"], json!({"role": "vendor"}), "{tool}");
-            let args = json!({"where": {"role": "affiliate"}});
-            let q = query(report, args.as_object().unwrap());
-            assert_eq!(
-                q.list_args["search"],
-                json!({"role": "affiliate"}),
-                "{tool}"
-            );
-            assert!(q.row_filters.is_empty(), "{tool}");
+            assert!(q.role_default);
+            for role in ["affiliate", "vendor,affiliate,other"] {
+                let args = json!({"where": {"role": role}});
+                let args = args.as_object().unwrap();
+                assert!(
+                    check(tool, args).is_empty(),
+                    "{tool} {role}: {:?}",
+                    check(tool, args)
+                );
+                let q = query(report, args);
+                assert_eq!(q.list_args["search"], json!({ "role": role }), "{tool}");
+                assert!(q.row_filters.is_empty() && !q.role_default, "{tool}");
+            }
+            let q = query(report, json!({"group_by": "role"}).as_object().unwrap());
+            assert!(q.list_args.get("search").is_none(), "{tool}: every role");
         }
+        // Search fields documented as lists take one; the others still refuse one.
+        let lists = json!({"where": {"billing_type": "single_payment,subscription", "pay_method": "paypal,creditcard"}});
+        assert!(check("summarizePurchases", lists.as_object().unwrap()).is_empty());
+        let one = json!({"where": {"product_id": "1,2"}});
+        assert_eq!(
+            check("summarizePurchases", one.as_object().unwrap()).len(),
+            1
+        );
     }
 
     #[test]

@@ -478,6 +478,27 @@ async fn a_report_over_today_or_yesterday_counts_what_the_list_holds() {
 #[tokio::test(flavor = "multi_thread")]
 async fn report_filters_that_cannot_match_say_so() {
     let (up, _server, mcp) = setup(&[]).await;
+    // Nothing counted under the default role: the answer says how to count other roles
+    // (an affiliate's key got `count: 0, complete: true` and nothing else). Diff review 5.
+    let r = mcp
+        .ok(
+            "summarizePurchases",
+            json!({"from": "start", "where": {"product_id": "999999999"}}),
+        )
+        .await;
+    assert_eq!(r["count"], 0, "{r}");
+    assert_eq!(r["role"], "vendor", "{r}");
+    assert!(
+        r["note"].as_str().is_some_and(|n| n.contains("where.role")),
+        "{r}"
+    );
+    let every = mcp
+        .ok(
+            "summarizePurchases",
+            json!({"from": "start", "where": {"role": "vendor,affiliate,other"}}),
+        )
+        .await;
+    assert!(every["count"].as_u64().unwrap_or(0) > 0, "{every}");
     let r = mcp
         .call(
             "summarizeTransactions",
