@@ -129,6 +129,11 @@ pub async fn check_api(client: &Client, key: &ApiKey) -> (Vec<Check>, Option<Acc
             ));
             return (checks, None);
         }
+        Err(e @ CallError::UnsendableKey) => {
+            // Nothing went out: whether the API is reachable was not tested.
+            checks.push(key_failure(&e, key));
+            return (checks, None);
+        }
         Err(e) => {
             checks.push(Check::ok(
                 "API reachable",
@@ -514,6 +519,9 @@ fn start_up_checks(args: &ServeArgs) -> Vec<Check> {
             "Give --audit-log (DS24_MCP_AUDIT_LOG) a path in a writable directory, or `-` for standard error.",
         );
     }
+    // Held until every address was tried: `serve` holds them all at once, so the metrics
+    // address must not be the listen address either.
+    let mut bound = Vec::new();
     for (name, flag, addr) in [
         ("Listen", "--listen (DS24_MCP_LISTEN)", Some(args.listen)),
         (
@@ -524,7 +532,14 @@ fn start_up_checks(args: &ServeArgs) -> Vec<Check> {
     ] {
         let Some(addr) = addr else { continue };
         match std::net::TcpListener::bind(addr) {
-            Ok(_) => {}
+            Ok(listener) => bound.push(listener),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && !bound.is_empty() => {
+                checks.push(Check::fail(
+                    name,
+                    format!("{addr} is taken by the address above: `serve` cannot listen on both"),
+                    format!("Give {flag} a port of its own."),
+                ));
+            }
             // Also what a doctor run beside the running server finds: not a fault by itself.
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => checks.push(Check::note(
                 name,

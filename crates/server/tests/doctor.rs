@@ -320,6 +320,17 @@ fn what_would_stop_serve_fails_the_doctor() {
     assert!(line(&run, "Listen").contains("in use"), "{}", run.out);
     assert_eq!(run.code, 0, "in use is a note, not a failure: {}", run.out);
     drop(taken);
+    // The metrics address on the listen address: `serve` cannot hold both (diff review 6).
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let run = doctor(
+        Some("sandbox-full"),
+        false,
+        &["--listen", &addr, "--metrics-listen", &addr],
+    );
+    assert_ne!(run.code, 0, "{}", run.out);
+    assert!(line(&run, "Metrics").contains("FAIL"), "{}", run.out);
 }
 
 /// First-run review 8 and 11: the doctor's embedded sandbox did not know `sandbox-developer`,
@@ -379,6 +390,11 @@ fn malformed_keys_get_their_own_diagnosis() {
     let run = doctor(Some("abc\u{1}def"), false, &[]);
     let key = line(&run, "API key");
     assert!(key.contains("not sent"), "{}", run.out);
+    assert!(
+        !run.out.contains("API reachable"),
+        "nothing went out, so reachability was not tested: {}",
+        run.out
+    );
     assert!(!run.out.contains("try again later"), "{}", run.out);
     let run = doctor(Some("Bearer sandbox-full"), false, &[]);
     assert!(line(&run, "API key").contains("FAIL"), "{}", run.out);
