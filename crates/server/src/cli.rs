@@ -224,6 +224,23 @@ impl OAuthArgs {
 impl ServeArgs {
     /// Whether the server listens on a public address while only loopback names may be used
     /// to reach it (every request to the public hostname would get 403).
+    /// The Host allowlist without empty elements; refused when nothing is left, since then
+    /// every request would get 403.
+    pub fn hosts(&self) -> anyhow::Result<Vec<String>> {
+        let hosts: Vec<String> = self
+            .allowed_hosts
+            .iter()
+            .filter(|h| !h.is_empty())
+            .cloned()
+            .collect();
+        if hosts.is_empty() {
+            anyhow::bail!(
+                "--allowed-hosts (DS24_MCP_ALLOWED_HOSTS) is empty, so every request would get 403: list hostnames like mcp.example.com, or `*` for any"
+            );
+        }
+        Ok(hosts)
+    }
+
     /// `--public-url`'s host counts as allowed: `serve` adds it to the allowlist.
     pub fn public_with_loopback_hosts(&self) -> bool {
         let public_host = self
@@ -462,13 +479,12 @@ fn origin(text: &str) -> Result<String, String> {
 /// request got 403 while the operator believed the hostname listed.
 fn allowed_host(text: &str) -> Result<String, String> {
     let text = text.trim();
-    if text == "*" || crate::transport::http::allowed_authority(text).is_some() {
+    // An empty element (`a.example,`, as templated lists end) is dropped later; a list with
+    // nothing else is refused then ([`ServeArgs::hosts`]).
+    if text.is_empty() || text == "*" || crate::transport::http::allowed_authority(text).is_some() {
         return Ok(text.to_owned());
     }
-    let hint = if text.is_empty() {
-        "an empty entry matches no request; list hostnames like mcp.example.com, or `*` for any"
-            .to_owned()
-    } else if let Some((_, rest)) = text.split_once("://") {
+    let hint = if let Some((_, rest)) = text.split_once("://") {
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
         format!("give the hostname without scheme or path, like {host}")
     } else if text.contains('*') {

@@ -490,6 +490,11 @@ fn start_up_checks(args: &ServeArgs) -> Vec<Check> {
         }
     };
     refuse(
+        "Hosts",
+        args.hosts().map(drop),
+        "List the hostnames clients use.",
+    );
+    refuse(
         "Developer key",
         args.oauth.developer_key().map(drop),
         "Point --developer-key-file (DS24_MCP_DEVELOPER_KEY_FILE) at a readable file holding the Digistore24 developer key, or leave it unset.",

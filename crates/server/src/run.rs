@@ -192,7 +192,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.listen
         );
     }
-    let mut allowed_hosts = args.allowed_hosts.clone();
+    let mut allowed_hosts = args.hosts()?;
     if let Some(public) = &public_url
         && !allowed_hosts.iter().any(|h| {
             h == "*"

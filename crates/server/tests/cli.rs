@@ -304,18 +304,18 @@ fn the_manifests_placeholder_state_secret_is_refused() {
     ]);
 }
 
-/// Review of operations, finding 10: an allowed origin written without its scheme was
-/// accepted and then never matched a browser's `Origin`; it is refused at start-up with the
-/// form to use, and `--help` lists the audit flags under their own heading.
 /// An allowlist entry no Host header can match (a pasted URL, a trailing slash, a wildcard,
-/// an empty variable) was accepted, and then every request got 403. First-run review 1.
+/// an empty variable) was accepted, and then every request got 403. First-run review 1. An
+/// empty element beside real ones (a templated list's trailing comma) is dropped, not fatal
+/// (diff review 7).
 #[test]
 fn an_allowed_host_that_can_never_match_is_refused() {
     for (entry, says) in [
         ("https://mcp.example.com", "like mcp.example.com"),
         ("mcp.example.com/", "not a hostname"),
         ("*.example.com", "wildcards"),
-        ("", "empty entry"),
+        ("", "is empty"),
+        (",", "is empty"),
     ] {
         assert_refused(
             &[
@@ -337,10 +337,13 @@ fn an_allowed_host_that_can_never_match_is_refused() {
         "--listen",
         "127.0.0.1:0",
         "--allowed-hosts",
-        "mcp.example.com,mcp.example.com:8443,[2001:db8::1],::1,localhost",
+        "mcp.example.com,mcp.example.com:8443,[2001:db8::1],::1,localhost,",
     ]);
 }
 
+/// Review of operations, finding 10: an allowed origin written without its scheme was
+/// accepted and then never matched a browser's `Origin`; it is refused at start-up with the
+/// form to use, and `--help` lists the audit flags under their own heading.
 #[test]
 fn an_origin_without_its_scheme_is_refused_and_help_groups_the_audit_flags() {
     assert_refused(
