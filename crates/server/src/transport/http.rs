@@ -1039,8 +1039,9 @@ fn scope(path: &str, headers: &HeaderMap) -> Result<Scope, String> {
     for value in values("X-DS24-Read-Only") {
         for word in value?.split(',').map(str::trim) {
             match word.to_ascii_lowercase().as_str() {
-                "" | "false" | "0" | "no" | "n" => {}
-                "true" | "1" | "yes" | "y" => read_only = true,
+                // The words the DS24_MCP_READ_ONLY variable takes (clap's "boolish" ones).
+                "" | "false" | "f" | "0" | "no" | "n" | "off" => {}
+                "true" | "t" | "1" | "yes" | "y" | "on" => read_only = true,
                 _ => {
                     return Err(format!(
                         "X-DS24-Read-Only must be true or false, not `{}`.",
@@ -1208,6 +1209,12 @@ mod tests {
             scope("/", &h).unwrap().toolsets.unwrap(),
             BTreeSet::from(["statistics"])
         );
+        // The same words as the DS24_MCP_READ_ONLY variable (diff review 10).
+        for (word, narrows) in [("on", true), ("T", true), ("off", false), ("f", false)] {
+            let mut h = HeaderMap::new();
+            h.insert("x-ds24-read-only", word.parse().unwrap());
+            assert_eq!(scope("/", &h).unwrap().read_only, narrows, "{word}");
+        }
         let mut h = HeaderMap::new();
         h.insert(
             "x-ds24-read-only",
