@@ -48,7 +48,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let running = ds24_sandbox::start(opts, cmd.listen)
                 .await
                 .with_context(|| format!("cannot start the sandbox on {}", cmd.listen))?;
-            let api = running.api_url();
+            // A wildcard address is none to connect to (and `serve` refuses plain http to
+            // anything but this machine): the banner gives this machine's loopback address.
+            let api = format!("{}/api/call", http::local_origin(running.local_addr()));
             writeln!(
                 std::io::stdout().lock(),
                 "Sandbox Digistore24 API (simulated account) at {api}\n  API keys: {}\n\n\
@@ -256,6 +258,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     };
+    let allowed_hosts_in_use = allowed_hosts.clone();
     let opts = HttpOptions {
         allowed_hosts,
         allowed_origins: args.allowed_origins.clone(),
@@ -293,7 +296,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(sb) = &started.sandbox {
         // A closed or full stdout (a supervisor that does not read it) must not stop the
         // server: the banner is help for a person, not part of serving.
-        if let Err(e) = banner(addr, sb, oauth.as_deref()) {
+        if let Err(e) = banner(addr, &allowed_hosts_in_use, sb, oauth.as_deref()) {
             tracing::warn!(error = %e, "could not print the sandbox banner on standard output");
         }
     }
@@ -329,12 +332,27 @@ fn print_out(text: &str) -> anyhow::Result<()> {
 /// What a newcomer needs after `serve --sandbox`: where, which keys, what to paste.
 fn banner(
     addr: SocketAddr,
+    allowed_hosts: &[String],
     sandbox: &ds24_sandbox::RunningSandbox,
     oauth: Option<&OAuth>,
 ) -> anyhow::Result<()> {
     // With OAuth the public URL is the one clients must use: its protected-resource metadata
-    // names it, and a client that came by another address refuses the mismatch.
-    let origin = oauth.map_or_else(|| http::local_origin(addr), |o| o.public_url().join(""));
+    // names it, and a client that came by another address refuses the mismatch. Without it,
+    // this machine's address if the Host allowlist takes it, else the first public hostname
+    // (behind TLS, as the doctor says too).
+    let local = http::local_origin(addr);
+    let local_allowed = allowed_hosts
+        .iter()
+        .any(|h| h == "*" || crate::cli::is_loopback_name(h));
+    let public = allowed_hosts
+        .iter()
+        .find(|h| !crate::cli::is_loopback_name(h) && h.as_str() != "*")
+        .map(|h| format!("https://{h}"));
+    let origin = match (oauth, public) {
+        (Some(o), _) => o.public_url().join(""),
+        (None, Some(public)) if !local_allowed => public,
+        (None, _) => local,
+    };
     let url = format!("{origin}/mcp");
     let keys: Vec<String> = sandbox
         .keys()

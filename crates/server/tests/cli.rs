@@ -478,6 +478,37 @@ async fn the_sandbox_banner_gives_an_address_clients_can_use() {
         banner_line(&banner, "Read-only:"),
         format!("{public}/mcp/readonly")
     );
+    drop(_running);
+    // Diff review 8: a Host allowlist without this machine's names made the loopback address
+    // a 403; the banner gives the public hostname then, as the doctor does.
+    let (banner, _running) = banner_of(&[
+        "--sandbox",
+        "--state",
+        ":memory:",
+        "--listen",
+        "0.0.0.0:0",
+        "--allowed-hosts",
+        "mcp.example.com",
+    ]);
+    assert_eq!(
+        banner_line(&banner, "MCP endpoint:"),
+        "https://mcp.example.com/mcp",
+        "{banner}"
+    );
+    // And `ds24-mcp sandbox` on every address prints an API URL serve accepts.
+    let mut sandbox = Command::new(bin())
+        .args(["sandbox", "--state", ":memory:", "--listen", "0.0.0.0:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(sandbox.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _sandbox = Running(sandbox);
+    assert!(first.contains("at http://127.0.0.1:"), "{first}");
 }
 
 /// First-run review 5: a state the sandbox cannot use said "Permission denied" twice, with no
