@@ -12,7 +12,10 @@ mod envelope;
 mod key;
 mod parse;
 
-pub use client::{Client, ClientConfig, ConfigError, Language, Retry, check_api_url};
+pub use client::{
+    Client, ClientConfig, ConfigError, Language, MEMORY_PER_ANSWER_BYTE, Retry,
+    UNCOUNTED_ANSWER_BYTES, check_api_url,
+};
 pub use encode::{FormPairs, encode_form, form_body};
 pub use envelope::{CallError, ErrorCode, decode};
 pub use key::ApiKey;

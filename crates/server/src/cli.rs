@@ -361,11 +361,11 @@ pub struct CommonArgs {
     #[arg(long, env = "DS24_MCP_CONNECT_TIMEOUT", default_value_t = 5.0)]
     pub connect_timeout: f64,
     /// Largest Digistore24 answer read, in bytes; a larger one is a tool error asking to narrow the request.
-    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_BYTES", default_value_t = 16 << 20)]
+    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_BYTES", default_value_t = 8 << 20)]
     pub max_upstream_bytes: usize,
-    /// Bytes of Digistore24 answers held at once by all calls together (beyond the first 64 KiB of each, which covers ordinary answers); a call that would pass it is a tool error asking to call again. At least --max-upstream-bytes.
-    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_BYTES_IN_FLIGHT", default_value_t = 64 << 20)]
-    pub max_upstream_bytes_in_flight: usize,
+    /// Memory the Digistore24 answers being read and parsed may take at once, all calls together: 8 bytes per byte of answer beyond the first 64 KiB of each (ordinary answers are not counted). One key may take half; an answer that does not fit is a tool error asking to call again. At least 16 × --max-upstream-bytes.
+    #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_MEMORY", default_value_t = 128 << 20)]
+    pub max_upstream_memory: usize,
     /// Language of Digistore24's messages and labels (never a new product's checkout language: that stays the account's unless `data.language` is given).
     #[arg(long, env = "DS24_MCP_LANGUAGE", value_enum, default_value = "en")]
     pub language: LanguageArg,
@@ -530,10 +530,14 @@ impl ServeArgs {
 impl CommonArgs {
     /// How to reach Digistore24 (or the sandbox at `api_url`).
     pub fn client_config(&self, api_url: String) -> anyhow::Result<ClientConfig> {
-        if self.max_upstream_bytes_in_flight < self.max_upstream_bytes {
+        // One answer of the largest size must fit in one key's half of the memory budget.
+        let needed = self
+            .max_upstream_bytes
+            .saturating_mul(2 * ds24_client::MEMORY_PER_ANSWER_BYTE);
+        if self.max_upstream_memory < needed {
             anyhow::bail!(
-                "--max-upstream-bytes-in-flight ({}) must be at least --max-upstream-bytes ({}): one answer of the largest size must fit",
-                self.max_upstream_bytes_in_flight,
+                "--max-upstream-memory ({}) must be at least 16 × --max-upstream-bytes ({}), so that one key's half holds an answer of the largest size parsed: raise it to {needed}, or lower --max-upstream-bytes",
+                self.max_upstream_memory,
                 self.max_upstream_bytes
             );
         }
@@ -550,7 +554,7 @@ impl CommonArgs {
                 .map(|f| f.name)
                 .collect(),
             max_answer_bytes: self.max_upstream_bytes,
-            max_answer_bytes_in_flight: self.max_upstream_bytes_in_flight,
+            max_answer_memory: self.max_upstream_memory,
         })
     }
 

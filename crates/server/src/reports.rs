@@ -89,6 +89,8 @@ enum Stop {
     Rows,
     Pages,
     Time,
+    /// The server's answer memory was taken by other calls (`CallError::Crowded`).
+    Crowded,
 }
 /// Why a report gives no answer.
 #[derive(Debug, thiserror::Error)]
@@ -329,7 +331,14 @@ pub async fn run(
             stopped = Some(Stop::Time);
             break;
         };
-        let data = data?;
+        let data = match data {
+            // The pages read so far still count: answered as far as they go, and said so.
+            Err(CallError::Crowded) if page_no > 1 => {
+                stopped = Some(Stop::Crowded);
+                break;
+            }
+            other => other?,
+        };
         if page_no == 1 {
             for field in ["from", "to"] {
                 if let Some(v) = data.get(field).or_else(|| query.list_args.get(field)) {
@@ -471,6 +480,9 @@ pub async fn run(
             Some(Stop::Time) => format!(
                 "Stopped after {} s with {read} of {of} rows (the server's --report-timeout); {narrow}.",
                 limits.max_time.as_secs()
+            ),
+            Some(Stop::Crowded) => format!(
+                "Stopped after {read} of {of} rows: the server was reading other large answers and had no room for the next page; ask again in a few seconds, or {narrow}."
             ),
             None => format!(
                 "Digistore24 listed {read} of the {of} rows it announced; the totals cover those {read}. Rows may have changed while the pages were read: asking again may give the rest."
@@ -805,6 +817,8 @@ mod tests {
         delay: std::time::Duration,
         announced: (u64, u64),
         calls: std::sync::atomic::AtomicU64,
+        /// From this call on (the ping is call 1), pages are refused as `Crowded`.
+        crowded_from: Option<u64>,
     }
 
     impl Upstream for OneRowPages {
@@ -816,8 +830,12 @@ mod tests {
             _retry: Retry,
         ) -> crate::upstream::UpstreamFuture<'a> {
             Box::pin(async move {
-                self.calls
+                let call = 1 + self
+                    .calls
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if self.crowded_from.is_some_and(|from| call >= from) {
+                    return Err(CallError::Crowded);
+                }
                 if function == "ping" {
                     return Ok(json!({"server_time": "2026-03-31 10:00:00"}));
                 }
@@ -843,6 +861,7 @@ mod tests {
             announced,
             delay: std::time::Duration::from_secs(delay_secs),
             calls: Default::default(),
+            crowded_from: None,
         };
         let key = ApiKey::new("k").unwrap();
         let args = json!({"from": "-7d"});
@@ -884,6 +903,40 @@ mod tests {
         let note = answer["note"].as_str().unwrap();
         assert!(note.contains("listed 1 of the 5 rows"), "{note}");
         assert!(!note.contains("--report"), "{note}");
+    }
+
+    /// Diff review 3: a page refused for want of answer memory threw away the pages already
+    /// read. The report answers what it read and says why it stopped; a first page refused is
+    /// the call's failure.
+    #[tokio::test]
+    async fn a_crowded_page_ends_the_report_with_what_it_read() {
+        let report = find("summarizePurchases").unwrap();
+        let key = ApiKey::new("k").unwrap();
+        let args = json!({"from": "-7d"});
+        let up = |from| OneRowPages {
+            rows: report.rows,
+            announced: (10, 10),
+            delay: std::time::Duration::ZERO,
+            calls: Default::default(),
+            crowded_from: Some(from),
+        };
+        let args = args.as_object().unwrap();
+        let limits = Limits::default();
+        // The ping, pages 1 to 3, then refused.
+        let answer = run(report, &up(5), &key, args, limits, &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(answer["rows_read"], 3, "{answer}");
+        assert_eq!(answer["complete"], false);
+        assert!(
+            answer["note"]
+                .as_str()
+                .unwrap()
+                .contains("other large answers"),
+            "{answer}"
+        );
+        let first = run(report, &up(2), &key, args, limits, &NoProgress).await;
+        assert!(matches!(first, Err(Failure::Upstream(CallError::Crowded))));
     }
 
     /// Slow pages: the report answers what it read when its time is up.

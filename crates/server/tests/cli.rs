@@ -663,3 +663,22 @@ fn two_sandboxes_cannot_share_one_state_file() {
     drop(first);
     assert_serves(&args);
 }
+
+/// The answer memory must hold one answer of the largest size, parsed, in one key's half.
+#[test]
+fn an_answer_memory_too_small_for_the_largest_answer_is_refused() {
+    assert_refused(
+        &[
+            "--sandbox",
+            "--state",
+            ":memory:",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-upstream-bytes",
+            "8388608",
+            "--max-upstream-memory",
+            "67108864",
+        ],
+        &["--max-upstream-memory", "134217728"],
+    );
+}

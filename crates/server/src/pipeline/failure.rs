@@ -315,6 +315,7 @@ fn upstream_hint(f: &Function, writes: bool, err: &CallError) -> String {
         CallError::TooLarge { .. } if writes => "The change may have happened: check with a list or get tool before calling again.".to_owned(),
         CallError::TooLarge { .. } => "Narrow the request with filters or paging (a smaller page_size, a shorter time window, a search) and call again.".to_owned(),
         CallError::Crowded if writes => "The change may have happened (only its large answer was not read): check with a list or get tool before calling again.".to_owned(),
+        CallError::Crowded if f.kind == ds24_catalog::Kind::Report => "Call again in a few seconds; a shorter time window or narrower filters read fewer pages.".to_owned(),
         CallError::Crowded => "Call again in a few seconds; a smaller page_size or a shorter time window needs less room.".to_owned(),
         CallError::Transport | CallError::BadResponse { .. } if writes => "It is unknown whether the change happened; check with a list or get tool before calling again.".to_owned(),
         CallError::Transport | CallError::BadResponse { .. } => "Try again later.".to_owned(),
