@@ -432,6 +432,13 @@ async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     use crate::doctor::{self, Check, Status};
     let common = &args.serve.common;
     let key = if args.key_stdin {
+        // A person at a terminal otherwise sees nothing and does not know it waits for them.
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            let _ = write!(
+                std::io::stderr(),
+                "Paste the Digistore24 API key and press Enter (it shows as you type; pipe it in to keep it off the screen): "
+            );
+        }
         let mut line = String::new();
         std::io::stdin()
             .read_line(&mut line)

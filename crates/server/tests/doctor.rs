@@ -400,3 +400,26 @@ fn malformed_keys_get_their_own_diagnosis() {
     assert!(line(&run, "API key").contains("FAIL"), "{}", run.out);
     assert!(run.out.contains("give the key alone"), "{}", run.out);
 }
+
+/// First-run review 10: `doctor --key-stdin` at a terminal showed nothing and waited. Run under
+/// `script`, which gives it a terminal, it asks; with a pipe it stays silent.
+#[test]
+fn key_stdin_asks_at_a_terminal_only() {
+    let prompt = "Paste the Digistore24 API key";
+    let command = format!("{} doctor --sandbox --state :memory: --key-stdin", bin());
+    let mut at_terminal = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("DS24_MCP_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1) runs (util-linux)");
+    writeln!(at_terminal.stdin.take().unwrap(), "sandbox-full").unwrap();
+    let out = at_terminal.wait_with_output().unwrap();
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert!(seen.contains(prompt), "{seen}");
+    assert!(seen.contains("Digistore24 accepts the key"), "{seen}");
+    let piped = doctor(Some("sandbox-full"), true, &[]);
+    assert!(!piped.out.contains(prompt), "{}", piped.out);
+}
