@@ -388,10 +388,18 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
                 .count();
             let _ = writeln!(
                 summary,
-                "  tools              {} offered ({writes} change data); toolsets `{}`{}",
+                "  tools              {} offered ({writes} change data); toolsets `{}`{}{}",
                 offered.len(),
                 common.selection.toolsets.as_deref().unwrap_or("default"),
-                if common.selection.read_only { "; read-only (--read-only)" } else { "" }
+                if common.selection.read_only { "; read-only (--read-only)" } else { "" },
+                if inventory.mode() == crate::tools::Mode::Compact {
+                    format!(
+                        "; compact mode: clients list {} tools that search, describe and call them",
+                        crate::tools::compact::tools(&inventory, &everyone).len()
+                    )
+                } else {
+                    String::new()
+                }
             );
             if offered.is_empty() {
                 checks.push(Check::fail(

@@ -682,3 +682,37 @@ fn an_answer_memory_too_small_for_the_largest_answer_is_refused() {
         &["--max-upstream-memory", "134217728"],
     );
 }
+
+/// First-run review 11: `tools --mode compact` listed 97 tools where a compact connection sees
+/// four; the catalog it prints is what such a connection lists.
+#[test]
+fn tools_in_compact_mode_print_what_a_compact_connection_lists() {
+    let run = |args: &[&str]| {
+        let out = Command::new(bin())
+            .arg("tools")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listed: serde_json::Value =
+        serde_json::from_str(&run(&["--mode", "compact", "--format", "json"])).unwrap();
+    let names: Vec<&str> = listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "searchTools",
+            "describeTool",
+            "callTool",
+            "callDestructiveTool"
+        ]
+    );
+    assert!(run(&["--mode", "compact"]).starts_with("Compact mode: a connection lists 4 tools"));
+    assert!(!run(&[]).contains("Compact mode"));
+}
