@@ -30,6 +30,12 @@ pub fn get(name: &str) -> Option<&'static Function> {
         .and_then(|i| functions::SORTED.get(i).copied())
 }
 
+/// Looks a function up by either of its names: Digistore24's (`createProduct`) or the hosted
+/// server's (`PostCreateproduct`), which existing prompts use.
+pub fn resolve(name: &str) -> Option<&'static Function> {
+    get(name).or_else(|| all().find(|f| f.official_name() == name))
+}
+
 /// Every toolset, in display order.
 pub fn toolsets() -> &'static [&'static Toolset] {
     functions::TOOLSETS

@@ -349,9 +349,11 @@ pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -
 
 /// One reachable function's full tool description, or why it cannot be described.
 pub fn describe(inventory: &Inventory, scope: &Scope, name: &str) -> Option<Value> {
-    let (entry, tool) = inventory.visible(scope).find(|(e, _)| {
-        e.name == name || e.function.name == name || e.function.official_name() == name
-    })?;
+    // Either name, as calls take them (the inventory's aliases), if this connection sees it.
+    let wanted = inventory.get(name)?;
+    let (entry, tool) = inventory
+        .visible(scope)
+        .find(|(e, _)| std::ptr::eq(*e, wanted))?;
     let mut out = serde_json::to_value(tool).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut out {
         map.insert("toolset".into(), entry.function.toolset.id.into());
@@ -403,6 +405,10 @@ mod tests {
         );
         assert!(describe(&inv, &read_only, "createVoucher").is_none());
         assert!(describe(&inv, &Scope::default(), "createVoucher").is_some());
+        // By the hosted server's name too, as calls take it.
+        let official = ds24_catalog::get("createVoucher").unwrap().official_name();
+        assert!(describe(&inv, &Scope::default(), &official).is_some());
+        assert!(describe(&inv, &read_only, &official).is_none());
         // Not enabled on this server (refunds is opt-in).
         assert!(describe(&inv, &Scope::default(), "refundPurchase").is_none());
     }

@@ -134,8 +134,7 @@ fn resolve(names: &[String]) -> Result<BTreeSet<&'static str>, SelectionError> {
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(|n| {
-            ds24_catalog::get(n)
-                .or_else(|| ds24_catalog::all().find(|f| f.official_name() == n))
+            ds24_catalog::resolve(n)
                 .map(|f| f.name)
                 .ok_or_else(|| SelectionError::UnknownTool(n.to_owned()))
         })
