@@ -62,20 +62,36 @@ struct PendingCall {
     nonce: String,
 }
 
-/// Most characters of the arguments a question shows: a person reads it, and a destructive
-/// call's arguments (ids, amounts, a code) fit many times over.
-const SHOWN_ARGS_CHARS: usize = 2_000;
+/// Most characters of one text value a question shows: an order id, an amount, a code or a
+/// date fits many times over; a long free text is cut, value by value, never the whole.
+const SHOWN_TEXT_CHARS: usize = 200;
+/// Most characters of a whole question's arguments. Beyond it nothing is asked at all: a
+/// prefix would let the order of the arguments (the model's choice) hide the ids and amounts
+/// the user approves.
+const SHOWN_ARGS_CHARS: usize = 6_000;
 
-/// The arguments as the question shows them: whole, or their start and how much is not shown.
-fn shown(args_text: &str) -> String {
-    match args_text.char_indices().nth(SHOWN_ARGS_CHARS) {
-        None => args_text.to_owned(),
-        Some((at, _)) => format!(
-            "{}… ({} more characters not shown)",
-            &args_text[..at],
-            args_text[at..].chars().count()
-        ),
+/// The arguments as the question shows them: every field, with each long text cut on its
+/// own; `None` when even that is too long to show in full.
+fn shown(args: &Map<String, Value>) -> Option<String> {
+    fn cut(value: &Value) -> Value {
+        match value {
+            Value::String(text) => match text.char_indices().nth(SHOWN_TEXT_CHARS) {
+                Some((at, _)) => Value::String(format!(
+                    "{}… ({} more characters)",
+                    &text[..at],
+                    text[at..].chars().count()
+                )),
+                None => value.clone(),
+            },
+            Value::Array(items) => Value::Array(items.iter().map(cut).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), cut(v))).collect())
+            }
+            other => other.clone(),
+        }
     }
+    let text = Value::Object(args.iter().map(|(k, v)| (k.clone(), cut(v))).collect()).to_string();
+    (text.chars().count() <= SHOWN_ARGS_CHARS).then_some(text)
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -162,6 +178,10 @@ impl Confirmer {
         match confirmation {
             Confirmation::Unavailable => Ok(Decision::Proceed),
             Confirmation::Available => {
+                // Everything the user approves is shown, or nothing is asked.
+                let shown = shown(args).ok_or(ToolFailure::BadConfirmation {
+                    reason: "cannot be asked: the arguments are too long to show the user in full; shorten the free-text fields",
+                })?;
                 let args_text = args_text();
                 let iat = now_millis();
                 let mut nonce = [0u8; 16];
@@ -184,10 +204,7 @@ impl Confirmer {
                             reason: "could not be created; try again",
                         })?;
                 Ok(Decision::Ask(Question {
-                    message: format!(
-                        "{title} cannot be undone ({summary}). Call it with {}?",
-                        shown(&args_text)
-                    ),
+                    message: format!("{title} cannot be undone ({summary}). Call it with {shown}?"),
                     state,
                 }))
             }
@@ -241,22 +258,28 @@ mod tests {
     }
 
     /// Code review 14: the question and the sealed state carried the arguments whole, up to
-    /// the argument limits (about 1 MiB) to the user and to the client and back.
+    /// the argument limits (about 1 MiB), to the user and to the client and back. Diff review 3
+    /// (1): a question cut after a prefix let a long text sent first hide the order and the
+    /// amount; every field is shown, each long text cut on its own.
     #[test]
     fn large_arguments_keep_the_question_and_the_state_small_and_still_bind() {
         let c = confirmer();
-        let big = |tail: &str| -> Map<String, Value> {
-            json!({"code": "X", "note": format!("{}{tail}", "a".repeat(500_000))})
-                .as_object()
-                .unwrap()
-                .clone()
+        let args = |tail: &str| -> Map<String, Value> {
+            json!({
+                "placeholders": {"note": format!("{}{tail}", "Routine follow-up. ".repeat(30_000))},
+                "purchase_id": "VICTIM123",
+                "payment_plan": {"first_amount": 4999, "currency": "EUR"}
+            })
+            .as_object()
+            .unwrap()
+            .clone()
         };
         let asked = c
             .decide(
-                "deleteVoucher",
-                "Delete voucher",
+                "createBillingOnDemand",
+                "Create billing on demand",
                 "s",
-                &big("1"),
+                &args("1"),
                 "fp",
                 &Confirmation::Available,
             )
@@ -264,8 +287,11 @@ mod tests {
         let Decision::Ask(question) = asked else {
             panic!("a question");
         };
-        assert!(question.message.len() < 3_000, "{}", question.message.len());
-        assert!(question.message.contains("more characters not shown"));
+        let message = &question.message;
+        assert!(message.len() < 1_000, "{}", message.len());
+        for shown in ["VICTIM123", "4999", "EUR", "more characters"] {
+            assert!(message.contains(shown), "{shown}: {message}");
+        }
         assert!(question.state.len() < 1_000, "{}", question.state.len());
         // The seal still binds the exact arguments: one character further on is another call.
         let answer = |state: &str| Confirmation::Answered {
@@ -273,22 +299,28 @@ mod tests {
             accepted: true,
         };
         let other = c.decide(
-            "deleteVoucher",
-            "Delete voucher",
+            "createBillingOnDemand",
+            "t",
             "s",
-            &big("2"),
+            &args("2"),
             "fp",
             &answer(&question.state),
         );
         assert!(other.is_err());
         let same = c.decide(
-            "deleteVoucher",
-            "Delete voucher",
+            "createBillingOnDemand",
+            "t",
             "s",
-            &big("1"),
+            &args("1"),
             "fp",
             &answer(&question.state),
         );
         assert!(matches!(same, Ok(Decision::Proceed)));
+        // Too many fields to show in full: nothing is asked, so nothing unseen is approved.
+        let many: Map<String, Value> = (0..200)
+            .map(|i| (format!("field_{i}"), Value::String("x".repeat(100))))
+            .collect();
+        let refused = c.decide("t", "t", "s", &many, "fp", &Confirmation::Available);
+        assert!(refused.is_err());
     }
 }
