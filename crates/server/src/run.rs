@@ -454,12 +454,15 @@ async fn doctor(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     };
     let (config_checks, summary) = doctor::check_config(&args.serve);
     let (api_url, sandbox) = if common.sandbox {
-        let running = ds24_sandbox::start(
-            embedded_sandbox(common),
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        )
-        .await
-        .context("cannot start the sandbox")?;
+        // The doctor only reads: an account of its own in memory, so that it runs beside a
+        // `serve --sandbox` that holds the state file.
+        let options = ds24_sandbox::SandboxOptions {
+            state: ds24_sandbox::StateLocation::Memory,
+            ..embedded_sandbox(common)
+        };
+        let running = ds24_sandbox::start(options, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .context("cannot start the sandbox")?;
         (running.api_url(), Some(running))
     } else {
         (common.api_url.clone(), None)

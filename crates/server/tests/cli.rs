@@ -660,6 +660,18 @@ fn two_sandboxes_cannot_share_one_state_file() {
         "the first sandbox came up"
     );
     assert_refused(&args, &["in use", state]);
+    // The doctor beside it works: its own sandbox keeps an account in memory (diff review 3).
+    let doctor = Command::new(bin())
+        .args(["doctor", "--sandbox", "--state", state])
+        .env("DS24_API_KEY", "sandbox-full")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        report.contains("Digistore24 accepts the key"),
+        "{report}{}",
+        String::from_utf8_lossy(&doctor.stderr)
+    );
     drop(first);
     assert_serves(&args);
 }
