@@ -253,14 +253,18 @@ impl ServeArgs {
             && self
                 .allowed_hosts
                 .iter()
+                .filter(|h| !h.is_empty())
                 .chain(public_host.as_ref())
                 .all(|h| is_loopback_name(h))
     }
 }
 
-/// Whether a Host allowlist entry names this machine only.
+/// Whether a Host allowlist entry names this machine only, with or without a port
+/// (`localhost:8787`, `[::1]:8787`).
 pub fn is_loopback_name(host: &str) -> bool {
-    ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&host)
+    let name = crate::transport::http::allowed_authority(host).map(|(name, _)| name);
+    name.as_deref()
+        .is_some_and(|n| ["localhost", "127.0.0.1", "::1"].contains(&n))
 }
 
 /// `stdio`.

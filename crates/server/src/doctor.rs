@@ -342,10 +342,11 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
     let _ = writeln!(
         summary,
         "  allowed hosts      {}",
-        args.allowed_hosts.join(", ")
+        args.hosts().unwrap_or_default().join(", ")
     );
     let public: Vec<String> = args
-        .allowed_hosts
+        .hosts()
+        .unwrap_or_default()
         .iter()
         .filter(|h| !crate::cli::is_loopback_name(h) && h.as_str() != "*")
         .map(|h| format!("https://{h}/mcp"))

@@ -341,16 +341,21 @@ fn banner(
     // this machine's address if the Host allowlist takes it, else the first public hostname
     // (behind TLS, as the doctor says too).
     let local = http::local_origin(addr);
-    let local_allowed = allowed_hosts
-        .iter()
-        .any(|h| h == "*" || crate::cli::is_loopback_name(h));
-    let public = allowed_hosts
-        .iter()
-        .find(|h| !crate::cli::is_loopback_name(h) && h.as_str() != "*")
-        .map(|h| format!("https://{h}"));
-    let origin = match (oauth, public) {
+    let local_allowed = local
+        .strip_prefix("http://")
+        .is_some_and(|authority| http::host_allowed(authority, allowed_hosts));
+    // The first name the allowlist takes instead: plain http for this machine's own names,
+    // https (TLS in front) for a public one.
+    let listed = allowed_hosts.iter().find(|h| h.as_str() != "*").map(|h| {
+        if crate::cli::is_loopback_name(h) {
+            format!("http://{h}")
+        } else {
+            format!("https://{h}")
+        }
+    });
+    let origin = match (oauth, listed) {
         (Some(o), _) => o.public_url().join(""),
-        (None, Some(public)) if !local_allowed => public,
+        (None, Some(listed)) if !local_allowed => listed,
         (None, _) => local,
     };
     let url = format!("{origin}/mcp");

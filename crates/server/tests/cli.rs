@@ -495,6 +495,31 @@ async fn the_sandbox_banner_gives_an_address_clients_can_use() {
         "https://mcp.example.com/mcp",
         "{banner}"
     );
+    drop(_running);
+    // An allowlist entry with a port (diff review 3, finding 8): plain http for this machine's
+    // own name, and the address answers.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let entry = format!("localhost:{port}");
+    let (banner, _running) = banner_of(&[
+        "--sandbox",
+        "--state",
+        ":memory:",
+        "--listen",
+        &listen,
+        "--allowed-hosts",
+        &entry,
+    ]);
+    let url = banner_line(&banner, "MCP endpoint:").to_owned();
+    assert_eq!(url, format!("http://{entry}/mcp"), "{banner}");
+    let listed = Mcp::new(url, Some(READ_KEY), Era::Legacy)
+        .raw("tools/list", json!({}))
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
     // And `ds24-mcp sandbox` on every address prints an API URL serve accepts.
     let mut sandbox = Command::new(bin())
         .args(["sandbox", "--state", ":memory:", "--listen", "0.0.0.0:0"])

@@ -423,3 +423,31 @@ fn key_stdin_asks_at_a_terminal_only() {
     let piped = doctor(Some("sandbox-full"), true, &[]);
     assert!(!piped.out.contains(prompt), "{}", piped.out);
 }
+
+/// Diff review 3, finding 3: a trailing comma in the host list made the doctor print
+/// `https:///mcp` and pass a public listen address with only loopback names.
+#[test]
+fn an_empty_host_element_changes_nothing_in_the_doctor() {
+    let run = doctor(
+        Some("sandbox-full"),
+        false,
+        &["--allowed-hosts", "localhost,"],
+    );
+    assert!(!run.out.contains("https:///"), "{}", run.out);
+    assert!(
+        run.out.contains("allowed hosts      localhost\n"),
+        "{}",
+        run.out
+    );
+    let run = doctor(
+        Some("sandbox-full"),
+        false,
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--allowed-hosts",
+            "localhost,127.0.0.1,",
+        ],
+    );
+    assert!(line(&run, "Hosts").contains("FAIL"), "{}", run.out);
+}

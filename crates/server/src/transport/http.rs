@@ -225,19 +225,26 @@ fn host_problem(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
         return Some("Forbidden: missing Host header".into());
     };
     let text = value.to_str().unwrap_or("<not plain text>");
-    let ok = authority(text).is_some_and(|(host, port)| {
+    (!host_allowed(text, allowed)).then(|| {
+        format!(
+            "Forbidden: Host `{}` is not allowed. A public deployment must list its hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS).",
+            shorten(text)
+        )
+    })
+}
+
+/// Whether a `Host` header value passes the allowlist (`*` passes any).
+pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    if allowed.iter().any(|h| h == "*") {
+        return true;
+    }
+    authority(host).is_some_and(|(host, port)| {
         allowed
             .iter()
             .filter_map(|a| allowed_authority(a))
             .any(|(allowed_host, allowed_port)| {
                 allowed_host == host && allowed_port.is_none_or(|p| Some(p) == port)
             })
-    });
-    (!ok).then(|| {
-        format!(
-            "Forbidden: Host `{}` is not allowed. A public deployment must list its hostname with --allowed-hosts (env DS24_MCP_ALLOWED_HOSTS).",
-            shorten(text)
-        )
     })
 }
 
