@@ -73,7 +73,7 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(30),
             language: Some(Language::En),
             without_answer_language: Vec::new(),
-            max_answer_bytes: 16 << 20,
+            max_answer_bytes: 8 << 20,
             max_answer_memory: 128 << 20,
         }
     }

@@ -550,7 +550,7 @@ fn start_up_checks(args: &ServeArgs) -> Vec<Check> {
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && !bound.is_empty() => {
                 checks.push(Check::fail(
                     name,
-                    format!("{addr} is taken by the address above: `serve` cannot listen on both"),
+                    format!("{addr} is in use (by the address above, or by another program): `serve` could not listen on both"),
                     format!("Give {flag} a port of its own."),
                 ));
             }

@@ -389,7 +389,9 @@ async fn malformed_params_and_unknown_cursors_are_invalid_params() {
         let r = mcp.raw("no/such/method", json!({})).await;
         assert_eq!(r.body["error"]["code"], -32601, "{era:?}: {}", r.body);
         // A client's value is repeated only in part: a 1 MB cursor is no 1 MB answer.
-        let huge = "B".repeat(1_000_000);
+        // Far more than any error may answer, and under the reader's limit for one text (so
+        // the request reaches the method's own checks).
+        let huge = "B".repeat(50_000);
         let r = mcp.raw("tools/list", json!({"cursor": huge})).await;
         assert_eq!(r.body["error"]["code"], -32602, "{era:?}");
         assert!(
@@ -405,6 +407,11 @@ async fn malformed_params_and_unknown_cursors_are_invalid_params() {
                 json!({"protocolVersion": 5, "capabilities": huge}),
             ),
             ("prompts/get", json!({"name": [huge]})),
+            // The parser's own account quotes the offending value (`invalid type: string "…"`).
+            (
+                "prompts/get",
+                json!({"name": "copy_product", "arguments": huge}),
+            ),
         ] {
             let r = mcp.raw(method, params).await;
             let size = r.body.to_string().len();
