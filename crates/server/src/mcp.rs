@@ -528,11 +528,12 @@ impl ServerHandler for Ds24Service {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let context = self.context(&ctx)?;
         let Some(reference) = guides::reference(&request.uri) else {
-            let uri = start_of(&request.uri, ECHOED_CHARS);
             let message = format!(
-                "Unknown resource: {uri}. Call resources/list for the available resources."
+                "Unknown resource: {}. Call resources/list for the available resources.",
+                start_of(&request.uri, ECHOED_CHARS)
             );
-            let data = Some(json!({ "uri": uri }));
+            // The requested URI whole, as the spec asks (sep-2164), up to a URI's usual length.
+            let data = Some(json!({ "uri": start_of(&request.uri, URI_CHARS) }));
             // "Resource not found" is -32002 before 2026-07-28; since then -32602 (and clients
             // still accept -32002).
             return Err(if is_modern(&ctx) {
@@ -597,6 +598,9 @@ fn one_page(request: Option<&PaginatedRequestParams>) -> Result<(), ErrorData> {
 /// Most characters of a client's own value repeated in an error: enough to recognise it, not
 /// enough to turn a 1 MB value into a 1 MB answer and log line.
 const ECHOED_CHARS: usize = 40;
+/// Most characters of a requested URI repeated in a "not found" error's data, where the spec
+/// asks for the URI itself (clients match it): more than any real URI, bounded all the same.
+const URI_CHARS: usize = 2_048;
 /// Most characters of a parser's account of bad params (it quotes the offending value).
 const PROBLEM_CHARS: usize = 200;
 

@@ -388,6 +388,11 @@ async fn malformed_params_and_unknown_cursors_are_invalid_params() {
         }
         let r = mcp.raw("no/such/method", json!({})).await;
         assert_eq!(r.body["error"]["code"], -32601, "{era:?}: {}", r.body);
+        // A missing resource's URI comes back whole in the error's data (the conformance
+        // suite's sep-2164 check); only its message shortens it.
+        let uri = "test://nonexistent-resource-for-conformance-testing";
+        let r = mcp.raw("resources/read", json!({ "uri": uri })).await;
+        assert_eq!(r.body["error"]["data"]["uri"], uri, "{era:?}: {}", r.body);
         // A client's value is repeated only in part: a 1 MB cursor is no 1 MB answer.
         // Far more than any error may answer, and under the reader's limit for one text (so
         // the request reaches the method's own checks).
