@@ -298,16 +298,20 @@ impl Client {
 /// The share of the answer memory budget one answer holds, returned when dropped.
 struct Held<'c> {
     budget: &'c Budget,
-    key: [u8; 32],
+    key: &'c ApiKey,
+    /// The key's digest in [`Budget::held`], computed for the first counted byte only: most
+    /// answers fit in the uncounted part and never need it.
+    digest: Option<[u8; 32]>,
     permits: Vec<tokio::sync::OwnedSemaphorePermit>,
     kib: usize,
 }
 
 impl<'c> Held<'c> {
-    fn new(budget: &'c Budget, key: &ApiKey) -> Self {
+    fn new(budget: &'c Budget, key: &'c ApiKey) -> Self {
         Self {
             budget,
-            key: key.salted_digest(b"ds24-client answer budget"),
+            key,
+            digest: None,
             permits: Vec::new(),
             kib: 0,
         }
@@ -324,12 +328,15 @@ impl<'c> Held<'c> {
             return Ok(());
         }
         let more = kib - self.kib;
+        let digest = *self
+            .digest
+            .get_or_insert_with(|| self.key.salted_digest(b"ds24-client answer budget"));
         let mut held = self
             .budget
             .held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let by_key = held.get(&self.key).copied().unwrap_or(0);
+        let by_key = held.get(&digest).copied().unwrap_or(0);
         if by_key.saturating_add(more) > self.budget.per_key {
             return Err(CallError::Crowded);
         }
@@ -341,7 +348,7 @@ impl<'c> Held<'c> {
                     .ok()
             })
             .ok_or(CallError::Crowded)?;
-        held.insert(self.key, by_key + more);
+        held.insert(digest, by_key + more);
         self.permits.push(permit);
         self.kib = kib;
         Ok(())
@@ -350,18 +357,18 @@ impl<'c> Held<'c> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        if self.kib == 0 {
+        let Some(digest) = self.digest.filter(|_| self.kib > 0) else {
             return;
-        }
+        };
         let mut held = self
             .budget
             .held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(by_key) = held.get_mut(&self.key) {
+        if let Some(by_key) = held.get_mut(&digest) {
             *by_key = by_key.saturating_sub(self.kib);
             if *by_key == 0 {
-                held.remove(&self.key);
+                held.remove(&digest);
             }
         }
     }

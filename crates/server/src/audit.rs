@@ -553,10 +553,7 @@ fn looks_like_email(text: &str) -> bool {
 }
 
 fn cut(s: &str) -> String {
-    match s.char_indices().nth(MAX_TEXT) {
-        Some((at, _)) => format!("{}…", &s[..at]),
-        None => s.to_owned(),
-    }
+    crate::limit::start_of(s, MAX_TEXT)
 }
 
 fn millis(d: Duration) -> u64 {

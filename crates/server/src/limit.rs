@@ -2,7 +2,8 @@
 //! hammer a Digistore24 account (the MCP spec asks servers to rate-limit tool invocations) and
 //! an anonymous caller cannot drive unlimited upstream calls by inventing a new key for each.
 //! Per replica and in memory: the server stays stateless, and N replicas allow at most N times
-//! the rate.
+//! the rate. Also the one rule for bounding a text that is repeated back (a client's value in
+//! an error, a field in the audit trail): [`start_of`].
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -121,6 +122,15 @@ impl RateLimiter {
         } else {
             Err(Duration::from_secs_f64((1.0 - *tokens) / self.rate))
         }
+    }
+}
+
+/// The first `max` characters of `text`, with `…` when there were more: how a text someone
+/// else chose is repeated, so that its size cannot set the size of an answer or a log line.
+pub fn start_of(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 

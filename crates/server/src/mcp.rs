@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::context::{ClientInfo, RequestContext};
 use crate::guides;
+use crate::limit::start_of;
 use crate::pipeline::{
     CallOutcome, Confirmation, NoProgress, Pipeline, Progress, Question, Reach, ToolFailure,
 };
@@ -603,14 +604,6 @@ const ECHOED_CHARS: usize = 40;
 const URI_CHARS: usize = 2_048;
 /// Most characters of a parser's account of bad params (it quotes the offending value).
 const PROBLEM_CHARS: usize = 200;
-
-/// The first `max` characters of `text`, with `…` when there were more.
-fn start_of(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
-}
 
 /// The refusal of a request rmcp could not read into its method's parameters: -32602 with
 /// the reason for a method this server implements (rmcp's default, -32601 "method not found",

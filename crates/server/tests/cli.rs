@@ -453,11 +453,7 @@ async fn the_sandbox_banner_gives_an_address_clients_can_use() {
         listed.body
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let public = format!("http://localhost:{port}");
     let (banner, _running) = banner_of(&[
@@ -498,11 +494,7 @@ async fn the_sandbox_banner_gives_an_address_clients_can_use() {
     drop(_running);
     // An allowlist entry with a port (diff review 3, finding 8): plain http for this machine's
     // own name, and the address answers.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let entry = format!("localhost:{port}");
     let (banner, _running) = banner_of(&[

@@ -321,9 +321,7 @@ fn what_would_stop_serve_fails_the_doctor() {
     assert_eq!(run.code, 0, "in use is a note, not a failure: {}", run.out);
     drop(taken);
     // The metrics address on the listen address: `serve` cannot hold both (diff review 6).
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = free.local_addr().unwrap().to_string();
-    drop(free);
+    let addr = format!("127.0.0.1:{}", support::free_port());
     let run = doctor(
         Some("sandbox-full"),
         false,

@@ -297,11 +297,7 @@ pub(crate) fn allowed_authority(entry: &str) -> Option<(String, Option<u16>)> {
 
 /// A header value as quoted in an error: short, so a 400 KB header is not sent back.
 fn shorten(text: &str) -> String {
-    let mut short: String = text.chars().take(100).collect();
-    if text.chars().nth(100).is_some() {
-        short.push('…');
-    }
-    short
+    crate::limit::start_of(text, 100)
 }
 
 /// A browser Origin passes when it is listed, or when its host is one of the server's own

@@ -338,17 +338,24 @@ pub fn serve_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         .unwrap_or_else(|logs| panic!("server did not start; logs:\n{logs}"))
 }
 
+/// A loopback port that was free a moment ago, for a server that must know its port before it
+/// starts (its public URL names it). Another process may take it first: callers that can,
+/// retry.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Starts `ds24-mcp serve` on a free port that it also announces as its public URL
 /// (`--public-url http://127.0.0.1:PORT`), for the OAuth flows whose redirects name it.
 pub fn serve_public(args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut last = String::new();
     // A port found free can be taken before the server binds it: try a few.
     for _ in 0..5 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let public = format!("http://127.0.0.1:{port}");
         let mut all = vec!["--public-url", public.as_str()];
