@@ -4,10 +4,9 @@
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, ACCEPT_CHARSET, CONTENT_TYPE, HeaderValue};
-use serde_json::Value;
 
 use crate::encode::{FormPairs, form_body};
-use crate::envelope::{CallError, decode};
+use crate::envelope::{Answer, CallError, decode, decode_owned};
 use crate::key::ApiKey;
 
 /// The language Digistore24 should answer in (messages and `*_msg` labels).
@@ -174,14 +173,14 @@ impl Client {
         &self.config.api_url
     }
 
-    /// Calls `function` with form `params` and returns the envelope's `data`.
+    /// Calls `function` with form `params` and returns the answer (the envelope's `data`).
     pub async fn call(
         &self,
         function: &str,
         key: &ApiKey,
         params: &FormPairs,
         retry: Retry,
-    ) -> Result<Value, CallError> {
+    ) -> Result<Answer, CallError> {
         match self.call_once(function, key, params).await {
             Err(e) if retry == Retry::OnConnectFailure && e.is_safe_to_retry() => {
                 tracing::debug!(function, error = %e, "retrying read after connection failure");
@@ -196,7 +195,7 @@ impl Client {
         function: &str,
         key: &ApiKey,
         params: &FormPairs,
-    ) -> Result<Value, CallError> {
+    ) -> Result<Answer, CallError> {
         let url = format!("{}/{}", self.config.api_url.trim_end_matches('/'), function);
         let mut pairs = params.clone();
         if let Some(lang) = self.config.language
@@ -255,15 +254,15 @@ impl Client {
             held.cover(body.len() + chunk.len())?;
             body.extend_from_slice(&chunk);
         }
-        match decode(status, &body) {
+        match decode_owned(status, body) {
             // An error's text is Digistore24's (or a proxy's page): it goes to logs and to the
             // model. Should it repeat the key (a debug page echoing request headers, say), the
             // key is taken out before anything reads it; cut short in a snippet it would leave
             // part of itself, so the body is cleaned, not the text.
-            Err(_) if contains(&body, key.expose().as_bytes()) => {
+            Err((_, body)) if contains(&body, key.expose().as_bytes()) => {
                 decode(status, &without(&body, key.expose().as_bytes()))
             }
-            decoded => decoded,
+            decoded => decoded.map_err(|(error, _)| error),
         }
     }
 

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::doc::{Doc, Json, Kind, NotJson};
+
 /// Digistore24's error codes, as its official connector names them. The server never
 /// documented the list, so unknown codes are kept as they are and never branched on alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,56 +169,124 @@ fn cut(text: &str, max: usize) -> String {
     }
 }
 
+/// A successful call's answer: Digistore24's envelope as it came, and where its `data` is in it.
+/// The data stays in the envelope's text (see [`Doc`]): a tool call writes it out again with
+/// its strings copied as they stood, and only code that wants a `Value` builds one.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    doc: Doc,
+    data: usize,
+}
+
+impl Answer {
+    /// The envelope's `data` (`null` where it had none).
+    pub fn data(&self) -> Json<'_> {
+        self.doc.at(self.data).unwrap_or_else(|| self.doc.root())
+    }
+
+    /// The envelope's `data` as a `Value`.
+    pub fn into_value(self) -> Value {
+        self.data().to_value()
+    }
+
+    /// An answer whose data is `value`: for answers made here (reports, the compact tools)
+    /// and test doubles, which then take the same way to a tool result.
+    pub fn from_value(value: &Value) -> Self {
+        Self {
+            doc: Doc::from_value(value),
+            data: 0,
+        }
+    }
+}
+
+impl From<Value> for Answer {
+    fn from(value: Value) -> Self {
+        Self::from_value(&value)
+    }
+}
+
 /// Reads an envelope from a response body, whatever the status: Digistore24 sends errors both
 /// as HTTP 200 with `result: "error"` and as 4xx with the same body.
-pub fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
-    let snippet = || {
-        let text = String::from_utf8_lossy(body);
-        let mut s: String = text.chars().take(160).collect();
-        if text.chars().count() > 160 {
-            s.push('…');
-        }
-        s
-    };
+pub fn decode(status: u16, body: &[u8]) -> Result<Answer, CallError> {
+    decode_owned(status, body.to_vec()).map_err(|(error, _)| error)
+}
+
+/// [`decode`] without a copy of the body; a failure gives the body back with the error.
+pub(crate) fn decode_owned(status: u16, body: Vec<u8>) -> Result<Answer, (CallError, Vec<u8>)> {
     // One UTF-8 check of the whole body, then a parse that trusts it: checking string by string
     // (`from_slice`) cost more. A body that is not UTF-8 goes the checking way for its message.
-    let parsed = match std::str::from_utf8(body) {
-        Ok(text) => crate::parse::from_str(text),
-        Err(_) => serde_json::from_slice(body),
-    };
-    let value: Value = match parsed {
-        Ok(v) => v,
-        Err(e) if body.is_empty() => {
-            return Err(CallError::BadResponse {
-                status,
-                detail: format!("empty body ({e})"),
-            });
-        }
+    let text = match String::from_utf8(body) {
+        Ok(text) => text,
         Err(e) => {
-            return Err(CallError::BadResponse {
-                status,
-                detail: format!("not JSON ({e}); body starts: {}", snippet()),
-            });
+            let body = e.into_bytes();
+            let error = match serde_json::from_slice::<Value>(&body) {
+                Err(e) => not_json(status, &e, &body),
+                Ok(_) => not_json(status, &"invalid UTF-8", &body),
+            };
+            return Err((error, body));
         }
     };
-    let Value::Object(mut envelope) = value else {
-        return Err(CallError::BadResponse {
+    let mut doc = match Doc::parse(text) {
+        Ok(doc) => doc,
+        Err(NotJson { error, text }) => {
+            let body = text.into_bytes();
+            return Err((not_json(status, &error, &body), body));
+        }
+    };
+    match envelope(status, &doc) {
+        Ok(Some(data)) => Ok(Answer { doc, data }),
+        Ok(None) => {
+            let data = doc.push_null();
+            Ok(Answer { doc, data })
+        }
+        Err(error) => Err((error, doc.into_text().into_bytes())),
+    }
+}
+
+/// The start of a body, for a message about it.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut s: String = text.chars().take(160).collect();
+    if text.chars().count() > 160 {
+        s.push('…');
+    }
+    s
+}
+
+fn not_json(status: u16, error: &dyn std::fmt::Display, body: &[u8]) -> CallError {
+    if body.is_empty() {
+        return CallError::BadResponse {
             status,
-            detail: format!("not an envelope: {}", snippet()),
-        });
-    };
-    match envelope.get("result").and_then(Value::as_str) {
-        // The data moves out of the envelope: a copy would cost as much as the parse.
-        Some("success") if (200..300).contains(&status) => {
-            Ok(envelope.remove("data").unwrap_or(Value::Null))
-        }
+            detail: format!("empty body ({error})"),
+        };
+    }
+    CallError::BadResponse {
+        status,
+        detail: format!("not JSON ({error}); body starts: {}", snippet(body)),
+    }
+}
+
+/// Where the envelope's data is (`None`: it has none), or why the call failed.
+fn envelope(status: u16, doc: &Doc) -> Result<Option<usize>, CallError> {
+    let bad = |detail: String| CallError::BadResponse { status, detail };
+    let root = doc.root();
+    if !root.is_object() {
+        return Err(bad(format!(
+            "not an envelope: {}",
+            snippet(doc.text().as_bytes())
+        )));
+    }
+    match root.get("result").and_then(Json::as_str) {
+        Some("success") if (200..300).contains(&status) => Ok(root.get("data").map(Json::index)),
         Some("error") | Some("success") => {
-            let code = envelope
-                .get("code")
-                .and_then(|c| c.as_i64().or_else(|| c.as_str()?.trim().parse().ok()));
-            let message = envelope
+            let code = root.get("code").and_then(|c| match c.kind() {
+                Kind::Number(n) => n.as_i64(),
+                Kind::String(s) => s.trim().parse().ok(),
+                _ => None,
+            });
+            let message = root
                 .get("message")
-                .and_then(Value::as_str)
+                .and_then(Json::as_str)
                 .filter(|m| !m.trim().is_empty())
                 .map(|m| cut(m, MAX_MESSAGE_CHARS))
                 .unwrap_or_else(|| format!("no message (HTTP {status})"));
@@ -227,10 +297,10 @@ pub fn decode(status: u16, body: &[u8]) -> Result<Value, CallError> {
                 status,
             })
         }
-        _ => Err(CallError::BadResponse {
-            status,
-            detail: format!("no \"result\" field in the answer: {}", snippet()),
-        }),
+        _ => Err(bad(format!(
+            "no \"result\" field in the answer: {}",
+            snippet(doc.text().as_bytes())
+        ))),
     }
 }
 
@@ -245,7 +315,7 @@ mod tests {
             br#"{"api_version":"1.2","result":"success","data":{"a":"1"}}"#,
         )
         .unwrap();
-        assert_eq!(data["a"], "1");
+        assert_eq!(data.into_value()["a"], "1");
     }
 
     #[test]

@@ -7,15 +7,16 @@
 //! the envelope's `data` or a typed [`CallError`].
 
 mod client;
+mod doc;
 mod encode;
 mod envelope;
 mod key;
-mod parse;
 
 pub use client::{
     Client, ClientConfig, ConfigError, Language, MEMORY_PER_ANSWER_BYTE, Retry,
     UNCOUNTED_ANSWER_BYTES, check_api_url,
 };
+pub use doc::{Doc, Entries, Items, Json, Kind, NotJson};
 pub use encode::{FormPairs, encode_form, form_body};
-pub use envelope::{CallError, ErrorCode, decode};
+pub use envelope::{Answer, CallError, ErrorCode, decode};
 pub use key::ApiKey;

@@ -9,7 +9,7 @@
 //! not document whether it checks the key's permission before looking the order up). Each
 //! caller decides what the answer means for it.
 
-use ds24_client::{ApiKey, CallError, ErrorCode, Retry};
+use ds24_client::{Answer, ApiKey, CallError, ErrorCode, Retry};
 use serde_json::Value;
 
 use crate::upstream::Upstream;
@@ -39,6 +39,7 @@ pub async fn ask_invoices(up: &dyn Upstream, key: &ApiKey) -> Result<InvoicesAns
     let order = match up
         .call("listPurchases", key, one_order, Retry::OnConnectFailure)
         .await
+        .map(Answer::into_value)
     {
         Ok(list) => first_order(&list),
         Err(
@@ -54,7 +55,8 @@ pub async fn ask_invoices(up: &dyn Upstream, key: &ApiKey) -> Result<InvoicesAns
     let asked = vec![("purchase_id".to_owned(), purchase_id)];
     let answer = up
         .call("listInvoices", key, asked, Retry::OnConnectFailure)
-        .await;
+        .await
+        .map(Answer::into_value);
     Ok(InvoicesAnswer {
         on_real_order,
         answer,

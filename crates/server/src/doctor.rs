@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeZone as _, Utc};
 use chrono_tz::Europe::Berlin;
-use ds24_client::{ApiKey, CallError, Client, ErrorCode, Retry};
+use ds24_client::{Answer, ApiKey, CallError, Client, ErrorCode, Retry};
 use serde_json::Value;
 
 use crate::cli::ServeArgs;
@@ -95,7 +95,8 @@ pub async fn check_api(client: &Client, key: &ApiKey) -> (Vec<Check>, Option<Acc
     let sent = Instant::now();
     let ping = client
         .call("ping", key, &Vec::new(), Retry::OnConnectFailure)
-        .await;
+        .await
+        .map(Answer::into_value);
     let round_trip = sent.elapsed();
     let answered_at = Utc::now();
     let data = match ping {
@@ -146,6 +147,7 @@ pub async fn check_api(client: &Client, key: &ApiKey) -> (Vec<Check>, Option<Acc
     match client
         .call("getUserInfo", key, &Vec::new(), Retry::OnConnectFailure)
         .await
+        .map(Answer::into_value)
     {
         Ok(info) => {
             let name = info["user_name"].as_str().unwrap_or("?");

@@ -118,7 +118,7 @@ impl Ds24Service {
         context: Arc<RequestContext>,
         request: CallToolRequestParams,
         meta: &rmcp::model::RequestMetaObject,
-    ) -> Result<CallToolResponse, ErrorData> {
+    ) -> Result<Reply, ErrorData> {
         let context = with_client_info(context, || meta.client_info());
         let confirmation = answered(&request).unwrap_or(Confirmation::Unavailable);
         self.run_call(context, request, confirmation, &NoProgress, None, None)
@@ -136,7 +136,7 @@ impl Ds24Service {
         progress: &dyn Progress,
         asker: Option<&Peer<RoleServer>>,
         cancelled: Option<&CancellationToken>,
-    ) -> Result<CallToolResponse, ErrorData> {
+    ) -> Result<Reply, ErrorData> {
         if let Some(id) = &context.request_id {
             // rmcp runs the handler in a task of its own; the id is recorded here so every
             // line of the call carries it whatever span it descends from.
@@ -172,9 +172,9 @@ impl Ds24Service {
                         })
                         .await;
                     return match outcome {
-                        Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
-                        Ok(CallOutcome::Confirm(question)) => Ok(ask(question)?.into()),
-                        Err(failure) => failure_result(&failure).map(Into::into),
+                        Ok(CallOutcome::Done(shaped)) => Ok(Reply::Done(shaped)),
+                        Ok(CallOutcome::Confirm(question)) => Ok(Reply::other(ask(question)?)),
+                        Err(failure) => failure_result(&failure).map(Reply::other),
                     };
                 }
             }
@@ -225,7 +225,7 @@ impl Ds24Service {
                         .call_reaching(&context, &name, args, &answered, progress, reach)
                         .await
                 }
-                None => return Ok(ask(question)?.into()),
+                None => return Ok(Reply::other(ask(question)?)),
             },
             // A function callTool names that does not exist is the model's to correct with
             // searchTools (tools/list shows only compact mode's four tools), not a protocol
@@ -236,12 +236,12 @@ impl Ds24Service {
             other => other,
         };
         match outcome {
-            Ok(CallOutcome::Done(shaped)) => Ok(done(shaped).into()),
+            Ok(CallOutcome::Done(shaped)) => Ok(Reply::Done(shaped)),
             Ok(CallOutcome::Confirm(_)) => Err(ErrorData::internal_error(
                 "a confirmed call asked for confirmation again",
                 None,
             )),
-            Err(failure) => failure_result(&failure).map(Into::into),
+            Err(failure) => failure_result(&failure).map(Reply::other),
         }
     }
 
@@ -397,6 +397,7 @@ impl ServerHandler for Ds24Service {
             Some(&ctx.ct),
         )
         .await
+        .map(CallToolResponse::from)
     }
 
     async fn list_prompts(
@@ -682,7 +683,7 @@ impl Ds24Service {
                 return Err(ToolFailure::UnknownFunction { name });
             }
         };
-        Ok(CallOutcome::Done(crate::shape::shape(
+        Ok(CallOutcome::Done(crate::shape::shape_value(
             found,
             usize::MAX,
             None,
@@ -724,10 +725,35 @@ fn cache_scope(request: &RequestContext) -> CacheScope {
     }
 }
 
+/// What a tool call answers: a result of Digistore24's data as shaped, kept as it is until it is
+/// written (the HTTP door writes it without making a `Value` of it), or any other response.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// A successful call's shaped data.
+    Done(crate::shape::Shaped),
+    /// Anything else: a question, a tool error.
+    Other(CallToolResponse),
+}
+
+impl Reply {
+    fn other(response: impl Into<CallToolResponse>) -> Self {
+        Reply::Other(response.into())
+    }
+}
+
+impl From<Reply> for CallToolResponse {
+    fn from(reply: Reply) -> Self {
+        match reply {
+            Reply::Done(shaped) => done(shaped).into(),
+            Reply::Other(response) => response,
+        }
+    }
+}
+
 /// A successful tool result: the lean text, and Digistore24's data as structured content.
 fn done(shaped: crate::shape::Shaped) -> CallToolResult {
     let mut result = CallToolResult::success(vec![ContentBlock::text(shaped.text)]);
-    result.structured_content = Some(shaped.structured);
+    result.structured_content = Some(shaped.structured.into_value());
     result
 }
 

@@ -14,7 +14,7 @@ use std::pin::Pin;
 
 use chrono::{Datelike as _, NaiveDateTime};
 use ds24_catalog::Ty;
-use ds24_client::{ApiKey, CallError, Retry, encode_form};
+use ds24_client::{Answer, ApiKey, CallError, Retry, encode_form};
 use serde_json::{Map, Value, json};
 
 use crate::upstream::Upstream;
@@ -285,7 +285,8 @@ pub async fn run(
     let ping = upstream.call("ping", key, Vec::new(), Retry::OnConnectFailure);
     let clock = tokio::time::timeout_at(deadline, ping)
         .await
-        .map_err(|_| CallError::Timeout(limits.max_time))??;
+        .map_err(|_| CallError::Timeout(limits.max_time))??
+        .into_value();
     let server_time = clock
         .get("server_time")
         .and_then(Value::as_str)
@@ -327,7 +328,10 @@ pub async fn run(
             encode_form(&page_args),
             Retry::OnConnectFailure,
         );
-        let Ok(data) = tokio::time::timeout_at(deadline, page).await else {
+        let Ok(data) = tokio::time::timeout_at(deadline, page)
+            .await
+            .map(|page| page.map(Answer::into_value))
+        else {
             stopped = Some(Stop::Time);
             break;
         };
@@ -829,7 +833,13 @@ mod tests {
             _form: ds24_client::FormPairs,
             _retry: Retry,
         ) -> crate::upstream::UpstreamFuture<'a> {
-            Box::pin(async move {
+            Box::pin(async move { self.answer(function).await.map(Answer::from) })
+        }
+    }
+
+    impl OneRowPages {
+        async fn answer(&self, function: &str) -> Result<serde_json::Value, CallError> {
+            {
                 let call = 1 + self
                     .calls
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -845,7 +855,7 @@ mod tests {
                     "item_count": self.announced.1,
                     self.rows: [{"id": "X", "amount": "1.00", "currency": "EUR"}],
                 }))
-            })
+            }
         }
     }
 

@@ -19,6 +19,7 @@ use std::io::Write as _;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use ds24_client::{Answer, Doc, Items, Json, Kind};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
@@ -28,7 +29,52 @@ pub struct Shaped {
     /// Lean JSON for the model (see the module docs).
     pub text: String,
     /// Digistore24's data as an object.
-    pub structured: Value,
+    pub structured: Structured,
+}
+
+/// The structured content: Digistore24's answer as it came where it was not cut (written out
+/// with its strings copied as they stood, see [`Doc`]), or a value made here.
+#[derive(Debug, Clone)]
+pub enum Structured {
+    /// The answer's data, an object, whole.
+    Answer(Answer),
+    /// Data made here: cut, wrapped in an object, or not from Digistore24 at all.
+    Value(Value),
+}
+
+impl Structured {
+    /// As a `Value` (what rmcp's result types hold).
+    pub fn into_value(self) -> Value {
+        match self {
+            Structured::Answer(answer) => answer.into_value(),
+            Structured::Value(value) => value,
+        }
+    }
+
+    /// As a `Value`, copied.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Structured::Answer(answer) => answer.data().to_value(),
+            Structured::Value(value) => value.clone(),
+        }
+    }
+
+    /// Appends the compact JSON `serde_json` writes for [`Structured::to_value`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Structured::Answer(answer) => answer.data().write_json(out),
+            Structured::Value(value) => {
+                let _ = serde_json::to_writer(out, value);
+            }
+        }
+    }
+}
+
+/// Equal as JSON values.
+impl PartialEq for Structured {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_value() == other.to_value()
+    }
 }
 
 /// Where the answered page sits, for functions that page (`page_no`/`page_size`).
@@ -49,15 +95,31 @@ const LINEAR_COLUMNS: usize = MAX_TABLE_COLUMNS;
 const MAX_CUTS: usize = 4;
 
 /// Shapes the envelope's `data` so that text and structured content together stay within
-/// `max_bytes`.
-pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
+/// `max_bytes`. An object that fits, the usual answer, is read where it lies and kept as it
+/// came; anything else takes [`shape_value`]'s way.
+pub fn shape(answer: Answer, max_bytes: usize, paging: Option<Paging>) -> Shaped {
+    let data = answer.data();
+    if data.is_object() {
+        let text = model_text(data);
+        if text.len().saturating_add(data.json_len()) <= max_bytes {
+            return Shaped {
+                text,
+                structured: Structured::Answer(answer),
+            };
+        }
+    }
+    shape_value(answer.into_value(), max_bytes, paging)
+}
+
+/// [`shape`] for data held as a `Value`: made here, or cut to fit.
+pub fn shape_value(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
     let mut result = match data {
         Value::Object(_) => data,
         Value::Array(items) => json!({ "items": items }),
         Value::Null => json!({}),
         other => json!({ "result": other }),
     };
-    let mut text = model_text(&result);
+    let mut text = model_text_of(&result);
     let mut cuts = 0;
     while text.len() + json_len(&result) > max_bytes {
         if cuts == MAX_CUTS || !cut_largest_collection(&mut result, max_bytes, paging) {
@@ -67,41 +129,41 @@ pub fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
                     "The answer ({size} bytes) is larger than one answer may be ({max_bytes} bytes) and cannot be shortened by leaving rows out. Narrow the request (filters, fewer IDs, a shorter time window)."
                 )
             }});
-            text = model_text(&result);
+            text = model_text_of(&result);
             break;
         }
         cuts += 1;
-        text = model_text(&result);
+        text = model_text_of(&result);
     }
     Shaped {
         text,
-        structured: result,
+        structured: Structured::Value(result),
     }
 }
 
 /// The value as the model reads it: empty values and redundant labels dropped, lists of records
 /// turned into tables. It borrows from `value`: nothing is copied or hashed on the way to the
 /// text (this runs on every answer, and a copy of the answer cost more than the parse).
-pub fn lean(value: &Value) -> Lean<'_> {
-    match value {
-        Value::Object(map) => {
-            let mut out = Vec::with_capacity(map.len());
-            for (k, v) in map {
-                if translates_a_shown_code(map, k) {
+pub fn lean(value: Json<'_>) -> Lean<'_> {
+    match value.kind() {
+        Kind::Object(entries) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                if translates_a_shown_code(value, k) {
                     continue;
                 }
                 let c = lean(v);
                 if !c.is_empty() {
-                    out.push((Cow::Borrowed(k.as_str()), c));
+                    out.push((Cow::Borrowed(k), c));
                 }
             }
             Lean::Object(out)
         }
-        Value::Array(items) if items.len() >= 2 && items.iter().all(Value::is_object) => {
+        Kind::Array(items) if items.len() >= 2 && items.clone().all(Json::is_object) => {
             table(items)
         }
-        Value::Array(items) => Lean::Array(items.iter().map(lean).collect()),
-        other => Lean::Leaf(other),
+        Kind::Array(items) => Lean::Array(items.map(lean).collect()),
+        _ => Lean::Leaf(value),
     }
 }
 
@@ -110,7 +172,7 @@ pub fn lean(value: &Value) -> Lean<'_> {
 #[derive(Debug)]
 pub enum Lean<'a> {
     /// A scalar of the answer.
-    Leaf(&'a Value),
+    Leaf(Json<'a>),
     /// A name or filler of our own (a column name, `""` for a missing cell).
     Str(Cow<'a, str>),
     /// Fields in Digistore24's order, empty ones left out.
@@ -122,7 +184,7 @@ pub enum Lean<'a> {
 impl Lean<'_> {
     fn is_empty(&self) -> bool {
         match self {
-            Lean::Leaf(v) => is_empty(v),
+            Lean::Leaf(v) => v.is_empty(),
             Lean::Str(s) => s.is_empty(),
             Lean::Object(entries) => entries.is_empty(),
             Lean::Array(items) => items.is_empty(),
@@ -132,7 +194,7 @@ impl Lean<'_> {
     /// The string this is, if it is one (a leaf or one of ours).
     fn as_str(&self) -> Option<&str> {
         match self {
-            Lean::Leaf(Value::String(s)) => Some(s),
+            Lean::Leaf(v) => v.as_str(),
             Lean::Str(s) => Some(s),
             _ => None,
         }
@@ -146,7 +208,7 @@ impl PartialEq for Lean<'_> {
             return a == b;
         }
         match (self, other) {
-            (Lean::Leaf(a), Lean::Leaf(b)) => a == b,
+            (Lean::Leaf(a), Lean::Leaf(b)) => same_scalar(*a, *b),
             (Lean::Object(a), Lean::Object(b)) => a == b,
             (Lean::Array(a), Lean::Array(b)) => a == b,
             _ => false,
@@ -174,9 +236,8 @@ impl Serialize for Lean<'_> {
 /// Records as a table: each column named once, values in rows (`""` where a record has none),
 /// and columns with one value in every row said once under `same`. Records that share few
 /// fields stay a list: padding a sparse table would cost more than the names it saves.
-fn table(items: &[Value]) -> Lean<'_> {
+fn table(items: Items<'_>) -> Lean<'_> {
     let rows: Vec<Vec<(Cow<'_, str>, Lean<'_>)>> = items
-        .iter()
         .map(|item| {
             let mut flat = Vec::new();
             if let Lean::Object(fields) = lean(item) {
@@ -309,40 +370,51 @@ fn flatten<'a>(
 /// `billing_status_msg` only translates `billing_status`, which the model reads (as long as there
 /// is one to read). A bare outcome is no such code: beside `status: error` the message is the
 /// only place that says why (`validateCouponCode`: expired, used up or unknown), so it stays.
-fn translates_a_shown_code(record: &serde_json::Map<String, Value>, key: &str) -> bool {
+fn translates_a_shown_code(record: Json<'_>, key: &str) -> bool {
     const OUTCOMES: [&str; 6] = ["error", "failure", "warning", "info", "success", "ok"];
     key.strip_suffix("_msg")
         .and_then(|base| record.get(base))
         .is_some_and(|base| {
-            !is_empty(base)
+            !base.is_empty()
                 && !base
                     .as_str()
                     .is_some_and(|code| OUTCOMES.iter().any(|o| code.eq_ignore_ascii_case(o)))
         })
 }
 
-fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(m) => m.is_empty(),
-        Value::Bool(_) | Value::Number(_) => false,
+/// Two scalars of answers (what [`lean`] leaves as leaves) are the same JSON value.
+fn same_scalar(a: Json<'_>, b: Json<'_>) -> bool {
+    match (a.kind(), b.kind()) {
+        (Kind::Null, Kind::Null) => true,
+        (Kind::Bool(a), Kind::Bool(b)) => a == b,
+        (Kind::Number(a), Kind::Number(b)) => a == b,
+        (Kind::String(a), Kind::String(b)) => a == b,
+        _ => false,
     }
 }
 
-fn lean_text(value: &Value) -> String {
+fn lean_text(value: Json<'_>) -> String {
     serde_json::to_string(&lean(value)).unwrap_or_default()
+}
+
+/// [`lean_text`] of a value held as a `Value` (the cutting works on those).
+fn lean_text_of(value: &Value) -> String {
+    lean_text(Doc::from_value(value).root())
 }
 
 /// The text the model reads. An answer whose every field is empty says so as it came
 /// (`{"items":[]}`): a bare `{}` reads like a broken answer rather than "no payment plans".
-fn model_text(value: &Value) -> String {
+fn model_text(value: Json<'_>) -> String {
     let text = lean_text(value);
-    if text == "{}" && value.as_object().is_some_and(|m| !m.is_empty()) {
-        return serde_json::to_string(value).unwrap_or(text);
+    if text == "{}" && !value.is_empty() {
+        return String::from_utf8(value.to_json()).unwrap_or(text);
     }
     text
+}
+
+/// [`model_text`] of a value held as a `Value`.
+fn model_text_of(value: &Value) -> String {
+    model_text(Doc::from_value(value).root())
 }
 
 /// The length of `value` as compact JSON, without building the string.
@@ -474,11 +546,11 @@ fn cut_largest_collection(result: &mut Value, max_bytes: usize, paging: Option<P
     // A count that surely fits, from each entry's cost in both views (a table is never larger
     // than its records written out), then the largest count that fits, by bisection on the
     // rendered answer above it: a few renders of about the cap each, whatever the answer's size.
-    let fixed = json_len(result) + lean_text(result).len() + 64;
+    let fixed = json_len(result) + lean_text_of(result).len() + 64;
     let mut estimate = 0usize;
     let mut used = fixed;
     for (_, entry) in &entries {
-        used += json_len(entry) + json_len(&lean(entry)) + 2;
+        used += json_len(entry) + lean_text_of(entry).len() + 2;
         if used > max_bytes {
             break;
         }
@@ -489,7 +561,7 @@ fn cut_largest_collection(result: &mut Value, max_bytes: usize, paging: Option<P
             *slot = rebuild(keep);
         }
         set_note(result, &field, keep, total, next_paging);
-        lean_text(result).len() + json_len(result) <= max_bytes
+        lean_text_of(result).len() + json_len(result) <= max_bytes
     };
     let (mut lo, mut hi) = (0usize, total.min(estimate.saturating_mul(3) + 16));
     if !try_keep(0) {
@@ -576,6 +648,48 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::Map;
 
+    /// A shaped answer, its structured content as a `Value`.
+    struct Out {
+        text: String,
+        structured: Value,
+    }
+
+    /// What a call shapes from an answer whose data is `data`.
+    fn shape(data: Value, max_bytes: usize, paging: Option<Paging>) -> Out {
+        let shaped = super::shape(Answer::from(data), max_bytes, paging);
+        Out {
+            text: shaped.text,
+            structured: shaped.structured.into_value(),
+        }
+    }
+
+    fn lean_text(value: &Value) -> String {
+        lean_text_of(value)
+    }
+
+    /// `translates_a_shown_code`, as first written on owned values.
+    fn ref_translates(record: &Map<String, Value>, key: &str) -> bool {
+        const OUTCOMES: [&str; 6] = ["error", "failure", "warning", "info", "success", "ok"];
+        key.strip_suffix("_msg")
+            .and_then(|base| record.get(base))
+            .is_some_and(|base| {
+                !is_empty(base)
+                    && !base
+                        .as_str()
+                        .is_some_and(|code| OUTCOMES.iter().any(|o| code.eq_ignore_ascii_case(o)))
+            })
+    }
+
+    fn is_empty(v: &Value) -> bool {
+        match v {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Object(m) => m.is_empty(),
+            Value::Bool(_) | Value::Number(_) => false,
+        }
+    }
+
     /// The lean view as first written, on owned values: the specification [`lean`] is checked
     /// against, byte for byte.
     fn reference_lean(value: &Value) -> Value {
@@ -583,7 +697,7 @@ mod tests {
             Value::Object(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    if translates_a_shown_code(map, k) {
+                    if ref_translates(map, k) {
                         continue;
                     }
                     let c = reference_lean(v);
@@ -739,7 +853,7 @@ mod tests {
         }
     }
 
-    fn both(s: &Shaped) -> usize {
+    fn both(s: &Out) -> usize {
         s.text.len() + s.structured.to_string().len()
     }
 

@@ -6,15 +6,14 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use ds24_client::{ApiKey, CallError, Client, FormPairs, Retry};
-use serde_json::Value;
+use ds24_client::{Answer, ApiKey, CallError, Client, FormPairs, Retry};
 
 /// A boxed future of an upstream answer.
-pub type UpstreamFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, CallError>> + Send + 'a>>;
+pub type UpstreamFuture<'a> = Pin<Box<dyn Future<Output = Result<Answer, CallError>> + Send + 'a>>;
 
 /// Somewhere Digistore24 calls go.
 pub trait Upstream: Send + Sync + 'static {
-    /// Calls `function` with the encoded `form` under `key`; returns the envelope's `data`.
+    /// Calls `function` with the encoded `form` under `key`; returns the answer (the envelope's `data`).
     fn call<'a>(
         &'a self,
         function: &'static str,

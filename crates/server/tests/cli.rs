@@ -286,6 +286,8 @@ fn the_manifests_placeholder_state_secret_is_refused() {
     assert_refused(
         &[
             "--sandbox",
+            "--state",
+            ":memory:",
             "--listen",
             "127.0.0.1:0",
             "--state-secret",

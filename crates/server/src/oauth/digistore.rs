@@ -12,7 +12,7 @@
 //! - "Connect with Digistore24": `requestApiKey` with the operator's developer key, then, when
 //!   the vendor comes back from Digistore24's approval page, `retrieveApiKey`.
 
-use ds24_client::{ApiKey, CallError, ErrorCode, Retry};
+use ds24_client::{Answer, ApiKey, CallError, ErrorCode, Retry};
 use serde_json::Value;
 
 use super::tokens::Access;
@@ -53,6 +53,7 @@ pub async fn check_key(
     let info = up
         .call("getUserInfo", key, vec![], Retry::OnConnectFailure)
         .await
+        .map(Answer::into_value)
         .map_err(|e| match kind(&e) {
             Some(ErrorCode::BadApiKey) => KeyProblem::Rejected,
             _ => KeyProblem::Unavailable(e.to_string()),
@@ -109,7 +110,8 @@ fn on_invoices(answer: Result<Value, CallError>, real: bool) -> Result<(), KeyPr
 pub async fn identify(up: &dyn Upstream, key: &ApiKey) -> Result<Identity, CallError> {
     let info = up
         .call("getUserInfo", key, vec![], Retry::OnConnectFailure)
-        .await?;
+        .await
+        .map(Answer::into_value)?;
     Ok(identity(&info))
 }
 
@@ -177,7 +179,8 @@ pub async fn request_key(
     // A new request each time the vendor clicks: never retried automatically.
     let data = up
         .call("requestApiKey", developer_key, form, Retry::Never)
-        .await?;
+        .await
+        .map(Answer::into_value)?;
     let text = |field: &'static str| {
         data.get(field)
             .and_then(Value::as_str)
@@ -222,7 +225,8 @@ pub async fn retrieve_key(
     // The key is handed out once: a retry after a lost answer would find nothing anyway.
     let data = up
         .call("retrieveApiKey", developer_key, form, Retry::Never)
-        .await?;
+        .await
+        .map(Answer::into_value)?;
     if let Some(key) = data
         .get("api_key")
         .and_then(Value::as_str)
@@ -301,7 +305,7 @@ mod tests {
                 "listInvoices" => Err(api_error(ErrorCode::NotFound, "no such order")),
                 _ => Err(api_error(ErrorCode::NotFound, "unknown function")),
             };
-            Box::pin(async move { answer })
+            Box::pin(async move { answer.map(Answer::from) })
         }
     }
 

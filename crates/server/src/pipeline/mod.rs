@@ -507,7 +507,7 @@ impl Pipeline {
                 match reports::run(report, &*self.upstream, key, &args, self.reports, progress)
                     .await
                 {
-                    Ok(data) => Ok(data),
+                    Ok(data) => Ok(ds24_client::Answer::from(data)),
                     Err(reports::Failure::Upstream(error)) => Err(error),
                     Err(reports::Failure::Arguments(problem)) => {
                         tracing::info!(key = %fp, function = f.name, outcome = "invalid_arguments", "report refused: a field no row has");

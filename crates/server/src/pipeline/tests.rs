@@ -32,7 +32,7 @@ impl Upstream for Recorder {
             Some(make) => Err(make()),
             None => Ok(json!({"ok": "Y"})),
         };
-        Box::pin(async move { answer })
+        Box::pin(async move { answer.map(ds24_client::Answer::from) })
     }
 }
 

@@ -25,13 +25,15 @@ use axum::response::{IntoResponse as _, Response};
 use http::{HeaderMap, StatusCode, header};
 use rmcp::ErrorData;
 use rmcp::model::{
-    ClientJsonRpcMessage, ClientRequest, GetMeta as _, JsonRpcMessage, RequestId, ServerResult,
+    CallToolResponse, ClientJsonRpcMessage, ClientRequest, GetMeta as _, JsonRpcMessage, RequestId,
+    ServerResult,
 };
 use tracing::Instrument as _;
 
 use super::tools_list::{era, plain_content_negotiation};
 use crate::context::RequestContext;
-use crate::mcp::Ds24Service;
+use crate::mcp::{Ds24Service, Reply};
+use crate::shape::Shaped;
 
 /// Legacy `tools/call` requests answered without rmcp's per-request service.
 pub struct DirectCalls {
@@ -122,11 +124,14 @@ impl DirectCalls {
     /// The JSON-RPC answer to `call`, serialized.
     async fn answer(&self, call: DirectCall, context: Arc<RequestContext>) -> Option<Vec<u8>> {
         let DirectCall { id, request, meta } = call;
-        let result = self
-            .service
-            .call_legacy(context, request, &meta)
-            .await
-            .and_then(|response| finish_for_legacy_peer(ServerResult::from(response)));
+        let reply = self.service.call_legacy(context, request, &meta).await;
+        if let Ok(Reply::Done(shaped)) = &reply {
+            self.answered.fetch_add(1, Ordering::Relaxed);
+            return Some(write_result(&id, shaped));
+        }
+        let result = reply.and_then(|reply| {
+            finish_for_legacy_peer(ServerResult::from(CallToolResponse::from(reply)))
+        });
         let message: rmcp::model::ServerJsonRpcMessage = match result {
             Ok(result) => JsonRpcMessage::response(result, id),
             Err(error) => {
@@ -141,6 +146,21 @@ impl DirectCalls {
             .inspect_err(|e| tracing::error!(error = %e, "cannot serialise a tool result"))
             .ok()
     }
+}
+
+/// The JSON-RPC answer of a successful call, written as rmcp writes a `CallToolResult` for a
+/// legacy peer (a test compares the two byte for byte), with the structured content written
+/// from Digistore24's answer as it lies rather than through a `Value`.
+pub fn write_result(id: &RequestId, shaped: &Shaped) -> Vec<u8> {
+    let mut out = Vec::with_capacity(shaped.text.len() * 5 / 4 + 256);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    let _ = serde_json::to_writer(&mut out, id);
+    out.extend_from_slice(br#","result":{"content":[{"type":"text","text":"#);
+    let _ = serde_json::to_writer(&mut out, &shaped.text);
+    out.extend_from_slice(br#"}],"structuredContent":"#);
+    shaped.structured.write_json(&mut out);
+    out.extend_from_slice(br#","isError":false}}"#);
+    out
 }
 
 /// What rmcp's handler does to every result for a peer before 2026-07-28.
