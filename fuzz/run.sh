@@ -5,6 +5,7 @@
 #   message_reader  the bounded message reader against serde_json
 #   arguments       tool arguments through validation and form encoding, decoded back
 #   sandbox_wire    the sandbox's wire parser: path, query, form and JSON bodies
+#   answer          Digistore24's answer through ds24-client's envelope reading and the shaping
 # New inputs go to fuzz/corpus/TARGET (minimise before committing: see fuzz/README.md); with
 # FUZZ_SCRATCH=1 (CI) the committed corpus is only read; FUZZ_RUNS=N stops after N inputs.
 # Crashes land in fuzz/artifacts/.

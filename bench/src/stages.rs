@@ -36,7 +36,7 @@ pub fn measure(body: &Bytes, iterations: usize) -> anyhow::Result<Value> {
         let answer = ds24_client::decode(200, body)?;
         lap.done(&mut times, 1);
 
-        let lean = serde_json::to_string(&ds24_mcp::shape::lean(answer.data()))?;
+        let lean = ds24_mcp::shape::lean_text(answer.data());
         lap.done(&mut times, 2);
 
         let count = answer.data().json_len();
@@ -75,7 +75,7 @@ pub fn measure(body: &Bytes, iterations: usize) -> anyhow::Result<Value> {
 const STAGES: &[&str] = &[
     "reference: the envelope parsed by `serde_json::from_str` (not part of a call)",
     "decode: the envelope parsed by ds24-client (`Doc`: its text and an index of its values)",
-    "lean text: the view built and written (`shape::lean`)",
+    "lean text: the view built and written (`shape::lean_text`)",
     "count: the structured view's size as JSON, for the cap",
     "shape: both together, as a call runs them (lean text, count, cap check)",
     "answer: the JSON-RPC result (text block and `structuredContent`) written as the direct path writes it",

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use ds24_client::{Answer, Doc, Items, Json, Kind};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::Serialize;
 use serde_json::{Value, json};
 
 /// The two views of a tool result.
@@ -148,8 +148,11 @@ pub fn lean(value: Json<'_>) -> Lean<'_> {
     match value.kind() {
         Kind::Object(entries) => {
             let mut out = Vec::with_capacity(entries.len());
+            let mut previous = None;
             for (k, v) in entries {
-                if translates_a_shown_code(value, k) {
+                let shown = translates_a_shown_code(value, k, previous);
+                previous = Some((k, v));
+                if shown {
                     continue;
                 }
                 let c = lean(v);
@@ -216,21 +219,42 @@ impl PartialEq for Lean<'_> {
     }
 }
 
-impl Serialize for Lean<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl Lean<'_> {
+    /// Appends this view as compact JSON, the bytes `serde_json` writes for it: a string the
+    /// answer held without escapes is copied as it stood (see [`Json::write_json`]).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
         match self {
-            Lean::Leaf(v) => v.serialize(s),
-            Lean::Str(text) => s.serialize_str(text),
+            Lean::Leaf(v) => v.write_json(out),
+            Lean::Str(text) => write_str(text, out),
             Lean::Object(entries) => {
-                let mut map = s.serialize_map(Some(entries.len()))?;
-                for (k, v) in entries {
-                    map.serialize_entry(k.as_ref(), v)?;
+                out.push(b'{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_str(k, out);
+                    out.push(b':');
+                    v.write_json(out);
                 }
-                map.end()
+                out.push(b'}');
             }
-            Lean::Array(items) => s.collect_seq(items),
+            Lean::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(b']');
+            }
         }
     }
+}
+
+/// A string as `serde_json` writes it.
+fn write_str(text: &str, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(out, text);
 }
 
 /// Records as a table: each column named once, values in rows (`""` where a record has none),
@@ -370,10 +394,20 @@ fn flatten<'a>(
 /// `billing_status_msg` only translates `billing_status`, which the model reads (as long as there
 /// is one to read). A bare outcome is no such code: beside `status: error` the message is the
 /// only place that says why (`validateCouponCode`: expired, used up or unknown), so it stays.
-fn translates_a_shown_code(record: Json<'_>, key: &str) -> bool {
+///
+/// Digistore24 writes the label right after its code, so the entry before `key` is looked at
+/// first; only otherwise is the record searched.
+fn translates_a_shown_code(
+    record: Json<'_>,
+    key: &str,
+    previous: Option<(&str, Json<'_>)>,
+) -> bool {
     const OUTCOMES: [&str; 6] = ["error", "failure", "warning", "info", "success", "ok"];
     key.strip_suffix("_msg")
-        .and_then(|base| record.get(base))
+        .and_then(|base| match previous {
+            Some((name, value)) if name == base => Some(value),
+            _ => record.get(base),
+        })
         .is_some_and(|base| {
             !base.is_empty()
                 && !base
@@ -393,8 +427,12 @@ fn same_scalar(a: Json<'_>, b: Json<'_>) -> bool {
     }
 }
 
-fn lean_text(value: Json<'_>) -> String {
-    serde_json::to_string(&lean(value)).unwrap_or_default()
+/// The lean view of `value`, written.
+pub fn lean_text(value: Json<'_>) -> String {
+    let mut out = Vec::with_capacity(4096);
+    lean(value).write_json(&mut out);
+    // Written from UTF-8 strings and ASCII punctuation only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// [`lean_text`] of a value held as a `Value` (the cutting works on those).
