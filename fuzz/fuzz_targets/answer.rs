@@ -54,7 +54,10 @@ fuzz_target!(|data: &[u8]| {
     shaped.structured.write_json(&mut written);
     let structured: Value =
         serde_json::from_slice(&written).expect("the structured content is JSON");
-    assert!(structured.is_object(), "structured content is always an object");
+    assert!(
+        structured.is_object(),
+        "structured content is always an object"
+    );
     assert!(
         shaped.text.len() + written.len() <= MAX_BYTES || structured.get("_truncated").is_some(),
         "over the cap without saying so"

@@ -27,7 +27,11 @@ impl Upstream for Answering {
         _retry: Retry,
     ) -> UpstreamFuture<'a> {
         let fields = form.len();
-        Box::pin(async move { Ok(json!({"function": function, "fields": fields, "ok": "Y"})) })
+        Box::pin(async move {
+            Ok(ds24_client::Answer::from(
+                json!({"function": function, "fields": fields, "ok": "Y"}),
+            ))
+        })
     }
 }
 
