@@ -16,7 +16,9 @@
 //! [`Json::write_json`], where a `Value` keeps the last value at the first key's place
 //! (Digistore24 encodes PHP arrays, whose keys are unique).
 
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasher as _, RandomState};
 
 use serde::Deserializer as _;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -30,6 +32,8 @@ pub struct Doc {
     nodes: Vec<Node>,
     /// Strings that had escapes in the text, unescaped.
     escaped: Vec<String>,
+    /// Whether an object names a key twice (see [`Doc::has_duplicate_keys`]).
+    duplicates: bool,
 }
 
 impl fmt::Debug for Doc {
@@ -70,14 +74,15 @@ impl Doc {
     pub fn parse(text: String) -> Result<Self, NotJson> {
         let mut nodes = Vec::with_capacity(text.len() / 16);
         let mut escaped = Vec::new();
+        let mut duplicates = false;
         let parsed = {
             let mut de = serde_json::Deserializer::from_str(&text);
             (&mut de)
                 .deserialize_any(Tape {
-                    base: text.as_ptr() as usize,
-                    len: text.len(),
+                    text: &text,
                     nodes: &mut nodes,
                     escaped: &mut escaped,
+                    duplicates: &mut duplicates,
                 })
                 .and_then(|()| de.end())
         };
@@ -88,18 +93,67 @@ impl Doc {
             text,
             nodes,
             escaped,
+            duplicates,
         })
     }
 
-    /// The document of `value` (its compact JSON, parsed).
+    /// The document of `value`, built from it directly: its values exactly (a number is not
+    /// written out and read again), each string held unescaped.
     pub fn from_value(value: &Value) -> Self {
-        let text = value.to_string();
-        // A `Value`'s JSON always parses; the fallback keeps this total.
-        Self::parse(text).unwrap_or_else(|_| Self {
+        let mut doc = Self {
             text: String::new(),
-            nodes: vec![Node::Null],
+            nodes: Vec::new(),
             escaped: Vec::new(),
-        })
+            duplicates: false,
+        };
+        doc.push_value(value);
+        doc
+    }
+
+    fn push_value(&mut self, value: &Value) {
+        match value {
+            Value::Null => self.nodes.push(Node::Null),
+            Value::Bool(b) => self.nodes.push(Node::Bool(*b)),
+            Value::Number(n) => self.nodes.push(Node::Number(n.clone())),
+            Value::String(s) => self.push_string(s),
+            Value::Array(items) => {
+                let at = self.nodes.len();
+                self.nodes.push(Node::Array { len: 0, size: 0 });
+                for item in items {
+                    self.push_value(item);
+                }
+                let size = self.nodes.len() - at - 1;
+                self.nodes[at] = Node::Array {
+                    len: items.len(),
+                    size,
+                };
+            }
+            Value::Object(map) => {
+                let at = self.nodes.len();
+                self.nodes.push(Node::Object { len: 0, size: 0 });
+                for (k, v) in map {
+                    self.push_string(k);
+                    self.push_value(v);
+                }
+                let size = self.nodes.len() - at - 1;
+                self.nodes[at] = Node::Object {
+                    len: map.len(),
+                    size,
+                };
+            }
+        }
+    }
+
+    fn push_string(&mut self, s: &str) {
+        self.escaped.push(s.to_owned());
+        self.nodes.push(Node::Escaped(self.escaped.len() - 1));
+    }
+
+    /// Whether an object of the document names a key twice. [`Json::entries`] and
+    /// [`Json::write_json`] keep both where a `Value` keeps one, so whoever must answer as a
+    /// `Value` would takes the `Value` (which no PHP array, and so no Digistore24 answer, needs).
+    pub fn has_duplicate_keys(&self) -> bool {
+        self.duplicates
     }
 
     /// The text as it came.
@@ -471,27 +525,28 @@ impl ExactSizeIterator for Entries<'_> {}
 
 /// Builds one value's nodes (and its contents') at the end of `nodes`.
 struct Tape<'t> {
-    /// Where the text starts in memory: a string `serde_json` lends from the text is a span of
-    /// it, found by its address.
-    base: usize,
-    len: usize,
+    /// The text being parsed: a string `serde_json` lends from it is a span of it, found by its
+    /// address.
+    text: &'t str,
     nodes: &'t mut Vec<Node>,
     escaped: &'t mut Vec<String>,
+    duplicates: &'t mut bool,
 }
 
 impl Tape<'_> {
     fn again(&mut self) -> Tape<'_> {
         Tape {
-            base: self.base,
-            len: self.len,
+            text: self.text,
             nodes: self.nodes,
             escaped: self.escaped,
+            duplicates: self.duplicates,
         }
     }
 
     fn string(self, v: &str, lent: bool) {
-        let start = (v.as_ptr() as usize).wrapping_sub(self.base);
-        let node = if lent && start <= self.len && v.len() <= self.len - start {
+        let start = (v.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        let len = self.text.len();
+        let node = if lent && start <= len && v.len() <= len - start {
             Node::Span {
                 start,
                 end: start + v.len(),
@@ -501,6 +556,69 @@ impl Tape<'_> {
             Node::Escaped(self.escaped.len() - 1)
         };
         self.nodes.push(node);
+    }
+
+    /// The string node `at` holds (a key).
+    fn key(&self, at: usize) -> &str {
+        match &self.nodes[at] {
+            Node::Span { start, end } => self.text.get(*start..*end).unwrap_or_default(),
+            Node::Escaped(i) => self.escaped.get(*i).map_or("", String::as_str),
+            _ => "",
+        }
+    }
+
+    /// The hashes of the keys the object at `object` names before the key at `key`.
+    fn hashes_before(&self, object: usize, key: usize) -> (RandomState, HashSet<u64>) {
+        let state = RandomState::new();
+        let mut hashes = HashSet::new();
+        let mut at = object + 1;
+        while at < key {
+            hashes.insert(state.hash_one(self.key(at)));
+            at = self.next_key(at);
+        }
+        (state, hashes)
+    }
+
+    /// The key after the entry whose key is node `at`.
+    fn next_key(&self, at: usize) -> usize {
+        match self.nodes[at + 1] {
+            Node::Array { size, .. } | Node::Object { size, .. } => at + size + 2,
+            _ => at + 2,
+        }
+    }
+
+    /// Whether the object at `object` names the key at `key` before it.
+    fn named_before(&self, object: usize, key: usize) -> bool {
+        let name = self.key(key);
+        let mut at = object + 1;
+        while at < key {
+            if self.key(at) == name {
+                return true;
+            }
+            at = self.next_key(at);
+        }
+        false
+    }
+}
+
+/// Keys of an object checked against its fingerprint filter; beyond them, against a set of
+/// hashes (the filter fills, and each taken place would mean a scan of the object).
+const FILTERED_KEYS: usize = 64;
+
+/// A key's place in an object's 1,024-bit filter: its length and three of its bytes. Two keys
+/// of one object share a place rarely enough that comparing the key with the object's earlier
+/// ones then costs next to nothing, and hashing every key (what a `Value` does) is avoided.
+fn fingerprint(key: &str) -> usize {
+    let b = key.as_bytes();
+    match (b.first(), b.last(), b.get(b.len() / 2)) {
+        (Some(&first), Some(&last), Some(&middle)) => {
+            (b.len() * 31
+                + usize::from(first) * 7
+                + usize::from(last) * 131
+                + usize::from(middle) * 17)
+                % 1024
+        }
+        _ => 0,
     }
 }
 
@@ -581,7 +699,30 @@ impl<'de> Visitor<'de> for Tape<'_> {
         let at = self.nodes.len();
         self.nodes.push(Node::Object { len: 0, size: 0 });
         let mut len = 0;
-        while map.next_key_seed(self.again())?.is_some() {
+        // The keys seen so far: by fingerprint in a small object, where a key whose place is
+        // taken is compared with the object's earlier keys; by hash in a larger one, where
+        // those comparisons would cost the square of its size.
+        let mut seen = [0u64; 16];
+        let mut hashed: Option<(RandomState, HashSet<u64>)> = None;
+        loop {
+            let key = self.nodes.len();
+            if map.next_key_seed(self.again())?.is_none() {
+                break;
+            }
+            if !*self.duplicates {
+                let repeated = if len < FILTERED_KEYS {
+                    let place = fingerprint(self.key(key));
+                    let (word, bit) = (place / 64, 1u64 << (place % 64));
+                    let taken = seen[word] & bit != 0;
+                    seen[word] |= bit;
+                    taken && self.named_before(at, key)
+                } else {
+                    let (state, hashes) = hashed.get_or_insert_with(|| self.hashes_before(at, key));
+                    // Equal hashes of different keys are possible, if never likely: compared.
+                    !hashes.insert(state.hash_one(self.key(key))) && self.named_before(at, key)
+                };
+                *self.duplicates |= repeated;
+            }
             map.next_value_seed(self.again())?;
             len += 1;
         }
@@ -615,10 +756,73 @@ mod tests {
                 assert_eq!(root.json_len(), root.to_json().len(), "{text}");
                 // Through serde as well.
                 assert_eq!(serde_json::to_value(root).unwrap(), *value, "{text}");
+                // Keys named twice are found, and where there are none the bytes written are
+                // serde_json's, byte for byte.
+                assert_eq!(doc.has_duplicate_keys(), repeats_a_key(root), "{text}");
+                if !doc.has_duplicate_keys() {
+                    assert_eq!(
+                        String::from_utf8(root.to_json()).unwrap(),
+                        value.to_string(),
+                        "{text}"
+                    );
+                }
             }
             (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
             _ => panic!("{text}: ours {ours:?}, serde_json {theirs:?}"),
         }
+    }
+
+    /// Whether an object under `v` names a key twice, the slow sure way.
+    fn repeats_a_key(v: super::Json<'_>) -> bool {
+        match v.kind() {
+            super::Kind::Object(entries) => {
+                let mut names = std::collections::HashSet::new();
+                let mut repeats = false;
+                for (k, v) in entries {
+                    repeats |= !names.insert(k);
+                    repeats |= repeats_a_key(v);
+                }
+                repeats
+            }
+            super::Kind::Array(items) => items.map(repeats_a_key).fold(false, |a, b| a | b),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn keys_named_twice_are_found_wherever_they_are() {
+        for (text, twice) in [
+            (r#"{"a":1,"b":2,"a":3}"#, true),
+            (r#"{"x":[{"id":"1","id":"2"}]}"#, true),
+            (r#"{"a":{"b":1},"c":{"b":2}}"#, false),
+            (r#"{"a\u0062":1,"ab":2}"#, true),
+            (r#"{"page_no":1,"page_to":2,"":3,"":4}"#, true),
+            (r#"{"page_no":1,"page_to":2}"#, false),
+            (r#"[{"a":1},{"a":1}]"#, false),
+        ] {
+            let doc = Doc::parse(text.into()).unwrap();
+            assert_eq!(doc.has_duplicate_keys(), twice, "{text}");
+        }
+        // Many keys, one filter: every pair is still told apart exactly.
+        let many: String = (0..3000).map(|i| format!("\"k{i}\":{i},")).collect();
+        let doc = Doc::parse(format!("{{{}\"end\":0}}", many)).unwrap();
+        assert!(!doc.has_duplicate_keys());
+        let doc = Doc::parse(format!("{{{}\"k1234\":0}}", many)).unwrap();
+        assert!(doc.has_duplicate_keys());
+    }
+
+    /// Review of the `Doc` change, F3: a document made from a `Value` was its JSON read again,
+    /// and serde_json does not read every float back to itself.
+    #[test]
+    fn a_document_from_a_value_holds_its_numbers_exactly() {
+        let value: Value =
+            serde_json::from_str(r#"{"x":[5.982717658385093e78,1,"a\"b"]}"#).unwrap();
+        let doc = Doc::from_value(&value);
+        assert_eq!(doc.root().to_value(), value);
+        assert_eq!(
+            String::from_utf8(doc.root().to_json()).unwrap(),
+            value.to_string()
+        );
     }
 
     /// A text without repeated keys is written byte for byte as serde_json writes what it

@@ -184,13 +184,28 @@ impl Answer {
         self.doc.at(self.data).unwrap_or_else(|| self.doc.root())
     }
 
+    /// The whole envelope as it came.
+    pub fn envelope(&self) -> Json<'_> {
+        self.doc.root()
+    }
+
+    /// Whether the answer names a key twice in one object (see [`Doc::has_duplicate_keys`]).
+    pub fn has_duplicate_keys(&self) -> bool {
+        self.doc.has_duplicate_keys()
+    }
+
+    /// The length of the envelope's text: about what its data takes when written out.
+    pub fn text_len(&self) -> usize {
+        self.doc.text().len()
+    }
+
     /// The envelope's `data` as a `Value`.
     pub fn into_value(self) -> Value {
         self.data().to_value()
     }
 
-    /// An answer whose data is `value`: for answers made here (reports, the compact tools)
-    /// and test doubles, which then take the same way to a tool result.
+    /// An answer whose data is `value`: for answers made here (reports) and test doubles,
+    /// which then take the same way to a tool result. Its [`Answer::envelope`] is the data.
     pub fn from_value(value: &Value) -> Self {
         Self {
             doc: Doc::from_value(value),

@@ -32,13 +32,14 @@ pub struct Shaped {
     pub structured: Structured,
 }
 
-/// The structured content: Digistore24's answer as it came where it was not cut (written out
-/// with its strings copied as they stood, see [`Doc`]), or a value made here.
+/// The structured content: Digistore24's answer held in its `Doc` where it was an object that
+/// fits (written out with its unescaped strings copied as they stood, see [`Doc`]), or a
+/// `Value`.
 #[derive(Debug, Clone)]
 pub enum Structured {
     /// The answer's data, an object, whole.
     Answer(Answer),
-    /// Data made here: cut, wrapped in an object, or not from Digistore24 at all.
+    /// Data cut to fit, wrapped in an object, or naming a key twice.
     Value(Value),
 }
 
@@ -56,6 +57,14 @@ impl Structured {
         match self {
             Structured::Answer(answer) => answer.data().to_value(),
             Structured::Value(value) => value.clone(),
+        }
+    }
+
+    /// About how many bytes [`Structured::write_json`] writes (to reserve them).
+    pub fn size_hint(&self) -> usize {
+        match self {
+            Structured::Answer(answer) => answer.text_len(),
+            Structured::Value(_) => 0,
         }
     }
 
@@ -95,23 +104,29 @@ const LINEAR_COLUMNS: usize = MAX_TABLE_COLUMNS;
 const MAX_CUTS: usize = 4;
 
 /// Shapes the envelope's `data` so that text and structured content together stay within
-/// `max_bytes`. An object that fits, the usual answer, is read where it lies and kept as it
-/// came; anything else takes [`shape_value`]'s way.
+/// `max_bytes`. An object that fits, the usual answer, is read where it lies and kept in its
+/// `Doc`; anything else takes [`shape_value`]'s way.
 pub fn shape(answer: Answer, max_bytes: usize, paging: Option<Paging>) -> Shaped {
     let data = answer.data();
-    if data.is_object() {
-        let text = model_text(data);
-        if text.len().saturating_add(data.json_len()) <= max_bytes {
-            return Shaped {
-                text,
-                structured: Structured::Answer(answer),
-            };
+    // A key twice in one object is written twice from the `Doc` but once from a `Value`, as
+    // rmcp's path writes it: such an answer takes the `Value`'s way, so both paths agree.
+    if data.is_object() && !answer.has_duplicate_keys() {
+        let structured = data.json_len();
+        if structured < max_bytes {
+            let text = model_text(data);
+            if text.len().saturating_add(structured) <= max_bytes {
+                return Shaped {
+                    text,
+                    structured: Structured::Answer(answer),
+                };
+            }
         }
     }
     shape_value(answer.into_value(), max_bytes, paging)
 }
 
-/// [`shape`] for data held as a `Value`: made here, or cut to fit.
+/// [`shape`] for data held as a `Value`: answers made here (compact mode's), and the ones
+/// [`shape`] hands on (to be cut, wrapped, or with a key named twice).
 pub fn shape_value(data: Value, max_bytes: usize, paging: Option<Paging>) -> Shaped {
     let mut result = match data {
         Value::Object(_) => data,
@@ -149,8 +164,9 @@ pub fn lean(value: Json<'_>) -> Lean<'_> {
         Kind::Object(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             let mut previous = None;
+            let mut names = None;
             for (k, v) in entries {
-                let shown = translates_a_shown_code(value, k, previous);
+                let shown = translates_a_shown_code(value, k, previous, &mut names);
                 previous = Some((k, v));
                 if shown {
                     continue;
@@ -396,17 +412,24 @@ fn flatten<'a>(
 /// only place that says why (`validateCouponCode`: expired, used up or unknown), so it stays.
 ///
 /// Digistore24 writes the label right after its code, so the entry before `key` is looked at
-/// first; only otherwise is the record searched.
-fn translates_a_shown_code(
-    record: Json<'_>,
+/// first; only otherwise is the record's name map (`names`, built on the first such miss)
+/// asked. A scan of the record per label would make an answer of many labels cost the square
+/// of its size.
+fn translates_a_shown_code<'a>(
+    record: Json<'a>,
     key: &str,
-    previous: Option<(&str, Json<'_>)>,
+    previous: Option<(&str, Json<'a>)>,
+    names: &mut Option<HashMap<&'a str, Json<'a>>>,
 ) -> bool {
     const OUTCOMES: [&str; 6] = ["error", "failure", "warning", "info", "success", "ok"];
     key.strip_suffix("_msg")
         .and_then(|base| match previous {
             Some((name, value)) if name == base => Some(value),
-            _ => record.get(base),
+            // Collected in order, a later duplicate replacing an earlier one, as `get` finds it.
+            _ => names
+                .get_or_insert_with(|| record.entries().into_iter().flatten().collect())
+                .get(base)
+                .copied(),
         })
         .is_some_and(|base| {
             !base.is_empty()
@@ -893,6 +916,43 @@ mod tests {
 
     fn both(s: &Out) -> usize {
         s.text.len() + s.structured.to_string().len()
+    }
+
+    /// Review of the `Doc` change, F2: a key named twice was written twice on the direct path
+    /// (from the `Doc`) and once on rmcp's (from a `Value`). Such an answer now takes the
+    /// `Value`'s way: one entry, the last value at the first key's place, in both views.
+    #[test]
+    fn a_key_named_twice_is_shaped_as_a_value_holds_it() {
+        let body = br#"{"result":"success","data":{"status":"paid","n":"1","status":"refunded","status_msg":"Erstattet"}}"#;
+        let answer = ds24_client::decode(200, body).unwrap();
+        let shaped = super::shape(answer, 10_000, None);
+        let mut written = Vec::new();
+        shaped.structured.write_json(&mut written);
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            r#"{"status":"refunded","n":"1","status_msg":"Erstattet"}"#
+        );
+        assert_eq!(shaped.text, r#"{"status":"refunded","n":"1"}"#);
+    }
+
+    /// Review of the `Doc` change, F1: each `_msg` label whose code was not the entry before it
+    /// scanned the whole record, so an answer of many labels cost the square of its size
+    /// (minutes for a few MB). Now the record's names are mapped once.
+    #[test]
+    fn many_labels_cost_their_number_not_its_square() {
+        let entries: Vec<String> = (0..60_000)
+            .map(|i| format!(r#""k{i}_msg":"x","v{i}":"{i}""#))
+            .collect();
+        let body = format!(
+            r#"{{"result":"success","data":{{"k1":"Y",{}}}}}"#,
+            entries.join(",")
+        );
+        let answer = ds24_client::decode(200, body.as_bytes()).unwrap();
+        let shaped = super::shape(answer, usize::MAX, None);
+        // The one label with a code is dropped; the others (no code) stay.
+        assert!(!shaped.text.contains(r#""k1_msg""#));
+        assert!(shaped.text.contains(r#""k2_msg":"x""#));
+        assert!(shaped.text.contains(r#""v59999":"59999""#));
     }
 
     #[test]

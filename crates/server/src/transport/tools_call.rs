@@ -8,7 +8,9 @@
 //! (legacy clients confirm destructive calls through their own approval, driven by
 //! `destructiveHint`), and without a progress token it sends no notification either. Here such
 //! a call goes to the same handler body as rmcp's path ([`Ds24Service::call_legacy`]), in a
-//! task of its own as there, and its result gets rmcp's own finishing for legacy peers.
+//! task of its own as there. A successful result is written here (`write_result`) as rmcp
+//! writes one for a legacy peer, its structured content straight from Digistore24's answer
+//! (see `ds24_client::Doc`); any other result gets rmcp's own finishing for legacy peers.
 //!
 //! Only requests rmcp would hand to the handler as they are take this path: the gates in front
 //! (Host/Origin, POST, bearer key, body, params) have passed, the message is a `tools/call`
@@ -152,7 +154,8 @@ impl DirectCalls {
 /// legacy peer (a test compares the two byte for byte), with the structured content written
 /// from Digistore24's answer as it lies rather than through a `Value`.
 pub fn write_result(id: &RequestId, shaped: &Shaped) -> Vec<u8> {
-    let mut out = Vec::with_capacity(shaped.text.len() * 5 / 4 + 256);
+    let mut out =
+        Vec::with_capacity(shaped.text.len() * 5 / 4 + shaped.structured.size_hint() + 256);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
     let _ = serde_json::to_writer(&mut out, id);
     out.extend_from_slice(br#","result":{"content":[{"type":"text","text":"#);
