@@ -54,8 +54,10 @@ pub fn measure(body: &Bytes, iterations: usize) -> anyhow::Result<Value> {
         // The shaping took Digistore24's data whole (not cut): the answer holds the lean text
         // (escaped, so at least as long) and the structured content.
         anyhow::ensure!(
-            matches!(shaped.structured, ds24_mcp::shape::Structured::Answer(_))
-                && bytes.len() > count + lean_bytes,
+            matches!(
+                shaped.structured,
+                ds24_mcp::shape::Structured::Answer { .. }
+            ) && bytes.len() > count + lean_bytes,
             "the answer holds both views of the whole data"
         );
 

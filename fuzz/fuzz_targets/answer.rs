@@ -5,8 +5,9 @@
 
 #![no_main]
 
-use ds24_client::{CallError, Json, Kind, decode};
+use ds24_client::{CallError, Doc, Json, Kind, decode};
 use libfuzzer_sys::fuzz_target;
+use serde::Deserialize as _;
 use serde_json::Value;
 
 /// The size cap of the shaping (the server's default is 48,000; smaller here so that the cut
@@ -17,6 +18,14 @@ const MAX_BYTES: usize = 2_000;
 const RAW_VALUE_KEY: &str = "$serde_json::private::RawValue";
 
 fuzz_target!(|data: &[u8]| {
+    // serde_json's raw-value key, however it is spelled and wherever it is: serde_json refuses
+    // it or reads it as something else, where the `Doc` reads a plain key. Nothing to compare.
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(doc) = Doc::parse(text.to_owned())
+        && names_raw_value(doc.root())
+    {
+        return;
+    }
     let reference = serde_json::from_slice::<Value>(data);
     let decoded = decode(200, data);
     let (value, answer) = match (reference, decoded) {
@@ -24,9 +33,6 @@ fuzz_target!(|data: &[u8]| {
             assert!(matches!(e, CallError::BadResponse { .. }), "{e:?}");
             return;
         }
-        // serde_json's raw-value key, however it is spelled: serde_json refuses or reads what
-        // the `Doc` reads as a plain key. Nothing to compare.
-        (_, Ok(answer)) if names_raw_value(answer.envelope()) => return,
         (Err(_), Ok(answer)) => panic!("read what serde_json refuses: {:?}", answer.data()),
         (Ok(value), Err(e)) => {
             // Refused as an answer: not an envelope, or one that says the call failed.
@@ -53,9 +59,20 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let shaped = ds24_mcp::shape::shape(answer, MAX_BYTES, None);
-    serde_json::from_str::<Value>(&shaped.text).expect("the text is JSON");
+    // Tables nest one level deeper than the records they hold, so the text may be deeper than
+    // serde_json's default limit; it is read without one.
+    let mut reader = serde_json::Deserializer::from_str(&shaped.text);
+    reader.disable_recursion_limit();
+    serde::de::IgnoredAny::deserialize(&mut reader).expect("the text is JSON");
+    reader.end().expect("the text is one JSON value");
     let mut written = Vec::new();
     shaped.structured.write_json(&mut written);
+    // What rmcp's path writes for the same result (a key named twice written once).
+    assert_eq!(
+        written,
+        serde_json::to_vec(&shaped.structured.to_value()).unwrap(),
+        "the structured content written differently from its value"
+    );
     let structured: Value =
         serde_json::from_slice(&written).expect("the structured content is JSON");
     assert!(

@@ -604,6 +604,9 @@ impl Tape<'_> {
 /// Keys of an object checked against its fingerprint filter; beyond them, against a set of
 /// hashes (the filter fills, and each taken place would mean a scan of the object).
 const FILTERED_KEYS: usize = 64;
+/// Taken places after which an object's keys are hashed all the same: keys made to share
+/// places (same length and the same three bytes) would otherwise each mean a scan.
+const FILTER_HITS: usize = 8;
 
 /// A key's place in an object's 1,024-bit filter: its length and three of its bytes. Two keys
 /// of one object share a place rarely enough that comparing the key with the object's earlier
@@ -703,6 +706,7 @@ impl<'de> Visitor<'de> for Tape<'_> {
         // taken is compared with the object's earlier keys; by hash in a larger one, where
         // those comparisons would cost the square of its size.
         let mut seen = [0u64; 16];
+        let mut hits = 0;
         let mut hashed: Option<(RandomState, HashSet<u64>)> = None;
         loop {
             let key = self.nodes.len();
@@ -710,11 +714,12 @@ impl<'de> Visitor<'de> for Tape<'_> {
                 break;
             }
             if !*self.duplicates {
-                let repeated = if len < FILTERED_KEYS {
+                let repeated = if len < FILTERED_KEYS && hits < FILTER_HITS {
                     let place = fingerprint(self.key(key));
                     let (word, bit) = (place / 64, 1u64 << (place % 64));
                     let taken = seen[word] & bit != 0;
                     seen[word] |= bit;
+                    hits += usize::from(taken);
                     taken && self.named_before(at, key)
                 } else {
                     let (state, hashes) = hashed.get_or_insert_with(|| self.hashes_before(at, key));
@@ -803,6 +808,22 @@ mod tests {
             let doc = Doc::parse(text.into()).unwrap();
             assert_eq!(doc.has_duplicate_keys(), twice, "{text}");
         }
+        // A key first named among the first 64, again beyond them; values that are containers.
+        let first: String = (0..70)
+            .map(|i| format!("\"k{i}\":{{\"x\":[{i}]}},"))
+            .collect();
+        let doc = Doc::parse(format!("{{{first}\"k3\":[]}}")).unwrap();
+        assert!(doc.has_duplicate_keys());
+        let doc = Doc::parse(format!("{{{first}\"k70\":[]}}")).unwrap();
+        assert!(!doc.has_duplicate_keys());
+        // Keys made to share the filter's places: still exact.
+        let alike: String = (b'0'..=b'z')
+            .map(|c| format!("\"a{}bc\":1,", c as char))
+            .collect();
+        let doc = Doc::parse(format!("{{{alike}\"end\":0}}")).unwrap();
+        assert!(!doc.has_duplicate_keys());
+        let doc = Doc::parse(format!("{{{alike}\"aWbc\":0}}")).unwrap();
+        assert!(doc.has_duplicate_keys());
         // Many keys, one filter: every pair is still told apart exactly.
         let many: String = (0..3000).map(|i| format!("\"k{i}\":{i},")).collect();
         let doc = Doc::parse(format!("{{{}\"end\":0}}", many)).unwrap();

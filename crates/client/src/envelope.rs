@@ -194,11 +194,6 @@ impl Answer {
         self.doc.has_duplicate_keys()
     }
 
-    /// The length of the envelope's text: about what its data takes when written out.
-    pub fn text_len(&self) -> usize {
-        self.doc.text().len()
-    }
-
     /// The envelope's `data` as a `Value`.
     pub fn into_value(self) -> Value {
         self.data().to_value()

@@ -37,8 +37,13 @@ pub struct Shaped {
 /// `Value`.
 #[derive(Debug, Clone)]
 pub enum Structured {
-    /// The answer's data, an object, whole.
-    Answer(Answer),
+    /// The answer's data, an object, whole, and its length as written.
+    Answer {
+        /// Digistore24's answer.
+        answer: Answer,
+        /// The bytes [`Structured::write_json`] writes.
+        len: usize,
+    },
     /// Data cut to fit, wrapped in an object, or naming a key twice.
     Value(Value),
 }
@@ -47,7 +52,7 @@ impl Structured {
     /// As a `Value` (what rmcp's result types hold).
     pub fn into_value(self) -> Value {
         match self {
-            Structured::Answer(answer) => answer.into_value(),
+            Structured::Answer { answer, .. } => answer.into_value(),
             Structured::Value(value) => value,
         }
     }
@@ -55,15 +60,16 @@ impl Structured {
     /// As a `Value`, copied.
     pub fn to_value(&self) -> Value {
         match self {
-            Structured::Answer(answer) => answer.data().to_value(),
+            Structured::Answer { answer, .. } => answer.data().to_value(),
             Structured::Value(value) => value.clone(),
         }
     }
 
-    /// About how many bytes [`Structured::write_json`] writes (to reserve them).
+    /// About how many bytes [`Structured::write_json`] writes (to reserve them): exactly, for
+    /// an answer; nothing is reserved for a `Value`.
     pub fn size_hint(&self) -> usize {
         match self {
-            Structured::Answer(answer) => answer.text_len(),
+            Structured::Answer { len, .. } => *len,
             Structured::Value(_) => 0,
         }
     }
@@ -71,7 +77,7 @@ impl Structured {
     /// Appends the compact JSON `serde_json` writes for [`Structured::to_value`].
     pub fn write_json(&self, out: &mut Vec<u8>) {
         match self {
-            Structured::Answer(answer) => answer.data().write_json(out),
+            Structured::Answer { answer, .. } => answer.data().write_json(out),
             Structured::Value(value) => {
                 let _ = serde_json::to_writer(out, value);
             }
@@ -117,7 +123,10 @@ pub fn shape(answer: Answer, max_bytes: usize, paging: Option<Paging>) -> Shaped
             if text.len().saturating_add(structured) <= max_bytes {
                 return Shaped {
                     text,
-                    structured: Structured::Answer(answer),
+                    structured: Structured::Answer {
+                        answer,
+                        len: structured,
+                    },
                 };
             }
         }
@@ -134,22 +143,29 @@ pub fn shape_value(data: Value, max_bytes: usize, paging: Option<Paging>) -> Sha
         Value::Null => json!({}),
         other => json!({ "result": other }),
     };
-    let mut text = model_text_of(&result);
     let mut cuts = 0;
-    while text.len() + json_len(&result) > max_bytes {
-        if cuts == MAX_CUTS || !cut_largest_collection(&mut result, max_bytes, paging) {
-            let size = text.len() + json_len(&result);
-            result = json!({"_truncated": {
-                "note": format!(
-                    "The answer ({size} bytes) is larger than one answer may be ({max_bytes} bytes) and cannot be shortened by leaving rows out. Narrow the request (filters, fewer IDs, a shorter time window)."
-                )
-            }});
-            text = model_text_of(&result);
-            break;
+    let text = loop {
+        let structured = json_len(&result);
+        // The lean text only where it could fit beside the structured content: a large answer
+        // goes to the cutting without a text of the whole of it.
+        let text = (structured < max_bytes).then(|| model_text_of(&result));
+        match text {
+            Some(text) if text.len() + structured <= max_bytes => break text,
+            text => {
+                if cuts == MAX_CUTS || !cut_largest_collection(&mut result, max_bytes, paging) {
+                    let text = text.unwrap_or_else(|| model_text_of(&result));
+                    let size = text.len() + structured;
+                    result = json!({"_truncated": {
+                        "note": format!(
+                            "The answer ({size} bytes) is larger than one answer may be ({max_bytes} bytes) and cannot be shortened by leaving rows out. Narrow the request (filters, fewer IDs, a shorter time window)."
+                        )
+                    }});
+                    break model_text_of(&result);
+                }
+                cuts += 1;
+            }
         }
-        cuts += 1;
-        text = model_text_of(&result);
-    }
+    };
     Shaped {
         text,
         structured: Structured::Value(result),
