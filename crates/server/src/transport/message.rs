@@ -59,7 +59,16 @@ pub fn read(body: &[u8]) -> Result<Message, ReadError> {
         arguments_problem: None,
         rest_problem: None,
     };
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // The whole body is checked as UTF-8 first: arguments beyond their bounds are skipped, not
+    // read, and serde_json skips a string's bytes without checking them, so invalid UTF-8 in
+    // skipped arguments would pass where serde_json (and so rmcp) refuses the message.
+    let Ok(text) = std::str::from_utf8(body) else {
+        let why = serde_json::from_slice::<Value>(body)
+            .err()
+            .map_or_else(|| "invalid UTF-8".to_owned(), |e| e.to_string());
+        return Err(ReadError::Json(why));
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
     let parsed = Node {
         reader: &mut reader,
         zone: Zone::Top,
@@ -398,6 +407,21 @@ mod tests {
             crate::tools::bounds::check(args.as_object().unwrap(), LIMITS).unwrap_err(),
             "the same problem as validation finds in parsed arguments"
         );
+    }
+
+    /// Found by the fuzz smoke in CI (message_reader): skipped arguments were not checked as
+    /// UTF-8, so a message serde_json refuses was read.
+    #[test]
+    fn invalid_utf8_in_skipped_arguments_is_still_not_json() {
+        let names: Map<String, Value> = (0..2_000).map(|i| (format!("a{i}"), json!(1))).collect();
+        let mut body = call(json!({ "data": names, "z": "MARK" }));
+        let at = body.windows(4).position(|w| w == b"MARK").unwrap();
+        body[at] = 0xf8;
+        assert!(serde_json::from_slice::<Value>(&body).is_err());
+        match read(&body) {
+            Err(ReadError::Json(why)) => assert!(why.contains("invalid unicode"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
