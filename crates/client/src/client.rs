@@ -61,9 +61,9 @@ pub const UNCOUNTED_ANSWER_BYTES: usize = 64 << 10;
 
 /// Memory an answer takes per byte while it is read and parsed: the body itself plus the parsed
 /// JSON. As a `serde_json::Value` that measured 6.4 times the body for a page of 1,000 orders
-/// (the field names and short values cost more as `Value`s than as text); a tool call now keeps
-/// the body and its `Doc` (nodes of 24 bytes, about 1.5 to 2 times the body), but reports, cut
-/// answers and the rmcp path still build a `Value` from it, so the count stays the `Value`'s.
+/// (the field names and short values cost more as `Value`s than as text). A tool call now keeps
+/// the body and its `Doc` (one node per value, not measured against this count), but reports,
+/// cut answers and the rmcp path still build a `Value` from it, so the count stays the `Value`'s.
 pub const MEMORY_PER_ANSWER_BYTE: usize = 8;
 
 impl Default for ClientConfig {

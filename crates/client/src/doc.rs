@@ -405,19 +405,29 @@ impl<'d> Json<'d> {
     }
 
     fn str_at(self, at: usize) -> &'d str {
-        match &self.doc.nodes[at] {
-            Node::Span { start, end } => self.doc.text.get(*start..*end).unwrap_or_default(),
-            Node::Escaped(i) => self.doc.escaped.get(*i).map_or("", String::as_str),
-            _ => "",
-        }
+        string_at(&self.doc.nodes, &self.doc.text, &self.doc.escaped, at)
     }
 
     /// The index of the value after this one and its contents.
     fn after(self) -> usize {
-        match self.doc.nodes[self.at] {
-            Node::Array { size, .. } | Node::Object { size, .. } => self.at + size + 1,
-            _ => self.at + 1,
-        }
+        after(&self.doc.nodes, self.at)
+    }
+}
+
+/// The string node `at` holds (`""` for any other node).
+fn string_at<'a>(nodes: &[Node], text: &'a str, escaped: &'a [String], at: usize) -> &'a str {
+    match &nodes[at] {
+        Node::Span { start, end } => text.get(*start..*end).unwrap_or_default(),
+        Node::Escaped(i) => escaped.get(*i).map_or("", String::as_str),
+        _ => "",
+    }
+}
+
+/// The index of the value after the one at `at` and its contents.
+fn after(nodes: &[Node], at: usize) -> usize {
+    match nodes[at] {
+        Node::Array { size, .. } | Node::Object { size, .. } => at + size + 1,
+        _ => at + 1,
     }
 }
 
@@ -560,11 +570,7 @@ impl Tape<'_> {
 
     /// The string node `at` holds (a key).
     fn key(&self, at: usize) -> &str {
-        match &self.nodes[at] {
-            Node::Span { start, end } => self.text.get(*start..*end).unwrap_or_default(),
-            Node::Escaped(i) => self.escaped.get(*i).map_or("", String::as_str),
-            _ => "",
-        }
+        string_at(self.nodes, self.text, self.escaped, at)
     }
 
     /// The hashes of the keys the object at `object` names before the key at `key`.
@@ -581,10 +587,7 @@ impl Tape<'_> {
 
     /// The key after the entry whose key is node `at`.
     fn next_key(&self, at: usize) -> usize {
-        match self.nodes[at + 1] {
-            Node::Array { size, .. } | Node::Object { size, .. } => at + size + 2,
-            _ => at + 2,
-        }
+        after(self.nodes, at + 1)
     }
 
     /// Whether the object at `object` names the key at `key` before it.
