@@ -214,6 +214,8 @@ pub enum Lean<'a> {
     Object(Vec<(Cow<'a, str>, Lean<'a>)>),
     /// A list that is not a table.
     Array(Vec<Lean<'a>>),
+    /// A table's rows.
+    Grid(Grid<'a>),
 }
 
 impl Lean<'_> {
@@ -223,6 +225,7 @@ impl Lean<'_> {
             Lean::Str(s) => s.is_empty(),
             Lean::Object(entries) => entries.is_empty(),
             Lean::Array(items) => items.is_empty(),
+            Lean::Grid(grid) => grid.rows == 0,
         }
     }
 
@@ -243,6 +246,7 @@ impl PartialEq for Lean<'_> {
             return a == b;
         }
         match (self, other) {
+            (Lean::Grid(grid), other) | (other, Lean::Grid(grid)) => grid.eq_lean(other),
             (Lean::Leaf(a), Lean::Leaf(b)) => same_scalar(*a, *b),
             (Lean::Object(a), Lean::Object(b)) => a == b,
             (Lean::Array(a), Lean::Array(b)) => a == b,
@@ -280,6 +284,7 @@ impl Lean<'_> {
                 }
                 out.push(b']');
             }
+            Lean::Grid(grid) => grid.write_json(out),
         }
     }
 }
@@ -292,41 +297,38 @@ fn write_str(text: &str, out: &mut Vec<u8>) {
 /// Records as a table: each column named once, values in rows (`""` where a record has none),
 /// and columns with one value in every row said once under `same`. Records that share few
 /// fields stay a list: padding a sparse table would cost more than the names it saves.
+///
+/// This runs on nearly every answer (and on every list inside its rows), so it works in a few
+/// flat buffers rather than a tree per record: every record's cells in one `Vec`, the grid in
+/// another, and the rows are written from that grid (see [`Grid`]).
 fn table(items: Items<'_>) -> Lean<'_> {
-    let rows: Vec<Vec<(Cow<'_, str>, Lean<'_>)>> = items
-        .map(|item| {
-            let mut flat = Vec::new();
-            if let Lean::Object(fields) = lean(item) {
-                flatten(fields, "", &mut flat);
-            }
-            flat
-        })
-        .collect();
-    // The cells move into a grid by column; columns are named in order of first sight. Records
-    // of one answer nearly always list their fields in one order, so a field is first looked for
-    // at its own position. A name twice in one record (`a.b` beside `a: {b}`) is one cell: the
-    // later value in the earlier place, as an object would hold it.
+    // Every record's cells, flattened (`buyer.email`), one record after the other.
+    let mut cells: Vec<(Cow<'_, str>, Lean<'_>)> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(items.len());
+    for item in items {
+        flat_lean(item, "", &mut cells);
+        ends.push(cells.len());
+    }
+    // Each cell's column; columns are named in order of first sight. Records of one answer
+    // nearly always list their fields in one order, so a field is first looked for at its own
+    // position within its record.
     let mut columns: Vec<Cow<'_, str>> = Vec::new();
     // Names to columns, built on the first field not found at its own position: records that
     // all list their fields in one order never need it.
     let mut position: Option<HashMap<Cow<'_, str>, usize>> = None;
-    let mut grid: Vec<Vec<Option<Lean<'_>>>> = Vec::with_capacity(rows.len());
-    // Each record's columns in its own order, for records that stay records.
-    let mut orders: Vec<Vec<usize>> = Vec::with_capacity(rows.len());
-    let mut cells = 0usize;
-    for row in rows {
-        let mut line: Vec<Option<Lean<'_>>> = Vec::with_capacity(columns.len());
-        let mut order = Vec::with_capacity(row.len());
-        for (i, (key, value)) in row.into_iter().enumerate() {
-            let c = if columns.get(i).is_some_and(|c| *c == key) {
+    let mut column_of: Vec<usize> = Vec::with_capacity(cells.len());
+    let mut start = 0;
+    for &end in &ends {
+        for (i, (key, _)) in cells[start..end].iter().enumerate() {
+            let c = if columns.get(i).is_some_and(|c| c == key) {
                 i
             } else if i == columns.len()
                 && position.is_none()
                 && columns.len() < LINEAR_COLUMNS
-                && !columns.contains(&key)
+                && !columns.contains(key)
             {
                 // A new column at the end of the first record(s) seen.
-                columns.push(key);
+                columns.push(key.clone());
                 i
             } else {
                 let position = position.get_or_insert_with(|| {
@@ -336,74 +338,182 @@ fn table(items: Items<'_>) -> Lean<'_> {
                         .map(|(c, name)| (name.clone(), c))
                         .collect()
                 });
-                if let Some(&c) = position.get(&key) {
+                if let Some(&c) = position.get(key) {
                     c
                 } else {
                     columns.push(key.clone());
-                    position.insert(key, columns.len() - 1);
+                    position.insert(key.clone(), columns.len() - 1);
                     columns.len() - 1
                 }
             };
-            if line.len() <= c {
-                line.resize_with(c + 1, || None);
-            }
-            if line[c].replace(value).is_none() {
-                cells += 1;
-                order.push(c);
-            }
+            column_of.push(c);
         }
-        grid.push(line);
-        orders.push(order);
+        start = end;
     }
-    if columns.len() > MAX_TABLE_COLUMNS || cells * 2 < grid.len() * columns.len() {
-        let records = grid.into_iter().zip(orders).map(|(mut line, order)| {
-            let fields = order.into_iter().filter_map(|c| {
-                let value = line.get_mut(c).and_then(Option::take)?;
+    // The cells move into a grid of rows by columns. A name twice in one record (`a.b` beside
+    // `a: {b}`) is one cell: the later value in the earlier place, as an object would hold it.
+    // Each record's columns in its own order are kept for records that stay records.
+    let width = columns.len();
+    let rows = ends.len();
+    let mut grid: Vec<Option<Lean<'_>>> = Vec::new();
+    grid.resize_with(rows * width, || None);
+    let mut order: Vec<usize> = Vec::with_capacity(cells.len());
+    let mut order_ends: Vec<usize> = Vec::with_capacity(rows);
+    let mut filled = 0usize;
+    let mut row = 0;
+    for (i, ((_, value), c)) in cells.into_iter().zip(column_of).enumerate() {
+        while ends[row] <= i {
+            order_ends.push(order.len());
+            row += 1;
+        }
+        if grid[row * width + c].replace(value).is_none() {
+            filled += 1;
+            order.push(c);
+        }
+    }
+    order_ends.resize(rows, order.len());
+    if width > MAX_TABLE_COLUMNS || filled * 2 < rows * width {
+        let mut start = 0;
+        let records = order_ends.iter().enumerate().map(|(r, &end)| {
+            let line = &mut grid[r * width..(r + 1) * width];
+            let fields = order[start..end].iter().filter_map(|&c| {
+                let value = line[c].take()?;
                 Some((columns[c].clone(), value))
             });
-            Lean::Object(fields.collect())
+            let record = Lean::Object(fields.collect());
+            start = end;
+            record
         });
         return Lean::Array(records.collect());
     }
-    for line in &mut grid {
-        line.resize_with(columns.len(), || None);
-    }
     let mut same = Vec::new();
-    let mut varying = Vec::new();
+    let mut shown = Vec::with_capacity(width);
     for (c, column) in columns.into_iter().enumerate() {
-        let one_value = match grid.first().and_then(|line| line[c].as_ref()) {
-            Some(first) => grid.iter().all(|line| line[c].as_ref() == Some(first)),
+        let one_value = match grid.get(c).and_then(Option::as_ref) {
+            Some(first) => (1..rows).all(|r| grid[r * width + c].as_ref() == Some(first)),
             None => false,
         };
         if one_value {
-            if let Some(v) = grid.first_mut().and_then(|line| line[c].take()) {
+            if let Some(v) = grid[c].take() {
                 same.push((column, v));
             }
         } else {
-            varying.push((c, column));
+            shown.push((c, column));
         }
     }
-    let values: Vec<Lean<'_>> = grid
+    let (shown, names): (Vec<usize>, Vec<Lean<'_>>) = shown
         .into_iter()
-        .map(|mut line| {
-            Lean::Array(
-                varying
-                    .iter()
-                    .map(|(c, _)| line[*c].take().unwrap_or(Lean::Str(Cow::Borrowed(""))))
-                    .collect(),
-            )
-        })
-        .collect();
+        .map(|(c, name)| (c, Lean::Str(name)))
+        .unzip();
     let mut out = Vec::with_capacity(3);
     if !same.is_empty() {
         out.push((Cow::Borrowed("same"), Lean::Object(same)));
     }
+    out.push((Cow::Borrowed("columns"), Lean::Array(names)));
     out.push((
-        Cow::Borrowed("columns"),
-        Lean::Array(varying.into_iter().map(|(_, c)| Lean::Str(c)).collect()),
+        Cow::Borrowed("rows"),
+        Lean::Grid(Grid {
+            rows,
+            width,
+            shown,
+            cells: grid,
+        }),
     ));
-    out.push((Cow::Borrowed("rows"), Lean::Array(values)));
     Lean::Object(out)
+}
+
+/// A table's rows as the grid they were built in (one allocation for any number of rows): the
+/// cells of the columns in `shown`, a missing one read as `""`. Equal to, and written as, the
+/// list of lists it stands for.
+#[derive(Debug)]
+pub struct Grid<'a> {
+    rows: usize,
+    width: usize,
+    shown: Vec<usize>,
+    cells: Vec<Option<Lean<'a>>>,
+}
+
+/// What a missing cell reads as.
+static MISSING: Lean<'static> = Lean::Str(Cow::Borrowed(""));
+
+impl<'a> Grid<'a> {
+    /// The rows, each the cells of the shown columns.
+    fn lines(&self) -> impl Iterator<Item = impl Iterator<Item = &Lean<'a>>> {
+        (0..self.rows).map(move |r| {
+            self.shown
+                .iter()
+                .map(move |&c| self.cells[r * self.width + c].as_ref().unwrap_or(&MISSING))
+        })
+    }
+
+    /// Equal, as JSON, to `other`: another grid or a list of lists.
+    fn eq_lean(&self, other: &Lean<'_>) -> bool {
+        match other {
+            Lean::Grid(other) => {
+                self.rows == other.rows
+                    && self.shown.len() == other.shown.len()
+                    && self.lines().zip(other.lines()).all(|(a, b)| a.eq(b))
+            }
+            Lean::Array(items) => {
+                items.len() == self.rows
+                    && items
+                        .iter()
+                        .zip(self.lines())
+                        .all(|(item, line)| match item {
+                            Lean::Array(cells) => {
+                                cells.len() == self.shown.len() && cells.iter().eq(line)
+                            }
+                            _ => false,
+                        })
+            }
+            _ => false,
+        }
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'[');
+        for (r, line) in self.lines().enumerate() {
+            if r > 0 {
+                out.push(b',');
+            }
+            out.push(b'[');
+            for (i, cell) in line.enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                cell.write_json(out);
+            }
+            out.push(b']');
+        }
+        out.push(b']');
+    }
+}
+
+/// A record's lean fields with nested objects as dotted names (`buyer.email`), appended to
+/// `out`: what [`lean`] makes of `record`, flattened, without the tree in between.
+fn flat_lean<'a>(record: Json<'a>, prefix: &str, out: &mut Vec<(Cow<'a, str>, Lean<'a>)>) {
+    let Some(entries) = record.entries() else {
+        return;
+    };
+    let mut previous = None;
+    let mut names = None;
+    for (k, v) in entries {
+        let shown = translates_a_shown_code(record, k, previous, &mut names);
+        previous = Some((k, v));
+        if shown {
+            continue;
+        }
+        if v.is_object() {
+            flat_lean(v, &format!("{prefix}{k}."), out);
+            continue;
+        }
+        match lean(v) {
+            c if c.is_empty() => {}
+            Lean::Object(inner) => flatten(inner, &format!("{prefix}{k}."), out),
+            c if prefix.is_empty() => out.push((Cow::Borrowed(k), c)),
+            c => out.push((Cow::Owned(format!("{prefix}{k}")), c)),
+        }
+    }
 }
 
 /// Nested objects become dotted columns (`buyer.email`). The values move, not copied.
@@ -896,20 +1006,42 @@ mod tests {
             };
         let key = key.boxed();
         let nested = object(key.clone(), leaf.clone().boxed(), 4);
-        // A record: scalars and nested records, so its rows are flattened into columns.
+        // Lists inside records, from a few so that rows often share one: tables (written from
+        // their grid) beside the objects and lists of lists that read the same as JSON, and a
+        // table whose every column is the same (rows of no cells).
+        let lists = prop::sample::select(vec![
+            json!([{"id": "1", "s": "a"}, {"id": "2", "s": "a"}]),
+            json!({"same": {"s": "a"}, "columns": ["id"], "rows": [["1"], ["2"]]}),
+            json!([{"id": "1"}, {"id": "2"}]),
+            json!([["1"], ["2"]]),
+            json!([{"id": "1", "s": ""}, {"id": "2"}, {"s": "b"}]),
+            json!([{"s": "a"}, {"s": "a"}]),
+            json!({"same": {"s": "a"}, "columns": [], "rows": [[], []]}),
+            json!([{}, {}]),
+            json!([[], []]),
+        ]);
+        // A record: scalars, nested records (so its rows are flattened into columns) and lists.
         let record = object(
             key.clone(),
-            prop_oneof![3 => leaf.clone(), 1 => nested].boxed(),
+            prop_oneof![6 => leaf.clone(), 2 => nested, 1 => lists.clone()].boxed(),
             9,
         );
         let records = prop::collection::vec(record, 2..6).prop_map(|rows| json!({"list": rows}));
+        // Records that all hold a list under one name, so that column is often said once.
+        let listed = prop::collection::vec((leaf.clone(), lists.clone()), 2..4).prop_map(|rows| {
+            let rows: Vec<Value> = rows
+                .into_iter()
+                .map(|(id, l)| json!({"id": id, "l": l}))
+                .collect();
+            json!({"list": rows})
+        });
         let any = leaf.prop_recursive(5, 96, 8, move |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
                 object(key.clone(), inner.boxed(), 7),
             ]
         });
-        prop_oneof![any, records]
+        prop_oneof![any, records, listed]
     }
 
     #[test]
