@@ -214,8 +214,8 @@ pub enum Lean<'a> {
     Object(Vec<(Cow<'a, str>, Lean<'a>)>),
     /// A list that is not a table.
     Array(Vec<Lean<'a>>),
-    /// A table's rows.
-    Grid(Grid<'a>),
+    /// A table's rows (boxed: the other forms are a few words, and the view moves a lot of them).
+    Grid(Box<Grid<'a>>),
 }
 
 impl Lean<'_> {
@@ -304,9 +304,14 @@ fn write_str(text: &str, out: &mut Vec<u8>) {
 fn table(items: Items<'_>) -> Lean<'_> {
     // Every record's cells, flattened (`buyer.email`), one record after the other.
     let mut cells: Vec<(Cow<'_, str>, Lean<'_>)> = Vec::new();
-    let mut ends: Vec<usize> = Vec::with_capacity(items.len());
+    let count = items.len();
+    let mut ends: Vec<usize> = Vec::with_capacity(count);
     for item in items {
         flat_lean(item, "", &mut cells);
+        if ends.is_empty() {
+            // Records of one list are mostly alike: room for the rest at the first one's width.
+            cells.reserve(cells.len() * count.saturating_sub(1));
+        }
         ends.push(cells.len());
     }
     // Each cell's column; columns are named in order of first sight. Records of one answer
@@ -412,12 +417,12 @@ fn table(items: Items<'_>) -> Lean<'_> {
     out.push((Cow::Borrowed("columns"), Lean::Array(names)));
     out.push((
         Cow::Borrowed("rows"),
-        Lean::Grid(Grid {
+        Lean::Grid(Box::new(Grid {
             rows,
             width,
             shown,
             cells: grid,
-        }),
+        })),
     ));
     Lean::Object(out)
 }
@@ -432,6 +437,9 @@ pub struct Grid<'a> {
     shown: Vec<usize>,
     cells: Vec<Option<Lean<'a>>>,
 }
+
+// The view moves its values around a lot (into records, then into the grid); keep them small.
+const _: () = assert!(std::mem::size_of::<Lean<'static>>() <= 32);
 
 /// What a missing cell reads as.
 static MISSING: Lean<'static> = Lean::Str(Cow::Borrowed(""));
