@@ -14,6 +14,10 @@ use crate::oauth::AuthMode;
 use crate::seal::StateSecret;
 use crate::telemetry::LogFormat;
 use crate::tools::{Inventory, Mode, NameStyle, Selection};
+
+/// The smallest `--max-result-bytes`: below a few hundred bytes not even the note of a cut list
+/// fits, so the cap could not hold; 4 KiB leaves room for that note and a useful row or two.
+pub const MIN_RESULT_BYTES: usize = 4096;
 use crate::transport::connections::ConnectionLimits;
 
 /// An MCP server for the Digistore24 vendor API.
@@ -387,7 +391,7 @@ pub struct CommonArgs {
     #[arg(long, env = "DS24_MCP_MAX_UPSTREAM_CONCURRENCY", default_value_t = 64)]
     pub max_upstream_concurrency: usize,
     /// Largest tool answer in bytes (the text the model reads plus structuredContent); longer
-    /// lists keep their leading rows and say which call returns the rest.
+    /// lists keep their leading rows and say which call returns the rest. At least 4096.
     #[arg(long, env = "DS24_MCP_MAX_RESULT_BYTES", default_value_t = 48_000)]
     pub max_result_bytes: usize,
     /// Most rows a report (summarizePurchases, summarizeTransactions) reads before it stops and

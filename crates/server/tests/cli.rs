@@ -714,6 +714,33 @@ fn an_answer_memory_too_small_for_the_largest_answer_is_refused() {
     );
 }
 
+/// Review G7: a cap of a few hundred bytes could not hold (a cut list's note alone is longer),
+/// and answers broke it; such a cap is refused at start, naming the smallest.
+#[test]
+fn a_result_cap_too_small_to_hold_is_refused() {
+    assert_refused(
+        &[
+            "--sandbox",
+            "--state",
+            ":memory:",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-result-bytes",
+            "400",
+        ],
+        &["--max-result-bytes (400)", "at least 4096"],
+    );
+    assert_serves(&[
+        "--sandbox",
+        "--state",
+        ":memory:",
+        "--listen",
+        "127.0.0.1:0",
+        "--max-result-bytes",
+        "4096",
+    ]);
+}
+
 /// First-run review 11: `tools --mode compact` listed 97 tools where a compact connection sees
 /// four; the catalog it prints is what such a connection lists.
 #[test]
