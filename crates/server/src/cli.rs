@@ -487,6 +487,9 @@ fn origin(text: &str) -> Result<String, String> {
 /// request got 403 while the operator believed the hostname listed.
 fn allowed_host(text: &str) -> Result<String, String> {
     let text = text.trim();
+    if let Some(hint) = address_read_as_port(text) {
+        return Err(hint);
+    }
     // An empty element (`a.example,`, as templated lists end) is dropped later; a list with
     // nothing else is refused then ([`ServeArgs::hosts`]).
     if text.is_empty() || text == "*" || crate::transport::http::allowed_authority(text).is_some() {
@@ -502,6 +505,24 @@ fn allowed_host(text: &str) -> Result<String, String> {
             .to_owned()
     };
     Err(format!("`{text}` is not a hostname: {hint}"))
+}
+
+/// A bare IPv6 address whose last group could be a port (`::1:8787`) is one address to the
+/// parser, `[::1:8787]`, which no client on `[::1]:8787` sends: refused with both readings.
+/// (`::1` alone stays allowed: it has no group to mistake.)
+fn address_read_as_port(text: &str) -> Option<String> {
+    text.parse::<std::net::Ipv6Addr>().ok()?;
+    let (address, port) = text.rsplit_once(':')?;
+    let unambiguous = port.is_empty()
+        || !port.bytes().all(|b| b.is_ascii_digit())
+        || port.parse::<u16>().is_err()
+        || address == ":"
+        || address.parse::<std::net::Ipv6Addr>().is_err();
+    (!unambiguous).then(|| {
+        format!(
+            "`{text}` reads as one IPv6 address: write it as a Host header carries it, [{address}]:{port} for that address and port, or [{text}] for the address alone"
+        )
+    })
 }
 
 /// An address (`10.0.0.1`) or a CIDR range (`10.0.0.0/8`).

@@ -309,13 +309,15 @@ fn the_manifests_placeholder_state_secret_is_refused() {
 /// An allowlist entry no Host header can match (a pasted URL, a trailing slash, a wildcard,
 /// an empty variable) was accepted, and then every request got 403. First-run review 1. An
 /// empty element beside real ones (a templated list's trailing comma) is dropped, not fatal
-/// (diff review 7).
+/// (diff review 7). A bare IPv6 address whose last group could be a port (`::1:8787`) is
+/// refused with both readings: it matched only `[::1:8787]`, never `[::1]:8787`.
 #[test]
 fn an_allowed_host_that_can_never_match_is_refused() {
     for (entry, says) in [
         ("https://mcp.example.com", "like mcp.example.com"),
         ("mcp.example.com/", "not a hostname"),
         ("*.example.com", "wildcards"),
+        ("::1:8787", "[::1]:8787 for that address and port"),
         ("", "is empty"),
         (",", "is empty"),
     ] {
@@ -339,7 +341,7 @@ fn an_allowed_host_that_can_never_match_is_refused() {
         "--listen",
         "127.0.0.1:0",
         "--allowed-hosts",
-        "mcp.example.com,mcp.example.com:8443,[2001:db8::1],::1,localhost,",
+        "mcp.example.com,mcp.example.com:8443,[2001:db8::1],::1,[::1]:8787,[::1:8787],2001:db8::1,localhost,",
     ]);
 }
 
