@@ -557,6 +557,21 @@ impl ServeArgs {
 }
 
 impl CommonArgs {
+    /// The limits every front door shares, checked (by `serve` and `stdio` before they start,
+    /// and by the doctor).
+    pub fn limits(&self) -> anyhow::Result<()> {
+        if self.max_upstream_concurrency == 0 {
+            bail!("--max-upstream-concurrency must be at least 1");
+        }
+        if self.max_result_bytes < MIN_RESULT_BYTES {
+            bail!(
+                "--max-result-bytes ({}) must be at least {MIN_RESULT_BYTES}: a smaller answer cannot hold the note of a cut list and the call that continues it",
+                self.max_result_bytes,
+            );
+        }
+        Ok(())
+    }
+
     /// How to reach Digistore24 (or the sandbox at `api_url`).
     pub fn client_config(&self, api_url: String) -> anyhow::Result<ClientConfig> {
         // One answer of the largest size must fit in one key's half of the memory budget.

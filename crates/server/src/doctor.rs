@@ -522,6 +522,7 @@ fn start_up_checks(args: &ServeArgs) -> Vec<Check> {
         "Limits",
         args.connection_limits()
             .and_then(|_| crate::cli::seconds(args.body_read_timeout, "body-read-timeout"))
+            .and_then(|_| args.common.limits())
             .map(drop),
         "Fix the limit as the message says (`ds24-mcp serve --help`).",
     );

@@ -105,16 +105,7 @@ impl Started {
 /// Starts the sandbox if asked, then builds the pipeline every front door shares.
 /// `address_rate_limit` is the per-client-address limit (0: none, as for stdio).
 async fn start(common: &CommonArgs, address_rate_limit: u32) -> anyhow::Result<Started> {
-    if common.max_upstream_concurrency == 0 {
-        bail!("--max-upstream-concurrency must be at least 1");
-    }
-    if common.max_result_bytes < crate::cli::MIN_RESULT_BYTES {
-        bail!(
-            "--max-result-bytes ({}) must be at least {}: a smaller answer cannot hold the note of a cut list and the call that continues it",
-            common.max_result_bytes,
-            crate::cli::MIN_RESULT_BYTES
-        );
-    }
+    common.limits()?;
     let inventory = common.selection.inventory()?;
     let (api_url, sandbox) = if common.sandbox {
         let running = ds24_sandbox::start(

@@ -294,6 +294,9 @@ fn write_str(text: &str, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(out, text);
 }
 
+/// The most cells a table makes room for before it has seen more than its first record.
+const RESERVED_CELLS: usize = 4096;
+
 /// Records as a table: each column named once, values in rows (`""` where a record has none),
 /// and columns with one value in every row said once under `same`. Records that share few
 /// fields stay a list: padding a sparse table would cost more than the names it saves.
@@ -309,8 +312,14 @@ fn table(items: Items<'_>) -> Lean<'_> {
     for item in items {
         flat_lean(item, "", &mut cells);
         if ends.is_empty() {
-            // Records of one list are mostly alike: room for the rest at the first one's width.
-            cells.reserve(cells.len() * count.saturating_sub(1));
+            // Records of one list are mostly alike: room for the rest at the first one's width
+            // (within reason: a hostile first record may be wide and the rest empty).
+            cells.reserve(
+                cells
+                    .len()
+                    .saturating_mul(count.saturating_sub(1))
+                    .min(RESERVED_CELLS),
+            );
         }
         ends.push(cells.len());
     }
@@ -355,41 +364,56 @@ fn table(items: Items<'_>) -> Lean<'_> {
         }
         start = end;
     }
-    // The cells move into a grid of rows by columns. A name twice in one record (`a.b` beside
-    // `a: {b}`) is one cell: the later value in the earlier place, as an object would hold it.
-    // Each record's columns in its own order are kept for records that stay records.
+    // A name twice in one record (`a.b` beside `a: {b}`) is one cell: the later value in the
+    // earlier place, as an object would hold it. So the cells a table would fill are counted
+    // first, without a grid: `seen[c]` is the last record (from 1) that had column `c`. Records
+    // that share few columns stay records, and a grid is only made for a table, where it is at
+    // most twice the cells: sparse records never cost rows × columns.
     let width = columns.len();
     let rows = ends.len();
-    let mut grid: Vec<Option<Lean<'_>>> = Vec::new();
-    grid.resize_with(rows * width, || None);
-    let mut order: Vec<usize> = Vec::with_capacity(cells.len());
-    let mut order_ends: Vec<usize> = Vec::with_capacity(rows);
+    let mut seen = vec![0usize; width];
     let mut filled = 0usize;
-    let mut row = 0;
-    for (i, ((_, value), c)) in cells.into_iter().zip(column_of).enumerate() {
-        while ends[row] <= i {
-            order_ends.push(order.len());
-            row += 1;
+    let mut start = 0;
+    for (r, &end) in ends.iter().enumerate() {
+        for &c in &column_of[start..end] {
+            if seen[c] != r + 1 {
+                seen[c] = r + 1;
+                filled += 1;
+            }
         }
-        if grid[row * width + c].replace(value).is_none() {
-            filled += 1;
-            order.push(c);
-        }
+        start = end;
     }
-    order_ends.resize(rows, order.len());
-    if width > MAX_TABLE_COLUMNS || filled * 2 < rows * width {
+    let mut cells = cells.into_iter().zip(column_of);
+    if width > MAX_TABLE_COLUMNS || filled.saturating_mul(2) < rows.saturating_mul(width) {
+        // Each record's fields in its own order: `seen[c]` is now the record (from 0) whose
+        // fields hold column `c`, at `place[c]`.
+        seen.fill(usize::MAX);
+        let mut place = vec![0usize; width];
         let mut start = 0;
-        let records = order_ends.iter().enumerate().map(|(r, &end)| {
-            let line = &mut grid[r * width..(r + 1) * width];
-            let fields = order[start..end].iter().filter_map(|&c| {
-                let value = line[c].take()?;
-                Some((columns[c].clone(), value))
-            });
-            let record = Lean::Object(fields.collect());
+        let records = ends.iter().enumerate().map(|(r, &end)| {
+            let mut fields: Vec<(Cow<'_, str>, Lean<'_>)> = Vec::with_capacity(end - start);
+            for ((key, value), c) in cells.by_ref().take(end - start) {
+                if seen[c] == r {
+                    fields[place[c]].1 = value;
+                } else {
+                    seen[c] = r;
+                    place[c] = fields.len();
+                    fields.push((key, value));
+                }
+            }
             start = end;
-            record
+            Lean::Object(fields)
         });
         return Lean::Array(records.collect());
+    }
+    let mut grid: Vec<Option<Lean<'_>>> = Vec::new();
+    grid.resize_with(rows * width, || None);
+    let mut start = 0;
+    for (r, &end) in ends.iter().enumerate() {
+        for ((_, value), c) in cells.by_ref().take(end - start) {
+            grid[r * width + c] = Some(value);
+        }
+        start = end;
     }
     let mut same = Vec::new();
     let mut shown = Vec::with_capacity(width);
@@ -1027,6 +1051,20 @@ mod tests {
             json!({"same": {"s": "a"}, "columns": [], "rows": [[], []]}),
             json!([{}, {}]),
             json!([[], []]),
+            // A missing cell beside the real `""` it reads as.
+            json!([{"id": "1", "s": "a"}, {"id": "2"}]),
+            json!({"columns": ["id", "s"], "rows": [["1", "a"], ["2", ""]]}),
+            // Wider than a table may be: records, each in its own order.
+            Value::Array(
+                (0..2)
+                    .map(|r| {
+                        let fields = (0..=MAX_TABLE_COLUMNS)
+                            .map(|c| ((c * (r + 1)) % (MAX_TABLE_COLUMNS + 1), c))
+                            .map(|(c, v)| (format!("c{c}"), json!(v)));
+                        Value::Object(fields.collect())
+                    })
+                    .collect(),
+            ),
         ]);
         // A record: scalars, nested records (so its rows are flattened into columns) and lists.
         let record = object(

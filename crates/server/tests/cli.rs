@@ -728,9 +728,9 @@ fn a_result_cap_too_small_to_hold_is_refused() {
             "--listen",
             "127.0.0.1:0",
             "--max-result-bytes",
-            "400",
+            "4095",
         ],
-        &["--max-result-bytes (400)", "at least 4096"],
+        &["--max-result-bytes (4095)", "at least 4096"],
     );
     assert_serves(&[
         "--sandbox",

@@ -329,6 +329,14 @@ fn what_would_stop_serve_fails_the_doctor() {
     );
     assert_ne!(run.code, 0, "{}", run.out);
     assert!(line(&run, "Metrics").contains("FAIL"), "{}", run.out);
+    // A result cap too small to hold (review G7), which `serve` and `stdio` refuse.
+    let run = doctor(Some("sandbox-full"), false, &["--max-result-bytes", "4095"]);
+    assert_ne!(run.code, 0, "{}", run.out);
+    assert!(
+        line(&run, "Limits").contains("at least 4096"),
+        "{}",
+        run.out
+    );
 }
 
 /// First-run review 8 and 11: the doctor's embedded sandbox did not know `sandbox-developer`,
