@@ -168,6 +168,8 @@ fn embedded_sandbox(common: &CommonArgs) -> ds24_sandbox::SandboxOptions {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Before anything listens (the metrics address opens before the pipeline is built).
+    args.common.limits()?;
     let fallback_key = match &args.anonymous_key {
         Some(_) if !args.listen.ip().is_loopback() => {
             bail!("--anonymous-key is only allowed on a loopback --listen address")

@@ -535,17 +535,28 @@ fn flat_lean<'a>(record: Json<'a>, prefix: &str, out: &mut Vec<(Cow<'a, str>, Le
         if shown {
             continue;
         }
-        if v.is_object() {
-            flat_lean(v, &format!("{prefix}{k}."), out);
+        let deeper = nested_prefix(prefix, k);
+        if let (true, Some(deeper)) = (v.is_object(), &deeper) {
+            flat_lean(v, deeper, out);
             continue;
         }
-        match lean(v) {
-            c if c.is_empty() => {}
-            Lean::Object(inner) => flatten(inner, &format!("{prefix}{k}."), out),
-            c if prefix.is_empty() => out.push((Cow::Borrowed(k), c)),
-            c => out.push((Cow::Owned(format!("{prefix}{k}")), c)),
+        match (lean(v), deeper) {
+            (c, _) if c.is_empty() => {}
+            (Lean::Object(inner), Some(deeper)) => flatten(inner, &deeper, out),
+            (c, _) if prefix.is_empty() => out.push((Cow::Borrowed(k), c)),
+            (c, _) => out.push((Cow::Owned(format!("{prefix}{k}")), c)),
         }
     }
+}
+
+/// The longest prefix of a dotted name (`buyer.address.`). Every flattened field repeats its
+/// prefix, so a long key over many fields would cost their product (82 KB of answer made
+/// 131 MB of text); objects below a longer prefix stay objects in their cell.
+const MAX_FLAT_PREFIX: usize = 64;
+
+/// The prefix for the fields of `key`'s object, if they are flattened.
+fn nested_prefix(prefix: &str, key: &str) -> Option<String> {
+    (prefix.len() + key.len() < MAX_FLAT_PREFIX).then(|| format!("{prefix}{key}."))
 }
 
 /// Nested objects become dotted columns (`buyer.email`). The values move, not copied.
@@ -555,12 +566,14 @@ fn flatten<'a>(
     out: &mut Vec<(Cow<'a, str>, Lean<'a>)>,
 ) {
     for (k, v) in fields {
-        match v {
-            Lean::Object(inner) if !inner.is_empty() => {
-                flatten(inner, &format!("{prefix}{k}."), out);
-            }
-            other if prefix.is_empty() => out.push((k, other)),
-            other => out.push((Cow::Owned(format!("{prefix}{k}")), other)),
+        let deeper = match &v {
+            Lean::Object(inner) if !inner.is_empty() => nested_prefix(prefix, &k),
+            _ => None,
+        };
+        match (v, deeper) {
+            (Lean::Object(inner), Some(deeper)) => flatten(inner, &deeper, out),
+            (other, _) if prefix.is_empty() => out.push((k, other)),
+            (other, _) => out.push((Cow::Owned(format!("{prefix}{k}")), other)),
         }
     }
 }
@@ -938,7 +951,9 @@ mod tests {
         fn flatten(fields: Map<String, Value>, prefix: &str, out: &mut Map<String, Value>) {
             for (k, v) in fields {
                 match v {
-                    Value::Object(inner) if !inner.is_empty() => {
+                    Value::Object(inner)
+                        if !inner.is_empty() && prefix.len() + k.len() < MAX_FLAT_PREFIX =>
+                    {
                         flatten(inner, &format!("{prefix}{k}."), out);
                     }
                     other => {
@@ -1019,6 +1034,8 @@ mod tests {
             "rows",
             "x_msg",
             "x",
+            // Longer than a dotted name's prefix may be: its object's fields stay an object.
+            "a_key_long_enough_that_the_fields_of_its_object_are_not_flattened_out",
         ]);
         let leaf = prop_oneof![
             Just(Value::Null),

@@ -732,6 +732,27 @@ fn a_result_cap_too_small_to_hold_is_refused() {
         ],
         &["--max-result-bytes (4095)", "at least 4096"],
     );
+    // Refused before anything listens: the metrics address opened first (stop 21's review).
+    match serve_outcome(&[
+        "--sandbox",
+        "--state",
+        ":memory:",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "127.0.0.1:0",
+        "--max-result-bytes",
+        "4095",
+    ]) {
+        Outcome::Exited(status, stderr) => {
+            assert!(
+                !status.success() && stderr.contains("at least 4096"),
+                "{stderr}"
+            );
+            assert!(!stderr.contains("metrics at"), "listened first:\n{stderr}");
+        }
+        Outcome::Served(logs) => panic!("served:\n{logs}"),
+    }
     assert_serves(&[
         "--sandbox",
         "--state",
