@@ -535,17 +535,30 @@ fn flat_lean<'a>(record: Json<'a>, prefix: &str, out: &mut Vec<(Cow<'a, str>, Le
         if shown {
             continue;
         }
-        let deeper = nested_prefix(prefix, k);
-        if let (true, Some(deeper)) = (v.is_object(), &deeper) {
-            flat_lean(v, deeper, out);
+        // The prefix is built only for an object's fields: most fields are scalars.
+        if v.is_object()
+            && let Some(deeper) = nested_prefix(prefix, k)
+        {
+            flat_lean(v, &deeper, out);
             continue;
         }
-        match (lean(v), deeper) {
-            (c, _) if c.is_empty() => {}
-            (Lean::Object(inner), Some(deeper)) => flatten(inner, &deeper, out),
-            (c, _) if prefix.is_empty() => out.push((Cow::Borrowed(k), c)),
-            (c, _) => out.push((Cow::Owned(format!("{prefix}{k}")), c)),
+        match lean(v) {
+            c if c.is_empty() => {}
+            Lean::Object(inner) => match nested_prefix(prefix, k) {
+                Some(deeper) => flatten(inner, &deeper, out),
+                None => out.push((dotted(prefix, k), Lean::Object(inner))),
+            },
+            c => out.push((dotted(prefix, k), c)),
         }
+    }
+}
+
+/// `key` under `prefix` (`buyer.` and `email`: `buyer.email`), borrowed where there is none.
+fn dotted<'a>(prefix: &str, key: &'a str) -> Cow<'a, str> {
+    if prefix.is_empty() {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(format!("{prefix}{key}"))
     }
 }
 
