@@ -720,30 +720,29 @@ fn an_answer_memory_too_small_for_the_largest_answer_is_refused() {
 /// and answers broke it; such a cap is refused at start, naming the smallest.
 #[test]
 fn a_result_cap_too_small_to_hold_is_refused() {
-    assert_refused(
-        &[
+    // The sandbox in memory, on a port of its own, then `extra`.
+    let args = |extra: &[&'static str]| {
+        let mut args = vec![
             "--sandbox",
             "--state",
             ":memory:",
             "--listen",
             "127.0.0.1:0",
-            "--max-result-bytes",
-            "4095",
-        ],
+        ];
+        args.extend_from_slice(extra);
+        args
+    };
+    assert_refused(
+        &args(&["--max-result-bytes", "4095"]),
         &["--max-result-bytes (4095)", "at least 4096"],
     );
     // Refused before anything listens: the metrics address opened first (stop 21's review).
-    match serve_outcome(&[
-        "--sandbox",
-        "--state",
-        ":memory:",
-        "--listen",
-        "127.0.0.1:0",
+    match serve_outcome(&args(&[
         "--metrics-listen",
         "127.0.0.1:0",
         "--max-result-bytes",
         "4095",
-    ]) {
+    ])) {
         Outcome::Exited(status, stderr) => {
             assert!(
                 !status.success() && stderr.contains("at least 4096"),
@@ -753,15 +752,7 @@ fn a_result_cap_too_small_to_hold_is_refused() {
         }
         Outcome::Served(logs) => panic!("served:\n{logs}"),
     }
-    assert_serves(&[
-        "--sandbox",
-        "--state",
-        ":memory:",
-        "--listen",
-        "127.0.0.1:0",
-        "--max-result-bytes",
-        "4096",
-    ]);
+    assert_serves(&args(&["--max-result-bytes", "4096"]));
 }
 
 /// First-run review 11: `tools --mode compact` listed 97 tools where a compact connection sees
