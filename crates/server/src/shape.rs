@@ -179,7 +179,14 @@ pub fn lean(value: Json<'_>) -> Lean<'_> {
     match value.kind() {
         Kind::Object(entries) => {
             let mut out = Vec::with_capacity(entries.len());
-            for (k, v) in read_entries(value) {
+            let mut previous = None;
+            let mut names = None;
+            for (k, v) in entries {
+                let shown = translates_a_shown_code(value, k, previous, &mut names);
+                previous = Some((k, v));
+                if shown {
+                    continue;
+                }
                 let c = lean(v);
                 if !c.is_empty() {
                     out.push((Cow::Borrowed(k), c));
@@ -517,7 +524,17 @@ impl<'a> Grid<'a> {
 /// A record's lean fields with nested objects as dotted names (`buyer.email`), appended to
 /// `out`: what [`lean`] makes of `record`, flattened, without the tree in between.
 fn flat_lean<'a>(record: Json<'a>, prefix: &str, out: &mut Vec<(Cow<'a, str>, Lean<'a>)>) {
-    for (k, v) in read_entries(record) {
+    let Some(entries) = record.entries() else {
+        return;
+    };
+    let mut previous = None;
+    let mut names = None;
+    for (k, v) in entries {
+        let shown = translates_a_shown_code(record, k, previous, &mut names);
+        previous = Some((k, v));
+        if shown {
+            continue;
+        }
         // The prefix is built only for an object's fields: most fields are scalars.
         if v.is_object()
             && let Some(deeper) = nested_prefix(prefix, k)
@@ -572,22 +589,6 @@ fn flatten<'a>(
             (other, _) => out.push((Cow::Owned(format!("{prefix}{k}")), other)),
         }
     }
-}
-
-/// The entries of `record` the model reads: those that only translate a code shown beside them
-/// are left out.
-fn read_entries<'a>(record: Json<'a>) -> impl Iterator<Item = (&'a str, Json<'a>)> {
-    let mut previous = None;
-    let mut names = None;
-    record
-        .entries()
-        .into_iter()
-        .flatten()
-        .filter(move |&(k, v)| {
-            let shown = translates_a_shown_code(record, k, previous, &mut names);
-            previous = Some((k, v));
-            !shown
-        })
 }
 
 /// `billing_status_msg` only translates `billing_status`, which the model reads (as long as there
