@@ -256,16 +256,21 @@ impl Client {
             held.cover(body.len() + chunk.len())?;
             body.extend_from_slice(&chunk);
         }
-        match decode_owned(status, body) {
-            // An error's text is Digistore24's (or a proxy's page): it goes to logs and to the
-            // model. Should it repeat the key (a debug page echoing request headers, say), the
-            // key is taken out before anything reads it; cut short in a snippet it would leave
-            // part of itself, so the body is cleaned, not the text.
+        // An error's text is Digistore24's (or a proxy's page): it goes to logs and to the
+        // model. Should it repeat the key (a debug page echoing request headers, say), the key
+        // is taken out before anything reads it; cut short in a snippet it would leave part of
+        // itself, so the body is cleaned, not only the text. The text is cleaned as well: a
+        // JSON body may spell the key with escapes (`\/`, `\u0053`) that decoding undoes.
+        let mut decoded = match decode_owned(status, body) {
             Err((_, body)) if contains(&body, key.expose().as_bytes()) => {
                 decode(status, &without(&body, key.expose().as_bytes()))
             }
             decoded => decoded.map_err(|(error, _)| error),
+        };
+        if let Err(error) = &mut decoded {
+            error.redact_copies(key.expose(), "<API key>");
         }
+        decoded
     }
 
     /// Classifies a failed call. The details (which name the upstream URL and address) go to
@@ -415,6 +420,17 @@ mod tests {
                 }),
             )
             .route(
+                // PHP's `json_encode` writes `/` as `\/` and may write any character as
+                // `\uXXXX`: the body then holds the key in another spelling, and decoding it
+                // gives the raw key back in the message.
+                "/api/call/escaped",
+                axum::routing::post(|h: HeaderMap| async move {
+                    let key = h["x-ds-api-key"].to_str().unwrap().replace('/', "\\/");
+                    let key = key.replacen('S', "\\u0053", 1);
+                    format!(r#"{{"result":"error","code":2,"message":"Invalid API key '{key}'"}}"#)
+                }),
+            )
+            .route(
                 "/api/call/page",
                 axum::routing::post(|h: HeaderMap| async move {
                     let key = h["x-ds-api-key"].to_str().unwrap().to_owned();
@@ -433,8 +449,8 @@ mod tests {
             ..ClientConfig::default()
         })
         .unwrap();
-        let key = ApiKey::new("12345-SECRETKEYabcdefghijklmnop").unwrap();
-        for function in ["envelope", "page"] {
+        let key = ApiKey::new("12345-SECRETKEY/abcdefghijklmnop").unwrap();
+        for function in ["envelope", "escaped", "page"] {
             let e = client
                 .call(function, &key, &FormPairs::new(), Retry::Never)
                 .await

@@ -131,16 +131,12 @@ impl CallError {
     /// secret argument (a license key, a key request's token) must not. A copy cut short at
     /// the end of a body snippet goes too, down to its first 4 characters.
     pub fn redact(&mut self, secret: &str, label: &str) {
-        let text = match self {
-            Self::Api { message, .. } => message,
-            Self::BadResponse { detail, .. } => detail,
-            _ => return,
+        self.redact_copies(secret, label);
+        let Some(text) = self.text_mut() else {
+            return;
         };
         if secret.is_empty() {
             return;
-        }
-        if text.contains(secret) {
-            *text = text.replace(secret, label);
         }
         let body = text.strip_suffix('…').unwrap_or(text);
         let cut = secret
@@ -152,6 +148,26 @@ impl CallError {
         if let Some(len) = cut {
             let start = body.len() - len;
             text.replace_range(start..start + len, label);
+        }
+    }
+
+    /// Replaces every whole copy of `secret` in Digistore24's words with `label`, and nothing
+    /// else: for the API key, whose first characters (a user id) may end a message by chance.
+    pub(crate) fn redact_copies(&mut self, secret: &str, label: &str) {
+        if let Some(text) = self.text_mut()
+            && !secret.is_empty()
+            && text.contains(secret)
+        {
+            *text = text.replace(secret, label);
+        }
+    }
+
+    /// The part of the error that holds Digistore24's (or a proxy's) words.
+    fn text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Self::Api { message, .. } => Some(message),
+            Self::BadResponse { detail, .. } => Some(detail),
+            _ => None,
         }
     }
 }
