@@ -436,6 +436,11 @@ pub struct Param {
     /// True when `""` clears the value, beside the allowed values (an enum that may be emptied:
     /// the empty string stays out of the schema's `enum`, which some clients refuse).
     pub clearable: bool,
+    /// For a time: it must not have passed when the call is made (a new voucher's expiry). A
+    /// model that writes `-7d` for "in a week" would otherwise create something already over.
+    pub not_past: bool,
+    /// For an object: the fields of which at least one must be given (a voucher's discount).
+    pub needs_one_of: &'static [&'static str],
 }
 
 /// Text formats Digistore24's spec defines (JSON Schema `format` values).
@@ -475,7 +480,21 @@ impl Param {
             secret: false,
             per_language: false,
             clearable: false,
+            not_past: false,
+            needs_one_of: &[],
         }
+    }
+
+    /// The time must not have passed when the call is made.
+    pub const fn not_past(mut self) -> Self {
+        self.not_past = true;
+        self
+    }
+
+    /// At least one of these fields of the object must be given.
+    pub const fn needs_one_of(mut self, fields: &'static [&'static str]) -> Self {
+        self.needs_one_of = fields;
+        self
     }
 
     /// `""` clears the value: accepted beside the allowed values.

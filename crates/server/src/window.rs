@@ -120,6 +120,49 @@ pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime)
         })
 }
 
+/// What is wrong with a time the catalog says must not have passed (a new voucher's
+/// `expires_at`), if it has: at the top level or inside an object argument. As for windows, a
+/// relative time is compared exactly and an absolute one only when it is more than a day past,
+/// since Digistore24's clock may be hours off this server's.
+pub fn passed(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -> Option<String> {
+    let nested = params
+        .iter()
+        .filter_map(|p| match (&p.ty, args.get(p.name)) {
+            (Ty::Object(fields), Some(Value::Object(inner))) if !fields.is_empty() => {
+                Some((Some(p.name), *fields, inner))
+            }
+            _ => None,
+        });
+    std::iter::once((None, params, args))
+        .chain(nested)
+        .find_map(|(parent, params, args)| {
+            params.iter().filter(|p| p.not_past).find_map(|p| {
+                let Some(Value::String(value)) = args.get(p.name) else {
+                    return None;
+                };
+                let (at, margin) = match relative_edge(value, now, Side::End) {
+                    Some(t) => (t, Duration::zero()),
+                    None => (absolute_edge(value, Side::End)?, Duration::days(1)),
+                };
+                if at + margin >= now {
+                    return None;
+                }
+                let trimmed = value.trim();
+                let hint = match trimmed.strip_prefix('-') {
+                    Some(ahead) if relative(trimmed, now).is_some() => {
+                        format!(" For a time ahead write `+{ahead}`.")
+                    }
+                    _ => String::new(),
+                };
+                let prefix = parent.map(|p| format!("{p}.")).unwrap_or_default();
+                Some(format!(
+                    "`{prefix}{}` ({value}) has already passed, so this would be over before it starts.{hint}",
+                    p.name
+                ))
+            })
+        })
+}
+
 /// The problem with one pair of edges, if the start is after the end.
 fn pair(
     params: &[Param],
@@ -227,6 +270,29 @@ mod tests {
             inverted(&data, &args("2026-12-01", "2027-01-01"), now()),
             None
         );
+    }
+
+    /// A new voucher that would expire before it is made: `-7d` written for "in a week".
+    #[test]
+    fn an_expiry_that_has_passed_is_named() {
+        const FIELDS: &[Param] = &[Param::opt("expires_at", Ty::DateTime, "").not_past()];
+        let data = [Param::req("data", Ty::Object(FIELDS), "")];
+        let at = |to: &str| {
+            let args = serde_json::json!({"data": {"expires_at": to}});
+            passed(&data, args.as_object().unwrap(), now())
+        };
+        let p = at("-7d").expect("a week ago");
+        assert!(p.contains("`data.expires_at`") && p.contains("`+7d`"), "{p}");
+        assert!(at("2026-11-20 00:00:00").is_some(), "over a day past");
+        assert!(at("yesterday").is_some());
+        for ahead in ["+7d", "7d", "now", "today", "2026-12-24", "2026-11-27 12:00:00"] {
+            assert_eq!(at(ahead), None, "{ahead}");
+        }
+        // Only where the catalog says so: the same field without the mark is not checked.
+        const PLAIN: &[Param] = &[Param::opt("expires_at", Ty::DateTime, "")];
+        let plain = [Param::req("data", Ty::Object(PLAIN), "")];
+        let args = serde_json::json!({"data": {"expires_at": "-7d"}});
+        assert_eq!(passed(&plain, args.as_object().unwrap(), now()), None);
     }
 
     #[test]

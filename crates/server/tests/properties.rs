@@ -83,6 +83,11 @@ fn value(p: &'static Param) -> BoxedStrategy<Value> {
                 .boxed()
         }
         Ty::Boolean => any::<bool>().prop_map(Value::Bool).boxed(),
+        Ty::DateTime if p.not_past => {
+            proptest::sample::select(&["now", "+24h", "7d", "2099-01-31 12:00:00"][..])
+                .prop_map(Value::from)
+                .boxed()
+        }
         Ty::DateTime => {
             proptest::sample::select(&["now", "-24h", "-7d", "2026-01-31 12:00:00"][..])
                 .prop_map(Value::from)
@@ -94,6 +99,9 @@ fn value(p: &'static Param) -> BoxedStrategy<Value> {
         Ty::Object([]) => free_form(),
         Ty::Object(fields) => arguments(fields)
             .prop_filter("an object with something in it", |m| !m.is_empty())
+            .prop_filter("one of the fields it needs", |m| {
+                p.needs_one_of.is_empty() || p.needs_one_of.iter().any(|f| m.contains_key(*f))
+            })
             .prop_map(Value::Object)
             .boxed(),
         Ty::Array([]) => proptest::collection::vec(free_form(), 1..3)

@@ -620,6 +620,56 @@ async fn rates_are_percentages_from_0_to_100() {
     assert_eq!(voucher["coupon"]["first_rate"], "100.00", "{voucher}");
 }
 
+/// Journey leftovers: a model that writes `-7d` for "a week from now" created a voucher that
+/// had expired before it existed, and a voucher without any rate or amount was created too;
+/// neither can ever be used. Both are refused with what to send, and nothing is sent; the
+/// corrected calls create the voucher.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_voucher_that_could_never_be_used_is_refused() {
+    let (up, _server, mcp) = setup().await;
+    let r = mcp
+        .call(
+            "createVoucher",
+            json!({"data": {"code": "PAST7", "first_rate": 10, "expires_at": "-7d"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let t = text(&r);
+    assert!(
+        t.contains("data.expires_at") && t.contains("already passed") && t.contains("`+7d`"),
+        "{t}"
+    );
+    assert!(!t.contains(".."), "one full stop between sentences: {t}");
+    let r = mcp
+        .call(
+            "createVoucher",
+            json!({"data": {"code": "NOTHING", "expires_at": "+7d", "first_rate": null}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let t = text(&r);
+    assert!(
+        t.contains("`data`: needs at least one of first_rate, other_rates, first_amount, other_amounts"),
+        "{t}"
+    );
+    assert_eq!(up.count(), 0, "nothing was sent");
+
+    mcp.ok(
+        "createVoucher",
+        json!({"data": {"code": "PAST7", "first_rate": 10, "expires_at": "+7d"}}),
+    )
+    .await;
+    mcp.ok(
+        "createVoucher",
+        json!({"data": {"code": "NOTHING", "other_amounts": 5, "currency": "EUR"}}),
+    )
+    .await;
+    for code in ["PAST7", "NOTHING"] {
+        let voucher = sandbox(&up, "getVoucher", &[("code", code)]).await;
+        assert_eq!(voucher["coupon"]["code"], code, "{voucher}");
+    }
+}
+
 /// A shipping policy's order-form label is one field per language (`label_de`, `label_en`):
 /// the schema gives the names as a pattern, the server takes any two-letter code and sends it
 /// as Digistore24 names it, and the policy reads back with both labels. A name outside the

@@ -46,6 +46,7 @@ fn example(
             }
             Ty::Number => (json!(12.5), vec![(key, "12.5".into())]),
             Ty::Boolean => (json!(true), vec![(key, "Y".into())]),
+            Ty::DateTime if p.not_past => (json!("+7d"), vec![(key, "+7d".into())]),
             Ty::DateTime => (json!("-7d"), vec![(key, "-7d".into())]),
             Ty::Date => (json!("2026-01-31"), vec![(key, "2026-01-31".into())]),
             Ty::StringList if !p.values.is_empty() => (

@@ -15,7 +15,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Param::req("code", Ty::String, ""),
                     Param::opt("product_ids", Ty::String, "Comma list or all").default("all"),
                     Param::opt("valid_from", Ty::DateTime, ""),
-                    Param::opt("expires_at", Ty::DateTime, ""),
+                    Param::opt("expires_at", Ty::DateTime, "").not_past(),
                     Param::opt("first_rate", Ty::Number, "Percent").range(Some(0), Some(100)),
                     Param::opt("other_rates", Ty::Number, "Percent").range(Some(0), Some(100)),
                     Param::opt("first_amount", Ty::Number, ""),
@@ -31,8 +31,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     .default("valid")
                     .one_of(&["valid", "other_only", "not_valid"]),
                 ]),
-                "Voucher",
-            )]),
+                "Voucher; a rate or amount",
+            )
+            .needs_one_of(&["first_rate", "other_rates", "first_amount", "other_amounts"])]),
         Function::destructive(&TOOLSET, "deleteVoucher", "Delete a discount code.")
             .method(HttpMethod::Delete)
             .opt_in()

@@ -196,7 +196,7 @@ impl ToolFailure {
             Self::Busy => "The server has too many Digistore24 calls in progress. Nothing was sent to Digistore24; try again in a few seconds.".into(),
             Self::InvalidArguments { tool, problems } => format!(
                 "Invalid arguments for {tool}: {}. Nothing was sent to Digistore24; correct the arguments and call again.",
-                problems.summary()
+                problems.summary().trim_end_matches('.')
             ),
             Self::Declined { tool } => {
                 format!("{tool} was not called: the user declined. Nothing changed.")

@@ -442,7 +442,9 @@ impl Pipeline {
             }
         }
         let now = chrono::Utc::now().naive_utc();
-        if let Some(problem) = crate::window::inverted(f.params, &args, now) {
+        if let Some(problem) = crate::window::inverted(f.params, &args, now)
+            .or_else(|| crate::window::passed(f.params, &args, now))
+        {
             return Err(ToolFailure::InvalidArguments {
                 tool: entry.name.clone(),
                 problems: Problems::one(problem),

@@ -88,7 +88,7 @@ async fn refusals_send_nothing() {
         .call(
             &read_only,
             "createVoucher",
-            args(json!({"data": {"code": "X"}})),
+            args(json!({"data": {"code": "X", "first_rate": 10}})),
             &none,
             &NoProgress,
         )
@@ -317,7 +317,7 @@ async fn a_failed_write_says_to_check_before_retrying() {
         .call(
             &ctx(),
             "createVoucher",
-            args(json!({"data": {"code": "X"}})),
+            args(json!({"data": {"code": "X", "first_rate": 10}})),
             &none,
             &NoProgress,
         )
@@ -390,7 +390,7 @@ async fn a_call_dropped_midway_completes_its_audit_line_as_cancelled() {
     let call = p.call(
         &request,
         "createVoucher",
-        args(json!({"data": {"code": "X"}})),
+        args(json!({"data": {"code": "X", "first_rate": 10}})),
         &Confirmation::Unavailable,
         &NoProgress,
     );

@@ -274,6 +274,20 @@ impl Checker<'_> {
                 .push(format!("`{path}`: {problem}, got {}", shown(value)));
             return None;
         }
+        // Judged on what was sent: a field given but refused above has its own problem.
+        if let Value::Object(map) = value
+            && !param.needs_one_of.is_empty()
+            && !param
+                .needs_one_of
+                .iter()
+                .any(|f| map.get(*f).is_some_and(|v| !v.is_null()))
+        {
+            self.problems.push(format!(
+                "`{path}`: needs at least one of {}",
+                param.needs_one_of.join(", ")
+            ));
+            return None;
+        }
         Some(checked)
     }
 
