@@ -282,10 +282,20 @@ mod tests {
             passed(&data, args.as_object().unwrap(), now())
         };
         let p = at("-7d").expect("a week ago");
-        assert!(p.contains("`data.expires_at`") && p.contains("`+7d`"), "{p}");
+        assert!(
+            p.contains("`data.expires_at`") && p.contains("`+7d`"),
+            "{p}"
+        );
         assert!(at("2026-11-20 00:00:00").is_some(), "over a day past");
         assert!(at("yesterday").is_some());
-        for ahead in ["+7d", "7d", "now", "today", "2026-12-24", "2026-11-27 12:00:00"] {
+        for ahead in [
+            "+7d",
+            "7d",
+            "now",
+            "today",
+            "2026-12-24",
+            "2026-11-27 12:00:00",
+        ] {
             assert_eq!(at(ahead), None, "{ahead}");
         }
         // Only where the catalog says so: the same field without the mark is not checked.

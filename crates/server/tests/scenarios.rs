@@ -649,7 +649,9 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
     assert_eq!(r["isError"], true, "{r}");
     let t = text(&r);
     assert!(
-        t.contains("`data`: needs at least one of first_rate, other_rates, first_amount, other_amounts"),
+        t.contains(
+            "`data`: needs at least one of first_rate, other_rates, first_amount, other_amounts"
+        ),
         "{t}"
     );
     assert_eq!(up.count(), 0, "nothing was sent");

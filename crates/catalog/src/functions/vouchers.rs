@@ -33,7 +33,12 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 ]),
                 "Voucher; a rate or amount",
             )
-            .needs_one_of(&["first_rate", "other_rates", "first_amount", "other_amounts"])]),
+            .needs_one_of(&[
+                "first_rate",
+                "other_rates",
+                "first_amount",
+                "other_amounts",
+            ])]),
         Function::destructive(&TOOLSET, "deleteVoucher", "Delete a discount code.")
             .method(HttpMethod::Delete)
             .opt_in()
