@@ -77,8 +77,25 @@ pub struct Function {
     /// Whether the call's session `language` decides something it creates (see
     /// [`Function::keeps_account_language`]), beyond the language of Digistore24's messages.
     pub language_is_content: bool,
+    /// For a report ([`Kind::Report`]): how it reads its rows. Declared here with the tool, so
+    /// a report is added in one place.
+    pub report: Option<Report>,
     title: Option<&'static str>,
     idempotent: Option<bool>,
+}
+
+/// How a report reads the rows it counts: which Digistore24 list it pages through, and which
+/// fields of a row it sums and dates by.
+#[derive(Debug, Clone, Copy)]
+pub struct Report {
+    /// The Digistore24 list function it pages through (`listPurchases`).
+    pub source: &'static str,
+    /// The field of the list's answer that holds the rows (`purchase_list`).
+    pub rows: &'static str,
+    /// Money fields summed per currency.
+    pub amounts: &'static [&'static str],
+    /// The timestamp field that day/week/month grouping uses.
+    pub date: &'static str,
 }
 
 /// The arguments that turn a write destructive (`updateDelivery` cancelling a delivery).
@@ -127,6 +144,7 @@ impl Function {
             kind: Kind::Api,
             destructive_when: None,
             language_is_content: false,
+            report: None,
             title: None,
             idempotent: None,
         }
@@ -224,8 +242,9 @@ impl Function {
 
     /// A report ds24-mcp computes by paging through Digistore24 itself (not an API function,
     /// so not in the spec and never sent to Digistore24 under its own name).
-    pub const fn report(mut self) -> Self {
+    pub const fn report(mut self, report: Report) -> Self {
         self.kind = Kind::Report;
+        self.report = Some(report);
         self.in_spec = false;
         self
     }

@@ -13,45 +13,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::{Datelike as _, NaiveDateTime};
-use ds24_catalog::Ty;
+use ds24_catalog::{Report, Ty};
 use ds24_client::{Answer, ApiKey, CallError, Retry, encode_form};
 use serde_json::{Map, Value, json};
 
 use crate::upstream::Upstream;
 use crate::window::{Side, TIME_FORMAT, relative_edge};
-
-/// How a report reads its rows.
-#[derive(Debug)]
-pub struct Report {
-    /// The tool (catalog function) name.
-    pub tool: &'static str,
-    /// The Digistore24 list function it pages through.
-    pub source: &'static str,
-    /// The field of the answer that holds the rows.
-    pub rows: &'static str,
-    /// Money fields summed per currency.
-    pub amounts: &'static [&'static str],
-    /// The timestamp field that day/week/month grouping uses.
-    pub date: &'static str,
-}
-
-/// Every report, keyed by its tool name.
-pub const REPORTS: &[Report] = &[
-    Report {
-        tool: "summarizePurchases",
-        source: "listPurchases",
-        rows: "purchase_list",
-        amounts: &["amount", "earned_amount"],
-        date: "created_at",
-    },
-    Report {
-        tool: "summarizeTransactions",
-        source: "listTransactions",
-        rows: "transaction_list",
-        amounts: &["amount", "vat_amount", "earned_amount", "affiliate_amount"],
-        date: "created_at",
-    },
-];
 
 /// Rows per upstream page (the largest Digistore24 documents for its lists).
 const PAGE_SIZE: u64 = 1000;
@@ -109,7 +76,7 @@ const MAX_GROUPS: usize = 50;
 
 /// The report behind a tool, if the tool is one.
 pub fn find(tool: &str) -> Option<&'static Report> {
-    REPORTS.iter().find(|r| r.tool == tool)
+    ds24_catalog::get(tool)?.report.as_ref()
 }
 
 /// Where a long call reports how far it got.
@@ -1094,15 +1061,13 @@ mod tests {
     }
 
     #[test]
-    fn every_report_is_a_report_tool_in_the_catalog() {
-        for r in REPORTS {
-            let f = ds24_catalog::get(r.tool).unwrap();
-            assert_eq!(f.kind, ds24_catalog::Kind::Report);
-            let source = ds24_catalog::get(r.source).unwrap();
-            assert!(source.params.iter().any(|p| p.name == "page_size"));
-        }
+    fn every_report_tool_reads_a_list_that_pages() {
         for f in ds24_catalog::all().filter(|f| f.kind == ds24_catalog::Kind::Report) {
-            assert!(find(f.name).is_some(), "{} has no implementation", f.name);
+            let report = find(f.name).unwrap_or_else(|| panic!("{} says how it reads", f.name));
+            let source = ds24_catalog::get(report.source).unwrap();
+            assert!(source.params.iter().any(|p| p.name == "page_size"));
+            assert!(!search_params(report).is_empty(), "{}", f.name);
         }
+        assert!(find("listPurchases").is_none());
     }
 }

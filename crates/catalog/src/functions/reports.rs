@@ -33,14 +33,24 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "summarizePurchases",
             "Count orders and sum their amounts per currency; filter and group.",
         )
-        .report()
+        .report(Report {
+            source: "listPurchases",
+            rows: "purchase_list",
+            amounts: &["amount", "earned_amount"],
+            date: "created_at",
+        })
         .params(&[FROM, TO, WHERE_ORDERS, GROUP_BY]),
         Function::read(
             &TOOLSET,
             "summarizeTransactions",
             "Count payments, refunds and chargebacks and sum them per currency; filter and group.",
         )
-        .report()
+        .report(Report {
+            source: "listTransactions",
+            rows: "transaction_list",
+            amounts: &["amount", "vat_amount", "earned_amount", "affiliate_amount"],
+            date: "created_at",
+        })
         .params(&[FROM, TO, WHERE_PAYMENTS, GROUP_BY]),
     ],
 };
