@@ -260,6 +260,18 @@ impl Function {
         self
     }
 
+    /// What calling the function does, in the classes users read (the docs table, compact
+    /// mode's search): the effect, refined by the parameters and values that change it.
+    pub fn class(&self) -> Class {
+        match self.effect {
+            Effect::Read if self.params.iter().any(|p| p.mutating) => Class::ReadWithWriteOption,
+            Effect::Read => Class::Read,
+            Effect::Write if self.destructive_when.is_some() => Class::DestructiveWithSomeValues,
+            Effect::Write => Class::Write,
+            Effect::Destructive => Class::Destructive,
+        }
+    }
+
     /// Whether some call of the function may be destructive: it always is, or some values make
     /// it so. What tool annotations say.
     pub fn may_destroy(&self) -> bool {
@@ -364,6 +376,34 @@ pub enum Kind {
     Api,
     /// Computed by ds24-mcp from Digistore24's lists (counts and sums in one call).
     Report,
+}
+
+/// What a function does to the account, as users read it ([`Function::class`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Only reads.
+    Read,
+    /// Reads, unless a parameter marked mutating is passed (`set_in_progress`).
+    ReadWithWriteOption,
+    /// Changes the account.
+    Write,
+    /// Changes the account, destructively with some values (cancelling a delivery).
+    DestructiveWithSomeValues,
+    /// Deletes, charges, refunds or changes commissions.
+    Destructive,
+}
+
+impl Class {
+    /// The class in a few words; "destructive" is always spelled so, for a docs table to mark.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::ReadWithWriteOption => "read (write option)",
+            Self::Write => "write",
+            Self::DestructiveWithSomeValues => "write (destructive with some values)",
+            Self::Destructive => "destructive",
+        }
+    }
 }
 
 /// Which API key permission a function needs.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use ds24_catalog::{Access, Effect};
+use ds24_catalog::Access;
 use serde_json::{Value, json};
 
 use crate::tools::{Inventory, Mode, Scope, ToolEntry, compact};
@@ -110,15 +110,7 @@ pub fn markdown(inventory: &Inventory) -> String {
                 Access::Full => "full",
                 Access::Developer => "developer",
             };
-            let kind = match (f.effect, f.params.iter().any(|p| p.mutating)) {
-                (Effect::Read, false) => "read",
-                (Effect::Read, true) => "read (write option)",
-                (Effect::Write, _) if f.destructive_when.is_some() => {
-                    "write (**destructive** with some values)"
-                }
-                (Effect::Write, _) => "write",
-                (Effect::Destructive, _) => "**destructive**",
-            };
+            let kind = f.class().words().replace("destructive", "**destructive**");
             let _ = writeln!(
                 out,
                 "| {} | `{}` | `{}` | {key} | {kind} | {} | {} |",

@@ -248,18 +248,9 @@ pub fn tools(inventory: &Inventory, scope: &Scope) -> Vec<Tool> {
     tools
 }
 
-/// What a function does to the account, in one word.
+/// What a function does to the account, in a few words.
 fn kind(entry: &ToolEntry) -> &'static str {
-    let f = entry.function;
-    match f.effect {
-        ds24_catalog::Effect::Read if f.params.iter().any(|p| p.mutating) => "read (write option)",
-        ds24_catalog::Effect::Read => "read",
-        ds24_catalog::Effect::Write if f.destructive_when.is_some() => {
-            "write (destructive with some values)"
-        }
-        ds24_catalog::Effect::Write => "write",
-        ds24_catalog::Effect::Destructive => "destructive",
-    }
+    entry.function.class().words()
 }
 
 /// `createVoucher` → `["create", "voucher"]`.
