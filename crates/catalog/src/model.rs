@@ -500,6 +500,11 @@ pub struct Param {
     pub not_past: bool,
     /// For an object: the fields of which at least one must be given (a voucher's discount).
     pub needs_one_of: &'static [&'static str],
+    /// Another spelling accepted for the parameter and sent under its own name: Digistore24
+    /// spells `updateProduct`'s commission `affiliate_commision`, and `createProduct`'s
+    /// `affiliate_commission`; a model that writes one where the other belongs is understood.
+    /// Not in the schema: the schema shows the name Digistore24 documents.
+    pub alias: Option<&'static str>,
 }
 
 /// Text formats Digistore24's spec defines (JSON Schema `format` values).
@@ -541,7 +546,14 @@ impl Param {
             clearable: false,
             not_past: false,
             needs_one_of: &[],
+            alias: None,
         }
+    }
+
+    /// Another spelling accepted for the parameter, sent under its own name.
+    pub const fn alias(mut self, other: &'static str) -> Self {
+        self.alias = Some(other);
+        self
     }
 
     /// The time must not have passed when the call is made.
@@ -576,7 +588,7 @@ impl Param {
             Some(stem) => name.strip_prefix(stem).is_some_and(|code| {
                 code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase())
             }),
-            None => self.name == name,
+            None => self.name == name || self.alias == Some(name),
         }
     }
 

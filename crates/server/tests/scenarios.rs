@@ -672,6 +672,53 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
     }
 }
 
+/// Journey leftover: Digistore24 spells the commission `affiliate_commission` in
+/// `createProduct` and `affiliate_commision` in `updateProduct`. A model that writes the
+/// first spelling in an update is understood: the field goes out under the name Digistore24
+/// documents for the function, and the product reads back with the new commission. Both
+/// spellings at once are refused, and nothing is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_commission_is_understood_in_either_spelling() {
+    let (up, _server, mcp) = setup().await;
+    let products = sandbox(&up, "listProducts", &[]).await;
+    let id = products["products"][0]["id"].as_str().unwrap().to_owned();
+    let before = up.count();
+    mcp.ok(
+        "updateProduct",
+        json!({"product_id": id, "data": {"affiliate_commission": 42}}),
+    )
+    .await;
+    let sent = up.records.lock().unwrap()[before..].to_vec();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        field(&sent[0], "data[affiliate_commision]"),
+        Some("42"),
+        "{sent:?}"
+    );
+    assert_eq!(
+        field(&sent[0], "data[affiliate_commission]"),
+        None,
+        "{sent:?}"
+    );
+    let product = sandbox(&up, "getProduct", &[("product_id", &id)]).await;
+    let commission = product["product"]["affiliate_commission"].as_str().unwrap();
+    assert_eq!(commission.parse::<f64>().unwrap(), 42.0, "{product}");
+
+    let r = mcp
+        .call(
+            "updateProduct",
+            json!({"product_id": id, "data": {"affiliate_commission": 10, "affiliate_commision": 20}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let t = text(&r);
+    assert!(
+        t.contains("another spelling") && t.contains("give one"),
+        "{t}"
+    );
+    assert_eq!(up.count(), before + 1, "nothing more was sent");
+}
+
 /// A shipping policy's order-form label is one field per language (`label_de`, `label_en`):
 /// the schema gives the names as a pattern, the server takes any two-letter code and sends it
 /// as Digistore24 names it, and the policy reads back with both labels. A name outside the

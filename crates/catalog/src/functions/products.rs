@@ -149,7 +149,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                         "new or pending; per reseller: {\"1\": \"pending\"}",
                     )
                     .one_of(&["new", "pending"]),
-                    Param::opt("affiliate_commision", Ty::Number, ""),
+                    Param::opt("affiliate_commision", Ty::Number, "").alias("affiliate_commission"),
                     Param::opt(
                         "buyer_type",
                         Ty::String,

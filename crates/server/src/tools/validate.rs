@@ -140,6 +140,16 @@ impl Checker<'_> {
                         ));
                     }
                 }
+                Some(param) if param.alias == Some(name.as_str()) => {
+                    if args.contains_key(param.name) {
+                        self.problems.push(format!(
+                            "`{path}` is another spelling of `{prefix}{}`, which is given too: give one",
+                            param.name
+                        ));
+                    } else if let Some(v) = self.value(param, value, &path) {
+                        out.insert(param.name.to_owned(), v);
+                    }
+                }
                 Some(param) => {
                     if let Some(v) = self.value(param, value, &path) {
                         out.insert(name.clone(), v);
