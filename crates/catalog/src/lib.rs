@@ -13,8 +13,8 @@ mod functions;
 mod model;
 
 pub use model::{
-    Access, Class, DestructiveWhen, Effect, Format, Function, HttpMethod, Kind, Param, Report,
-    Toolset, Ty, fragments,
+    Access, Class, DestructiveWhen, Effect, Format, Function, HttpMethod, Kind, NotDoneWhen, Param,
+    Report, Toolset, Ty, fragments,
 };
 
 /// All functions, sorted by name (the order `tools/list` uses).

@@ -77,11 +77,27 @@ pub struct Function {
     /// Whether the call's session `language` decides something it creates (see
     /// [`Function::keeps_account_language`]), beyond the language of Digistore24's messages.
     pub language_is_content: bool,
+    /// For a call whose success answer can still say that nothing was done (a refund refused,
+    /// a charge declined): the field and values that say so.
+    pub not_done_when: Option<NotDoneWhen>,
     /// For a report ([`Kind::Report`]): how it reads its rows. Declared here with the tool, so
     /// a report is added in one place.
     pub report: Option<Report>,
     title: Option<&'static str>,
     idempotent: Option<bool>,
+}
+
+/// A success answer that says the call was not carried out: Digistore24 answers a refused
+/// refund or a declined charge with `result: success` and a status inside the data. Read as a
+/// failure, so neither the model nor the audit trail takes it for money that moved.
+#[derive(Debug, Clone, Copy)]
+pub struct NotDoneWhen {
+    /// The data field that holds the status (`status`, `payment_status`).
+    pub field: &'static str,
+    /// The values that mean nothing was done (`error`, `refused`).
+    pub values: &'static [&'static str],
+    /// The data field with Digistore24's explanation (`note`, `payment_message`).
+    pub note: &'static str,
 }
 
 /// How a report reads the rows it counts: which Digistore24 list it pages through, and which
@@ -144,6 +160,7 @@ impl Function {
             kind: Kind::Api,
             destructive_when: None,
             language_is_content: false,
+            not_done_when: None,
             report: None,
             title: None,
             idempotent: None,
@@ -246,6 +263,22 @@ impl Function {
         self.kind = Kind::Report;
         self.report = Some(report);
         self.in_spec = false;
+        self
+    }
+
+    /// A success answer whose `field` holds one of `values` means nothing was done; `note`
+    /// names the field that says why.
+    pub const fn not_done_when(
+        mut self,
+        field: &'static str,
+        values: &'static [&'static str],
+        note: &'static str,
+    ) -> Self {
+        self.not_done_when = Some(NotDoneWhen {
+            field,
+            values,
+            note,
+        });
         self
     }
 

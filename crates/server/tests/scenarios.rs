@@ -672,6 +672,81 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
     }
 }
 
+/// Journey review 1: Digistore24 answers a refund it does not make with `result: success` and
+/// the refusal inside (`status: error`, "already fully refunded"). That answer was a success
+/// for the model and `ok` in the audit trail, so an agent could report money that never
+/// moved. Now it is a tool error (`not_done`) with Digistore24's note, audited as such; the
+/// refund that was made is `ok`, and nothing is retried.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_digistore24_does_not_make_is_an_error_and_audited_as_not_done() {
+    let (up, server, mcp) = setup_with(&["--toolsets", "default,refunds"]).await;
+    let purchases = sandbox(&up, "listPurchases", &[("from", "-14d")]).await;
+    let purchase = purchases["purchase_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|p| p["billing_status"] == "paying" || p["billing_status"] == "completed")
+        .unwrap_or_else(|| panic!("a paid order: {purchases}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let args = json!({"purchase_id": purchase, "force": true});
+    let done = mcp.ok("refundPurchase", args.clone()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+
+    let before = up.count();
+    let again = mcp.call("refundPurchase", args).await;
+    assert_eq!(again["isError"], true, "{again}");
+    let error = &again["structuredContent"]["error"];
+    assert_eq!(error["kind"], "not_done", "{again}");
+    assert_eq!(error["status"], "error", "{again}");
+    let t = text(&again);
+    assert!(
+        t.contains("was not carried out") && t.contains("already been fully refunded"),
+        "{t}"
+    );
+    assert_eq!(up.count(), before + 1, "sent once, not retried");
+
+    // A refund row cannot be refunded: the same for refundTransaction.
+    let rows = sandbox(&up, "listTransactions", &[("from", "-1d")]).await;
+    let refund = rows["transaction_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["purchase_id"] == purchase.as_str() && t["transaction_type"] == "refund")
+        .unwrap_or_else(|| panic!("the refund of {purchase} just made"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = mcp
+        .call("refundTransaction", json!({"transaction_id": refund}))
+        .await;
+    assert_eq!(r["structuredContent"]["error"]["kind"], "not_done", "{r}");
+
+    let lines = audit_lines(&server.audit_path().unwrap());
+    let outcomes: Vec<(&str, &str, bool)> = lines
+        .iter()
+        .filter(|l| l["tool"].as_str().is_some_and(|t| t.starts_with("refund")))
+        .map(|l| {
+            (
+                l["tool"].as_str().unwrap(),
+                l["outcome"].as_str().unwrap(),
+                l["sent"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("refundPurchase", "ok", true),
+            ("refundPurchase", "not_done", true),
+            ("refundTransaction", "not_done", true),
+        ],
+        "{lines:#?}"
+    );
+}
+
 /// Journey leftover: Digistore24 spells the commission `affiliate_commission` in
 /// `createProduct` and `affiliate_commision` in `updateProduct`. A model that writes the
 /// first spelling in an update is understood: the field goes out under the name Digistore24

@@ -21,6 +21,11 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "Add or remove subscription add-ons on an order.",
         )
         .hosted()
+        .not_done_when(
+            "payment_status",
+            &["refused", "error"],
+            "payment_status_msg",
+        )
         .params(&[
             Param::req(
                 "purchase_id",
@@ -56,6 +61,11 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "Charge an order's stored payment method for a new product or price.",
         )
         .hosted()
+        .not_done_when(
+            "payment_status",
+            &["refused", "error"],
+            "payment_status_msg",
+        )
         .params(&[
             Param::req(
                 "purchase_id",

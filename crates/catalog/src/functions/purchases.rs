@@ -66,6 +66,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             ]),
         Function::write(&TOOLSET, "resendInvoiceMail", "E-mail an order's invoices to the buyer again.")
             .operation_id("resendInvoiceMail")
+            .not_done_when("status", &["error"], "note")
             .hosted()
             .params(&[
                 Param::req("purchase_id", Ty::String, ""),

@@ -10,6 +10,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
     functions: &[
         Function::destructive(&TOOLSET, "createRebillingPayment", "Trigger the next rebilling payment now for an order whose plan is in 'billing by trigger' mode. Needs the account right \"billing on demand\".")
             .opt_in()
+            .not_done_when("payment_status", &["refused", "error"], "payment_message")
             .params(&[
                 Param::req("purchase_id", Ty::String, "Order in 'billing by trigger' mode"),
             ]),

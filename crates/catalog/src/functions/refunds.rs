@@ -23,6 +23,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "Refund every refundable payment of an order.",
         )
         .operation_id("refundPurchase")
+        .not_done_when("status", &["error", "refused"], "note")
         .params(&[
             Param::req("purchase_id", Ty::String, ""),
             Param::opt(
@@ -44,6 +45,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             "Refund a single payment transaction.",
         )
         .operation_id("refundTransaction")
+        .not_done_when("status", &["error", "refused"], "note")
         .params(&[
             Param::req("transaction_id", Ty::String, ""),
             Param::opt(

@@ -85,6 +85,9 @@ pub enum ToolFailure {
         /// The tool's listed name.
         tool: String,
     },
+    /// Digistore24 answered with success, but its answer says the call was not carried out (a
+    /// refund refused, a charge declined): see [`ds24_catalog::NotDoneWhen`].
+    NotDone(Box<NotDone>),
     /// Digistore24 refused the call, or could not be reached or understood.
     Upstream {
         /// The tool's listed name.
@@ -96,6 +99,22 @@ pub enum ToolFailure {
         /// What went wrong.
         error: CallError,
     },
+}
+
+/// A call Digistore24 answered with success but did not carry out.
+#[derive(Debug)]
+pub struct NotDone {
+    /// The tool's listed name.
+    pub tool: String,
+    /// Its function.
+    pub function: &'static Function,
+    /// The status Digistore24 gave (`refused`).
+    pub status: String,
+    /// Digistore24's explanation, cut to [`MAX_NOT_DONE_TEXT`].
+    pub note: String,
+    /// The answer's data, when its JSON is at most [`MAX_NOT_DONE_TEXT`] bytes (it may hold what
+    /// to do next, such as a link for the buyer to update a payment method).
+    pub data: Option<Value>,
 }
 
 /// Which rate limit stopped a call.
@@ -124,6 +143,7 @@ impl ToolFailure {
             Self::Declined { .. } => "declined",
             Self::BadConfirmation { .. } => "bad_confirmation",
             Self::AuditUnavailable { .. } => "audit_unavailable",
+            Self::NotDone(_) => "not_done",
             Self::Upstream { error, .. } => upstream_kind(error),
         }
     }
@@ -214,6 +234,31 @@ impl ToolFailure {
                 "{tool} failed: {error}. {}",
                 upstream_hint(function, *writes, error)
             ),
+            Self::NotDone(not_done) => {
+                let NotDone {
+                    tool,
+                    function,
+                    status,
+                    note,
+                    data,
+                } = &**not_done;
+                let field = function.not_done_when.map_or("status", |w| w.field);
+                let mut text = format!(
+                    "{tool} was not carried out: Digistore24 answered {field} `{status}`"
+                );
+                if !note.is_empty() {
+                    text.push_str(": ");
+                    text.push_str(note.trim_end_matches('.'));
+                }
+                text.push('.');
+                if let Some(data) = data {
+                    text.push_str(&format!(" Its answer: {data}."));
+                }
+                text.push_str(
+                    " Nothing was retried. Check the current state with a get or list tool before calling again.",
+                );
+                text
+            }
         }
     }
 
@@ -230,6 +275,13 @@ impl ToolFailure {
             Self::InvalidArguments { problems, .. } => Some(json!({"error": {
                 "kind": self.kind(),
                 "problem_count": problems.listed().len() + problems.more(),
+            }})),
+            Self::NotDone(not_done) => Some(json!({"error": {
+                "kind": self.kind(),
+                "function": not_done.function.name,
+                "status": not_done.status,
+                "note": not_done.note,
+                "data": not_done.data,
             }})),
             Self::Upstream {
                 function,
@@ -259,6 +311,40 @@ impl ToolFailure {
             _ => None,
         }
     }
+}
+
+/// Longest note, and largest answer (as JSON), a [`ToolFailure::NotDone`] passes on. Such
+/// answers are a few hundred bytes; an odd large one is summarised by its status and note.
+pub const MAX_NOT_DONE_TEXT: usize = 2_000;
+
+/// The failure an answer is, when its function declares values that mean nothing was done and
+/// the answer holds one of them.
+pub(crate) fn not_done(
+    tool: &str,
+    function: &'static Function,
+    answer: &ds24_client::Answer,
+) -> Option<ToolFailure> {
+    let when = function.not_done_when?;
+    let data = answer.data();
+    let status = data.get(when.field)?.as_str()?;
+    if !when.values.contains(&status) {
+        return None;
+    }
+    let note = data
+        .get(when.note)
+        .and_then(|n| n.as_str())
+        .unwrap_or_default();
+    let note = match note.char_indices().nth(MAX_NOT_DONE_TEXT) {
+        Some((at, _)) => format!("{}…", &note[..at]),
+        None => note.to_owned(),
+    };
+    Some(ToolFailure::NotDone(Box::new(NotDone {
+        tool: tool.to_owned(),
+        function,
+        status: status.chars().take(64).collect(),
+        note,
+        data: (data.json_len() <= MAX_NOT_DONE_TEXT).then(|| data.to_value()),
+    })))
 }
 
 /// Seconds rounded up to a tenth, for "retry in" texts.

@@ -530,6 +530,10 @@ impl Pipeline {
         crate::telemetry::upstream_latency(f.name, elapsed);
         let ms = millis(elapsed);
         match outcome {
+            Ok(data) if let Some(failure) = failure::not_done(&entry.name, f, &data) => {
+                tracing::info!(key = %fp, function = f.name, ms, outcome = "not_done", "tool call");
+                Err(failure)
+            }
             Ok(data) => {
                 tracing::info!(key = %fp, function = f.name, ms, outcome = "ok", "tool call");
                 Ok(CallOutcome::Done(crate::shape::shape(
