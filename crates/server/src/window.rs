@@ -121,9 +121,11 @@ pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime)
 }
 
 /// What is wrong with a time the catalog says must not have passed (a new voucher's
-/// `expires_at`), if it has: at the top level or inside an object argument. As for windows, a
-/// relative time is compared exactly and an absolute one only when it is more than a day past,
-/// since Digistore24's clock may be hours off this server's.
+/// `expires_at`), if it has: at the top level or inside an object argument. Read as Digistore24
+/// reads a point in time: a date alone (and `today`) is its first second, 00:00. A relative
+/// time is compared with now exactly (`now` itself is over at once); an absolute one with now
+/// in UTC, since Digistore24's clock (Europe/Berlin) is ahead of UTC, never behind: what is
+/// past in UTC is past there too.
 pub fn passed(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -> Option<String> {
     let nested = params
         .iter()
@@ -140,19 +142,29 @@ pub fn passed(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -
                 let Some(Value::String(value)) = args.get(p.name) else {
                     return None;
                 };
-                let (at, margin) = match relative_edge(value, now, Side::End) {
-                    Some(t) => (t, Duration::zero()),
-                    None => (absolute_edge(value, Side::End)?, Duration::days(1)),
+                let over = match relative_edge(value, now, Side::Start) {
+                    Some(at) => at <= now,
+                    None => absolute_edge(value, Side::Start)? < now,
                 };
-                if at + margin >= now {
+                if !over {
                     return None;
                 }
                 let trimmed = value.trim();
+                let day = |d: chrono::NaiveDate| {
+                    format!(
+                        " Digistore24 reads a date as its first second (00:00); for the end of the day write `{} 23:59:59`.",
+                        d.format("%Y-%m-%d")
+                    )
+                };
                 let hint = match trimmed.strip_prefix('-') {
                     Some(ahead) if relative(trimmed, now).is_some() => {
                         format!(" For a time ahead write `+{ahead}`.")
                     }
-                    _ => String::new(),
+                    _ if trimmed.eq_ignore_ascii_case("today") => day(now.date()),
+                    _ => match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+                        Ok(d) if d == now.date() => day(d),
+                        _ => String::new(),
+                    },
                 };
                 let prefix = parent.map(|p| format!("{p}.")).unwrap_or_default();
                 Some(format!(
@@ -287,15 +299,16 @@ mod tests {
             "{p}"
         );
         assert!(at("2026-11-20 00:00:00").is_some(), "over a day past");
+        assert!(at("2026-11-28 06:59:59").is_some(), "a second past, in UTC");
         assert!(at("yesterday").is_some());
-        for ahead in [
-            "+7d",
-            "7d",
-            "now",
-            "today",
-            "2026-12-24",
-            "2026-11-27 12:00:00",
-        ] {
+        assert!(at("now").is_some(), "over at once");
+        // Journey review: Digistore24 reads a date as 00:00, so "today" and today's date have
+        // passed; the hint gives the end of the day.
+        for today in ["today", "2026-11-28"] {
+            let p = at(today).expect(today);
+            assert!(p.contains("`2026-11-28 23:59:59`"), "{p}");
+        }
+        for ahead in ["+7d", "7d", "+1m", "2026-11-29", "2026-11-28 07:00:01"] {
             assert_eq!(at(ahead), None, "{ahead}");
         }
         // Only where the catalog says so: the same field without the mark is not checked.

@@ -640,6 +640,16 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
         "{t}"
     );
     assert!(!t.contains(".."), "one full stop between sentences: {t}");
+    // Journey review: Digistore24 reads a date as its 00:00, so "valid until today" made a
+    // code that had expired when it was created.
+    let r = mcp
+        .call(
+            "createVoucher",
+            json!({"data": {"code": "TODAYONLY", "first_rate": 10, "expires_at": "today"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).contains("23:59:59"), "{r}");
     let r = mcp
         .call(
             "createVoucher",
