@@ -98,7 +98,7 @@ http {
       proxy_set_header Host \$host;
       proxy_next_upstream error timeout;
       proxy_connect_timeout 2s;
-      proxy_read_timeout 60s;
+      proxy_read_timeout 150s;
     }
   }
 }

@@ -126,6 +126,7 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     metrics::counter!(AUTH_REFUSALS).absolute(0);
     metrics::counter!(RATE_LIMITED).absolute(0);
     metrics::counter!(AUDIT_FAILURES).absolute(0);
+    metrics::counter!(AUDIT_REFUSALS_SKIPPED).absolute(0);
     Ok(handle)
 }
 

@@ -32,7 +32,11 @@ impl Upstream for Client {
         retry: Retry,
     ) -> UpstreamFuture<'a> {
         Box::pin(async move {
+            // Timed here, where every call passes: a report's pages and clock reading are
+            // timed as the Digistore24 functions they are, not as one call of the report.
+            let started = std::time::Instant::now();
             let mut outcome = Client::call(self, function, key, &form, retry).await;
+            crate::telemetry::upstream_latency(function, started.elapsed());
             if let Err(error) = &mut outcome {
                 redact_secrets(error, function, &form);
             }

@@ -297,6 +297,17 @@ async fn metrics_count_calls_latency_refusals_on_their_own_listener() {
         "1",
     ]);
     let url = metrics_url(&server);
+    // Every counter is on the first scrape, at 0 (operator review: the skipped-refusals counter
+    // appeared only after its first event).
+    let first = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    for counter in [
+        "ds24_mcp_auth_refusals_total",
+        "ds24_mcp_rate_limited_total",
+        "ds24_mcp_audit_failures_total",
+        "ds24_mcp_audit_refusals_skipped_total",
+    ] {
+        assert_eq!(sample(&first, counter), Some(0.0), "{counter}: {first}");
+    }
     let mcp = Mcp::new(server.url(), Some(FULL_KEY), Era::Legacy);
     // 1 call/s, bursts of 2: the first two calls pass (the refused createProduct takes a token
     // too: the rate check comes before argument validation), then the key waits. How many of
@@ -337,6 +348,26 @@ async fn metrics_count_calls_latency_refusals_on_their_own_listener() {
         Some(1.0)
     );
     assert_eq!(sample(&text, "ds24_mcp_auth_refusals_total"), Some(1.0));
+    // A report is timed as the Digistore24 calls it makes (operator review: it was one sample
+    // under the report's own name, past the histogram's last bucket for long reports).
+    // Another key: this one's rate limit is spent.
+    Mcp::new(server.url(), Some(READ_KEY), Era::Legacy)
+        .ok("summarizePurchases", json!({"from": "-7d"}))
+        .await;
+    let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(
+        sample(
+            &text,
+            r#"ds24_mcp_upstream_duration_seconds_count{function="listPurchases"}"#
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    assert!(
+        !text
+            .contains(r#"ds24_mcp_upstream_duration_seconds_count{function="summarizePurchases"}"#),
+        "{text}"
+    );
     assert!(
         sample(
             &text,

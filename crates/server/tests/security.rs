@@ -573,7 +573,17 @@ async fn finding_13_host_parser_cors_preflight_and_plain_logs() {
             .contains("POST")
     );
     let allowed = h["access-control-allow-headers"].to_str().unwrap();
-    for needed in ["authorization", "content-type", "mcp-protocol-version"] {
+    // Every request header the README documents (operator review: X-DS24-Mode and
+    // X-DS24-Operator were missing, so browsers could not send them).
+    for needed in [
+        "authorization",
+        "content-type",
+        "mcp-protocol-version",
+        "x-ds24-mode",
+        "x-ds24-operator",
+        "x-ds24-read-only",
+        "x-ds24-toolsets",
+    ] {
         assert!(allowed.contains(needed), "{allowed}");
     }
     assert_eq!(

@@ -526,9 +526,7 @@ impl Pipeline {
                     .await
             }
         };
-        let elapsed = started.elapsed();
-        crate::telemetry::upstream_latency(f.name, elapsed);
-        let ms = millis(elapsed);
+        let ms = millis(started.elapsed());
         match outcome {
             Ok(data) if let Some(failure) = failure::not_done(&entry.name, f, &data) => {
                 tracing::info!(key = %fp, function = f.name, ms, outcome = "not_done", "tool call");

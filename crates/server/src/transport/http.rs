@@ -334,7 +334,7 @@ fn origin_problem(headers: &HeaderMap, allowed: &[String], hosts: &[String]) -> 
 }
 
 /// Request headers a browser client may send (answer to a CORS preflight).
-const CORS_ALLOW_HEADERS: &str = "authorization, content-type, accept, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id, x-ds24-read-only, x-ds24-toolsets, x-request-id";
+const CORS_ALLOW_HEADERS: &str = "authorization, content-type, accept, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id, x-ds24-mode, x-ds24-operator, x-ds24-read-only, x-ds24-toolsets, x-request-id";
 /// Response headers a browser client may read.
 const CORS_EXPOSE_HEADERS: &str = "www-authenticate, mcp-session-id, retry-after";
 
