@@ -85,7 +85,7 @@ pub struct ConfigArgs {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "DS24_MCP_LISTEN", default_value = "127.0.0.1:8787")]
+    #[arg(long, env = "DS24_MCP_LISTEN", default_value = "127.0.0.1:8787", value_parser = socket_address)]
     pub listen: SocketAddr,
     /// Host header values to accept (comma list; `*` for any). Public deployments add their hostname.
     #[arg(
@@ -127,7 +127,7 @@ pub struct ServeArgs {
     pub anonymous_key: Option<String>,
     /// Serve Prometheus metrics on this address at `/metrics` (a listener of its own; off when
     /// unset). Keep it private: metrics are not authenticated.
-    #[arg(long, env = "DS24_MCP_METRICS_LISTEN", value_name = "ADDR")]
+    #[arg(long, env = "DS24_MCP_METRICS_LISTEN", value_name = "ADDR", value_parser = socket_address)]
     pub metrics_listen: Option<SocketAddr>,
     /// OAuth for browser-based clients (claude.ai, ChatGPT connectors).
     #[command(flatten)]
@@ -283,7 +283,7 @@ pub struct StdioArgs {
 #[derive(Debug, Args)]
 pub struct SandboxCommand {
     /// Address to listen on.
-    #[arg(long, env = "DS24_SANDBOX_LISTEN", default_value = "127.0.0.1:8788")]
+    #[arg(long, env = "DS24_SANDBOX_LISTEN", default_value = "127.0.0.1:8788", value_parser = socket_address)]
     pub listen: SocketAddr,
     /// The simulated account.
     #[command(flatten)]
@@ -468,6 +468,14 @@ pub enum LanguageArg {
 
 /// A browser origin, `scheme://host[:port]`, as the `Origin` header carries it: a value
 /// without its scheme would be accepted and never match.
+/// An address to listen on: an IP address and a port. A host name is not looked up (which
+/// of its addresses would be meant?), and the message says what to write instead.
+fn socket_address(text: &str) -> Result<SocketAddr, String> {
+    text.trim().parse().map_err(|_| {
+        "expected an IP address and a port, such as 127.0.0.1:8787, 0.0.0.0:8787 or [::1]:8787 (a host name such as localhost is not looked up)".to_owned()
+    })
+}
+
 fn origin(text: &str) -> Result<String, String> {
     let text = text.trim();
     let valid = text.split_once("://").is_some_and(|(scheme, rest)| {
@@ -544,6 +552,13 @@ pub fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
 impl ServeArgs {
     /// The connection limits, checked.
     pub fn connection_limits(&self) -> anyhow::Result<ConnectionLimits> {
+        // Checked before either opens: the second bind's "address in use" names neither flag.
+        if self.metrics_listen == Some(self.listen) && self.listen.port() != 0 {
+            bail!(
+                "--metrics-listen {} is the --listen address: give metrics a port of their own (e.g. 127.0.0.1:9090)",
+                self.listen
+            );
+        }
         if self.max_connections == 0 {
             bail!("--max-connections must be at least 1");
         }

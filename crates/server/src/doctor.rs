@@ -329,6 +329,32 @@ pub fn skew(server_time: &str, local: chrono::DateTime<Utc>) -> Option<f64> {
     Some(diff.num_milliseconds() as f64 / 1000.0)
 }
 
+/// Where clients connect, as the configuration says: the public URL, else the allowed public
+/// host names (behind a proxy that terminates TLS), else `local`, the address listened on.
+/// Shared by the doctor's summary and `serve`'s ready line, so both name the same place.
+pub fn connect_to(args: &ServeArgs, local: &str) -> String {
+    let public: Vec<String> = args
+        .hosts()
+        .unwrap_or_default()
+        .iter()
+        .filter(|h| !crate::cli::is_loopback_name(h) && h.as_str() != "*")
+        .map(|h| format!("https://{h}/mcp"))
+        .collect();
+    match args
+        .oauth
+        .public_url
+        .as_deref()
+        .map(crate::oauth::PublicUrl::parse)
+    {
+        Some(Ok(url)) => format!("{}/mcp (--public-url; OAuth on)", url.origin()),
+        _ if public.is_empty() => local.to_owned(),
+        _ => format!(
+            "{} (TLS terminated in front of this server)",
+            public.join(", ")
+        ),
+    }
+}
+
 /// The configuration checks and summary, from the same flags and environment as `serve`.
 pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
     let mut checks = Vec::new();
@@ -346,27 +372,12 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
         "  allowed hosts      {}",
         args.hosts().unwrap_or_default().join(", ")
     );
-    let public: Vec<String> = args
-        .hosts()
-        .unwrap_or_default()
-        .iter()
-        .filter(|h| !crate::cli::is_loopback_name(h) && h.as_str() != "*")
-        .map(|h| format!("https://{h}/mcp"))
-        .collect();
-    let local = format!("http://{}/mcp", args.listen);
     let public_url = args
         .oauth
         .public_url
         .as_deref()
         .map(crate::oauth::PublicUrl::parse);
-    let connect = match &public_url {
-        Some(Ok(url)) => format!("{}/mcp (--public-url; OAuth on)", url.origin()),
-        _ if public.is_empty() => local,
-        _ => format!(
-            "{} (TLS terminated in front of this server)",
-            public.join(", ")
-        ),
-    };
+    let connect = connect_to(args, &format!("http://{}/mcp", args.listen));
     let _ = writeln!(summary, "  clients connect to {connect}");
     if let Some(Err(e)) = &public_url {
         checks.push(Check::fail(
@@ -479,6 +490,14 @@ pub fn check_config(args: &ServeArgs) -> (Vec<Check>, String) {
             "State secret",
             e.to_string(),
             "Set DS24_MCP_STATE_SECRET to your own value of 32+ random characters (e.g. `openssl rand -base64 48`), the same on every replica.",
+        ));
+    } else if common.state_secret.is_none() && args.oauth.public_url.is_some() {
+        // What `serve` warns about with OAuth on, wherever it listens (operator review: a
+        // loopback listen behind a proxy passed the doctor without it).
+        checks.push(Check::note(
+            "State secret",
+            "random per process: OAuth tokens are sealed with it, so every connected client must sign in again after a restart, and replicas cannot read each other's tokens",
+            "Set DS24_MCP_STATE_SECRET to the same 32+ character value on every replica.",
         ));
     } else if common.state_secret.is_none() && !args.listen.ip().is_loopback() {
         checks.push(Check::note(

@@ -283,7 +283,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // Before the ready line: a SIGHUP any time after it must find the handler in place.
     #[cfg(unix)]
     ignore_hangups();
-    tracing::info!(%addr, tools, sandbox = started.sandbox.is_some(), "MCP endpoint ready at {}", http::endpoint_url(addr));
+    let local = http::endpoint_url(addr);
+    let connect = crate::doctor::connect_to(&args, &local);
+    if connect == local {
+        tracing::info!(%addr, tools, sandbox = started.sandbox.is_some(), "MCP endpoint ready at {local}");
+    } else {
+        // The local address would answer 403 to a Host not in --allowed-hosts: the ready line
+        // names where clients connect, as the doctor does.
+        tracing::info!(%addr, tools, sandbox = started.sandbox.is_some(), "MCP endpoint ready at {local} (this address answers only the allowed hosts); clients connect to {connect}");
+    }
     if let Some(oauth) = &oauth {
         tracing::info!(
             issuer = oauth.issuer(),

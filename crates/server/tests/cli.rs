@@ -788,3 +788,58 @@ fn tools_in_compact_mode_print_what_a_compact_connection_lists() {
     assert!(run(&["--mode", "compact"]).starts_with("Compact mode: a connection lists 4 tools"));
     assert!(!run(&[]).contains("Compact mode"));
 }
+
+/// Operator review: behind a proxy (`--allowed-hosts mcp.example.com`), the ready line named
+/// only the listen address, which answers 403 to clients (their Host is not allowed there). It
+/// now also names where clients connect, as the doctor does; a local server's line is as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ready_line_names_where_clients_connect() {
+    let public = serve(&[
+        "--sandbox",
+        "--state",
+        ":memory:",
+        "--allowed-hosts",
+        "mcp.example.com",
+    ]);
+    let line = public
+        .log_line(|l| l.contains("MCP endpoint ready at"))
+        .await;
+    assert!(
+        line.contains("clients connect to https://mcp.example.com/mcp"),
+        "{line}"
+    );
+    let local = serve(&["--sandbox", "--state", ":memory:"]);
+    let line = local
+        .log_line(|l| l.contains("MCP endpoint ready at"))
+        .await;
+    assert!(!line.contains("clients connect to"), "{line}");
+}
+
+/// Operator review: `--listen localhost:8947` said only "invalid socket address syntax", and
+/// `--metrics-listen` on the `--listen` address said "Address already in use" naming neither
+/// flag. Both now say what to write.
+#[test]
+fn listen_addresses_are_refused_with_what_to_write() {
+    assert_refused(
+        &["--listen", "localhost:8947"],
+        &["an IP address and a port", "127.0.0.1:8787"],
+    );
+    let port = free_port().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    assert_refused(
+        &[
+            "--sandbox",
+            "--state",
+            ":memory:",
+            "--listen",
+            &addr,
+            "--metrics-listen",
+            &addr,
+        ],
+        &[
+            "--metrics-listen",
+            "is the --listen address",
+            "port of their own",
+        ],
+    );
+}

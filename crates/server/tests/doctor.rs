@@ -457,3 +457,17 @@ fn an_empty_host_element_changes_nothing_in_the_doctor() {
     );
     assert!(line(&run, "Hosts").contains("FAIL"), "{}", run.out);
 }
+
+/// Operator review: with OAuth on (`--public-url`) and a loopback listen address (behind a
+/// proxy on the same host), the doctor passed without a word on the random state secret, which
+/// `serve` warns about: OAuth tokens sealed with it do not survive a restart.
+#[test]
+fn oauth_without_a_state_secret_is_noted_wherever_it_listens() {
+    let run = doctor(
+        Some("sandbox-full"),
+        false,
+        &["--public-url", "https://mcp.example.com"],
+    );
+    let secret = line(&run, "State secret");
+    assert!(secret.contains("sign in again"), "{}", run.out);
+}
