@@ -40,6 +40,18 @@ pub fn relative_edge(value: &str, now: NaiveDateTime, side: Side) -> Option<Naiv
     }
 }
 
+/// Whether `value` is a time in one of the forms Digistore24 documents: absolute
+/// (`YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DD`, ISO 8601), `now`, `today`, `yesterday`, `start` (the
+/// account's creation) or relative (`-7d`, `+24h`). Anything else ("next friday") would be
+/// Digistore24's to misread or refuse.
+pub fn is_time(value: &str) -> bool {
+    // Any fixed clock will do: only the form is judged.
+    let clock = NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    value.trim().eq_ignore_ascii_case("start")
+        || absolute_edge(value, Side::Start).is_some()
+        || clock.is_some_and(|now| relative_edge(value, now, Side::Start).is_some())
+}
+
 /// An absolute edge (`YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DD`, ISO 8601) as written; `None` for
 /// relative ones and `start`.
 fn absolute_edge(value: &str, side: Side) -> Option<NaiveDateTime> {
@@ -49,6 +61,11 @@ fn absolute_edge(value: &str, side: Side) -> Option<NaiveDateTime> {
     }
     if let Ok(t) = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S") {
         return Some(t);
+    }
+    for minutes in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(v, minutes) {
+            return Some(t);
+        }
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Some(t.naive_local());
@@ -316,6 +333,38 @@ mod tests {
         let plain = [Param::req("data", Ty::Object(PLAIN), "")];
         let args = serde_json::json!({"data": {"expires_at": "-7d"}});
         assert_eq!(passed(&plain, args.as_object().unwrap(), now()), None);
+    }
+
+    #[test]
+    fn times_in_the_documented_forms_are_read_and_others_are_not() {
+        for ok in [
+            "2026-11-28 10:00:00",
+            "2026-11-28",
+            "2026-11-28T10:00:00",
+            "2026-11-28T10:00",
+            "2009-06-30T18:30:00+02:00",
+            "now",
+            "Today",
+            "yesterday",
+            "start",
+            "-24h",
+            "7d",
+            "+2w",
+            "6M",
+        ] {
+            assert!(is_time(ok), "{ok}");
+        }
+        for bad in [
+            "next friday",
+            "in 14 days",
+            "14",
+            "",
+            "2026-13-01",
+            "-7x",
+            "tomorrow",
+        ] {
+            assert!(!is_time(bad), "{bad}");
+        }
     }
 
     #[test]

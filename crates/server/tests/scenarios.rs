@@ -650,6 +650,20 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
         .await;
     assert_eq!(r["isError"], true, "{r}");
     assert!(text(&r).contains("23:59:59"), "{r}");
+    // Journey review: times in no form Digistore24 documents went to Digistore24 unchecked.
+    for vague in ["next friday", "in 14 days", "14"] {
+        let r = mcp
+            .call(
+                "createVoucher",
+                json!({"data": {"code": "VAGUE", "first_rate": 10, "expires_at": vague}}),
+            )
+            .await;
+        assert_eq!(r["isError"], true, "{vague}: {r}");
+        assert!(
+            text(&r).contains("`data.expires_at`: not a time Digistore24 reads"),
+            "{vague}: {r}"
+        );
+    }
     let r = mcp
         .call(
             "createVoucher",

@@ -279,6 +279,16 @@ impl Checker<'_> {
                 return None;
             }
         }
+        if let (Ty::DateTime | Ty::Date, Value::String(s)) = (&param.ty, &checked)
+            && !crate::window::is_time(s)
+        {
+            self.problems.push(format!(
+                "`{path}`: not a time Digistore24 reads; expected {}, got {}",
+                describe(&param.ty),
+                shown(value)
+            ));
+            return None;
+        }
         if let Some(problem) = limits(param, &checked) {
             self.problems
                 .push(format!("`{path}`: {problem}, got {}", shown(value)));
