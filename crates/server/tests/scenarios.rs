@@ -771,6 +771,24 @@ async fn a_refund_digistore24_does_not_make_is_an_error_and_audited_as_not_done(
     );
 }
 
+/// Journey review 5: an allowed value written in another case (`M` where the list says `m`,
+/// as `getBuyer` answers) and a whole number written as a float (`2.0`) were refused; both are
+/// what the model meant. They go out in the catalog's spelling and as an integer. A fraction
+/// is still refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn case_and_float_spellings_of_valid_values_are_understood() {
+    let (up, _server, mcp) = setup().await;
+    let before = up.count();
+    mcp.ok("statsSales", json!({"period": "Month"})).await;
+    mcp.ok("listPurchases", json!({"page_size": 2.0})).await;
+    let sent = up.records.lock().unwrap()[before..].to_vec();
+    assert_eq!(field(&sent[0], "period"), Some("month"), "{sent:?}");
+    assert_eq!(field(&sent[1], "page_size"), Some("2"), "{sent:?}");
+    let r = mcp.call("listPurchases", json!({"page_size": 2.5})).await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).contains("expected an integer"), "{r}");
+}
+
 /// Journey leftover: Digistore24 spells the commission `affiliate_commission` in
 /// `createProduct` and `affiliate_commision` in `updateProduct`. A model that writes the
 /// first spelling in an update is understood: the field goes out under the name Digistore24

@@ -203,6 +203,8 @@ impl Checker<'_> {
                 Some(Value::from(n.to_string()))
             }
             (Ty::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => Some(value.clone()),
+            // `2.0`: what a client that keeps every number as a float sends for 2.
+            (Ty::Integer, Value::Number(n)) if whole(n).is_some() => whole(n).map(Value::from),
             (Ty::Integer, Value::String(s)) if s.trim().parse::<i64>().is_ok() => {
                 Some(Value::from(s.trim()))
             }
@@ -255,6 +257,30 @@ impl Checker<'_> {
                 shown(value)
             ));
             return None;
+        };
+        // `M` where the list says `m`: the spelling the catalog gives is sent.
+        let checked = match checked {
+            Value::String(s) if !param.values.is_empty() => {
+                Value::String(canonical(param.values, s))
+            }
+            Value::Array(items) if !param.values.is_empty() => Value::Array(
+                items
+                    .into_iter()
+                    .map(|i| match i {
+                        Value::String(s) => Value::String(canonical(param.values, s)),
+                        other => other,
+                    })
+                    .collect(),
+            ),
+            Value::Object(map) if !param.values.is_empty() => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| match v {
+                        Value::String(s) => (k, Value::String(canonical(param.values, s))),
+                        other => (k, other),
+                    })
+                    .collect(),
+            ),
+            other => other,
         };
         if !param.values.is_empty() {
             let outside = match &checked {
@@ -439,6 +465,25 @@ fn is_decimal(s: &str) -> bool {
     !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
         && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A number with nothing after the point, as an integer (`2.0` → 2); `None` otherwise and
+/// beyond the integers a float holds exactly.
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    let f = n.as_f64()?;
+    #[allow(clippy::cast_possible_truncation)]
+    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
+}
+
+/// `value` in the spelling `values` give it, when it differs only in case; else as it is.
+fn canonical(values: &[&'static str], value: String) -> String {
+    if values.contains(&value.as_str()) {
+        return value;
+    }
+    match values.iter().find(|v| v.eq_ignore_ascii_case(&value)) {
+        Some(v) => (*v).to_owned(),
+        None => value,
+    }
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
