@@ -137,6 +137,11 @@ pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
                 problems.push(format!(
                     "`where.{field}`: at most {MAX_WHERE_VALUES} alternatives"
                 ));
+            } else if let Some((whole, cents)) = decimal_comma(field, text) {
+                // A comma means "any of", so "44,66" would count 44 or 66, quietly 0 rows.
+                problems.push(format!(
+                    "`where.{field}`: \"{text}\" reads as two alternatives, {whole} or {cents}; for the amount write a decimal point ({whole}.{cents}), for either of two amounts write both with points ({whole}.00,{cents}.00)"
+                ));
             } else if text.contains(',')
                 && searched.contains(&field.as_str())
                 && !lists.contains(&field.as_str())
@@ -163,6 +168,19 @@ pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
         problems.push(format!("`group_by`: at most {MAX_WHERE_CHARS} characters"));
     }
     problems
+}
+
+/// The parts of `text` when it looks like an amount written with a decimal comma (`44,66`) in
+/// a money or rate field, where a comma list of two would be an odd thing to ask for.
+fn decimal_comma<'t>(field: &str, text: &'t str) -> Option<(&'t str, &'t str)> {
+    let leaf = field.rsplit('.').next().unwrap_or(field);
+    if !(leaf.contains("amount") || leaf.contains("price") || leaf.ends_with("rate")) {
+        return None;
+    }
+    let (whole, cents) = text.trim().split_once(',')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(whole.strip_prefix('-').unwrap_or(whole)) && cents.len() == 2 && digits(cents))
+        .then_some((whole, cents))
 }
 
 /// The validated arguments of a report call.

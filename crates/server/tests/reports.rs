@@ -511,6 +511,9 @@ async fn report_filters_that_cannot_match_say_so() {
         t.contains("where.billing_status") && t.contains("transaction_type"),
         "names the field and the fields a row has: {t}"
     );
+    // Rows were read from Digistore24 before the field was found missing: the message must not
+    // say that nothing was sent (journey review 6).
+    assert!(!t.contains("Nothing was sent"), "{t}");
     let r = mcp
         .call(
             "summarizePurchases",
@@ -518,6 +521,23 @@ async fn report_filters_that_cannot_match_say_so() {
         )
         .await;
     assert_eq!(r["isError"], true, "{r}");
+    // Journey review 3: a comma means "any of", so an amount with a decimal comma counted
+    // "44 or 66", 0 rows, as if that were the answer.
+    let r = mcp
+        .call(
+            "summarizePurchases",
+            json!({"from": "-7d", "where": {"earned_amount": "44,66"}}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    let t = text(&r);
+    assert!(t.contains("decimal point (44.66)"), "{t}");
+    // Two amounts written with points are still a list of two, and answered.
+    mcp.ok(
+        "summarizePurchases",
+        json!({"from": "-7d", "where": {"earned_amount": "44.00,66.00"}}),
+    )
+    .await;
 
     let rows = direct_rows(&up, "listPurchases", &[("from", "start")], "purchase_list").await;
     let row = rows

@@ -68,6 +68,14 @@ pub enum ToolFailure {
         /// What is wrong: the first problems in full, the rest counted.
         problems: Problems,
     },
+    /// A report's filter or grouping names a field the rows it read do not have: invalid
+    /// arguments, found only after Digistore24 was asked for the rows.
+    ReportArguments {
+        /// The tool's listed name.
+        tool: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The user declined the confirmation of a destructive call; nothing was sent.
     Declined {
         /// The tool's listed name.
@@ -139,7 +147,7 @@ impl ToolFailure {
             Self::RateLimited { .. } => "rate_limited",
             Self::KeyRejected { .. } => "invalid_key",
             Self::Busy => "busy",
-            Self::InvalidArguments { .. } => "invalid_arguments",
+            Self::InvalidArguments { .. } | Self::ReportArguments { .. } => "invalid_arguments",
             Self::Declined { .. } => "declined",
             Self::BadConfirmation { .. } => "bad_confirmation",
             Self::AuditUnavailable { .. } => "audit_unavailable",
@@ -218,6 +226,10 @@ impl ToolFailure {
                 "Invalid arguments for {tool}: {}. Nothing was sent to Digistore24; correct the arguments and call again.",
                 problems.summary().trim_end_matches('.')
             ),
+            Self::ReportArguments { tool, problem } => format!(
+                "Invalid arguments for {tool}: {}. Correct the arguments and call again.",
+                problem.trim_end_matches('.')
+            ),
             Self::Declined { tool } => {
                 format!("{tool} was not called: the user declined. Nothing changed.")
             }
@@ -275,6 +287,10 @@ impl ToolFailure {
             Self::InvalidArguments { problems, .. } => Some(json!({"error": {
                 "kind": self.kind(),
                 "problem_count": problems.listed().len() + problems.more(),
+            }})),
+            Self::ReportArguments { .. } => Some(json!({"error": {
+                "kind": self.kind(),
+                "problem_count": 1,
             }})),
             Self::NotDone(not_done) => Some(json!({"error": {
                 "kind": self.kind(),

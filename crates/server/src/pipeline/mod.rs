@@ -513,9 +513,9 @@ impl Pipeline {
                     Err(reports::Failure::Upstream(error)) => Err(error),
                     Err(reports::Failure::Arguments(problem)) => {
                         tracing::info!(key = %fp, function = f.name, outcome = "invalid_arguments", "report refused: a field no row has");
-                        return Err(ToolFailure::InvalidArguments {
+                        return Err(ToolFailure::ReportArguments {
                             tool: entry.name.clone(),
-                            problems: Problems::one(problem),
+                            problem,
                         });
                     }
                 }
