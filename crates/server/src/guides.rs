@@ -18,6 +18,67 @@ pub struct PromptArg {
     pub description: &'static str,
     /// Whether the prompt needs it.
     pub required: bool,
+    /// What it holds, checked before it is written into the prompt: a prompt must not tell the
+    /// model to send a call that is bound to fail ("two weeksd").
+    pub kind: ArgKind,
+}
+
+/// What a prompt argument holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    /// Any text.
+    Text,
+    /// A Digistore24 ID (digits).
+    Id,
+    /// Product IDs, comma-separated, or `all`.
+    Ids,
+    /// An amount: `89.99` (a decimal comma is read as a point).
+    Amount,
+    /// A percentage from 0 to 100 (a trailing `%` is dropped).
+    Percent,
+    /// A whole number of days, 1 to 3650.
+    Days,
+    /// A time in a form Digistore24 reads (`2026-11-01`, `-30d`, `now`).
+    Time,
+}
+
+impl ArgKind {
+    /// `value` as the prompt writes it, or what is wrong with it.
+    fn check(self, value: &str) -> Result<String, &'static str> {
+        let v = value.trim();
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let decimal = |s: &str| {
+            let s = s.replace(',', ".");
+            let ok = s
+                .split_once('.')
+                .map_or(digits(&s), |(w, f)| digits(w) && digits(f) && f.len() <= 2);
+            ok.then_some(s)
+        };
+        match self {
+            Self::Text => Ok(v.to_owned()),
+            Self::Id if digits(v) => Ok(v.to_owned()),
+            Self::Id => Err("a Digistore24 ID (digits), e.g. 12345"),
+            Self::Ids if v.eq_ignore_ascii_case("all") => Ok("all".to_owned()),
+            Self::Ids if v.split(',').all(|p| digits(p.trim())) => {
+                Ok(v.split(',').map(str::trim).collect::<Vec<_>>().join(","))
+            }
+            Self::Ids => Err("product IDs separated by commas, e.g. 12345,67890, or all"),
+            Self::Amount => decimal(v).ok_or("an amount such as 89.99"),
+            Self::Percent => decimal(v.trim_end_matches('%').trim_end())
+                .filter(|p| p.parse::<f64>().is_ok_and(|p| p <= 100.0))
+                .ok_or("a percentage from 0 to 100, e.g. 15"),
+            Self::Days => v
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (1..=3650).contains(d))
+                .map(|d| d.to_string())
+                .ok_or("a whole number of days from 1 to 3650, e.g. 14"),
+            Self::Time if crate::window::is_time(v) => Ok(v.to_owned()),
+            Self::Time => {
+                Err("a date or time such as 2026-11-01, 2026-11-01 12:00:00, now or -30d")
+            }
+        }
+    }
 }
 
 /// A workflow prompt.
@@ -52,6 +113,14 @@ const fn arg(name: &'static str, description: &'static str, required: bool) -> P
         name,
         description,
         required,
+        kind: ArgKind::Text,
+    }
+}
+
+impl PromptArg {
+    const fn of(mut self, kind: ArgKind) -> Self {
+        self.kind = kind;
+        self
     }
 }
 
@@ -62,9 +131,9 @@ pub const WORKFLOWS: &[Workflow] = &[
         title: "Duplicate a product with changes",
         description: "Copy a product under a new name, inactive, with a new one-time price.",
         args: &[
-            arg("product_id", "The product to copy", true),
+            arg("product_id", "The product to copy", true).of(ArgKind::Id),
             arg("name", "The copy's name", true),
-            arg("price", "One-time price of the copy, e.g. 89.99", false),
+            arg("price", "One-time price of the copy, e.g. 89.99", false).of(ArgKind::Amount),
             arg("currency", "Currency of the price (default EUR)", false),
         ],
         render: |a| {
@@ -122,13 +191,14 @@ pub const WORKFLOWS: &[Workflow] = &[
         description: "Create a percentage discount code for some products, valid for some days.",
         args: &[
             arg("code", "The code buyers type in, e.g. LAUNCH10", true),
-            arg("percent", "Discount in percent, e.g. 10", true),
+            arg("percent", "Discount in percent, e.g. 10", true).of(ArgKind::Percent),
             arg(
                 "product_ids",
                 "Comma list of product IDs (default all)",
                 false,
-            ),
-            arg("days", "Days the code is valid (default 7)", false),
+            )
+            .of(ArgKind::Ids),
+            arg("days", "Days the code is valid (default 7)", false).of(ArgKind::Days),
         ],
         render: |a| {
             format!(
@@ -148,9 +218,9 @@ pub const WORKFLOWS: &[Workflow] = &[
         title: "Sales report for a period",
         description: "Orders and payments of a period, counted and summed, optionally for one product.",
         args: &[
-            arg("from", "Start: a date, or relative such as -30d", true),
-            arg("to", "End (default now)", false),
-            arg("product_id", "Only this product", false),
+            arg("from", "Start: a date, or relative such as -30d", true).of(ArgKind::Time),
+            arg("to", "End (default now)", false).of(ArgKind::Time),
+            arg("product_id", "Only this product", false).of(ArgKind::Id),
             arg(
                 "group_by",
                 "day, week, month, or a field such as billing_type",
@@ -184,19 +254,38 @@ pub const WORKFLOWS: &[Workflow] = &[
 ];
 
 impl Workflow {
-    /// The prompt text for these arguments, or the names of required arguments that are missing.
-    pub fn render(&self, args: &BTreeMap<String, String>) -> Result<String, Vec<&'static str>> {
-        let a = Args(args);
+    /// The prompt text for these arguments, or what is wrong with them: required arguments
+    /// that are missing, and values that are not what the argument holds.
+    pub fn render(&self, args: &BTreeMap<String, String>) -> Result<String, Vec<String>> {
+        let given = Args(args);
+        let mut problems = Vec::new();
         let missing: Vec<&str> = self
             .args
             .iter()
-            .filter(|p| p.required && a.get(p.name).is_none())
+            .filter(|p| p.required && given.get(p.name).is_none())
             .map(|p| p.name)
             .collect();
-        if missing.is_empty() {
-            Ok((self.render)(&a))
+        if !missing.is_empty() {
+            problems.push(format!("needs the argument(s): {}", missing.join(", ")));
+        }
+        let mut checked = BTreeMap::new();
+        for p in self.args {
+            if let Some(v) = given.get(p.name) {
+                match p.kind.check(v) {
+                    Ok(v) => {
+                        checked.insert(p.name.to_owned(), v);
+                    }
+                    Err(expected) => {
+                        let shown: String = v.chars().take(40).collect();
+                        problems.push(format!("`{}` must be {expected}, got {shown:?}", p.name));
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok((self.render)(&Args(&checked)))
         } else {
-            Err(missing)
+            Err(problems)
         }
     }
 }
@@ -262,7 +351,8 @@ mod tests {
             let mut args = BTreeMap::new();
             assert!(w.render(&args).is_err() || w.args.iter().all(|a| !a.required));
             for a in w.args {
-                args.insert(a.name.to_owned(), "1".to_owned());
+                let sample = if a.kind == ArgKind::Time { "-7d" } else { "1" };
+                args.insert(a.name.to_owned(), sample.to_owned());
             }
             let text = w.render(&args).unwrap();
             // Every camelCase word that looks like a tool is a catalog function.
@@ -274,6 +364,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Journey review 4: `percent: "15%"` became "15% % off", and `days: "two weeks"` an
+    /// expiry of 'two weeksd' for the model to send.
+    #[test]
+    fn prompt_arguments_are_checked_before_they_are_written_in() {
+        let w = workflow("launch_discount_code").unwrap();
+        let args = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let text = w
+            .render(&args(&[("code", "X"), ("percent", "15%"), ("days", "14")]))
+            .unwrap();
+        assert!(
+            text.contains("15 % off") && text.contains("'14d'"),
+            "{text}"
+        );
+        let problems = w
+            .render(&args(&[
+                ("code", "X"),
+                ("percent", "15"),
+                ("days", "two weeks"),
+            ]))
+            .unwrap_err();
+        assert!(problems[0].contains("`days`"), "{problems:?}");
+        assert!(
+            w.render(&args(&[("code", "X"), ("percent", "150")]))
+                .is_err(),
+            "over 100 %"
+        );
+        let report = workflow("sales_report").unwrap();
+        assert!(report.render(&args(&[("from", "last week")])).is_err());
+        assert!(report.render(&args(&[("from", "-7d")])).is_ok());
     }
 
     #[test]

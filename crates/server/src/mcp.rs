@@ -454,13 +454,9 @@ impl ServerHandler for Ds24Service {
                 (k, v)
             })
             .collect();
-        let text = workflow.render(&args).map_err(|missing| {
+        let text = workflow.render(&args).map_err(|problems| {
             ErrorData::invalid_params(
-                format!(
-                    "Prompt {} needs the argument(s): {}.",
-                    workflow.name,
-                    missing.join(", ")
-                ),
+                format!("Prompt {}: {}.", workflow.name, problems.join("; ")),
                 None,
             )
         })?;

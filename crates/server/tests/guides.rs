@@ -61,6 +61,21 @@ async fn prompts_are_listed_and_rendered_with_their_arguments() {
                 .unwrap()
                 .contains("product_id")
         );
+        // Journey review 4: a value the workflow cannot use is refused, not written in.
+        let vague = mcp
+            .rpc(
+                "prompts/get",
+                json!({"name": "launch_discount_code", "arguments": {"code": "X", "percent": "15", "days": "two weeks"}}),
+            )
+            .await;
+        assert_eq!(vague["error"]["code"], -32602, "{vague}");
+        assert!(
+            vague["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`days` must be a whole number of days"),
+            "{vague}"
+        );
     }
     assert_eq!(up.count(), 0, "prompts need no Digistore24 call");
 }
