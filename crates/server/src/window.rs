@@ -70,10 +70,24 @@ fn absolute_edge(value: &str, side: Side) -> Option<NaiveDateTime> {
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Some(t.naive_local());
     }
-    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()?;
+    if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        return match side {
+            Side::Start => d.and_hms_opt(0, 0, 0),
+            Side::End => d.and_hms_opt(23, 59, 59),
+        };
+    }
+    // A month (`2026-11`), as statsAffiliateToplist takes them: its first or its last second.
+    let (year, month) = v.split_once('-')?;
+    if year.len() != 4 || month.len() != 2 {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)?;
     match side {
-        Side::Start => d.and_hms_opt(0, 0, 0),
-        Side::End => d.and_hms_opt(23, 59, 59),
+        Side::Start => first.and_hms_opt(0, 0, 0),
+        Side::End => first
+            .checked_add_months(chrono::Months::new(1))?
+            .pred_opt()?
+            .and_hms_opt(23, 59, 59),
     }
 }
 
@@ -270,6 +284,9 @@ mod tests {
         assert!(p.contains("`-7d`"), "{p}");
         assert!(check(Some("now"), Some("-7d")).is_some());
         assert!(check(Some("2026-11-20"), Some("2026-11-19")).is_some());
+        // Months, as statsAffiliateToplist takes them (journey review 6).
+        assert!(check(Some("2026-11"), Some("2026-09")).is_some());
+        assert!(check(Some("2026-09"), Some("2026-09")).is_none());
         assert!(
             check(Some("2027-01-01"), Some("now")).is_some(),
             "over a day apart"
@@ -338,6 +355,7 @@ mod tests {
     #[test]
     fn times_in_the_documented_forms_are_read_and_others_are_not() {
         for ok in [
+            "2026-11",
             "2026-11-28 10:00:00",
             "2026-11-28",
             "2026-11-28T10:00:00",
@@ -360,6 +378,7 @@ mod tests {
             "14",
             "",
             "2026-13-01",
+            "2026-13",
             "-7x",
             "tomorrow",
         ] {

@@ -650,6 +650,18 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
         .await;
     assert_eq!(r["isError"], true, "{r}");
     assert!(text(&r).contains("23:59:59"), "{r}");
+    // A buy URL that would be over before it is made (journey review 7).
+    let r = mcp
+        .call(
+            "createBuyUrl",
+            json!({"product_id": "512341", "valid_until": "-7d"}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(
+        text(&r).contains("`valid_until` (-7d) has already passed"),
+        "{r}"
+    );
     // Journey review: times in no form Digistore24 documents went to Digistore24 unchecked.
     for vague in ["next friday", "in 14 days", "14"] {
         let r = mcp
@@ -787,6 +799,29 @@ async fn case_and_float_spellings_of_valid_values_are_understood() {
     let r = mcp.call("listPurchases", json!({"page_size": 2.5})).await;
     assert_eq!(r["isError"], true, "{r}");
     assert!(text(&r).contains("expected an integer"), "{r}");
+}
+
+/// Journey review 6: statsAffiliateToplist takes months (`2026-09`); months are read as times
+/// (the time-form check must not refuse them), and a window of months that ends before it
+/// starts is refused like any other instead of answering an empty list.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_toplist_takes_months_and_refuses_them_backwards() {
+    let (up, _server, mcp) = setup().await;
+    mcp.ok(
+        "statsAffiliateToplist",
+        json!({"from": "2026-09", "to": "2026-11"}),
+    )
+    .await;
+    let before = up.count();
+    let r = mcp
+        .call(
+            "statsAffiliateToplist",
+            json!({"from": "2026-11", "to": "2026-09"}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).contains("is after `to`"), "{r}");
+    assert_eq!(up.count(), before, "nothing was sent");
 }
 
 /// Journey leftover: Digistore24 spells the commission `affiliate_commission` in

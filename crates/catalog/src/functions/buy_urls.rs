@@ -99,7 +99,9 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 ]),
                 "Tracking",
             ),
-            Param::opt("valid_until", Ty::String, "Relative (7d) or 'forever'").default("24h"),
+            Param::opt("valid_until", Ty::String, "Relative (7d) or 'forever'")
+                .default("24h")
+                .not_past(),
             Param::opt(
                 "urls",
                 Ty::Object(&[
