@@ -56,6 +56,8 @@ pub struct Ds24Service {
 const INSTRUCTIONS: &str = "Tools for a Digistore24 vendor account: one per Digistore24 API function, \
 plus reports (summarizePurchases, summarizeTransactions) that count and sum in one call instead of paging \
 (the account's sales as vendor unless where.role names affiliate or other). \
+In summarizePurchases, amount is each order's price and earned_amount your earnings from it over all its payments so far; \
+for money received in a period (payments less refunds) use summarizeTransactions. \
 Read-only tools work with a read-only API key; the others need a full-access key. \
 Lists take page_no/page_size and answer with page_count and item_count; time windows default to the last 24 hours. \
 Times: 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD', ISO 8601, 'now', 'today', 'start' (account creation), or relative to now: \
