@@ -18,7 +18,7 @@ use ds24_client::{Answer, ApiKey, CallError, Retry, encode_form};
 use serde_json::{Map, Value, json};
 
 use crate::upstream::Upstream;
-use crate::window::{Side, TIME_FORMAT, relative_edge};
+use crate::window::{Side, TIME_FORMAT, day_edge, relative_edge};
 
 /// Rows per upstream page (the largest Digistore24 documents for its lists).
 const PAGE_SIZE: u64 = 1000;
@@ -487,11 +487,14 @@ pub async fn run(
 }
 
 /// A window edge as an absolute time on Digistore24's clock, where it is relative to now
-/// (`now`, `today`, `yesterday`, `-24h`, `7d`, `+1w`, `6M`); `None` leaves it as written
-/// (absolute times, `start`). A day as the end is its last second, as Digistore24 reads
-/// `to=today` in its lists: the report and the list answer for the same window.
+/// (`now`, `today`, `yesterday`, `-24h`, `7d`, `+1w`, `6M`) or a whole day or month; `None`
+/// leaves it as written (times of day, `start`). A day as the end is its last second, as
+/// Digistore24 reads `to=today` or `to=2026-11-22` in its lists: the report and the list
+/// answer for the same window, and both reports show the window the same way.
 fn absolute(value: &str, now: NaiveDateTime, side: Side) -> Option<String> {
-    relative_edge(value, now, side).map(|at| at.format(TIME_FORMAT).to_string())
+    relative_edge(value, now, side)
+        .or_else(|| day_edge(value, side))
+        .map(|at| at.format(TIME_FORMAT).to_string())
 }
 
 /// The fields of the list function's own `search` block, read from the catalog: Digistore24

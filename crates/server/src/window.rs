@@ -70,6 +70,13 @@ fn absolute_edge(value: &str, side: Side) -> Option<NaiveDateTime> {
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Some(t.naive_local());
     }
+    day_edge(v, side)
+}
+
+/// A date (`2026-11-28`) or month (`2026-11`) as the first or last second it covers, as
+/// Digistore24 reads a window's edges; `None` for anything else.
+pub fn day_edge(value: &str, side: Side) -> Option<NaiveDateTime> {
+    let v = value.trim();
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         return match side {
             Side::Start => d.and_hms_opt(0, 0, 0),

@@ -598,3 +598,18 @@ async fn an_inverted_window_is_refused_with_the_sign_to_use() {
     }
     assert_eq!(up.count(), 0, "nothing was sent");
 }
+
+/// Journey review 6: a window of whole days came back as written from summarizePurchases
+/// (`"to": "2026-01-31"`) and resolved from summarizeTransactions (`"2026-01-31 23:59:59"`).
+/// Both reports now show the seconds they counted.
+#[tokio::test(flavor = "multi_thread")]
+async fn both_reports_show_a_window_of_days_as_the_seconds_counted() {
+    let (_up, _server, mcp) = setup(&[]).await;
+    for tool in ["summarizePurchases", "summarizeTransactions"] {
+        let r = mcp
+            .ok(tool, json!({"from": "2026-01-01", "to": "2026-01-31"}))
+            .await;
+        assert_eq!(r["from"], "2026-01-01 00:00:00", "{tool}: {r}");
+        assert_eq!(r["to"], "2026-01-31 23:59:59", "{tool}: {r}");
+    }
+}
