@@ -986,7 +986,16 @@ mod tests {
         assert_eq!(start("-7D").unwrap(), "2026-03-24 10:00:00");
         assert_eq!(start("today").unwrap(), "2026-03-31 00:00:00");
         assert_eq!(start("start"), None);
-        assert_eq!(start("2026-01-01"), None);
+        assert_eq!(
+            start("2026-01-01 08:00:00"),
+            None,
+            "a time of day stays as written"
+        );
+        assert_eq!(start("2026-01-01").unwrap(), "2026-01-01 00:00:00");
+        assert_eq!(
+            absolute("2026-02", now, Side::End).unwrap(),
+            "2026-02-28 23:59:59"
+        );
         // A day as the end of the window is its last second, as in Digistore24's lists.
         let end = |v| absolute(v, now, Side::End);
         assert_eq!(end("today").unwrap(), "2026-03-31 23:59:59");
