@@ -439,6 +439,18 @@ pub async fn run(
             seen.join("; ")
         ));
     }
+    // Digistore24 matched these itself and sent no row: a mistyped ID reads like "no sales".
+    if read == 0
+        && let Some(Value::String(product)) = query
+            .list_args
+            .get("search")
+            .and_then(|s| s.get("product_id"))
+    {
+        notes.push(format!(
+            "No {} row in this window has product_id {product}; listProducts shows your product IDs.",
+            report.source
+        ));
+    }
     if totals.count == 0 && query.role_default {
         notes.push(format!(
             "Counted the account's sales as vendor (the default); where.role \"affiliate\" counts its commissions on other vendors' products, \"{}\" every role.",

@@ -492,6 +492,13 @@ async fn report_filters_that_cannot_match_say_so() {
         r["note"].as_str().is_some_and(|n| n.contains("where.role")),
         "{r}"
     );
+    // Journey review 6: a mistyped product ID read like "no sales"; the note points to the IDs.
+    assert!(
+        r["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("product_id 999999999; listProducts")),
+        "{r}"
+    );
     let every = mcp
         .ok(
             "summarizePurchases",
