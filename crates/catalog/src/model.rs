@@ -525,13 +525,15 @@ pub struct Param {
     /// True when the name ends in `XX` standing for a language code: `label_XX` is sent as
     /// `label_de`, `label_en`, ... (Digistore24 names per-language fields so).
     pub per_language: bool,
-    /// True when `""` clears the value, beside the allowed values (an enum that may be emptied:
-    /// the empty string stays out of the schema's `enum`, which some clients refuse).
+    /// True when `""` clears the value, beside the allowed values or forms (an enum that may
+    /// be emptied: the empty string stays out of the schema's `enum`, which some clients refuse;
+    /// a voucher's time, removed by an empty value).
     pub clearable: bool,
     /// For a time: it must not have passed when the call is made (a new voucher's expiry). A
     /// model that writes `-7d` for "in a week" would otherwise create something already over.
     pub not_past: bool,
-    /// For an object: the fields of which at least one must be given (a voucher's discount).
+    /// For an object: the fields of which at least one must be given, and not as zero (a
+    /// voucher's discount).
     pub needs_one_of: &'static [&'static str],
     /// Another spelling accepted for the parameter and sent under its own name: Digistore24
     /// spells `updateProduct`'s commission `affiliate_commision`, and `createProduct`'s

@@ -131,13 +131,35 @@ impl CallError {
     /// secret argument (a license key, a key request's token) must not. A copy cut short at
     /// the end of a body snippet goes too, down to its first 4 characters.
     pub fn redact(&mut self, secret: &str, label: &str) {
-        self.redact_copies(secret, label);
+        self.redact_whole(secret, label);
+        self.redact_cut_end(secret, label);
+    }
+
+    /// Replaces every whole copy of `secret` in Digistore24's words with `label`, and a copy cut
+    /// short only where the words were cut (they end in `…`): for the API key, whose first
+    /// characters (a user id) may end an uncut message by chance.
+    pub(crate) fn redact_copies(&mut self, secret: &str, label: &str) {
+        self.redact_whole(secret, label);
+        if self.text_mut().is_some_and(|t| t.ends_with('…')) {
+            self.redact_cut_end(secret, label);
+        }
+    }
+
+    fn redact_whole(&mut self, secret: &str, label: &str) {
+        if let Some(text) = self.text_mut()
+            && !secret.is_empty()
+            && text.contains(secret)
+        {
+            *text = text.replace(secret, label);
+        }
+    }
+
+    /// A copy of `secret` cut short at the end of the words (before a closing `…`), down to its
+    /// first 4 characters.
+    fn redact_cut_end(&mut self, secret: &str, label: &str) {
         let Some(text) = self.text_mut() else {
             return;
         };
-        if secret.is_empty() {
-            return;
-        }
         let body = text.strip_suffix('…').unwrap_or(text);
         let cut = secret
             .char_indices()
@@ -148,17 +170,6 @@ impl CallError {
         if let Some(len) = cut {
             let start = body.len() - len;
             text.replace_range(start..start + len, label);
-        }
-    }
-
-    /// Replaces every whole copy of `secret` in Digistore24's words with `label`, and nothing
-    /// else: for the API key, whose first characters (a user id) may end a message by chance.
-    pub(crate) fn redact_copies(&mut self, secret: &str, label: &str) {
-        if let Some(text) = self.text_mut()
-            && !secret.is_empty()
-            && text.contains(secret)
-        {
-            *text = text.replace(secret, label);
         }
     }
 

@@ -466,8 +466,6 @@ pub enum LanguageArg {
     De,
 }
 
-/// A browser origin, `scheme://host[:port]`, as the `Origin` header carries it: a value
-/// without its scheme would be accepted and never match.
 /// An address to listen on: an IP address and a port. A host name is not looked up (which
 /// of its addresses would be meant?), and the message says what to write instead.
 fn socket_address(text: &str) -> Result<SocketAddr, String> {
@@ -476,6 +474,8 @@ fn socket_address(text: &str) -> Result<SocketAddr, String> {
     })
 }
 
+/// A browser origin, `scheme://host[:port]`, as the `Origin` header carries it: a value
+/// without its scheme would be accepted and never match.
 fn origin(text: &str) -> Result<String, String> {
     let text = text.trim();
     let valid = text.split_once("://").is_some_and(|(scheme, rest)| {

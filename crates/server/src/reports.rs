@@ -139,8 +139,9 @@ pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
                 ));
             } else if let Some((whole, cents)) = decimal_comma(field, text) {
                 // A comma means "any of", so "44,66" would count 44 or 66, quietly 0 rows.
+                let digits = whole.replace('.', "");
                 problems.push(format!(
-                    "`where.{field}`: \"{text}\" reads as two alternatives, {whole} or {cents}; for the amount write a decimal point ({whole}.{cents}), for either of two amounts write both with points ({whole}.00,{cents}.00)"
+                    "`where.{field}`: \"{text}\" reads as two alternatives, {whole} or {cents}; for the amount write a decimal point ({digits}.{cents}), for either of two amounts write both with points ({digits}.00,{cents}.00)"
                 ));
             } else if text.contains(',')
                 && searched.contains(&field.as_str())
@@ -170,8 +171,9 @@ pub fn check(tool: &str, args: &Map<String, Value>) -> Vec<String> {
     problems
 }
 
-/// The parts of `text` when it looks like an amount written with a decimal comma (`44,66`) in
-/// a money or rate field, where a comma list of two would be an odd thing to ask for.
+/// The parts of `text` when it looks like an amount written the German way (`44,66`, `10,5`,
+/// `1.234,56`) in a money or rate field, where a comma list of two would be an odd thing to
+/// ask for.
 fn decimal_comma<'t>(field: &str, text: &'t str) -> Option<(&'t str, &'t str)> {
     let leaf = field.rsplit('.').next().unwrap_or(field);
     if !(leaf.contains("amount") || leaf.contains("price") || leaf.ends_with("rate")) {
@@ -179,7 +181,14 @@ fn decimal_comma<'t>(field: &str, text: &'t str) -> Option<(&'t str, &'t str)> {
     }
     let (whole, cents) = text.trim().split_once(',')?;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(whole.strip_prefix('-').unwrap_or(whole)) && cents.len() == 2 && digits(cents))
+    // Thousands grouped with points: 1.234 or 12.345.678.
+    let grouped = |s: &str| {
+        let mut groups = s.split('.');
+        groups.next().is_some_and(|g| digits(g) && g.len() <= 3)
+            && groups.all(|g| g.len() == 3 && digits(g))
+    };
+    let number = whole.strip_prefix('-').unwrap_or(whole);
+    ((digits(number) || grouped(number)) && (1..=2).contains(&cents.len()) && digits(cents))
         .then_some((whole, cents))
 }
 

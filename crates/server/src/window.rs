@@ -67,10 +67,28 @@ fn absolute_edge(value: &str, side: Side) -> Option<NaiveDateTime> {
             return Some(t);
         }
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Some(t.naive_local());
+    if let Some(t) = zoned(v) {
+        return Some(t);
     }
     day_edge(v, side)
+}
+
+/// An ISO 8601 time with a zone (`2026-11-28T10:00:00+02:00`, `…Z`, `…+0200`, with or without
+/// seconds) as the instant in UTC; `None` for anything else.
+fn zoned(value: &str) -> Option<NaiveDateTime> {
+    let v = value.trim();
+    let v = match v.strip_suffix(['Z', 'z']) {
+        Some(rest) => format!("{rest}+00:00"),
+        None => v.to_owned(),
+    };
+    [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+    ]
+    .iter()
+    .find_map(|f| DateTime::parse_from_str(&v, f).ok())
+    .map(|t| t.naive_utc())
 }
 
 /// A date (`2026-11-28`) or month (`2026-11`) as the first or last second it covers, as
@@ -160,11 +178,18 @@ pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime)
 
 /// What is wrong with a time the catalog says must not have passed (a new voucher's
 /// `expires_at`), if it has: at the top level or inside an object argument. Read as Digistore24
-/// reads a point in time: a date alone (and `today`) is its first second, 00:00. A relative
-/// time is compared with now exactly (`now` itself is over at once); an absolute one with now
-/// in UTC, since Digistore24's clock (Europe/Berlin) is ahead of UTC, never behind: what is
-/// past in UTC is past there too.
-pub fn passed(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -> Option<String> {
+/// reads a point in time, on its clock (Europe/Berlin): a date alone (and `today`) is its first
+/// second, 00:00; a time without a zone is Berlin time; one with a zone is that instant. `now`
+/// itself is over at once. `now_utc` is this server's clock in UTC.
+pub fn passed(
+    params: &[Param],
+    args: &Map<String, Value>,
+    now_utc: NaiveDateTime,
+) -> Option<String> {
+    use chrono::TimeZone as _;
+    let now = chrono_tz::Europe::Berlin
+        .from_utc_datetime(&now_utc)
+        .naive_local();
     let nested = params
         .iter()
         .filter_map(|p| match (&p.ty, args.get(p.name)) {
@@ -180,9 +205,10 @@ pub fn passed(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -
                 let Some(Value::String(value)) = args.get(p.name) else {
                     return None;
                 };
-                let over = match relative_edge(value, now, Side::Start) {
-                    Some(at) => at <= now,
-                    None => absolute_edge(value, Side::Start)? < now,
+                let over = match (relative_edge(value, now, Side::Start), zoned(value)) {
+                    (Some(at), _) => at <= now,
+                    (None, Some(at)) => at < now_utc,
+                    (None, None) => absolute_edge(value, Side::Start)? < now,
                 };
                 if !over {
                     return None;
@@ -198,6 +224,7 @@ pub fn passed(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -
                     Some(ahead) if relative(trimmed, now).is_some() => {
                         format!(" For a time ahead write `+{ahead}`.")
                     }
+                    // `now` is Berlin's clock: near midnight its date is not UTC's.
                     _ if trimmed.eq_ignore_ascii_case("today") => day(now.date()),
                     _ => match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
                         Ok(d) if d == now.date() => day(d),
@@ -340,7 +367,20 @@ mod tests {
             "{p}"
         );
         assert!(at("2026-11-20 00:00:00").is_some(), "over a day past");
-        assert!(at("2026-11-28 06:59:59").is_some(), "a second past, in UTC");
+        // Now is 07:00 UTC, 08:00 in Berlin, whose clock Digistore24 reads times on.
+        assert!(
+            at("2026-11-28 07:59:59").is_some(),
+            "a second past, in Berlin"
+        );
+        // Review: a zoned time is that instant (it was read as its own wall clock).
+        assert!(at("2026-11-28T01:00:00-05:00").is_some(), "06:00 UTC");
+        for zoned_ahead in [
+            "2026-11-28T10:00:00-05:00",
+            "2026-11-28T15:00Z",
+            "2026-11-28T09:00:00+0100",
+        ] {
+            assert_eq!(at(zoned_ahead), None, "{zoned_ahead}");
+        }
         assert!(at("yesterday").is_some());
         assert!(at("now").is_some(), "over at once");
         // Journey review: Digistore24 reads a date as 00:00, so "today" and today's date have
@@ -349,9 +389,19 @@ mod tests {
             let p = at(today).expect(today);
             assert!(p.contains("`2026-11-28 23:59:59`"), "{p}");
         }
-        for ahead in ["+7d", "7d", "+1m", "2026-11-29", "2026-11-28 07:00:01"] {
+        for ahead in ["+7d", "7d", "+1m", "2026-11-29", "2026-11-28 08:00:01"] {
             assert_eq!(at(ahead), None, "{ahead}");
         }
+        // Review: at 23:30 UTC it is already the next day in Berlin; the hint names that day.
+        let late = NaiveDateTime::parse_from_str("2026-11-28 23:30:00", TIME_FORMAT).unwrap();
+        let args = serde_json::json!({"data": {"expires_at": "today"}});
+        let p = passed(&data, args.as_object().unwrap(), late).expect("today");
+        assert!(p.contains("`2026-11-29 23:59:59`"), "{p}");
+        let args = serde_json::json!({"data": {"expires_at": "2026-11-28 23:59:59"}});
+        assert!(
+            passed(&data, args.as_object().unwrap(), late).is_some(),
+            "already over in Berlin"
+        );
         // Only where the catalog says so: the same field without the mark is not checked.
         const PLAIN: &[Param] = &[Param::opt("expires_at", Ty::DateTime, "")];
         let plain = [Param::req("data", Ty::Object(PLAIN), "")];
@@ -368,6 +418,8 @@ mod tests {
             "2026-11-28T10:00:00",
             "2026-11-28T10:00",
             "2009-06-30T18:30:00+02:00",
+            "2030-01-01T10:00Z",
+            "2030-01-01T10:00:00+0100",
             "now",
             "Today",
             "yesterday",

@@ -99,8 +99,11 @@ fn value(p: &'static Param) -> BoxedStrategy<Value> {
         Ty::Object([]) => free_form(),
         Ty::Object(fields) => arguments(fields)
             .prop_filter("an object with something in it", |m| !m.is_empty())
-            .prop_filter("one of the fields it needs", |m| {
-                p.needs_one_of.is_empty() || p.needs_one_of.iter().any(|f| m.contains_key(*f))
+            .prop_filter("one of the fields it needs, not zero", |m| {
+                p.needs_one_of.is_empty()
+                    || p.needs_one_of
+                        .iter()
+                        .any(|f| m.get(*f).is_some_and(|v| v.as_f64() != Some(0.0)))
             })
             .prop_map(Value::Object)
             .boxed(),

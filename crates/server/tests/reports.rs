@@ -539,6 +539,15 @@ async fn report_filters_that_cannot_match_say_so() {
     assert_eq!(r["isError"], true, "{r}");
     let t = text(&r);
     assert!(t.contains("decimal point (44.66)"), "{t}");
+    for (german, meant) in [("10,5", "(10.5)"), ("1.234,56", "(1234.56)")] {
+        let r = mcp
+            .call(
+                "summarizePurchases",
+                json!({"from": "-7d", "where": {"amount": german}}),
+            )
+            .await;
+        assert!(text(&r).contains(meant), "{german}: {r}");
+    }
     // Two amounts written with points are still a list of two, and answered.
     mcp.ok(
         "summarizePurchases",

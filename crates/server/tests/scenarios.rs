@@ -672,24 +672,27 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
             .await;
         assert_eq!(r["isError"], true, "{vague}: {r}");
         assert!(
-            text(&r).contains("`data.expires_at`: not a time Digistore24 reads"),
+            text(&r).contains("`data.expires_at`: not in a form Digistore24 documents"),
             "{vague}: {r}"
         );
     }
-    let r = mcp
-        .call(
-            "createVoucher",
-            json!({"data": {"code": "NOTHING", "expires_at": "+7d", "first_rate": null}}),
-        )
-        .await;
-    assert_eq!(r["isError"], true, "{r}");
-    let t = text(&r);
-    assert!(
-        t.contains(
-            "`data`: needs at least one of first_rate, other_rates, first_amount, other_amounts"
-        ),
-        "{t}"
-    );
+    // A zero rate is no discount either (this stop's review: it reached Digistore24).
+    for none in [json!(null), json!(0), json!("0.00")] {
+        let r = mcp
+            .call(
+                "createVoucher",
+                json!({"data": {"code": "NOTHING", "expires_at": "+7d", "first_rate": none}}),
+            )
+            .await;
+        assert_eq!(r["isError"], true, "{none}: {r}");
+        let t = text(&r);
+        assert!(
+            t.contains(
+                "`data`: needs at least one of first_rate, other_rates, first_amount, other_amounts, not zero"
+            ),
+            "{none}: {t}"
+        );
+    }
     assert_eq!(up.count(), 0, "nothing was sent");
 
     mcp.ok(
@@ -706,6 +709,31 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
         let voucher = sandbox(&up, "getVoucher", &[("code", code)]).await;
         assert_eq!(voucher["coupon"]["code"], code, "{voucher}");
     }
+    // Review of this stop: a zoned time two hours ahead was read as its own wall clock, in
+    // UTC five hours behind, and refused as past.
+    let zone = chrono::FixedOffset::west_opt(5 * 3600).unwrap();
+    let ahead = (chrono::Utc::now() + Duration::hours(2))
+        .with_timezone(&zone)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string();
+    mcp.ok(
+        "createVoucher",
+        json!({"data": {"code": "ZONED", "first_rate": 5, "expires_at": ahead}}),
+    )
+    .await;
+    // Review of this stop: the time-form check refused the empty value that removes a
+    // voucher's expiry (Digistore24: "leave empty to remove").
+    mcp.ok(
+        "updateVoucher",
+        json!({"code": "PAST7", "data": {"expires_at": ""}}),
+    )
+    .await;
+    let voucher = sandbox(&up, "getVoucher", &[("code", "PAST7")]).await;
+    let expiry = &voucher["coupon"]["expires_at"];
+    assert!(
+        expiry.is_null() || expiry == "",
+        "the expiry is removed: {voucher}"
+    );
 }
 
 /// Journey review 1: Digistore24 answers a refund it does not make with `result: success` and
@@ -739,7 +767,7 @@ async fn a_refund_digistore24_does_not_make_is_an_error_and_audited_as_not_done(
     assert_eq!(error["status"], "error", "{again}");
     let t = text(&again);
     assert!(
-        t.contains("was not carried out") && t.contains("already been fully refunded"),
+        t.contains("was not done") && t.contains("already been fully refunded"),
         "{t}"
     );
     assert_eq!(up.count(), before + 1, "sent once, not retried");

@@ -61,8 +61,8 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                     Ty::Object(&[
                         Param::opt("code", Ty::String, "New code (renames)"),
                         Param::opt("product_ids", Ty::String, "Comma list or all"),
-                        Param::opt("valid_from", Ty::DateTime, ""),
-                        Param::opt("expires_at", Ty::DateTime, ""),
+                        Param::opt("valid_from", Ty::DateTime, "").clearable(),
+                        Param::opt("expires_at", Ty::DateTime, "").clearable(),
                         Param::opt("first_rate", Ty::Number, "Percent").range(Some(0), Some(100)),
                         Param::opt("other_rates", Ty::Number, "Percent").range(Some(0), Some(100)),
                         Param::opt("first_amount", Ty::Number, ""),

@@ -255,14 +255,12 @@ impl ToolFailure {
                     data,
                 } = &**not_done;
                 let field = function.not_done_when.map_or("status", |w| w.field);
-                let mut text = format!(
-                    "{tool} was not carried out: Digistore24 answered {field} `{status}`"
-                );
+                let mut text = format!("{tool}: Digistore24 reports {field} `{status}`");
                 if !note.is_empty() {
                     text.push_str(": ");
                     text.push_str(note.trim_end_matches('.'));
                 }
-                text.push('.');
+                text.push_str(". What was asked was not done, or not all of it.");
                 if let Some(data) = data {
                     text.push_str(&format!(" Its answer: {data}."));
                 }
@@ -359,8 +357,32 @@ pub(crate) fn not_done(
         function,
         status: status.chars().take(64).collect(),
         note,
-        data: (data.json_len() <= MAX_NOT_DONE_TEXT).then(|| data.to_value()),
+        data: Some(small_answer(data)),
     })))
+}
+
+/// The answer's data within [`MAX_NOT_DONE_TEXT`] bytes: whole when it fits, else its short
+/// top-level values (the IDs and links that say what to do next, such as a created order's
+/// `created_purchase_id` or a `payment_data_update_url`), as many as fit.
+fn small_answer(data: ds24_client::Json<'_>) -> Value {
+    if data.json_len() <= MAX_NOT_DONE_TEXT {
+        return data.to_value();
+    }
+    let mut kept = serde_json::Map::new();
+    let mut used = 2;
+    for (name, value) in data.entries().into_iter().flatten() {
+        let short = match value.kind() {
+            ds24_client::Kind::String(s) => s.chars().count() <= 256,
+            ds24_client::Kind::Number(_) | ds24_client::Kind::Bool(_) => true,
+            _ => false,
+        };
+        let cost = name.len() + value.json_len() + 4;
+        if short && used + cost <= MAX_NOT_DONE_TEXT {
+            used += cost;
+            kept.insert(name.to_owned(), value.to_value());
+        }
+    }
+    Value::Object(kept)
 }
 
 /// Seconds rounded up to a tenth, for "retry in" texts.

@@ -306,10 +306,11 @@ impl Checker<'_> {
             }
         }
         if let (Ty::DateTime | Ty::Date, Value::String(s)) = (&param.ty, &checked)
+            && !(s.is_empty() && param.clearable)
             && !crate::window::is_time(s)
         {
             self.problems.push(format!(
-                "`{path}`: not a time Digistore24 reads; expected {}, got {}",
+                "`{path}`: not in a form Digistore24 documents for times; expected {}, got {}",
                 describe(&param.ty),
                 shown(value)
             ));
@@ -320,16 +321,23 @@ impl Checker<'_> {
                 .push(format!("`{path}`: {problem}, got {}", shown(value)));
             return None;
         }
-        // Judged on what was sent: a field given but refused above has its own problem.
+        // Judged on what was sent: a field given but refused above has its own problem. A zero
+        // (a discount of 0 %) is no more than none.
+        let given = |v: &Value| match v {
+            Value::Null => false,
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            Value::String(s) => s.trim().parse::<f64>() != Ok(0.0),
+            _ => true,
+        };
         if let Value::Object(map) = value
             && !param.needs_one_of.is_empty()
             && !param
                 .needs_one_of
                 .iter()
-                .any(|f| map.get(*f).is_some_and(|v| !v.is_null()))
+                .any(|f| map.get(*f).is_some_and(given))
         {
             self.problems.push(format!(
-                "`{path}`: needs at least one of {}",
+                "`{path}`: needs at least one of {}, not zero",
                 param.needs_one_of.join(", ")
             ));
             return None;
@@ -467,12 +475,14 @@ fn is_decimal(s: &str) -> bool {
         && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A number with nothing after the point, as an integer (`2.0` → 2); `None` otherwise and
-/// beyond the integers a float holds exactly.
+/// A number with nothing after the point, as an integer (`2.0` → 2); `None` otherwise. The
+/// JSON reader has already made the number a float: a fraction below its precision
+/// (`3.0000000000000001`) reads as whole, and above 2^52, where a float has no fractions at
+/// all, the number is refused rather than sent rounded.
 fn whole(n: &serde_json::Number) -> Option<i64> {
     let f = n.as_f64()?;
     #[allow(clippy::cast_possible_truncation)]
-    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
+    (f.fract() == 0.0 && f.abs() < 4_503_599_627_370_496.0).then_some(f as i64)
 }
 
 /// `value` in the spelling `values` give it, when it differs only in case; else as it is.
