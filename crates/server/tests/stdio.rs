@@ -444,3 +444,65 @@ async fn stdio_malformed_params_are_invalid_params() {
         "still serving"
     );
 }
+
+/// F5 (rmcp's stdio transport): a line that is not JSON, or a request JSON cannot hold whole
+/// (`1e400` in its arguments), was dropped without an answer, so the client waited forever for
+/// that id. Now such a line gets a parse error (with the request's id when it can be read), an
+/// overlong line too, and the server goes on serving.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_answers_a_line_it_cannot_read_and_goes_on() {
+    let up = upstream().await;
+    let mut c = StdioClient::start(&["--api-url", &up.api_url()], Some(READ_KEY));
+    let next = |c: &mut StdioClient| -> Value {
+        let line = c
+            .lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("an answer on stdout");
+        serde_json::from_str(&line).unwrap()
+    };
+    let stdin = c.child.stdin.as_mut().unwrap();
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":41,"method":"tools/call","params":{{"name":"listProducts","arguments":{{"page_size":1e400}}}}}}"#
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    let r = next(&mut c);
+    assert_eq!(r["id"], 41, "{r}");
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("number out of range"),
+        "{r}"
+    );
+
+    let stdin = c.child.stdin.as_mut().unwrap();
+    writeln!(stdin, "not json").unwrap();
+    stdin.flush().unwrap();
+    let r = next(&mut c);
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    assert!(r.get("id").is_none(), "no id to give: {r}");
+
+    // A line of 5 MiB: refused without holding it, and the next line is read as usual.
+    let stdin = c.child.stdin.as_mut().unwrap();
+    let long = format!(
+        r#"{{"jsonrpc":"2.0","id":42,"method":"ping","params":{{"x":"{}"}}}}"#,
+        "y".repeat(5 << 20)
+    );
+    writeln!(stdin, "{long}").unwrap();
+    stdin.flush().unwrap();
+    let r = next(&mut c);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("longer than"),
+        "{r}"
+    );
+    assert!(
+        c.call("ping", json!({}))["isError"] != true,
+        "still serving"
+    );
+}
