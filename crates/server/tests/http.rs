@@ -520,6 +520,27 @@ async fn oversized_body_is_413_and_malformed_json_is_a_parse_error() {
         body.get("id").is_none(),
         "no id could be read, so none is answered (MCP's schema has no null id): {body}"
     );
+    // JSON in form that cannot be read whole (a number beyond a float's range): the answer
+    // names the request it refuses, so a client can match it (this stop's F5 follow-up).
+    let r = client
+        .post(server.url())
+        .header("authorization", "Bearer sandbox-read")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"jsonrpc":"2.0","id":77,"method":"tools/call","params":{"name":"listProducts","arguments":{"page_size":1e400}}}"#)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], -32700, "{body}");
+    assert_eq!(body["id"], 77, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("number out of range"),
+        "{body}"
+    );
     let r = client
         .post(server.url())
         .header("authorization", "Bearer sandbox-read")

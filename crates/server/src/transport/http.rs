@@ -445,10 +445,13 @@ async fn json_rpc_body(State(gate): State<Arc<Gate>>, req: Request, next: Next) 
     let mut tool_call = false;
     let mut rewritten = None;
     let problem = match message::read(&bytes) {
-        Err(ReadError::Json(e)) => Some((
-            -32700,
-            format!("Parse error: the body is not valid JSON ({e})."),
-        )),
+        Err(ReadError::Json(e)) => {
+            id = message::request_id(&bytes);
+            Some((
+                -32700,
+                format!("Parse error: the body is not valid JSON ({e})."),
+            ))
+        }
         Err(ReadError::TooLarge(p)) => Some((-32600, format!("Invalid Request: {p}."))),
         Ok(Message {
             value: serde_json::Value::Object(msg),

@@ -86,6 +86,20 @@ pub fn read(body: &[u8]) -> Result<Message, ReadError> {
     }
 }
 
+/// The `id` of a request that is JSON in form but cannot be read whole (`1e400` in it, beyond
+/// a float's range): the rest is skipped unread, so only the id is taken, and the answer to
+/// the unreadable request can still name it. Only an id MCP allows (a string or a number).
+pub fn request_id(text: &[u8]) -> Option<Value> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<Value>,
+    }
+    serde_json::from_slice::<IdOnly>(text)
+        .ok()?
+        .id
+        .filter(|id| id.is_string() || id.is_number())
+}
+
 struct Reader {
     arguments: Budget,
     rest: Budget,

@@ -94,7 +94,10 @@ async fn read_lines(
             }
             Err(e) => {
                 if refusals
-                    .send(parse_error(request_id(text), &e.to_string()))
+                    .send(parse_error(
+                        super::message::request_id(text),
+                        &e.to_string(),
+                    ))
                     .await
                     .is_err()
                 {
@@ -123,19 +126,6 @@ async fn skip_rest_of_line(input: &mut (impl AsyncBufReadExt + Unpin)) -> std::i
             }
         }
     }
-}
-
-/// The `id` of a request that is JSON in form but cannot be read whole (`1e400` in it): the
-/// rest is skipped unread, so only the id is taken.
-fn request_id(text: &[u8]) -> Option<Value> {
-    #[derive(serde::Deserialize)]
-    struct IdOnly {
-        id: Option<Value>,
-    }
-    serde_json::from_slice::<IdOnly>(text)
-        .ok()?
-        .id
-        .filter(|id| id.is_string() || id.is_number())
 }
 
 /// A JSON-RPC parse error as a line.
@@ -204,8 +194,8 @@ mod tests {
         let line =
             br#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"arguments":{"x":1e400}}}"#;
         assert!(serde_json::from_slice::<Value>(line).is_err());
-        assert_eq!(request_id(line), Some(json!(5)));
-        assert_eq!(request_id(b"not json"), None);
+        assert_eq!(super::super::message::request_id(line), Some(json!(5)));
+        assert_eq!(super::super::message::request_id(b"not json"), None);
         let answer: Value = serde_json::from_slice(&parse_error(Some(json!("a")), "x")).unwrap();
         assert_eq!(answer["id"], "a");
         assert_eq!(answer["error"]["code"], -32700);
