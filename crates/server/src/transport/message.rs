@@ -88,7 +88,8 @@ pub fn read(body: &[u8]) -> Result<Message, ReadError> {
 
 /// The `id` of a request that is JSON in form but cannot be read whole (`1e400` in it, beyond
 /// a float's range): the rest is skipped unread, so only the id is taken, and the answer to
-/// the unreadable request can still name it. Only an id MCP allows (a string or a number).
+/// the unreadable request can still name it. Only an id that is safe to echo: an integer, or
+/// a short string without control characters.
 pub fn request_id(text: &[u8]) -> Option<Value> {
     #[derive(serde::Deserialize)]
     struct IdOnly {
@@ -97,7 +98,11 @@ pub fn request_id(text: &[u8]) -> Option<Value> {
     serde_json::from_slice::<IdOnly>(text)
         .ok()?
         .id
-        .filter(|id| id.is_string() || id.is_number())
+        .filter(|id| match id {
+            Value::Number(n) => n.is_i64(),
+            Value::String(s) => s.len() <= 256 && !s.chars().any(char::is_control),
+            _ => false,
+        })
 }
 
 struct Reader {
