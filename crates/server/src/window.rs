@@ -205,9 +205,15 @@ pub fn passed(
                 let Some(Value::String(value)) = args.get(p.name) else {
                     return None;
                 };
+                // A date (an event's day) is over only when its whole day is; a point in time
+                // (an expiry) as soon as it is reached.
                 let over = match (relative_edge(value, now, Side::Start), zoned(value)) {
+                    (Some(at), _) if matches!(p.ty, Ty::Date) => at.date() < now.date(),
                     (Some(at), _) => at <= now,
                     (None, Some(at)) => at < now_utc,
+                    (None, None) if matches!(p.ty, Ty::Date) => {
+                        absolute_edge(value, Side::Start)?.date() < now.date()
+                    }
                     (None, None) => absolute_edge(value, Side::Start)? < now,
                 };
                 if !over {
@@ -402,6 +408,18 @@ mod tests {
             passed(&data, args.as_object().unwrap(), late).is_some(),
             "already over in Berlin"
         );
+        // An event's date (this stop's second journey: "-2d" issued e-tickets for a past day):
+        // over only when the whole day is over, in Berlin.
+        const EVENT: &[Param] = &[Param::req("date", Ty::Date, "").not_past()];
+        let day = |d: &str| {
+            let args = serde_json::json!({"date": d});
+            passed(EVENT, args.as_object().unwrap(), now())
+        };
+        assert!(day("-2d").is_some());
+        assert!(day("2026-11-27").is_some());
+        for ok in ["today", "now", "2026-11-28", "+1d"] {
+            assert_eq!(day(ok), None, "{ok}");
+        }
         // Only where the catalog says so: the same field without the mark is not checked.
         const PLAIN: &[Param] = &[Param::opt("expires_at", Ty::DateTime, "")];
         let plain = [Param::req("data", Ty::Object(PLAIN), "")];

@@ -93,6 +93,9 @@ fn value(p: &'static Param) -> BoxedStrategy<Value> {
                 .prop_map(Value::from)
                 .boxed()
         }
+        Ty::Date if p.not_past => proptest::sample::select(&["today", "+7d", "2099-01-31"][..])
+            .prop_map(Value::from)
+            .boxed(),
         Ty::Date => proptest::sample::select(&["today", "-7d", "2026-01-31"][..])
             .prop_map(Value::from)
             .boxed(),

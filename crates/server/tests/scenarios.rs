@@ -650,6 +650,16 @@ async fn a_voucher_that_could_never_be_used_is_refused() {
         .await;
     assert_eq!(r["isError"], true, "{r}");
     assert!(text(&r).contains("23:59:59"), "{r}");
+    // E-tickets for a day already over (second journey review: "-2d" issued them).
+    let r = mcp
+        .call(
+            "createEticket",
+            json!({"buyer": {"email": "a@example.com"}, "product_id": "1", "location_id": "1",
+                   "template_id": "1", "date": "-2d"}),
+        )
+        .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).contains("`date` (-2d) has already passed"), "{r}");
     // A buy URL that would be over before it is made (journey review 7).
     let r = mcp
         .call(

@@ -506,3 +506,26 @@ async fn stdio_answers_a_line_it_cannot_read_and_goes_on() {
         "still serving"
     );
 }
+
+/// Second journey review: the question before cancelling a delivery said only "Update
+/// delivery cannot be undone (Update a delivery's status and parcel tracking.)", so the user
+/// approved a cancellation without being told. It now says when the call is destructive.
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_the_question_for_a_cancellation_says_it_cancels() {
+    let up = upstream().await;
+    let mut c = StdioClient::start_with(
+        &["--api-url", &up.api_url()],
+        Some(FULL_KEY),
+        json!({"elicitation": {}}),
+    );
+    let decline = json!({"action": "decline"});
+    let (r, asked) = c.call_answering(
+        "updateDelivery",
+        json!({"delivery_id": 1, "data": {"is_shipped": false}}),
+        &decline,
+    );
+    assert_eq!(asked.len(), 1, "{r}");
+    let message = asked[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("cancels the delivery"), "{message}");
+    assert_eq!(up.count(), 0, "nothing sent after a no");
+}

@@ -48,6 +48,7 @@ fn example(
             Ty::Boolean => (json!(true), vec![(key, "Y".into())]),
             Ty::DateTime if p.not_past => (json!("+7d"), vec![(key, "+7d".into())]),
             Ty::DateTime => (json!("-7d"), vec![(key, "-7d".into())]),
+            Ty::Date if p.not_past => (json!("2099-01-31"), vec![(key, "2099-01-31".into())]),
             Ty::Date => (json!("2026-01-31"), vec![(key, "2026-01-31".into())]),
             Ty::StringList if !p.values.is_empty() => (
                 json!([p.values[0], p.values[p.values.len() - 1]]),

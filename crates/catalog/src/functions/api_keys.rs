@@ -24,7 +24,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             .params(&[
                 Param::req("token", Ty::String, "request_token from requestApiKey").secret(),
             ]),
-        Function::destructive(&TOOLSET, "unregister", "Delete the calling (interactively created) API key together with its IPN connections.")
+        Function::destructive(&TOOLSET, "unregister", "Delete the API key this call is made with (any key, not only one created interactively), with its IPN connections. Every later call with it fails.")
             .method(HttpMethod::Delete)
             .operation_id("unregister"),
     ],

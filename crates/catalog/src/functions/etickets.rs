@@ -32,7 +32,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
             Param::req("product_id", Ty::String, ""),
             Param::req("location_id", Ty::String, "From listEticketLocations"),
             Param::req("template_id", Ty::String, "From listEticketTemplates"),
-            Param::req("date", Ty::Date, ""),
+            Param::req("date", Ty::Date, "").not_past(),
             Param::opt("days", Ty::Integer, "")
                 .range(Some(1), None)
                 .default("1"),

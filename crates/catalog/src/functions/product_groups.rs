@@ -46,7 +46,8 @@ pub(crate) static TOOLSET: Toolset = Toolset {
                 "data",
                 Ty::Object(&[
                     Param::opt("name", Ty::String, "").max_len(31),
-                    Param::opt("position", Ty::Integer, "").default("10"),
+                    // No default here: a field left out of an update stays as it is.
+                    Param::opt("position", Ty::Integer, ""),
                     Param::opt("is_shown_as_tab", Ty::Boolean, ""),
                 ]),
                 "Changes",

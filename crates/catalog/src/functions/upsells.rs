@@ -26,7 +26,7 @@ pub(crate) static TOOLSET: Toolset = Toolset {
         Function::write(
             &TOOLSET,
             "updateUpsells",
-            "Replace a product's upsell funnel.",
+            "Set upsell positions of a product; check with getUpsells.",
         )
         .method(HttpMethod::Put)
         .operation_id("updateUpsells")

@@ -473,9 +473,19 @@ impl Pipeline {
         }
         if destroys {
             let title = f.title_text();
+            // Destructive only with these values: the question says what they do (a cancelled
+            // delivery, not only "update a delivery").
+            let summary = match f.destructive_when {
+                Some(when) => format!(
+                    "{}. Destructive when {}",
+                    f.summary.trim_end_matches('.'),
+                    when.words
+                ),
+                None => f.summary.to_owned(),
+            };
             match self
                 .confirmer
-                .decide(f.name, &title, f.summary, &args, &fp, confirmation)?
+                .decide(f.name, &title, &summary, &args, &fp, confirmation)?
             {
                 confirm::Decision::Proceed => {}
                 confirm::Decision::Ask(question) => return Ok(CallOutcome::Confirm(question)),
