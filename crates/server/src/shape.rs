@@ -143,6 +143,7 @@ pub fn shape_value(data: Value, max_bytes: usize, paging: Option<Paging>) -> Sha
         Value::Null => json!({}),
         other => json!({ "result": other }),
     };
+    shorten_long_texts(&mut result, max_bytes);
     let mut cuts = 0;
     let text = loop {
         let structured = json_len(&result);
@@ -739,6 +740,75 @@ fn at_mut<'a>(root: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
     Some(v)
 }
 
+/// Texts longer than this share of the cap are cut to it, when an answer does not fit.
+const LONG_TEXT_SHARE: usize = 4;
+
+/// Cuts each text longer than a quarter of the cap to that length, and says so in
+/// `_shortened`. A single record with a long text (a product's 24 KB sales copy, an order
+/// form's custom CSS) appears twice in an answer, in the text and in the structured content,
+/// and had no rows to leave out: it came back empty. Only answers that did not fit get here.
+fn shorten_long_texts(result: &mut Value, max_bytes: usize) {
+    /// Fields named in the note; more are counted.
+    const NAMED: usize = 20;
+    fn walk(v: &mut Value, path: &mut Vec<Step>, limit: usize, cut: &mut (Vec<Value>, usize)) {
+        match v {
+            Value::String(s) if s.len() > limit => {
+                let mut end = limit;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                if cut.0.len() < NAMED {
+                    cut.0.push(json!({
+                        "field": path_text(path),
+                        "shown_chars": s[..end].chars().count(),
+                        "of_chars": s.chars().count(),
+                    }));
+                }
+                cut.1 += 1;
+                s.truncate(end);
+                s.push('…');
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    path.push(Step::Index(i));
+                    walk(item, path, limit, cut);
+                    path.pop();
+                }
+            }
+            Value::Object(map) => {
+                for (k, item) in map.iter_mut() {
+                    path.push(Step::Key(k.clone()));
+                    walk(item, path, limit, cut);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let limit = max_bytes / LONG_TEXT_SHARE;
+    let mut cut = (Vec::new(), 0);
+    walk(result, &mut Vec::new(), limit, &mut cut);
+    let (named, count) = cut;
+    if count == 0 {
+        return;
+    }
+    if let Value::Object(map) = result {
+        let mut fields: Vec<&str> = named.iter().filter_map(|c| c["field"].as_str()).collect();
+        let more = count - fields.len();
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        fields.dedup();
+        let note = format!(
+            "Texts longer than {limit} bytes were cut to fit one answer, ending in `…`: {}{more}. The rest of each is in the Digistore24 account.",
+            fields.join(", ")
+        );
+        map.insert("_shortened".into(), json!({"fields": named, "note": note}));
+    }
+}
+
 fn path_text(path: &[Step]) -> String {
     let mut out = String::new();
     for step in path {
@@ -1317,12 +1387,44 @@ mod tests {
 
     #[test]
     fn an_answer_that_cannot_be_cut_says_so() {
-        let shaped = shape(json!({"blob": "x".repeat(50_000)}), 10_000, None);
+        // Many short fields: no long text to shorten, no rows to leave out.
+        let fields: Map<String, Value> = (0..2_000)
+            .map(|i| (format!("field_{i}"), json!(format!("value {i}"))))
+            .collect();
+        let shaped = shape(Value::Object(fields), 10_000, None);
         assert!(both(&shaped) <= 10_000);
         assert!(
             shaped.text.contains("cannot be shortened"),
             "{}",
             shaped.text
+        );
+    }
+
+    /// Second journey review: a product with 24 KB of sales copy came back as an empty
+    /// `_truncated` note (its two fields "cut" to none). A long text is now cut instead, and
+    /// the answer says which and how long it was; the record's other fields stay.
+    #[test]
+    fn a_record_with_a_long_text_keeps_its_fields_and_says_what_was_cut() {
+        let record = json!({"product": {
+            "id": "512348", "name": "Kurs", "description_de": "ä".repeat(12_000),
+        }, "note": "x"});
+        let shaped = shape(record, 48_000, None);
+        assert!(both(&shaped) <= 48_000);
+        let s = &shaped.structured;
+        assert_eq!(s["product"]["id"], "512348", "{s}");
+        assert_eq!(s["product"]["name"], "Kurs", "{s}");
+        let text = s["product"]["description_de"].as_str().unwrap();
+        assert!(
+            text.ends_with('…') && text.len() <= 12_000 + 3,
+            "{}",
+            text.len()
+        );
+        let cut = &s["_shortened"]["fields"][0];
+        assert_eq!(cut["field"], "product.description_de", "{s}");
+        assert_eq!(cut["of_chars"], 12_000, "{s}");
+        assert!(
+            shaped.text.contains("product.description_de") && shaped.text.contains("_shortened"),
+            "the model reads it too"
         );
     }
 

@@ -862,6 +862,29 @@ async fn a_toplist_takes_months_and_refuses_them_backwards() {
     assert_eq!(up.count(), before, "nothing was sent");
 }
 
+/// Second journey review 1: a product whose German description is 24 KB came back from
+/// getProduct as an empty `_truncated` note, with advice (filters, fewer IDs) getProduct cannot
+/// follow. The description is now cut, the product's other fields stay, and the answer says
+/// what was cut.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_product_with_a_long_description_can_still_be_read() {
+    let (up, _server, mcp) = setup().await;
+    let products = sandbox(&up, "listProducts", &[]).await;
+    let id = products["products"][0]["id"].as_str().unwrap().to_owned();
+    let copy = "<p>Lorem ipsum dolor sit amet.</p>".repeat(700);
+    mcp.ok(
+        "updateProduct",
+        json!({"product_id": id, "data": {"description_de": copy}}),
+    )
+    .await;
+    let product = mcp.ok("getProduct", json!({"product_id": id})).await;
+    assert_eq!(product["product"]["id"], id.as_str(), "{product}");
+    assert!(product.get("_truncated").is_none(), "{product}");
+    let cut = &product["_shortened"]["fields"][0];
+    assert_eq!(cut["field"], "product.description_de", "{product}");
+    assert_eq!(cut["of_chars"], copy.len(), "{product}");
+}
+
 /// Journey leftover: Digistore24 spells the commission `affiliate_commission` in
 /// `createProduct` and `affiliate_commision` in `updateProduct`. A model that writes the
 /// first spelling in an update is understood: the field goes out under the name Digistore24
