@@ -143,8 +143,8 @@ pub fn shape_value(data: Value, max_bytes: usize, paging: Option<Paging>) -> Sha
         Value::Null => json!({}),
         other => json!({ "result": other }),
     };
-    shorten_long_texts(&mut result, max_bytes);
     let mut cuts = 0;
+    let mut shortened = false;
     let text = loop {
         let structured = json_len(&result);
         // The lean text only where it could fit beside the structured content: a large answer
@@ -152,6 +152,12 @@ pub fn shape_value(data: Value, max_bytes: usize, paging: Option<Paging>) -> Sha
         let text = (structured < max_bytes).then(|| model_text_of(&result));
         match text {
             Some(text) if text.len() + structured <= max_bytes => break text,
+            // Long texts first (only in an answer that does not fit): a single record has no
+            // rows to leave out.
+            _ if !shortened => {
+                shortened = true;
+                shorten_long_texts(&mut result, max_bytes);
+            }
             text => {
                 if cuts == MAX_CUTS || !cut_largest_collection(&mut result, max_bytes, paging) {
                     let text = text.unwrap_or_else(|| model_text_of(&result));
