@@ -270,14 +270,150 @@ fn name_words(name: &str) -> Vec<String> {
 }
 
 /// Whether `word` matches `candidate`: equal, or one a prefix of the other with at least four
-/// letters in common (so "refund" finds "refunds" and "purchase" finds "purchases").
+/// letters in common and at most three more (so "refund" finds "refunds", "purchase" finds
+/// "purchases" and "deliver" finds "deliveries", while "part" does not find "partner").
 fn matches(word: &str, candidate: &str) -> bool {
-    word == candidate
-        || (word.len() >= 4 && candidate.starts_with(word))
-        || (candidate.len() >= 4 && word.starts_with(candidate))
+    let (short, long) = if word.len() <= candidate.len() {
+        (word, candidate)
+    } else {
+        (candidate, word)
+    };
+    short == long || (short.len() >= 4 && long.starts_with(short) && long.len() - short.len() <= 3)
 }
 
-/// The reachable functions that best match `query`.
+/// Words that say nothing about which function is meant ("how much did I earn this month").
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "of",
+    "for",
+    "to",
+    "in",
+    "on",
+    "at",
+    "by",
+    "with",
+    "and",
+    "or",
+    "my",
+    "i",
+    "me",
+    "this",
+    "that",
+    "is",
+    "are",
+    "was",
+    "did",
+    "do",
+    "how",
+    "much",
+    "many",
+    "what",
+    "which",
+    "all",
+    "as",
+    "be",
+    "it",
+    "its",
+    "der",
+    "die",
+    "das",
+    "den",
+    "dem",
+    "ein",
+    "eine",
+    "einen",
+    "und",
+    "oder",
+    "mit",
+    "von",
+    "fuer",
+    "für",
+    "mein",
+    "meine",
+    "meinen",
+    "ich",
+    "wie",
+    "viel",
+    "viele",
+    "ist",
+    "im",
+    "am",
+    "zu",
+    "zum",
+    "zur",
+    "auf",
+    "bitte",
+    "erneut",
+    "number",
+    "nummer",
+    "hinzufügen",
+    "hinzufuegen",
+];
+
+/// German words vendors use, and the words Digistore24's function names and summaries use for
+/// them: compact mode is searched in both languages.
+const GERMAN: &[(&str, &str)] = &[
+    ("rechnung", "invoice"),
+    ("rechnungen", "invoice"),
+    ("lieferung", "delivery"),
+    ("lieferungen", "delivery"),
+    ("versand", "delivery"),
+    ("sendungsnummer", "tracking"),
+    ("stornieren", "cancel"),
+    ("storno", "cancel"),
+    ("gutschein", "voucher"),
+    ("gutscheine", "voucher"),
+    ("rabatt", "discount"),
+    ("erstellen", "create"),
+    ("anlegen", "create"),
+    ("abo", "rebilling"),
+    ("kuendigen", "stop"),
+    ("kündigen", "stop"),
+    ("erstattung", "refund"),
+    ("erstatten", "refund"),
+    ("rueckerstattung", "refund"),
+    ("rückerstattung", "refund"),
+    ("betrug", "fraud"),
+    ("melden", "report"),
+    ("auszahlung", "payout"),
+    ("auszahlungen", "payout"),
+    ("produkt", "product"),
+    ("produkte", "product"),
+    ("bestellung", "purchase"),
+    ("bestellungen", "purchase"),
+    ("kaeufer", "buyer"),
+    ("käufer", "buyer"),
+    ("kunde", "buyer"),
+    ("kunden", "buyer"),
+    ("partner", "affiliate"),
+    ("provision", "commission"),
+    ("umsatz", "sales"),
+    ("verkaeufe", "sales"),
+    ("verkäufe", "sales"),
+    ("zahlungsplan", "paymentplan"),
+    ("zahlungen", "transactions"),
+    ("senden", "send"),
+    ("schicken", "send"),
+    ("aendern", "update"),
+    ("ändern", "update"),
+    ("loeschen", "delete"),
+    ("löschen", "delete"),
+    ("kopieren", "copy"),
+    ("bestellformular", "orderform"),
+    ("lizenz", "license"),
+    ("statistik", "stats"),
+    // English words that name a thing by another word than Digistore24's.
+    ("shipped", "delivery"),
+    ("ship", "delivery"),
+    ("earn", "sales"),
+    ("earned", "sales"),
+    ("earnings", "sales"),
+];
+
+/// The reachable functions that best match `query`: those that match the most of its words
+/// first, then by where they match (name, toolset, summary, parameter).
 pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -> Value {
     let mut words: Vec<String> = Vec::new();
     for word in query
@@ -286,7 +422,12 @@ pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -
         .collect::<String>()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
+        .map(str::to_lowercase)
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .map(|w| match GERMAN.iter().find(|(de, _)| *de == w) {
+            Some((_, en)) => (*en).to_owned(),
+            None => w,
+        })
     {
         if words.len() == MAX_QUERY_WORDS {
             break;
@@ -295,7 +436,7 @@ pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -
             words.push(word);
         }
     }
-    let mut scored: Vec<(u32, &ToolEntry)> = inventory
+    let mut scored: Vec<((u32, u32), &ToolEntry)> = inventory
         .visible(scope)
         .filter_map(|(entry, _)| {
             let f = entry.function;
@@ -306,7 +447,7 @@ pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .collect();
-            let score: u32 = words
+            let each: Vec<u32> = words
                 .iter()
                 .map(|w| {
                     if in_name.iter().any(|n| matches(w, n)) {
@@ -315,17 +456,28 @@ pub fn search(inventory: &Inventory, scope: &Scope, query: &str, limit: usize) -
                         3
                     } else if summary_words.iter().any(|s| matches(w, s)) {
                         2
-                    } else if f.params.iter().any(|p| p.name.contains(w.as_str())) {
+                    } else if f
+                        .params
+                        .iter()
+                        .any(|p| p.name.split('_').any(|part| matches(w, part)))
+                    {
                         1
                     } else {
                         0
                     }
                 })
-                .sum();
-            (score > 0).then_some((score, entry))
+                .collect();
+            let matched = u32::try_from(each.iter().filter(|s| **s > 0).count()).unwrap_or(0);
+            let score: u32 = each.iter().sum();
+            (score > 0).then_some(((matched, score), entry))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    // Ties go to the plainer name (listProducts before listProductGroups).
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.name.len().cmp(&b.1.name.len()))
+            .then_with(|| a.1.name.cmp(&b.1.name))
+    });
     let found: Vec<Value> = scored
         .into_iter()
         .take(limit)
@@ -375,6 +527,43 @@ mod tests {
         assert!(names.contains(&"createVoucher"), "{names:?}");
         let copy = search(&inv, &Scope::default(), "copy product", 3);
         assert_eq!(copy["tools"][0]["name"], "copyProduct");
+    }
+
+    /// Second journey review: German words found nothing, "Partner Provision" found a refund
+    /// ("part" as a prefix of "partner"), and "how much did I earn this month" ranked
+    /// ipnDelete first. The right function is now among the first three.
+    #[test]
+    fn search_understands_german_and_plain_tasks() {
+        let all = Selection::new(Some("all"), &[], &[], false).unwrap();
+        let inv = Inventory::new(NameStyle::Ds24, all);
+        let top = |query: &str| -> Vec<String> {
+            search(&inv, &Scope::default(), query, 3)["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        for (query, wanted) in [
+            ("Rechnung erneut senden", "resendInvoiceMail"),
+            ("Lieferung stornieren", "updateDelivery"),
+            ("Gutschein erstellen", "createVoucher"),
+            ("Erstattung", "refundPurchase"),
+            ("Betrug melden", "reportFraud"),
+            ("Partner Provision", "getAffiliateCommission"),
+            ("resend invoice", "resendInvoiceMail"),
+            ("how much did I earn this month", "statsSalesSummary"),
+            ("mark order as shipped", "updateDelivery"),
+        ] {
+            let found = top(query);
+            assert!(found.iter().any(|n| n == wanted), "{query}: {found:?}");
+        }
+        assert!(
+            !top("Partner Provision")
+                .iter()
+                .any(|n| n == "refundPartially")
+        );
+        assert_eq!(top("list products")[0], "listProducts");
     }
 
     #[test]
