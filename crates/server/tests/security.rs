@@ -1390,8 +1390,10 @@ async fn finding_18_text_digistore24_repeats_cannot_forge_a_log_line() {
         1,
         "the call reached Digistore24, which repeated the id"
     );
+    // The log is written beside the answer, not before it: wait for the line (CI once read
+    // the log between the two).
+    server.log_line(|l| l.contains("FORGED")).await;
     let logs = server.logs();
-    assert!(logs.contains("FORGED"), "the message was logged: {logs}");
     for line in logs.lines() {
         assert!(
             !line.starts_with("2026-11-28T03:00:00") && !line.starts_with('\''),
