@@ -693,6 +693,15 @@ impl Param {
         self
     }
 
+    /// [`Param::default`], except for a field list of changes (an update), where a field left
+    /// out stays as it is.
+    pub const fn default_unless(mut self, changes: bool, value: &'static str) -> Self {
+        if !changes {
+            self.default = Some(value);
+        }
+        self
+    }
+
     /// The longest accepted text.
     pub const fn max_len(mut self, chars: u32) -> Self {
         self.max_len = Some(chars);

@@ -139,6 +139,29 @@ fn walk_schemas(
     }
 }
 
+/// Second journey review: update schemas advertised creation defaults inside `data`
+/// (`updateShippingCostPolicy` `for_countries: "all"`, `updateProductGroup` `position: 10`).
+/// In an update a field left out stays as it is, so a client that fills in defaults (a form)
+/// would overwrite a rule's country list with "all". No `data` field of an update has one.
+#[test]
+fn update_schemas_advertise_no_defaults_for_their_changes() {
+    let inv = all_tools(NameStyle::Ds24);
+    for (entry, tool) in inv.visible(&Scope::default()) {
+        if !entry.function.name.starts_with("update") {
+            continue;
+        }
+        let tool = serde_json::to_value(tool).unwrap();
+        let data = &tool["inputSchema"]["properties"]["data"];
+        walk_schemas(data, "data", &mut |at, map| {
+            assert!(
+                !map.contains_key("default"),
+                "{}: `{at}` advertises a default",
+                entry.function.name
+            );
+        });
+    }
+}
+
 #[test]
 fn every_tool_keeps_the_invariants() {
     let name_ok = |n: &str| {
