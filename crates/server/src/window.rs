@@ -149,6 +149,23 @@ pub fn relative(v: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
     }
 }
 
+/// The places a call's times can be: its top-level arguments, and each object argument with
+/// known fields (`data.valid_from`), named by its parent for messages.
+fn scopes<'a>(
+    params: &'a [Param],
+    args: &'a Map<String, Value>,
+) -> impl Iterator<Item = (Option<&'static str>, &'a [Param], &'a Map<String, Value>)> {
+    let nested = params
+        .iter()
+        .filter_map(|p| match (&p.ty, args.get(p.name)) {
+            (Ty::Object(fields), Some(Value::Object(inner))) if !fields.is_empty() => {
+                Some((Some(p.name), *fields, inner))
+            }
+            _ => None,
+        });
+    std::iter::once((None, params, args)).chain(nested)
+}
+
 /// Windows a call can state: a list's `from`/`to`, a voucher's `valid_from`/`expires_at`.
 const WINDOWS: [(&str, &str); 2] = [("from", "to"), ("valid_from", "expires_at")];
 
@@ -159,21 +176,11 @@ const WINDOWS: [(&str, &str); 2] = [("from", "to"), ("valid_from", "expires_at")
 /// are more than a day apart, since "now" here is this server's clock in UTC and Digistore24's
 /// may be hours off.
 pub fn inverted(params: &[Param], args: &Map<String, Value>, now: NaiveDateTime) -> Option<String> {
-    let nested = params
-        .iter()
-        .filter_map(|p| match (&p.ty, args.get(p.name)) {
-            (Ty::Object(fields), Some(Value::Object(inner))) if !fields.is_empty() => {
-                Some((Some(p.name), *fields, inner))
-            }
-            _ => None,
-        });
-    std::iter::once((None, params, args))
-        .chain(nested)
-        .find_map(|(parent, params, args)| {
-            WINDOWS
-                .iter()
-                .find_map(|&(from, to)| pair(params, args, (from, to), parent, now))
-        })
+    scopes(params, args).find_map(|(parent, params, args)| {
+        WINDOWS
+            .iter()
+            .find_map(|&(from, to)| pair(params, args, (from, to), parent, now))
+    })
 }
 
 /// What is wrong with a time the catalog says must not have passed (a new voucher's
@@ -190,17 +197,7 @@ pub fn passed(
     let now = chrono_tz::Europe::Berlin
         .from_utc_datetime(&now_utc)
         .naive_local();
-    let nested = params
-        .iter()
-        .filter_map(|p| match (&p.ty, args.get(p.name)) {
-            (Ty::Object(fields), Some(Value::Object(inner))) if !fields.is_empty() => {
-                Some((Some(p.name), *fields, inner))
-            }
-            _ => None,
-        });
-    std::iter::once((None, params, args))
-        .chain(nested)
-        .find_map(|(parent, params, args)| {
+    scopes(params, args).find_map(|(parent, params, args)| {
             params.iter().filter(|p| p.not_past).find_map(|p| {
                 let Some(Value::String(value)) = args.get(p.name) else {
                     return None;

@@ -471,7 +471,8 @@ impl Pipeline {
                 )),
             });
         }
-        if destroys {
+        // A client that cannot be asked relies on its own approval prompt: nothing to build.
+        if destroys && !matches!(confirmation, Confirmation::Unavailable) {
             let title = f.title_text();
             // Destructive only with these values: the question says what they do (a cancelled
             // delivery, not only "update a delivery").
